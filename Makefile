@@ -47,3 +47,8 @@ reproduce-fcnn-figure2: reproduce-fcnn-table7
 
 clean-venv:
 	rm -rf $(VENV)
+
+# Complexity tables and figures of both papers (suite.complexity, no training) -> paper_tables/out/
+.PHONY: tables
+tables: $(STAMP)
+	$(PYTHON) -m paper_tables
