@@ -20,6 +20,7 @@ GENERATORS = {"fcnn-table2": "fcnn_accuracy", "fcnn-table4": "fcnn_accuracy", "f
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_RESULTS = REPO / "results"
+OUT_DIR = Path(__file__).resolve().parent / "out"
 PROFILES = ("paper", "local")
 
 
@@ -55,6 +56,10 @@ class Collected:
         configs = [r.config for rs in self.runs.values() for r in rs]
         if configs:
             out.append("Setting of those runs: " + describe(configs[0]))
+        if self.profile == "local":
+            out.append("Local profile: small data that ships with the suite (MNIST digits; moving digits for 3-D "
+                       "models), small width and few epochs. Its accuracies compare the models with each other; "
+                       "they are not estimates of the paper's numbers (use --profile paper with the real data).")
         if not configs:
             out.append(f"No finished run found: train them with `python -m jobs run {self.experiment} "
                        f"--profile {self.profile}`; the measured columns stay empty.")
@@ -104,6 +109,29 @@ def collect(experiment: str, profile: str, results_root=None, models=None) -> Co
             if n:
                 col.other_profiles[p] = n
     return col
+
+
+def emit(table, out_dir=None) -> str:
+    """Write ``table`` (.md, .csv, .tex) under ``out_dir`` (default paper_tables/out); return its Markdown."""
+    from . import _render
+    _render.write(table, Path(out_dir) if out_dir is not None else OUT_DIR)
+    return _render.to_markdown(table)
+
+
+def generate(out_dir, results_root=None) -> list[Path]:
+    """``python -m paper_tables`` / ``make tables``: every accuracy table and figure, for each profile that
+    has runs (the local profile always, so the paper columns are there even before any training)."""
+    root = Path(results_root) if results_root is not None else DEFAULT_RESULTS
+    written = []
+    for experiment in sorted(GENERATORS):
+        for profile in PROFILES:
+            key = "fcnn-table7" if experiment == "fcnn-figure2" else experiment
+            if profile != "local" and not results.run_dirs(root, key, profile):
+                continue
+            render(experiment, profile, root, out_dir)
+            stem = f"{experiment.replace('-', '_')}_{profile}"
+            written += sorted(Path(out_dir).glob(f"{stem}.*"))
+    return written
 
 
 def render(experiment: str, profile: str = "local", results_root=None, out_dir=None) -> str:

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import dataclass
-from functools import lru_cache
 
 from . import _render
-from .accuracy import collect
+from .accuracy import collect, emit
 
 
 @dataclass(frozen=True)
@@ -53,38 +52,43 @@ SPECS = {
 }
 
 
-@lru_cache(maxsize=None)
-def paper_complexity(name: str) -> tuple[int, int]:
-    """(substituted-layer multiplications, whole-network multiplications) of ``name`` at the paper's
-    configuration (its default input size, 1000 classes, width 1)."""
-    from suite import complexity
-    from suite.models import build
-    from suite.models.fcnn import SUBSTITUTED
-    c = complexity.count(build(name))
-    return c.select(SUBSTITUTED).multiplications, c.multiplications
+_COUNTS = None
 
 
-def complexities(models: list[str]) -> dict[str, tuple[int, int]]:
-    return {name: paper_complexity(name) for name in models}
+def counts():
+    """The complexity generator's memoised counts (paper input sizes), shared so that the accuracy and
+    complexity tables show the same numbers."""
+    global _COUNTS
+    if _COUNTS is None:
+        from .complexity import Counts
+        _COUNTS = Counts()
+    return _COUNTS
 
 
 def table(spec: Spec, profile: str, results_root=None) -> _render.Table:
+    from suite.models.fcnn import SUBSTITUTED
+
+    from .complexity import alg1_convention
     col = collect(spec.experiment, profile, results_root, [r.model for r in spec.rows])
-    comp = complexities([r.model for r in spec.rows])
-    base = comp[spec.baseline][0]
-    t = _render.Table(spec.title, [
+    base = counts()(spec.baseline)
+    base_sub = base.select(SUBSTITUTED)
+    t = _render.Table(f"{spec.experiment.replace('-', '_')}_{profile}", spec.title, [
         "Model", "Method", "Top-1 % (paper)", f"Top-1 % (measured, {profile})", "Runs",
-        "Complexity rel. baseline (paper)", "Complexity rel. baseline (computed)",
-        "Substituted-layer mult. (computed)", "Whole-net mult. (computed)", "Source of measured"])
+        "Complexity (paper)", "Complexity (computed, Alg. 1 conv.)", "Complexity (computed, exact)",
+        "Whole-net mult. M (computed)", "Source of measured"])
     for r in spec.rows:
-        sub, whole = comp[r.model]
+        cx = counts()(r.model)
+        sub = cx.select(SUBSTITUTED)
         t.add(r.model.removeprefix("fcnn-").upper(), r.method, r.top1, col.mean(r.model, "top1"), col.n(r.model),
-              r.complexity, round(sub / base, 3), sub, whole, col.run_names(r.model))
+              r.complexity, round(alg1_convention(sub) / alg1_convention(base_sub), 3),
+              round(sub.multiplications / base_sub.multiplications, 3), round(cx.multiplications / 1e6, 1),
+              col.run_names(r.model))
     t.notes = [
         "Top-1 % (paper) and Complexity (paper): FCNN, ImageNet 2012 validation, center crop.",
-        "Complexity (computed): exact multiplications from `suite.complexity.count` at the paper's input "
-        "(3×221×221, or 3×150×150 for Sec. 3.2) and 1000 classes, counting the substituted stage layers as "
-        "FCNN Sec. 3 does, divided by the baseline's; whole-net adds the stem, 1×1 transitions and the fc.",
+        "Complexity (computed): `suite.complexity.count` at the paper's input (3×221×221, 3×150×150 for Sec. 3.2) "
+        "and 1000 classes, over the substituted stage layers as FCNN Sec. 3 counts them, relative to "
+        f"{spec.baseline}; 'Alg. 1 conv.' counts every stage conv at its stage resolution as the paper does, "
+        "'exact' uses real output sizes (see the complexity tables, `make tables`).",
     ] + col.notes()
     return t
 
@@ -92,8 +96,7 @@ def table(spec: Spec, profile: str, results_root=None) -> _render.Table:
 def render(experiment: str, profile: str = "local", results_root=None, out_dir=None) -> str:
     if experiment not in SPECS:
         raise ValueError(f"unknown experiment {experiment!r}; valid: {', '.join(sorted(SPECS))}")
-    return _render.write(table(SPECS[experiment], profile, results_root), f"{experiment.replace('-', '_')}_{profile}",
-                         out_dir)
+    return emit(table(SPECS[experiment], profile, results_root), out_dir)
 
 
 def main(argv=None, experiment: str = "fcnn-table2") -> int:

@@ -13,7 +13,7 @@ import argparse
 from pathlib import Path
 
 from . import _render
-from .accuracy import collect
+from .accuracy import OUT_DIR, collect, emit
 from .fcnn_table7 import PAPER, paper_complexity
 
 MODELS = ("fcnn-l", "alexnet", "googlenet", "resnet18")  # the networks Figure 2 plots
@@ -58,7 +58,7 @@ def render(experiment: str = "fcnn-figure2", profile: str = "local", results_roo
     b.set(xlabel="#Multiplications of the trained net (10⁹)", ylabel="Top-1 accuracy (%)",
           title=f"measured, profile {profile}" + ("" if measured else " (no finished run)"))
     fig.tight_layout()
-    out = Path(out_dir) if out_dir is not None else _render.OUT_DIR
+    out = Path(out_dir) if out_dir is not None else OUT_DIR
     out.mkdir(parents=True, exist_ok=True)
     stem = f"fcnn_figure2_{profile}"
     for ext in ("png", "pdf"):
@@ -66,7 +66,7 @@ def render(experiment: str = "fcnn-figure2", profile: str = "local", results_roo
         fig.savefig(tmp, dpi=150)
         tmp.replace(out / f"{stem}.{ext}")
     plt.close(fig)
-    t = _render.Table("FCNN Figure 2: accuracy vs multiplications (plotted points)", [
+    t = _render.Table(stem, "FCNN Figure 2: accuracy vs multiplications (plotted points)", [
         "Model", "Top-1 % (paper)", "Mult. 10⁹ (paper)", "Mult. 10⁹ (computed, paper input)",
         f"Top-1 % (measured, {profile})", "Mult. 10⁹ (computed, as trained)", "Runs"])
     got = {m[0]: m for m in measured}
@@ -74,7 +74,7 @@ def render(experiment: str = "fcnn-figure2", profile: str = "local", results_roo
         m = got.get(label)
         t.add(label, y, x, round(xc, 3), m[2] if m else None, round(m[1], 4) if m else None, m[3] if m else 0)
     t.notes = [f"Figure: `{out / stem}.png` and `.pdf`."] + col.notes()
-    return _render.write(t, stem, out)
+    return emit(t, out)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ import argparse
 from functools import lru_cache
 
 from . import _render
-from .accuracy import collect
+from .accuracy import collect, emit
 
 # model -> (label, top-1 err %, top-5 err %, multiplications in millions, parameters in millions), FCNN Table 7
 PAPER = {
@@ -37,7 +37,7 @@ def err(value):
 
 def table(profile: str, results_root=None) -> _render.Table:
     col = collect(EXPERIMENT, profile, results_root, list(PAPER))
-    t = _render.Table("FCNN Table 7: accuracy, complexity and parameters of model L and previous work", [
+    t = _render.Table(f"fcnn_table7_{profile}", "FCNN Table 7: accuracy, complexity and parameters of model L and previous work", [
         "Model", "Top-1 err % (paper)", f"Top-1 err % (measured, {profile})", "Top-5 err % (paper)",
         f"Top-5 err % (measured, {profile})", "Mult. 10⁶ (paper)", "Mult. 10⁶ (computed)",
         "Params 10⁶ (paper)", "Params 10⁶ (computed)", "Runs", "Source of measured"])
@@ -53,7 +53,7 @@ def table(profile: str, results_root=None) -> _render.Table:
 
 
 def render(experiment: str = EXPERIMENT, profile: str = "local", results_root=None, out_dir=None) -> str:
-    return _render.write(table(profile, results_root), f"fcnn_table7_{profile}", out_dir)
+    return emit(table(profile, results_root), out_dir)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ import argparse
 from functools import lru_cache
 
 from . import _render
-from .accuracy import collect
+from .accuracy import collect, emit
 
 TABLE1 = {  # model -> (label, #parameters in millions, accuracy %), HO-CP Table 1
     "mobilenetv2-cifar": ("MobileNet-v2", 2.30, 94.0),
@@ -41,7 +41,7 @@ def measured(col, model, key):
 
 def table1(profile, results_root=None) -> _render.Table:
     col = collect("hocp-table1", profile, results_root, list(TABLE1))
-    t = _render.Table("HO-CP Table 1: results on CIFAR-10", [
+    t = _render.Table(f"hocp_table1_{profile}", "HO-CP Table 1: results on CIFAR-10", [
         "Network", "# params 10⁶ (paper)", "# params 10⁶ (computed)", "Accuracy % (paper)",
         f"Accuracy % (measured, {profile}, mean ± std)", "Runs", "Source of measured"])
     for name, (label, params, acc) in TABLE1.items():
@@ -54,7 +54,7 @@ def table1(profile, results_root=None) -> _render.Table:
 
 def table2(profile, results_root=None) -> _render.Table:
     col = collect("hocp-table2", profile, results_root, list(TABLE2))
-    t = _render.Table("HO-CP Table 2: results on the 20BN-Jester dataset", [
+    t = _render.Table(f"hocp_table2_{profile}", "HO-CP Table 2: results on the 20BN-Jester dataset", [
         "Network", "# conv params 10⁶ (paper)", "# conv params 10⁶ (computed)", "Top-1 % (paper)",
         f"Top-1 % (measured, {profile}, mean ± std)", "Top-5 % (paper)", f"Top-5 % (measured, {profile})", "Runs",
         "Source of measured"])
@@ -73,8 +73,7 @@ def render(experiment: str, profile: str = "local", results_root=None, out_dir=N
     builders = {"hocp-table1": table1, "hocp-table2": table2}
     if experiment not in builders:
         raise ValueError(f"unknown experiment {experiment!r}; valid: {', '.join(builders)}")
-    return _render.write(builders[experiment](profile, results_root), f"{experiment.replace('-', '_')}_{profile}",
-                         out_dir)
+    return emit(builders[experiment](profile, results_root), out_dir)
 
 
 if __name__ == "__main__":

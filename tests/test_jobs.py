@@ -109,8 +109,9 @@ def test_run_status_collect(tmp_path, capsys, tiny_experiment):
     assert status.count("finished: top-1") == 2 and f"job {executor}:" in status
     assert cli.main(["collect", "fcnn-table2", "--results", str(root), "--out", str(tmp_path / "out")]) == 0
     table = capsys.readouterr().out
+    from paper_tables._render import fmt
     for r in runs:
-        assert r.name in table and f"{r.summary['top1']:.2f}" in table
+        assert r.name in table and f"| {fmt(r.summary['top1'])} |" in table
 
 
 def test_status_reports_unfinished_runs(tmp_path, capsys, tiny_experiment):
