@@ -25,8 +25,11 @@ SUPPORTED_DTYPES = (torch.float32, torch.float64)
 
 
 def check_tensors(op: str, **tensors: torch.Tensor) -> None:
-    """ValueError unless every tensor is a CPU float32/float64 tensor."""
+    """ValueError unless every tensor is a CPU float32/float64 tensor, all of one dtype."""
+    first = next(iter(tensors.values())).dtype
     for name, t in tensors.items():
+        if t.dtype != first:
+            raise ValueError(f"{op} backend='numba': {name} must have the dtype of the other tensors ({first}), got {t.dtype}")
         if t.device.type != "cpu":
             raise ValueError(f"{op} backend='numba': {name} must be a CPU tensor, got device {t.device}; "
                              "use backend='numba-cuda' or 'auto' for CUDA tensors")
@@ -87,13 +90,9 @@ def single_basis_stack(x, bases, projections):
     return out
 
 
-def single_basis_step_bias(x, basis, bias1, projection, bias2, *, residual=True):
-    """out = relu(residual·x + projection · (x ⋆ₘ basis + bias1) + bias2), fused (FCNN Alg. 3 step with
-    BatchNorm folded: basis/bias1 carry BN after the depthwise conv, projection/bias2 the BN after it).
-
-    x (N, m, H, W), basis (m, k, k) odd k, bias1 (m,) or None, projection (n, m), bias2 (n,) or None;
-    residual=True needs n == m. Differentiable. CPU float32/float64 only (ValueError otherwise).
-    """
+def validate_step_bias(x, basis, bias1, projection, bias2, residual) -> torch.Tensor:
+    """Check `single_basis_step_bias`'s arguments (ValueError naming the argument) and fold the biases:
+    P·(dw + b1) + b2 = P·dw + (P·b1 + b2). Returns the folded bias (n,)."""
     for name, t in (("x", x), ("basis", basis), ("projection", projection)):
         if not isinstance(t, torch.Tensor):
             raise ValueError(f"single_basis_step_bias: {name} must be a torch.Tensor, got {type(t).__name__}")
@@ -105,17 +104,32 @@ def single_basis_step_bias(x, basis, bias1, projection, bias2, *, residual=True)
         raise ValueError(f"single_basis_step_bias: basis must have shape (m, k, k) = ({m}, k, k) with odd k, "
                          f"got {tuple(basis.shape)}")
     if projection.ndim != 2 or projection.shape[1] != m:
-        raise ValueError(f"single_basis_step_bias: projection must have shape (n, m) = (n, {m}), got {tuple(projection.shape)}")
+        raise ValueError(f"single_basis_step_bias: projection must have shape (n, m) = (n, {m}), "
+                         f"got {tuple(projection.shape)}")
     n = projection.shape[0]
     if residual and n != m:
-        raise ValueError(f"single_basis_step_bias: residual=True needs projection (m, m) = ({m}, {m}), got {tuple(projection.shape)}")
+        raise ValueError(f"single_basis_step_bias: residual=True needs projection (m, m) = ({m}, {m}), "
+                         f"got {tuple(projection.shape)}")
     for name, b, size in (("bias1", bias1, m), ("bias2", bias2, n)):
         if b is not None and (not isinstance(b, torch.Tensor) or tuple(b.shape) != (size,)):
-            raise ValueError(f"single_basis_step_bias: {name} must be None or shape ({size},), got "
-                             f"{tuple(b.shape) if isinstance(b, torch.Tensor) else type(b).__name__}")
+            got = tuple(b.shape) if isinstance(b, torch.Tensor) else type(b).__name__
+            raise ValueError(f"single_basis_step_bias: {name} must be None or shape ({size},), got {got}")
     bias = bias2 if bias2 is not None else x.new_zeros(n)
     if bias1 is not None:
-        bias = bias + projection @ bias1  # P·(dw + b1) + b2 = P·dw + (P·b1 + b2)
+        bias = bias + projection @ bias1
+    return bias
+
+
+def single_basis_step_bias(x, basis, bias1, projection, bias2, *, residual=True):
+    """out = relu(residual·x + projection · (x ⋆ₘ basis + bias1) + bias2), fused (one FCNN Alg. 3 step with
+    BatchNorm folded: basis/bias1 carry the BN after the depthwise conv, projection/bias2 the BN after
+    the projection). Without residual: relu(projection · (x ⋆ₘ basis + bias1) + bias2).
+
+    x (N, m, H, W), basis (m, k, k) with odd k, bias1 (m,) or None, projection (n, m) [out, in],
+    bias2 (n,) or None; residual=True needs n == m. Differentiable. CPU float32/float64 tensors
+    (ValueError otherwise; `suite.kernels.numba_cuda.single_basis_step_bias` is the CUDA twin).
+    """
+    bias = validate_step_bias(x, basis, bias1, projection, bias2, residual)
     return SingleBasisStep.apply(x, basis, projection, bias, residual)
 
 
