@@ -1,0 +1,11 @@
+"""Every model of both papers behind one registry: `build(name, num_classes=None, **overrides)`, `names()`.
+
+FCNN (`fcnn.py`): fcnn-a … fcnn-l and fcnn-a0. HO-CP (`hocp.py`): mobilenetv2-cifar, hosconv-cifar,
+convnet3d, hocp-convnet, hocp-convnet-s. FCNN Table 7's reference networks (`reference.py`): alexnet,
+googlenet, resnet18, vgg16 (torchvision's definitions, untrained). Every model carries `input_size`
+(its paper's input, without batch) and `num_classes`.
+"""
+from ._registry import build, get_model_builder, names, overrides_of, register_model
+from . import fcnn, hocp, reference  # noqa: F401  (registration)
+
+__all__ = ["build", "names", "register_model", "get_model_builder", "overrides_of"]

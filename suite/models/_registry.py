@@ -1,0 +1,55 @@
+"""Model registry in the style of torchvision's `register_model` / `get_model`."""
+from __future__ import annotations
+
+import inspect
+from typing import Callable
+
+from torch import nn
+
+_BUILDERS: dict[str, Callable[..., nn.Module]] = {}
+
+
+def register_model(name: str) -> Callable:
+    """Decorator: register `fn(*, num_classes=None, **overrides) -> nn.Module` under `name`."""
+
+    def decorate(fn: Callable[..., nn.Module]) -> Callable[..., nn.Module]:
+        if name in _BUILDERS:
+            raise ValueError(f"name: model {name!r} is already registered")
+        _BUILDERS[name] = fn
+        return fn
+
+    return decorate
+
+
+def names() -> list[str]:
+    """Every registered model name, sorted."""
+    return sorted(_BUILDERS)
+
+
+def get_model_builder(name: str) -> Callable[..., nn.Module]:
+    if name not in _BUILDERS:
+        raise ValueError(f"name: unknown model {name!r}; expected one of {', '.join(names())}")
+    return _BUILDERS[name]
+
+
+def overrides_of(name: str) -> list[str]:
+    """The keyword overrides `build(name, ...)` accepts (besides num_classes)."""
+    params = inspect.signature(get_model_builder(name)).parameters
+    return [p for p in params if p != "num_classes"]
+
+
+def build(name: str, num_classes: int | None = None, **overrides) -> nn.Module:
+    """Build model `name` with the paper's class count (or `num_classes`) and optional overrides.
+
+    Unknown names and unknown or invalid overrides raise ValueError naming what was expected.
+    """
+    builder = get_model_builder(name)
+    if num_classes is not None and (not isinstance(num_classes, int) or isinstance(num_classes, bool) or num_classes < 1):
+        raise ValueError(f"num_classes: expected a positive int or None (the paper's count), got {num_classes!r}")
+    allowed = overrides_of(name)
+    unknown = sorted(set(overrides) - set(allowed))
+    if unknown:
+        raise ValueError(f"overrides: model {name!r} accepts {', '.join(allowed)}; got unknown {', '.join(unknown)}")
+    model = builder(num_classes=num_classes, **overrides)
+    model.model_name = name
+    return model
