@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from ._cpu_core import ADD, MR, NR, RES_RELU, SET, chunk_range, dw_plane, dw_plane_wgrad, gemm, gemm_nt_add
+from ._cpu_core import chunk_range, dw_plane, dw_plane_wgrad, res_bias_relu
 
 _PJIT = dict(parallel=True, fastmath=True, cache=True, nogil=True)
 
@@ -21,44 +21,35 @@ def single_basis_forward(x, basis, proj, bias, out, residual, n_chunks):
     """out[n] = relu(residual·x[n] + proj @ dw(x[n], basis) + bias): FCNN Alg. 3, one step, fused.
 
     x (N, m, H, W), basis (m, k, k), proj (n_out, m), bias (n_out,), out (N, n_out, H, W).
-    The depthwise result G of one image lives in a per-chunk scratch consumed at once by the GEMM,
-    whose epilogue adds the residual and bias and applies the ReLU.
+    The depthwise result G of one image lives in a per-chunk scratch (one image, never the batch)
+    consumed at once by the GEMM; the residual, bias and ReLU are applied to the output tile in cache.
     """
     N, m, H, W = x.shape
     n_out = proj.shape[0]
-    zero = np.zeros((1, 1), x.dtype)
     for c in prange(n_chunks):
         lo, hi = chunk_range(c, n_chunks, N)
         G = np.empty((m, H, W), x.dtype)
-        acc = np.empty((MR, NR), x.dtype)
         for n in range(lo, hi):
             for j in range(m):
                 dw_plane(x[n, j], basis[j], G[j], False, False)
             o = out[n].reshape((n_out, H * W))
-            if residual:
-                gemm(proj, G.reshape((m, H * W)), o, x[n].reshape((m, H * W)), bias, acc, RES_RELU, True)
-            else:
-                gemm(proj, G.reshape((m, H * W)), o, zero, bias, acc, SET, False)
-                for i in range(n_out):
-                    for p in range(H * W):
-                        v = o[i, p] + bias[i]
-                        o[i, p] = v if v > 0 else 0
+            np.dot(proj, G.reshape((m, H * W)), o)
+            res_bias_relu(o, x[n].reshape((m, H * W)), bias, residual, True)
 
 
 @njit(**_PJIT)
 def single_basis_backward(x, y, gy, basis, proj_t, residual, gx, gbasis, gproj, gbias, n_chunks):
-    """Gradients of `single_basis_forward` (z = pre-activation, gz = gy·[y > 0]):
+    """Gradients of `single_basis_forward` (gz = gy·[y > 0]):
     gbias = Σ gz, gproj = Σ gz·Gᵀ, gG = projᵀ·gz, gx = residual·gz + dwᵀ(gG), gbasis = Σ gG ⋆ x.
     gbasis/gproj/gbias carry a leading chunk axis (summed by the caller)."""
     N, m, H, W = x.shape
     n_out = proj_t.shape[1]
     HW = H * W
-    zero = np.zeros((1, 1), x.dtype)
     for c in prange(n_chunks):
         lo, hi = chunk_range(c, n_chunks, N)
         G = np.empty((m, H, W), x.dtype)
+        gG = np.empty((m, HW), x.dtype)
         gz = np.empty((n_out, HW), x.dtype)
-        acc = np.empty((MR, NR), x.dtype)
         for n in range(lo, hi):
             yn = y[n].reshape((n_out, HW))
             gyn = gy[n].reshape((n_out, HW))
@@ -71,16 +62,16 @@ def single_basis_backward(x, y, gy, basis, proj_t, residual, gx, gbasis, gproj, 
                 gbias[c, i] += s
             for j in range(m):
                 dw_plane(x[n, j], basis[j], G[j], False, False)
-            gemm_nt_add(gz, G.reshape((m, HW)), gproj[c])
-            gG = G.reshape((m, HW))  # reuse the scratch: G is no longer needed
-            gemm(proj_t, gz, gG, zero, zero[0], acc, SET, False)
+            gproj[c] += np.dot(gz, G.reshape((m, HW)).T)
+            np.dot(proj_t, gz, gG)
             for j in range(m):
+                g2 = gG[j].reshape((H, W))
                 if residual:
                     gx[n, j] = gz[j].reshape((H, W))
                 else:
                     gx[n, j] = 0
-                dw_plane(G[j], basis[j], gx[n, j], True, True)
-                dw_plane_wgrad(G[j], x[n, j], gbasis[c, j])
+                dw_plane(g2, basis[j], gx[n, j], True, True)
+                dw_plane_wgrad(g2, x[n, j], gbasis[c, j])
 
 
 # ---------------------------------------------------------------- basis convolution (Alg. 2)
@@ -90,16 +81,14 @@ def basis_forward(x, bases, proj, out, n_chunks):
     N, m, H, W = x.shape
     b = bases.shape[1]
     n_out = proj.shape[0]
-    zero = np.zeros((1, 1), x.dtype)
     for c in prange(n_chunks):
         lo, hi = chunk_range(c, n_chunks, N)
         G = np.empty((m * b, H, W), x.dtype)
-        acc = np.empty((MR, NR), x.dtype)
         for n in range(lo, hi):
             for j in range(m):
                 for i in range(b):
                     dw_plane(x[n, j], bases[j, i], G[j * b + i], False, False)
-            gemm(proj, G.reshape((m * b, H * W)), out[n].reshape((n_out, H * W)), zero, zero[0], acc, SET, False)
+            np.dot(proj, G.reshape((m * b, H * W)), out[n].reshape((n_out, H * W)))
 
 
 @njit(**_PJIT)
@@ -109,23 +98,23 @@ def basis_backward(x, gy, bases, proj_t, gx, gbases, gproj, n_chunks):
     b = bases.shape[1]
     n_out = proj_t.shape[1]
     HW = H * W
-    zero = np.zeros((1, 1), x.dtype)
     for c in prange(n_chunks):
         lo, hi = chunk_range(c, n_chunks, N)
         G = np.empty((m * b, H, W), x.dtype)
-        acc = np.empty((MR, NR), x.dtype)
+        gG = np.empty((m * b, HW), x.dtype)
         for n in range(lo, hi):
             for j in range(m):
                 for i in range(b):
                     dw_plane(x[n, j], bases[j, i], G[j * b + i], False, False)
             gyn = gy[n].reshape((n_out, HW))
-            gemm_nt_add(gyn, G.reshape((m * b, HW)), gproj[c])
-            gemm(proj_t, gyn, G.reshape((m * b, HW)), zero, zero[0], acc, SET, False)
+            gproj[c] += np.dot(gyn, G.reshape((m * b, HW)).T)
+            np.dot(proj_t, gyn, gG)
             for j in range(m):
                 gx[n, j] = 0
                 for i in range(b):
-                    dw_plane(G[j * b + i], bases[j, i], gx[n, j], True, True)
-                    dw_plane_wgrad(G[j * b + i], x[n, j], gbases[c, j, i])
+                    g2 = gG[j * b + i].reshape((H, W))
+                    dw_plane(g2, bases[j, i], gx[n, j], True, True)
+                    dw_plane_wgrad(g2, x[n, j], gbases[c, j, i])
 
 
 # ---------------------------------------------------------------- topological connections (Alg. 4)
