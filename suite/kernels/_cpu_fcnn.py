@@ -118,48 +118,70 @@ def basis_backward(x, gy, bases, proj_t, gx, gbases, gproj, n_chunks):
 
 
 # ---------------------------------------------------------------- topological connections (Alg. 4)
-TP = 64  # pixels per tile of the k = 1 path: a (m × TP) input tile stays in L1/L2
+TP = 128  # columns per tile of the k = 1 path (flattened image·pixel index)
+
+
+@njit(fastmath=True, cache=True, nogil=True)
+def _topo_tile(xt, idx, w, ot, nt):
+    """ot[j, :nt] = Σ_i w[j, i] · xt[idx[j, i], :nt] on packed (m, TP) tiles; 8 neighbors per pass so
+    each output vector is loaded and stored once per 8 FMAs."""
+    m, p = idx.shape
+    p8 = p - p % 8
+    for j in range(m):
+        a = ot[j, :nt]
+        a[:] = 0
+        for i in range(0, p8, 8):
+            w0, w1, w2, w3 = w[j, i], w[j, i + 1], w[j, i + 2], w[j, i + 3]
+            w4, w5, w6, w7 = w[j, i + 4], w[j, i + 5], w[j, i + 6], w[j, i + 7]
+            x0, x1, x2, x3 = xt[idx[j, i], :nt], xt[idx[j, i + 1], :nt], xt[idx[j, i + 2], :nt], xt[idx[j, i + 3], :nt]
+            x4, x5, x6, x7 = xt[idx[j, i + 4], :nt], xt[idx[j, i + 5], :nt], xt[idx[j, i + 6], :nt], xt[idx[j, i + 7], :nt]
+            for t in range(nt):
+                a[t] += ((w0 * x0[t] + w1 * x1[t]) + (w2 * x2[t] + w3 * x3[t])) + \
+                        ((w4 * x4[t] + w5 * x5[t]) + (w6 * x6[t] + w7 * x7[t]))
+        for i in range(p8, p):
+            wi = w[j, i]
+            xi = xt[idx[j, i], :nt]
+            for t in range(nt):
+                a[t] += wi * xi[t]
 
 
 @njit(**_PJIT)
 def topo_forward_1x1(x, idx, w, out):
     """out[n, j] = Σ_i w[j, i] · x[n, idx[j, i]] (k = 1): FCNN Alg. 4 as a sparse channel gather.
 
-    prange over (image, pixel tile); the p neighbors are unrolled by 4 so each output vector is
-    loaded/stored once per 4 FMAs.
+    The flattened (image, pixel) index is cut into tiles of TP columns (a tile may span images, so
+    small feature maps still give full vectors); each tile of all m channels is packed into a
+    contiguous (m, TP) block that stays in L1/L2 while the p neighbors of every output are summed.
     """
     N, m, H, W = x.shape
-    p = idx.shape[1]
     HW = H * W
-    tiles = (HW + TP - 1) // TP
-    p4 = p - p % 4
-    for item in prange(N * tiles):
-        n = item // tiles
-        t0 = (item % tiles) * TP
-        nt = min(TP, HW - t0)
-        xn = x[n].reshape((m, HW))
-        on = out[n].reshape((m, HW))
-        acc = np.empty(TP, x.dtype)
-        for j in range(m):
-            acc[:nt] = 0
-            for i in range(0, p4, 4):
-                w0 = w[j, i]
-                w1 = w[j, i + 1]
-                w2 = w[j, i + 2]
-                w3 = w[j, i + 3]
-                s0 = idx[j, i]
-                s1 = idx[j, i + 1]
-                s2 = idx[j, i + 2]
-                s3 = idx[j, i + 3]
-                for t in range(nt):
-                    acc[t] += (w0 * xn[s0, t0 + t] + w1 * xn[s1, t0 + t]) + (w2 * xn[s2, t0 + t] + w3 * xn[s3, t0 + t])
-            for i in range(p4, p):
-                wi = w[j, i]
-                si = idx[j, i]
-                for t in range(nt):
-                    acc[t] += wi * xn[si, t0 + t]
-            for t in range(nt):
-                on[j, t0 + t] = acc[t]
+    total = N * HW
+    tiles = (total + TP - 1) // TP
+    x3 = x.reshape((N, m, HW))
+    o3 = out.reshape((N, m, HW))
+    for tile in prange(tiles):
+        c0 = tile * TP
+        nt = min(TP, total - c0)
+        xt = np.empty((m, TP), x.dtype)
+        ot = np.empty((m, TP), x.dtype)
+        # pack: columns c0 … c0+nt-1 of the (m, N·HW) view
+        col = 0
+        while col < nt:
+            n = (c0 + col) // HW
+            p0 = (c0 + col) % HW
+            run = min(nt - col, HW - p0)
+            for c in range(m):
+                xt[c, col:col + run] = x3[n, c, p0:p0 + run]
+            col += run
+        _topo_tile(xt, idx, w, ot, nt)
+        col = 0
+        while col < nt:
+            n = (c0 + col) // HW
+            p0 = (c0 + col) % HW
+            run = min(nt - col, HW - p0)
+            for c in range(m):
+                o3[n, c, p0:p0 + run] = ot[c, col:col + run]
+            col += run
 
 
 @njit(**_PJIT)
