@@ -77,7 +77,7 @@ def conv_mode(src, dst, f, A, D, B, flip):
     """dst ← depthwise 1-D 'same' cross-correlation along one mode (HO-CP eq. 15).
 
     src, dst: (R, A·D·B) blocks viewed as (R, A, D, B), mode of length D; f: (R, K) per-channel filter.
-    `flip` reverses the filter (adjoint). Vectorizes over B (or over D when B == 1).
+    `flip` reverses the filter (adjoint). Inner loops are contiguous: over B, or over D when B == 1.
     """
     R = src.shape[0]
     K = f.shape[1]
@@ -85,18 +85,28 @@ def conv_mode(src, dst, f, A, D, B, flip):
     for r in range(R):
         for a in range(A):
             base = a * D * B
-            for d in range(D):
-                row = base + d * B
-                for b in range(B):
-                    dst[r, row + b] = 0
+            if B == 1:
+                row = dst[r, base:base + D]
+                srow = src[r, base:base + D]
+                row[:] = 0
                 for k in range(K):
-                    dd = d + k - rk
-                    if dd < 0 or dd >= D:
-                        continue
                     fk = f[r, K - 1 - k] if flip else f[r, k]
-                    srow = base + dd * B
-                    for b in range(B):
-                        dst[r, row + b] += fk * src[r, srow + b]
+                    off = k - rk
+                    lo = max(0, -off)
+                    hi = min(D, D - off)
+                    for d in range(lo, hi):
+                        row[d] += fk * srow[d + off]
+                continue
+            blk = dst[r, base:base + D * B]
+            sblk = src[r, base:base + D * B]
+            blk[:] = 0
+            for k in range(K):
+                fk = f[r, K - 1 - k] if flip else f[r, k]
+                off = k - rk
+                lo = max(0, -off)
+                hi = min(D, D - off)
+                for e in range(lo * B, hi * B):
+                    blk[e] += fk * sblk[e + off * B]
 
 
 @njit(**_JIT)
