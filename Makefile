@@ -33,6 +33,11 @@ reproduce-table2: $(STAMP)
 clean-venv:
 	rm -rf $(VENV)
 
+# Complexity tables and figures of both papers (suite.complexity, no training) -> paper_tables/out/
+.PHONY: tables
+tables: $(STAMP)
+	$(PYTHON) -m paper_tables
+
 # ---- asv: kernel throughput over commits (README "Tracking kernel performance (asv)") ----------------
 # Offline, in the existing .venv. Knobs: N (commits), BASE, FACTOR, BENCH (asv -b regex, e.g. 'small' or
 # 'Topological'), BENCH_ARGS (e.g. --quick). Results: .asv/results/, HTML: .asv/html/.
