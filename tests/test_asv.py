@@ -155,6 +155,12 @@ def test_every_op_is_benchmarked():
         assert cls.params == [list(cls.SHAPES), BACKENDS] and "small" in cls.SHAPES, cls.__name__
 
 
+def _numba_ops() -> set:
+    if importlib.util.find_spec("suite.kernels") is None:
+        return set()
+    return set(getattr(importlib.import_module("suite.kernels.numba_cpu"), "IMPLEMENTATIONS", {}))
+
+
 @pytest.mark.parametrize("cls", CLASSES, ids=lambda c: c.__name__)
 def test_benchmark_setup_and_methods_on_small_shape(cls, monkeypatch):
     monkeypatch.setenv("FCNN_BENCH_SRC", str(ROOT))  # the benchmarks must import this tree's suite
@@ -175,6 +181,8 @@ def test_benchmark_setup_and_methods_on_small_shape(cls, monkeypatch):
         speedup = bench.track_speedup_vs_dense("small", backend)
         assert math.isfinite(gflops) and gflops > 0 and math.isfinite(speedup) and speedup > 0
     assert "torch" in ran
+    if cls.OP in _numba_ops():  # a kernel that exists must be benchmarked, not skipped
+        assert "numba" in ran
 
 
 def test_benchmarks_import_the_benchmarked_tree(monkeypatch, tmp_path):
