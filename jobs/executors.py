@@ -120,8 +120,14 @@ class FutureJob:
 
 
 def _pool_worker_init(threads: int) -> None:
+    """Each worker gets its share of the cores, for torch and for the Numba kernels (auto backend)."""
     import torch
     torch.set_num_threads(threads)
+    try:
+        import numba
+        numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+    except ImportError:  # pragma: no cover - numba is a dependency
+        pass
 
 
 @register("pool")
