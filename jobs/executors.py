@@ -97,6 +97,7 @@ def local_executor(*, folder, resources, options):
     import submitit
     ex = submitit.LocalExecutor(folder=str(folder))
     ex.update_parameters(timeout_min=int(options.get("timeout_min", resources.get("timeout_min", 24 * 60))))
+    ex.update_parameters(setup=[pythonpath_setup()])
     return SubmititExecutor(ex, options.get("progress", False))
 
 
@@ -123,6 +124,13 @@ RESOURCE_KEYS = {
 }
 SLURM_DEFAULTS = {"timeout_min": 60, "cpus_per_task": 1, "nodes": 1, "tasks_per_node": 1}
 _SLURM_SPECIFIC = {"partition", "account", "constraint", "array_parallelism"}
+
+
+def pythonpath_setup() -> str:
+    """Shell line that makes a job import the checkout that submitted it, which need not be the one
+    installed in the environment (several clones, worktrees)."""
+    repo = Path(__file__).resolve().parents[1]
+    return f'export PYTHONPATH="{repo}${{PYTHONPATH:+:$PYTHONPATH}}"'
 
 
 def parse_time(text) -> int:
@@ -160,11 +168,8 @@ def slurm_parameters(resources: dict, name: str) -> dict:
         if not (isinstance(r[key], int) and r[key] >= (0 if key == "gpus_per_node" else 1)):
             raise ValueError(f"resources: {key} expects a positive integer, got {r[key]!r}")
     params = {("slurm_" + k if k in _SLURM_SPECIFIC else k): v for k, v in r.items()}
-    # Jobs run the code that submitted them (a checkout may not be the installed one), with as many
-    # BLAS/OpenMP threads as CPUs they were given.
-    repo = Path(__file__).resolve().parents[1]
-    params["slurm_setup"] = [f'export PYTHONPATH="{repo}${{PYTHONPATH:+:$PYTHONPATH}}"',
-                             "export OMP_NUM_THREADS=${SLURM_CPUS_PER_TASK:-1}"]
+    # as many BLAS/OpenMP threads as CPUs the job was given
+    params["slurm_setup"] = [pythonpath_setup(), "export OMP_NUM_THREADS=${SLURM_CPUS_PER_TASK:-1}"]
     params["name"] = name
     return params
 

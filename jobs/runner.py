@@ -110,6 +110,7 @@ class RunOne(submitit.helpers.Checkpointable):
         s = setting_for(exp, profile, overrides)
         train_set = data.build(s.dataset, "train", root=data_root, limit=s.train_limit, **s.data_options)
         val_set = data.build(s.dataset, "val", root=data_root, limit=s.val_limit, **s.data_options)
+        train.seed_everything(seed)  # the initial weights are the seed's, in every process
         build_overrides = dict(s.model_overrides)
         build_overrides.setdefault("in_channels", train_set.sample_shape[0])
         net = build_model(model, num_classes=train_set.num_classes, overrides=build_overrides)
