@@ -32,3 +32,8 @@ reproduce-table2: $(STAMP)
 
 clean-venv:
 	rm -rf $(VENV)
+
+# Complexity tables and figures of both papers (suite.complexity, no training) -> paper_tables/out/
+.PHONY: tables
+tables: $(STAMP)
+	$(PYTHON) -m paper_tables

@@ -40,7 +40,7 @@ def _mttkrp(W: torch.Tensor, factors: list[torch.Tensor], mode: int, budget: int
 
 
 def cp_als(
-    W: torch.Tensor, rank: int, *, n_iter: int = 100, tol: float = 1e-7, seed: int = 0, budget: int = 2**24
+    W: torch.Tensor, rank: int, *, n_iter: int = 200, tol: float = 1e-10, seed: int = 0, budget: int = 2**24
 ) -> tuple[torch.Tensor, list[torch.Tensor], float]:
     """CP decomposition W ≈ Σ_r weights[r] Π_d factors[d][:, r] by ALS (Kolda & Bader 2009, Sec. 3.4).
 

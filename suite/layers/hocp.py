@@ -129,12 +129,12 @@ class HOCPConv(nn.Module):
         return vol * per
 
     @classmethod
-    def from_dense(cls, conv: nn.Module, rank: int, *, n_iter: int = 100, seed: int = 0, **kwargs) -> "HOCPConv":
+    def from_dense(cls, conv: nn.Module, rank: int, *, n_iter: int = 200, seed: int = 0, **kwargs) -> "HOCPConv":
         """Decompose a trained nn.Conv{1,2,3}d kernel by CP-ALS (memory-bounded, see `cp_als`)."""
         w = _conv_weight(conv)
         weights, factors, err = cp_als(w, rank, n_iter=n_iter, seed=seed)
         layer = cls(conv.in_channels, conv.out_channels, tuple(conv.kernel_size), rank=rank,
-                    bias=conv.bias is not None, **kwargs)
+                    bias=conv.bias is not None, **kwargs).to(w.device, w.dtype)
         with torch.no_grad():
             layer.channel_out.copy_(factors[0] * weights)
             layer.channel_in.copy_(factors[1])
@@ -143,7 +143,7 @@ class HOCPConv(nn.Module):
             if conv.bias is not None:
                 layer.bias.copy_(conv.bias)
         layer.decomposition_error = err
-        return layer.to(w.device, w.dtype)
+        return layer
 
     def extra_repr(self):
         return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_sizes}, rank={self.rank}, "
@@ -193,14 +193,14 @@ class TuckerConv(nn.Module):
         w = _conv_weight(conv)
         core, u_in, u_out = tucker2_hosvd(w, tuple(ranks))
         layer = cls(conv.in_channels, conv.out_channels, tuple(conv.kernel_size), ranks=ranks,
-                    bias=conv.bias is not None, **kwargs)
+                    bias=conv.bias is not None, **kwargs).to(w.device, w.dtype)
         with torch.no_grad():
             layer.core.copy_(core)
             layer.channel_in.copy_(u_in)
             layer.channel_out.copy_(u_out)
             if conv.bias is not None:
                 layer.bias.copy_(conv.bias)
-        return layer.to(w.device, w.dtype)
+        return layer
 
     def extra_repr(self):
         return f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_sizes}, ranks={self.ranks}"

@@ -6,6 +6,6 @@ googlenet, resnet18, vgg16 (torchvision's definitions, untrained). Every model c
 (its paper's input, without batch) and `num_classes`.
 """
 from ._registry import build, get_model_builder, names, overrides_of, register_model
-from . import fcnn  # noqa: F401  (registers the FCNN models)
+from . import fcnn, hocp, reference  # noqa: F401  (registration)
 
 __all__ = ["build", "names", "register_model", "get_model_builder", "overrides_of"]

@@ -13,11 +13,14 @@ def same_padding(kernel_sizes) -> list[int]:
     return [k // 2 for k in kernel_sizes]
 
 
-def conv_nd(x: torch.Tensor, weight: torch.Tensor, groups: int = 1) -> torch.Tensor:
-    """Stride-1 zero-'same'-padded cross-correlation, x (N,C,*D), weight (T,C/groups,*K), K odd."""
+def conv_nd(x: torch.Tensor, weight: torch.Tensor, groups: int = 1, *, generic: bool = False) -> torch.Tensor:
+    """Stride-1 zero-'same'-padded cross-correlation, x (N,C,*D), weight (T,C/groups,*K), K odd.
+
+    torch's conv for n <= 3; a sum over kernel offsets for any n (also with ``generic=True``, for tests).
+    """
     n = x.ndim - 2
     ks = weight.shape[2:]
-    if n in _TORCH_CONV:
+    if n in _TORCH_CONV and not generic:
         return _TORCH_CONV[n](x, weight, padding=same_padding(ks), groups=groups)
     if groups != 1:
         raise NotImplementedError("grouped convolution is only needed for n <= 3")

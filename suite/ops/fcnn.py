@@ -86,8 +86,10 @@ def single_basis_stack(x, bases, projections, *, backend="auto"):
 def _check_topological_conv(x, weight, grid):
     c.check_tensor("x", x, 4, "shape (N, m, H, W)")
     try:
+        if isinstance(grid, (str, bytes)):
+            raise TypeError
         grid = tuple(int(d) for d in grid)
-    except TypeError:
+    except (TypeError, ValueError):
         c.fail("grid", "a sequence of positive ints (d_1, ..., d_s)", repr(grid))
     if len(grid) == 0 or any(d < 1 for d in grid):
         c.fail("grid", "a non-empty sequence of positive ints (d_1, ..., d_s)", repr(grid))

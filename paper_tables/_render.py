@@ -1,0 +1,125 @@
+"""Shared table writer: one `Table` -> Markdown, CSV and LaTeX files, written atomically.
+
+Every generator in `paper_tables` builds `Table`s whose rows put the paper's value beside the computed
+or measured one; `relative_difference` is the common (ours − paper) / paper.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import math
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class Table:
+    """A titled table. `rows` hold plain values (str, int, float or None for "–"); `notes` are printed
+    under the table (sources, conventions, why a number differs)."""
+
+    name: str  # file stem, e.g. "fcnn_table2_complexity"
+    title: str
+    columns: list[str]
+    rows: list[list] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def __post_init__(self):
+        if not self.name or any(ch in self.name for ch in "/\\ "):
+            raise ValueError(f"name: expected a file stem without spaces or slashes, got {self.name!r}")
+
+    def add(self, *values) -> None:
+        if len(values) != len(self.columns):
+            raise ValueError(f"row: expected {len(self.columns)} values ({', '.join(self.columns)}), got {len(values)}")
+        self.rows.append(list(values))
+
+
+def relative_difference(ours: float | None, paper: float | None) -> float | None:
+    if ours is None or paper is None or paper == 0:
+        return None
+    return (ours - paper) / paper
+
+
+def fmt(value, *, digits: int = 4) -> str:
+    """Human format: ints with thousands separators, floats to `digits` significant digits (no exponent
+    from 1e-3 to 1e4; larger floats as rounded ints with separators), None as –."""
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "–"
+        if abs(value) >= 10 ** (digits - 1):
+            return f"{value:,.0f}"
+        if value != 0 and abs(value) < 1e-3:
+            return f"{value:.{digits - 1}e}"
+        return f"{value:.{digits}g}"
+    return str(value)
+
+
+def percent(value: float | None) -> str | None:
+    return None if value is None else f"{100 * value:+.2f}%"
+
+
+def to_markdown(table: Table) -> str:
+    head = "| " + " | ".join(table.columns) + " |"
+    sep = "| " + " | ".join("---" for _ in table.columns) + " |"
+    body = ["| " + " | ".join(fmt(v).replace("|", "\\|") for v in row) + " |" for row in table.rows]
+    notes = [f"- {n}" for n in table.notes]
+    return "\n".join([f"### {table.title}", "", head, sep, *body, *([""] + notes if notes else []), ""])
+
+
+def to_csv(table: Table) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(table.columns)
+    for row in table.rows:
+        writer.writerow(["" if v is None else v for v in row])
+    return buf.getvalue()
+
+
+def _latex_escape(text: str) -> str:
+    for a, b in (("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("_", r"\_"), ("#", r"\#"),
+                 ("$", r"\$"), ("{", r"\{"), ("}", r"\}"), ("~", r"\textasciitilde{}"), ("^", r"\^{}")):
+        text = text.replace(a, b)
+    return text
+
+
+def to_latex(table: Table) -> str:
+    cols = "l" * len(table.columns)
+    lines = [r"\begin{table}[ht]", r"\centering", rf"\caption{{{_latex_escape(table.title)}}}",
+             rf"\begin{{tabular}}{{{cols}}}", r"\hline",
+             " & ".join(_latex_escape(c) for c in table.columns) + r" \\", r"\hline"]
+    lines += [" & ".join(_latex_escape(fmt(v)) for v in row) + r" \\" for row in table.rows]
+    lines += [r"\hline", r"\end{tabular}", r"\end{table}", ""]
+    return "\n".join(lines)
+
+
+def atomic_write(path: Path, data: str | bytes) -> None:
+    """Write via a temporary file in the same directory and os.replace: never a half-written file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data.encode() if isinstance(data, str) else data)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def write(table: Table, out_dir: Path) -> list[Path]:
+    """Write `table` as <name>.md, <name>.csv and <name>.tex under out_dir; returns the paths."""
+    out_dir = Path(out_dir)
+    paths = []
+    for ext, render in ((".md", to_markdown), (".csv", to_csv), (".tex", to_latex)):
+        path = out_dir / f"{table.name}{ext}"
+        atomic_write(path, render(table))
+        paths.append(path)
+    return paths

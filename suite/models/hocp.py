@@ -1,0 +1,205 @@
+"""The models of *Efficient N-Dimensional Convolutions via Higher-Order Factorization* (HO-CP).
+
+Section 4.2: MobileNet-v2 vs HOSConv on CIFAR-10 (Table 1) and a 3-D convolutional column vs the same
+column with HO-CP convolutions on 20BN-Jester (Table 2).
+"""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from ..layers import HOCPConv
+from . import _common as c
+from ._registry import register_model
+
+# (expansion t, output channels, blocks, first stride): the common CIFAR MobileNet-v2 (stride 1 in the
+# second group and in the stem, so 32×32 inputs end at 4×4).
+MOBILENETV2_CIFAR_CFG = ((1, 16, 1, 1), (6, 24, 2, 1), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1),
+                         (6, 160, 3, 2), (6, 320, 1, 1))
+CIFAR_INPUT, CIFAR_CLASSES = (3, 32, 32), 10
+# HO-CP 4.2: "4 convolutional blocks with kernel size 3 × 3 × 3, with respective input and output of
+# channels: (3, 64), (64, 128), (128, 256) and (256, 256)" on "18 frames and a size of 84×84".
+CONVNET3D_CHANNELS = ((3, 64), (64, 128), (128, 256), (256, 256))
+JESTER_INPUT, JESTER_CLASSES = (3, 18, 84, 84), 27
+FC_HIDDEN = 512
+
+
+def _shortcut(cin: int, cout: int, stride: int) -> nn.Module | None:
+    """MobileNet-v2 (CIFAR variant) skip: identity when shapes agree, 1×1 conv + BN when only the
+    channel count changes, none for strided blocks."""
+    if stride != 1:
+        return None
+    if cin == cout:
+        return nn.Identity()
+    return nn.Sequential(nn.Conv2d(cin, cout, 1, bias=False), nn.BatchNorm2d(cout))
+
+
+class InvertedResidual(nn.Module):
+    """MobileNet-v2 block: 1×1 expand (C -> tC), 3×3 depthwise, 1×1 project, BN after each, ReLU after
+    the first two — HO-CP eq. 13 / Figure 4: a CP convolution of rank R = t·C whose spatial factors are
+    merged into one depthwise kernel."""
+
+    def __init__(self, cin: int, cout: int, expansion: int, stride: int):
+        super().__init__()
+        r = expansion * cin
+        self.expand = nn.Sequential(nn.Conv2d(cin, r, 1, bias=False), nn.BatchNorm2d(r), nn.ReLU(inplace=True))
+        self.spatial = nn.Sequential(nn.Conv2d(r, r, 3, stride=stride, padding=1, groups=r, bias=False),
+                                     nn.BatchNorm2d(r), nn.ReLU(inplace=True))
+        self.project = nn.Sequential(nn.Conv2d(r, cout, 1, bias=False), nn.BatchNorm2d(cout))
+        self.shortcut = _shortcut(cin, cout, stride)
+
+    def forward(self, x):
+        y = self.project(self.spatial(self.expand(x)))
+        return y if self.shortcut is None else y + self.shortcut(x)
+
+
+class HOSConvBlock(nn.Module):
+    """HOSConv block (HO-CP 4.2): the MobileNet-v2 block "with two separable convolutions along the
+    spatial dimensions instead of a single 2D kernel" — HO-CP eq. 16 for N = 2 with rank R = t·C:
+    ``BN(Ψ(Ψ(Ψ(X ×₀ U^(C)) ⋆₁ U^(K₀)) ⋆₂ U^(K₁)) ×₀ U^(T))``, Ψ = BN + ReLU, plus the block's skip.
+
+    Written with nn.Conv2d (1×1, 3×1 depthwise, 1×3 depthwise, 1×1) because the strided blocks need a
+    stride on the 1-D convolutions (3×1 with stride (s, 1), then 1×3 with stride (1, s)), which
+    `suite.layers.HOCPConv` (stride 1) does not take; for stride 1 it computes exactly
+    ``BN(HOCPConv(C, T, (3, 3), rank=t·C, norm=True, activation="relu"))`` (tested). Parameters per block:
+    R(C + T + 6) + BN, i.e. 3R fewer conv weights than MobileNet-v2's R(C + T + 9).
+    """
+
+    def __init__(self, cin: int, cout: int, expansion: int, stride: int):
+        super().__init__()
+        r = expansion * cin
+        self.expand = nn.Sequential(nn.Conv2d(cin, r, 1, bias=False), nn.BatchNorm2d(r), nn.ReLU(inplace=True))
+        self.spatial_h = nn.Sequential(nn.Conv2d(r, r, (3, 1), stride=(stride, 1), padding=(1, 0), groups=r, bias=False),
+                                       nn.BatchNorm2d(r), nn.ReLU(inplace=True))
+        self.spatial_w = nn.Sequential(nn.Conv2d(r, r, (1, 3), stride=(1, stride), padding=(0, 1), groups=r, bias=False),
+                                       nn.BatchNorm2d(r), nn.ReLU(inplace=True))
+        self.project = nn.Sequential(nn.Conv2d(r, cout, 1, bias=False), nn.BatchNorm2d(cout))
+        self.shortcut = _shortcut(cin, cout, stride)
+
+    def forward(self, x):
+        y = self.project(self.spatial_w(self.spatial_h(self.expand(x))))
+        return y if self.shortcut is None else y + self.shortcut(x)
+
+
+class MobileNetV2CIFAR(nn.Module):
+    """3×3 stem (32, stride 1), the blocks of `MOBILENETV2_CIFAR_CFG`, 1×1 conv to 1280, global average
+    pooling, linear classifier; BN after every conv."""
+
+    def __init__(self, block, *, num_classes: int, in_channels: int, width: float, input_size):
+        super().__init__()
+        in_channels, width = c.check_in_channels(in_channels), c.check_width(width)
+        self.num_classes = num_classes
+        self.input_size = c.input_size(input_size, in_channels, CIFAR_INPUT[1:])
+        stem, head = c.scale(32, width), c.scale(1280, width)
+        self.stem = nn.Sequential(nn.Conv2d(in_channels, stem, 3, padding=1, bias=False), nn.BatchNorm2d(stem),
+                                  nn.ReLU(inplace=True))
+        blocks, cin = [], stem
+        for t, cout, n, stride in MOBILENETV2_CIFAR_CFG:
+            cout = c.scale(cout, width)
+            for i in range(n):
+                blocks.append(block(cin, cout, t, stride if i == 0 else 1))
+                cin = cout
+        self.blocks = nn.Sequential(*blocks)
+        self.head = nn.Sequential(nn.Conv2d(cin, head, 1, bias=False), nn.BatchNorm2d(head), nn.ReLU(inplace=True))
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.classifier = nn.Linear(head, num_classes)
+
+    def forward(self, x):
+        if x.ndim != 4 or x.shape[1] != self.input_size[0]:
+            raise ValueError(f"x: expected shape (N, {self.input_size[0]}, H, W), got {tuple(x.shape)}")
+        return self.classifier(torch.flatten(self.pool(self.head(self.blocks(self.stem(x)))), 1))
+
+
+@register_model("mobilenetv2-cifar")
+def mobilenetv2_cifar(*, num_classes=None, in_channels=3, width=1.0, input_size=None, backend="auto"):
+    """MobileNet-v2, the common CIFAR-10 variant (HO-CP Table 1 baseline, "2,30" M parameters)."""
+    return MobileNetV2CIFAR(InvertedResidual, num_classes=num_classes or CIFAR_CLASSES, in_channels=in_channels,
+                            width=width, input_size=input_size)
+
+
+@register_model("hosconv-cifar")
+def hosconv_cifar(*, num_classes=None, in_channels=3, width=1.0, input_size=None, backend="auto"):
+    """HOSConv (HO-CP Table 1, "2,29" M parameters): MobileNet-v2-CIFAR with every block replaced by the
+    HO-CP block. "For our approach, we simply replaced the full MobileNet-v2 blocks with ours (which, in
+    the 2D case, differs from MobileNet-v2 by the use of two separable convolutions along the spatial
+    dimensions instead of a single 2D kernel)." See `HOSConvBlock`."""
+    return MobileNetV2CIFAR(HOSConvBlock, num_classes=num_classes or CIFAR_CLASSES, in_channels=in_channels,
+                            width=width, input_size=input_size)
+
+
+class HOCPBlock3d(nn.Module):
+    """HO-CP convolution (Alg. 1, eq. 16) with optional skip: ``HOCPConv(x) [+ skip(x)]``.
+
+    The skip follows Alg. 1: ``H + X ×₀ U^(S)`` with U^(S) ∈ R^{T×C} (inside `HOCPConv`) where the channel
+    count changes; where it does not (the last block, 256 -> 256) the skip is the identity, as in
+    ResNet, with no parameters. This keeps HO-CP ConvNet-S at the paper's 1.2M conv parameters (Table 2:
+    the same 1.2M as the plain HO-CP ConvNet): U^(S) on every block would add 65,536 more (1.29M).
+    """
+
+    def __init__(self, cin: int, cout: int, *, rank: int, activation: str, skip: bool, backend: str):
+        super().__init__()
+        self.identity = skip and cin == cout
+        self.conv = HOCPConv(cin, cout, 3, dim=3, rank=rank, norm=True, activation=activation,
+                             skip=skip and cin != cout, backend=backend)
+
+    def forward(self, x):
+        y = self.conv(x)
+        return y + x if self.identity else y
+
+
+class ConvNet3D(nn.Module):
+    """HO-CP 4.2's column: 4 blocks conv -> BN -> ELU -> 2×2×2 max-pool ("Between each convolution we added
+    a batch-normalisation layer, non-linearity (ELU) and 2 × 2 × 2 max-pooling"), then "two
+    fully-connected layers to reduce the dimensionality to 512 first, and finally to the number of
+    classes" (ELU between them). The first FC's size follows from input_size (18×84×84 -> 256·1·5·5)."""
+
+    def __init__(self, make_conv, *, num_classes: int, in_channels: int, width: float, input_size):
+        super().__init__()
+        in_channels, width = c.check_in_channels(in_channels), c.check_width(width)
+        self.num_classes = num_classes
+        self.input_size = c.input_size(input_size, in_channels, JESTER_INPUT[1:])
+        if min(self.input_size[1:]) < 16:
+            raise ValueError(f"input_size: four 2×2×2 max-pools need T, H, W >= 16, got {self.input_size}")
+        chans = [(in_channels if i == 0 else c.scale(a, width), c.scale(b, width)) for i, (a, b) in enumerate(CONVNET3D_CHANNELS)]
+        self.blocks = nn.Sequential(*(nn.Sequential(make_conv(a, b), nn.BatchNorm3d(b), nn.ELU(inplace=True),
+                                                    nn.MaxPool3d(2)) for a, b in chans))
+        spatial = [s for s in self.input_size[1:]]
+        for _ in chans:
+            spatial = [s // 2 for s in spatial]
+        flat = chans[-1][1] * spatial[0] * spatial[1] * spatial[2]
+        hidden = c.scale(FC_HIDDEN, width)
+        self.fc1 = nn.Linear(flat, hidden)
+        self.act = nn.ELU(inplace=True)
+        self.fc2 = nn.Linear(hidden, num_classes)
+
+    def forward(self, x):
+        if x.ndim != 5 or tuple(x.shape[1:]) != self.input_size:
+            raise ValueError(f"x: expected shape (N, {', '.join(map(str, self.input_size))}) (the FC size depends "
+                             f"on it), got {tuple(x.shape)}")
+        return self.fc2(self.act(self.fc1(torch.flatten(self.blocks(x), 1))))
+
+
+@register_model("convnet3d")
+def convnet3d(*, num_classes=None, in_channels=3, width=1.0, input_size=None, backend="auto"):
+    """3D-ConvNet (HO-CP Table 2: 2.9M conv parameters): dense 3×3×3 Conv3d (padding 1, no bias: BN follows)."""
+    return ConvNet3D(lambda a, b: nn.Conv3d(a, b, 3, padding=1, bias=False), num_classes=num_classes or JESTER_CLASSES,
+                     in_channels=in_channels, width=width, input_size=input_size)
+
+
+@register_model("hocp-convnet")
+def hocp_convnet(*, num_classes=None, in_channels=3, width=1.0, input_size=None, backend="auto"):
+    """HO-CP ConvNet (Table 2: 1.2M conv parameters): "replaced the 3D convolutions with our proposed block
+    and used, for each layer, 6 × n_input-channels for the rank"; "without skip connection and with RELU"
+    — HOCPConv with Ψ = BN + ReLU between factors (eq. 16); R(C + T + 9) parameters per layer."""
+    return ConvNet3D(lambda a, b: HOCPBlock3d(a, b, rank=6 * a, activation="relu", skip=False, backend=backend),
+                     num_classes=num_classes or JESTER_CLASSES, in_channels=in_channels, width=width,
+                     input_size=input_size)
+
+
+@register_model("hocp-convnet-s")
+def hocp_convnet_s(*, num_classes=None, in_channels=3, width=1.0, input_size=None, backend="auto"):
+    """HO-CP ConvNet-S (Table 2: 1.2M conv parameters): "The version with skip-connection and PReLU" —
+    as hocp-convnet with Ψ = BN + PReLU and the skip of `HOCPBlock3d`."""
+    return ConvNet3D(lambda a, b: HOCPBlock3d(a, b, rank=6 * a, activation="prelu", skip=True, backend=backend),
+                     num_classes=num_classes or JESTER_CLASSES, in_channels=in_channels, width=width,
+                     input_size=input_size)

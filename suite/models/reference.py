@@ -1,0 +1,66 @@
+"""FCNN Table 7's reference networks: torchvision's definitions, untrained (no weights are downloaded).
+
+Table 7 compares Model L with AlexNet [1], GoogLeNet [2], ResNet-18 [5] and VGG-16 [15]; torchvision's
+definitions differ in details from the originals (its AlexNet is the single-tower "one weird trick"
+variant without the grouped convolutions; its GoogLeNet has batch norm), which paper_tables reports.
+Input 3×224×224 (torchvision's ImageNet crop), 1000 classes.
+"""
+from __future__ import annotations
+
+from torch import nn
+from torchvision import models as tv
+
+from . import _common as c
+from ._registry import register_model
+
+IMAGENET_INPUT, IMAGENET_CLASSES = (3, 224, 224), 1000
+
+
+def _replace_first_conv(conv: nn.Conv2d, in_channels: int) -> nn.Conv2d:
+    if in_channels == conv.in_channels:
+        return conv
+    return nn.Conv2d(in_channels, conv.out_channels, conv.kernel_size, stride=conv.stride, padding=conv.padding,
+                     bias=conv.bias is not None)
+
+
+def _finish(model: nn.Module, num_classes: int, in_channels: int, input_size) -> nn.Module:
+    model.num_classes = num_classes
+    model.input_size = c.input_size(input_size, in_channels, IMAGENET_INPUT[1:])
+    return model
+
+
+@register_model("alexnet")
+def alexnet(*, num_classes=None, in_channels=3, input_size=None, backend="auto"):
+    """AlexNet (torchvision.models.alexnet, weights=None). `backend` is accepted for a uniform call and unused."""
+    n, in_channels = num_classes or IMAGENET_CLASSES, c.check_in_channels(in_channels)
+    model = tv.alexnet(weights=None, num_classes=n)
+    model.features[0] = _replace_first_conv(model.features[0], in_channels)
+    return _finish(model, n, in_channels, input_size)
+
+
+@register_model("googlenet")
+def googlenet(*, num_classes=None, in_channels=3, input_size=None, backend="auto"):
+    """GoogLeNet (torchvision.models.googlenet, weights=None, aux_logits=False, init_weights=True,
+    transform_input=False): the inference network, without the two auxiliary training classifiers."""
+    n, in_channels = num_classes or IMAGENET_CLASSES, c.check_in_channels(in_channels)
+    model = tv.googlenet(weights=None, num_classes=n, aux_logits=False, init_weights=True, transform_input=False)
+    model.conv1.conv = _replace_first_conv(model.conv1.conv, in_channels)
+    return _finish(model, n, in_channels, input_size)
+
+
+@register_model("resnet18")
+def resnet18(*, num_classes=None, in_channels=3, input_size=None, backend="auto"):
+    """ResNet-18 (torchvision.models.resnet18, weights=None)."""
+    n, in_channels = num_classes or IMAGENET_CLASSES, c.check_in_channels(in_channels)
+    model = tv.resnet18(weights=None, num_classes=n)
+    model.conv1 = _replace_first_conv(model.conv1, in_channels)
+    return _finish(model, n, in_channels, input_size)
+
+
+@register_model("vgg16")
+def vgg16(*, num_classes=None, in_channels=3, input_size=None, backend="auto"):
+    """VGG-16 (torchvision.models.vgg16, configuration D without batch norm, weights=None)."""
+    n, in_channels = num_classes or IMAGENET_CLASSES, c.check_in_channels(in_channels)
+    model = tv.vgg16(weights=None, num_classes=n)
+    model.features[0] = _replace_first_conv(model.features[0], in_channels)
+    return _finish(model, n, in_channels, input_size)

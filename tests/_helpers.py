@@ -1,0 +1,51 @@
+"""Independent re-statements of the papers' formulas, used as ground truth in tests."""
+import itertools
+import math
+
+import torch
+import torch.nn.functional as F
+
+
+def f64(*shape):
+    return torch.randn(*shape, dtype=torch.float64)
+
+
+def dense_conv(x, w):
+    """'same' cross-correlation by torch for n <= 3 spatial dims."""
+    conv = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}[x.ndim - 2]
+    return conv(x, w, padding=[k // 2 for k in w.shape[2:]])
+
+
+def naive_conv_nd(x, w):
+    """Definition-level N-D 'same' cross-correlation with explicit output loops (tiny shapes only)."""
+    n = x.ndim - 2
+    ks = w.shape[2:]
+    pad = []
+    for k in reversed(ks):
+        pad += [k // 2, k // 2]
+    xp = F.pad(x, pad)
+    out = x.new_zeros(x.shape[0], w.shape[0], *x.shape[2:])
+    for pos in itertools.product(*(range(d) for d in x.shape[2:])):
+        window = xp[(slice(None), slice(None), *(slice(p, p + k) for p, k in zip(pos, ks)))]
+        out[(slice(None), slice(None), *pos)] = torch.einsum("tc...,nc...->nt", w, window)
+    return out
+
+
+def topology_dense_kernel(weight, grid):
+    """Alg. 4 written as a dense (m, m, k, k) kernel by explicit loops over grid positions."""
+    s = len(grid)
+    neighbors = weight.shape[s : 2 * s]
+    m, k = math.prod(grid), weight.shape[-1]
+    dense = weight.new_zeros(m, m, k, k)
+    for j in itertools.product(*(range(d) for d in grid)):
+        for i in itertools.product(*(range(c) for c in neighbors)):
+            src = tuple((a + b) % d for a, b, d in zip(j, i, grid))
+            dense[_flat(j, grid), _flat(src, grid)] += weight[j + i]
+    return dense
+
+
+def _flat(idx, grid):
+    out = 0
+    for a, d in zip(idx, grid):
+        out = out * d + a
+    return out

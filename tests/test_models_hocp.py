@@ -1,0 +1,75 @@
+"""HO-CP models and FCNN Table 7's reference networks: shapes, overrides, the HOSConv block = HOCPConv."""
+import pytest
+import torch
+
+from suite import models
+from suite.layers import HOCPConv
+from suite.models.hocp import HOSConvBlock
+
+
+@pytest.mark.parametrize("name,shape,classes", [
+    ("mobilenetv2-cifar", (3, 32, 32), 10), ("hosconv-cifar", (3, 32, 32), 10),
+])
+def test_cifar_models_paper_size(name, shape, classes):
+    model = models.build(name).eval()
+    assert model.input_size == shape and model.num_classes == classes
+    with torch.no_grad():
+        assert model(torch.randn(2, *shape)).shape == (2, classes)
+
+
+@pytest.mark.parametrize("name", ["convnet3d", "hocp-convnet", "hocp-convnet-s"])
+def test_3d_models(name):
+    model = models.build(name)
+    assert model.input_size == (3, 18, 84, 84) and model.num_classes == 27
+    assert model.fc1.in_features == 256 * 1 * 5 * 5  # 18×84×84 after four 2×2×2 pools
+    small = models.build(name, width=0.25, input_size=(3, 16, 24, 24)).eval()
+    with torch.no_grad():
+        assert small(torch.randn(2, 3, 16, 24, 24)).shape == (2, 27)
+    with pytest.raises(ValueError, match="input_size"):
+        models.build(name, input_size=(3, 8, 84, 84))
+    with pytest.raises(ValueError, match="expected shape"):
+        small(torch.randn(1, 3, 16, 32, 32))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["convnet3d", "hocp-convnet", "hocp-convnet-s"])
+def test_3d_models_paper_size_forward(name):
+    model = models.build(name).eval()
+    with torch.no_grad():
+        assert model(torch.randn(1, *model.input_size)).shape == (1, 27)
+
+
+@pytest.mark.parametrize("name,size", [("alexnet", 224), ("googlenet", 224), ("resnet18", 224), ("vgg16", 64)])
+def test_reference_networks(name, size):
+    model = models.build(name, input_size=size).eval()
+    assert model.num_classes == 1000 and model.input_size == (3, size, size)
+    gray = models.build(name, num_classes=10, in_channels=1, input_size=size).eval()
+    with torch.no_grad():
+        assert model(torch.randn(1, 3, size, size)).shape == (1, 1000)
+        assert gray(torch.randn(1, 1, size, size)).shape == (1, 10)
+
+
+def test_hosconv_block_is_hocp_conv():
+    """A stride-1 HOSConv block computes BN(HOCPConv(norm=True, activation="relu")) + its skip."""
+    torch.manual_seed(0)
+    cin, cout, t = 6, 10, 3
+    block = HOSConvBlock(cin, cout, t, 1).double().eval()
+    ref = HOCPConv(cin, cout, (3, 3), rank=t * cin, norm=True, activation="relu", backend="torch").double().eval()
+    with torch.no_grad():
+        ref.channel_in.copy_(block.expand[0].weight[:, :, 0, 0].t())
+        ref.spatial[0].copy_(block.spatial_h[0].weight[:, 0, :, 0].t())
+        ref.spatial[1].copy_(block.spatial_w[0].weight[:, 0, 0, :].t())
+        ref.channel_out.copy_(block.project[0].weight[:, :, 0, 0])
+        for bn_ref, bn in zip((ref.psi[0].bn, ref.psi[1].bn, ref.psi[2].bn),
+                              (block.expand[1], block.spatial_h[1], block.spatial_w[1])):
+            for b in (bn, bn_ref):
+                b.running_mean.uniform_(-0.5, 0.5)
+            bn_ref.load_state_dict(bn.state_dict())
+    x = torch.randn(2, cin, 7, 8, dtype=torch.float64)
+    expected = block.project[1](ref(x)) + block.shortcut(x)
+    torch.testing.assert_close(block(x), expected)
+
+
+def test_hosconv_strided_block_shape():
+    block = HOSConvBlock(8, 16, 6, 2)
+    assert block(torch.randn(2, 8, 9, 10)).shape == (2, 16, 5, 5)
