@@ -51,6 +51,17 @@ def resource_overrides(args) -> dict:
     return {k: v for k, v in r.items() if v is not None}
 
 
+def report(task, job) -> bool:
+    try:
+        s = executors.first_result(job)
+    except Exception as e:  # report every failed run, then fail the command
+        print(f"  {task.model:<18} seed {task.seed}: FAILED: {type(e).__name__}: {e}", file=sys.stderr, flush=True)
+        return False
+    print(f"  {task.model:<18} seed {task.seed}: top-1 {s['top1']:.2f}%  top-5 {s['top5']:.2f}%  "
+          f"({s['epochs']} epochs, {s['train_seconds']:.0f} s)  {runner.run_dir(task)}", flush=True)
+    return True
+
+
 def cmd_run(args) -> int:
     exp = experiments.get(args.experiment)
     experiments.check_profile(args.profile)
@@ -61,7 +72,8 @@ def cmd_run(args) -> int:
     setting = runner.setting_for(exp, args.profile, overrides)
     folder = Path(args.results) / "_submitit" / exp.results_key / args.profile
     ex = executors.get(args.executor, folder=folder, resources={**setting.resources, **resource_overrides(args)},
-                       options={"progress": not args.no_progress, "name": f"{exp.name}-{args.profile}"})
+                       options={"progress": not args.no_progress, "workers": args.workers,
+                                "name": f"{exp.name}-{args.profile}"})
     print(f"{exp.name} ({exp.paper} {exp.target}), profile {args.profile}, executor {args.executor}: "
           f"{len(tasks)} run(s) -> {Path(args.results) / exp.results_key / args.profile}", flush=True)
     t0 = time.perf_counter()
@@ -81,14 +93,17 @@ def cmd_run(args) -> int:
               f"--results {args.results}`", flush=True)
         return 0
     failed = 0
-    for task, job in submitted:
-        try:
-            s = executors.first_result(job)
-            print(f"  {task.model:<18} seed {task.seed}: top-1 {s['top1']:.2f}%  top-5 {s['top5']:.2f}%  "
-                  f"({s['epochs']} epochs, {s['train_seconds']:.0f} s)  {runner.run_dir(task)}", flush=True)
-        except Exception as e:  # report every failed run, then fail the command
-            failed += 1
-            print(f"  {task.model:<18} seed {task.seed}: FAILED: {type(e).__name__}: {e}", file=sys.stderr)
+    from tqdm.auto import tqdm
+    bar = tqdm(total=len(submitted), desc="runs finished", disable=args.no_progress or args.executor == "inprocess")
+    pending = list(submitted)
+    while pending:
+        for task, job in [p for p in pending if p[1].done()]:
+            pending.remove((task, job))
+            bar.update()
+            failed += not report(task, job)
+        if pending:
+            time.sleep(0.5)
+    bar.close()
     print(f"{len(tasks) - failed}/{len(tasks)} run(s) finished in {time.perf_counter() - t0:.0f} s", flush=True)
     return 1 if failed else 0
 
@@ -163,11 +178,11 @@ def wait_for_jobs(exp, profile, results_root, timeout_s: float | None = None, po
 
 
 def cmd_collect(args) -> int:
-    import paper_tables
+    from paper_tables import accuracy
     exp = experiments.get(args.experiment)
     for line in wait_for_jobs(exp, experiments.check_profile(args.profile), args.results, args.timeout):
         print(f"collect: {line}", file=sys.stderr)
-    text = paper_tables.render(args.experiment, profile=args.profile, results_root=args.results, out_dir=args.out)
+    text = accuracy.render(args.experiment, profile=args.profile, results_root=args.results, out_dir=args.out)
     print(text)
     return 0
 
@@ -198,6 +213,7 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--data", default=None, help="dataset directory (paper profile)")
     r.add_argument("--models", default=None, help="comma-separated subset of the experiment's models")
     r.add_argument("--seeds", default=None, help="comma-separated seeds (default: the profile's)")
+    r.add_argument("--workers", type=int, default=None, help="pool executor: worker processes (default: cores)")
     r.add_argument("--no-wait", action="store_true", help="submit and return (cluster executors)")
     r.add_argument("--no-progress", action="store_true", help="no tqdm bars")
     r.add_argument("--set", action="append", metavar="KEY=VALUE",

@@ -8,6 +8,8 @@ An executor factory is registered with ``@register(name)`` and called as
 - ``inprocess`` (default): runs each task right here, one after the other; no SLURM, no subprocess.
 - ``local``: submitit's ``LocalExecutor`` (one subprocess per task, same machine).
 - ``debug``: submitit's ``DebugExecutor`` (in this process, through submitit's machinery).
+- ``pool``: ``workers`` local worker processes, one single-threaded run per core (what
+  ``make reproduce-table2`` uses locally: fastest on a small, shared CPU).
 
 - ``slurm``: submitit's ``SlurmExecutor``; an experiment's runs go out as one job array.
 
@@ -106,6 +108,58 @@ def debug_executor(*, folder, resources, options):
     import submitit
     return SubmititExecutor(submitit.DebugExecutor(folder=str(folder)), options.get("progress", True))
 
+
+class FutureJob:
+    """A concurrent.futures.Future behind the submitit.Job interface."""
+
+    def __init__(self, future, job_id: str):
+        self.future, self.job_id = future, job_id
+
+    @property
+    def state(self) -> str:
+        if not self.future.done():
+            return "RUNNING"
+        return "FAILED" if self.future.exception() is not None else "COMPLETED"
+
+    def done(self) -> bool:
+        return self.future.done()
+
+    def result(self):
+        return self.future.result()
+
+    def exception(self):
+        return self.future.exception()
+
+
+def _pool_worker_init(threads: int) -> None:
+    import torch
+    torch.set_num_threads(threads)
+
+
+@register("pool")
+class PoolExecutor:
+    """``workers`` local worker processes (default: one per core), each with cores/workers torch threads.
+
+    On a small shared CPU, one single-threaded run per core is much faster than one run using every core:
+    many small convolutions parallelise poorly, and OpenMP threads spin badly when cores are oversubscribed.
+    """
+
+    def __init__(self, *, folder, resources, options):
+        import multiprocessing
+        import os
+        from concurrent.futures import ProcessPoolExecutor
+        cores = os.cpu_count() or 1
+        self.workers = int(options.get("workers") or cores)
+        if self.workers < 1:
+            raise ValueError(f"workers: expected >= 1, got {self.workers}")
+        threads = max(1, cores // self.workers)
+        self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
+                                        initializer=_pool_worker_init, initargs=(threads,))
+        self.count = 0
+
+    def submit(self, fn, task):
+        self.count += 1
+        return FutureJob(self.pool.submit(fn, **task.kwargs(), progress=False), f"pool-{self.count}")
 
 # ------------------------------------------------------------------------------------------------ SLURM
 # Resource keys a profile (experiments.Setting.resources) or the command line may give, with their

@@ -114,7 +114,7 @@ class RunOne(submitit.helpers.Checkpointable):
         build_overrides = dict(s.model_overrides)
         build_overrides.setdefault("in_channels", train_set.sample_shape[0])
         net = build_model(model, num_classes=train_set.num_classes, overrides=build_overrides)
-        config = run_config(exp, model, seed, profile, overrides)
+        config = {**run_config(exp, model, seed, profile, overrides), "num_classes": train_set.num_classes}
         env = {"data_root": None if data_root is None else str(data_root)}
         env["data"] = {"train": train_set.description, "val": val_set.description,
                           "num_classes": train_set.num_classes, "sample_shape": list(train_set.sample_shape)}

@@ -9,11 +9,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import complexity
+from . import accuracy, complexity
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "out"
 # name -> generate(out_dir) -> list of written paths. Other generators (accuracy tables) register here.
-GENERATORS = {"complexity": complexity.generate}
+GENERATORS = {"complexity": complexity.generate, "accuracy": accuracy.generate}
 
 
 def main(argv=None) -> int:
