@@ -170,6 +170,7 @@ def test_requeued_job_resumes_from_its_checkpoint(tmp_path):
     log = job.paths.stdout.read_text() + job.paths.stderr.read_text()
     resumed = [int(m) for m in re.findall(r"resumed from epoch (\d+)", log)]
     assert resumed and resumed[0] > 0, log[-2000:]
+    print(f"\nrequeued job {job.job_id}'s log: " + re.search(r"[^\n]*resumed from epoch[^\n]*", log).group(0))
     assert "Requeued job" in log or "Requeued job" in job.paths.stderr.read_text()
     ref_dir = runner.run_dir(ref_task)
     assert run_dir.name == ref_dir.name
