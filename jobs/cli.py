@@ -97,6 +97,8 @@ def cmd_run(args) -> int:
     bar = tqdm(total=len(submitted), desc="runs finished", disable=args.no_progress or args.executor == "inprocess")
     pending = list(submitted)
     while pending:
+        if args.executor == "slurm":
+            executors.refresh_states()  # else a cancelled job looks running for up to 10 min
         for task, job in [p for p in pending if p[1].done()]:
             pending.remove((task, job))
             bar.update()
@@ -162,6 +164,7 @@ def wait_for_jobs(exp, profile, results_root, timeout_s: float | None = None, po
                if executors.job_handle(rec) is not None}
     bad = []
     while pending:
+        executors.refresh_states()
         for key, rec in list(pending.items()):
             state, error = executors.job_state(rec, tail=3)
             if state in ("COMPLETED",) or state.split()[0] in executors.ENDED_WITHOUT_RESULT:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from pathlib import Path
 
 EXECUTORS: dict = {}
@@ -258,6 +259,20 @@ def job_handle(record: dict):
 
 ENDED_WITHOUT_RESULT = ("FAILED", "CANCELLED", "TIMEOUT", "OUT_OF_MEMORY", "NODE_FAIL", "BOOT_FAIL",
                         "DEADLINE", "STOPPED (no result)")
+
+
+_last_refresh = float("-inf")
+
+
+def refresh_states(min_interval_s: float = 5.0) -> None:
+    """One sacct call for every SLURM job asked about so far, at most every ``min_interval_s``:
+    submitit alone spaces its calls out to up to 10 minutes, so a cancelled or killed job (which
+    writes no result file) would look running that long."""
+    global _last_refresh
+    import submitit
+    if time.monotonic() - _last_refresh >= min_interval_s:
+        submitit.SlurmJob.watcher.update()
+        _last_refresh = time.monotonic()
 
 
 def job_state(record: dict, *, tail: int = 15) -> tuple[str, str | None]:
