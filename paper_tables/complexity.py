@@ -291,10 +291,46 @@ def _plot_figure5(data, series, out_dir: Path) -> list[Path]:
     return paths
 
 
+STATED = {  # counts the papers state for a whole model (the tables above compare them)
+    "fcnn-a": "550M mult. (FCNN Section 3)",
+    "fcnn-l": "470M mult., 2.8M params (FCNN Tables 6, 7)",
+    "alexnet": "725M mult., 62.4M params (FCNN Table 7)",
+    "googlenet": "1600M mult., 7M params (FCNN Table 7)",
+    "resnet18": "1800M mult., 11.5M params (FCNN Table 7)",
+    "vgg16": "16000M mult., 134M params (FCNN Table 7)",
+    "mobilenetv2-cifar": "2.30M params (HO-CP Table 1)",
+    "hosconv-cifar": "2.29M params (HO-CP Table 1)",
+    "convnet3d": "2.9M conv params (HO-CP Table 2)",
+    "hocp-convnet": "1.2M conv params (HO-CP Table 2)",
+    "hocp-convnet-s": "1.2M conv params (HO-CP Table 2)",
+}
+
+
+def models_overview(counts: Counts) -> Table:
+    t = Table("models_overview", "Every registered model at its paper input size",
+              ["Model", "Definition", "Input", "Classes", "Ours mult. (M)", "Ours params (M)", "Ours conv params (M)",
+               "Paper states"])
+    for name in models.names():
+        cx = counts(name)
+        doc = (models.get_model_builder(name).__doc__ or "").strip().splitlines()[0]
+        t.add(name, doc, "×".join(map(str, cx.input_size)), _classes(cx),
+              round(cx.multiplications / 1e6, 2), round(cx.parameters / 1e6, 4), round(cx.conv_parameters / 1e6, 4),
+              STATED.get(name))
+    t.notes += ["Ours: `suite.complexity.count(suite.models.build(name))`; definitions are the builders' docstrings "
+                "(`suite/models/`), which quote the paper's sentence each layout rests on.",
+                "Paper states: the whole-model counts either paper prints (compared in the tables above); the FCNN "
+                "tables give the other models' complexity only as ratios."]
+    return t
+
+
+def _classes(cx: Complexity) -> int:
+    return cx.layers[-1].output_shape[0]
+
+
 def generate(out_dir: Path) -> list[Path]:
     """Write every complexity table (Markdown, CSV, LaTeX) and Figure 5 (PNG, PDF) under out_dir."""
     counts = Counts()
-    tables = fcnn_tables(counts) + hocp_tables(counts)
+    tables = [models_overview(counts)] + fcnn_tables(counts) + hocp_tables(counts)
     fig_table, fig_paths = figure5(out_dir)
     tables.append(fig_table)
     paths = [p for t in tables for p in write(t, out_dir)] + fig_paths

@@ -106,8 +106,9 @@ def _macs(mod: nn.Module, inp: torch.Size, out: torch.Size) -> int:
     return per_image * (mod.in_channels // mod.groups) * math.prod(mod.kernel_size)
 
 
-def _run(model: nn.Module, size: tuple[int, ...]) -> None:
-    """One forward pass of a batch-1 input, on fake tensors when every layer supports it."""
+def _run(model: nn.Module, size: tuple[int, ...], calls: list) -> None:
+    """One forward pass of a batch-1 input, on fake tensors when every layer supports it; `calls` (filled
+    by the hooks) is emptied before the real pass so a failed fake pass leaves nothing behind."""
     try:
         from torch._subclasses.fake_tensor import FakeTensorMode
 
@@ -116,6 +117,7 @@ def _run(model: nn.Module, size: tuple[int, ...]) -> None:
         return
     except Exception:  # a layer that needs real data (e.g. a Numba kernel): fall back to a real pass
         pass
+    calls.clear()
     with torch.no_grad():
         model(torch.zeros(1, *size))
 
@@ -141,7 +143,7 @@ def count(model: nn.Module, input_size=None) -> Complexity:
     modes = {m: m.training for m in model.modules()}
     try:
         model.eval()
-        _run(model, size)
+        _run(model, size, calls)
     finally:
         for h in handles:
             h.remove()

@@ -103,16 +103,21 @@ def environment() -> dict:
     return env
 
 
+def check_config(run_dir: Path, config: dict) -> bool:
+    """True if ``run_dir`` holds ``config``, False if it holds none; ValueError if it holds another."""
+    path = Path(run_dir) / CONFIG
+    if not path.exists():
+        return False
+    if read_json(path) != json.loads(json.dumps(config)):
+        raise ValueError(f"{run_dir}: holds a run with another config; expected the same config to resume")
+    return True
+
+
 def start_run(run_dir: Path, config: dict, env: dict | None = None) -> None:
     """Write config.json (refusing a directory holding another config) and env.json."""
     run_dir = Path(run_dir)
-    path = run_dir / CONFIG
-    if path.exists():
-        old = json.loads(path.read_text())
-        if old != json.loads(json.dumps(config)):
-            raise ValueError(f"{run_dir}: holds a run with another config; expected the same config to resume")
-    else:
-        atomic_write_json(path, config)
+    if not check_config(run_dir, config):
+        atomic_write_json(run_dir / CONFIG, config)
     atomic_write_json(run_dir / ENV, {**environment(), **(env or {})})
 
 

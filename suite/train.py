@@ -113,13 +113,14 @@ def topk_correct(logits: torch.Tensor, target: torch.Tensor, ks=(1, 5)) -> list[
 
 
 @torch.no_grad()
-def evaluate(model, dataset, *, batch_size: int = 256, num_workers: int = 0) -> dict:
+def evaluate(model, dataset, *, batch_size: int = 256, num_workers: int = 0, device="cpu") -> dict:
     """Top-1 / top-5 accuracy (%) and mean loss over ``dataset`` (its transform is the center crop)."""
     model.eval()
     loader = DataLoader(dataset, batch_size=batch_size, shuffle=False, num_workers=num_workers)
     n = c1 = c5 = 0
     loss = 0.0
     for x, y in loader:
+        x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
         out = model(x)
         loss += float(F.cross_entropy(out, y, reduction="sum"))
         a, b = topk_correct(out, y)
@@ -163,12 +164,17 @@ class Killed(Exception):
 
 
 # ----------------------------------------------------------------------------------------------- training
-def train_epoch(model, loader, optimizer, *, progress: bool, desc: str, hook=None) -> float:
+def default_device() -> torch.device:
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def train_epoch(model, loader, optimizer, *, progress: bool, desc: str, hook=None, device="cpu") -> float:
     """One pass over ``loader``; returns the mean training loss."""
     from tqdm.auto import tqdm
     model.train()
     total, n = 0.0, 0
     for step, (x, y) in enumerate(tqdm(loader, desc=desc, leave=False, disable=not progress)):
+        x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
         optimizer.zero_grad(set_to_none=True)
         loss = F.cross_entropy(model(x), y)
         if not torch.isfinite(loss):
@@ -183,37 +189,41 @@ def train_epoch(model, loader, optimizer, *, progress: bool, desc: str, hook=Non
 
 
 def train(model, train_set, val_set, *, recipe: Recipe, run_dir, seed: int = 0, config: dict | None = None,
-          env: dict | None = None, progress: bool = True, hook=None) -> dict:
+          env: dict | None = None, progress: bool = True, hook=None, device=None) -> dict:
     """Train ``model`` with ``recipe`` into ``run_dir`` (see :mod:`suite.results`), resuming from
     ``run_dir/checkpoint.pt`` if present. Returns the summary (also written to summary.json).
 
     ``config`` (JSON) defines the run: resuming into a directory holding another config is refused.
     ``env`` adds entries to env.json (e.g. where the data came from).
     ``hook(epoch, step)`` is called after every optimizer step (tests use it to kill a run mid-epoch).
+    ``device``: default CUDA when available (paper profile on a GPU node), else CPU.
     """
     run_dir = Path(run_dir)
     config = dict(config or {})
     config.setdefault("seed", seed)
     config.setdefault("recipe", recipe.to_dict())
-    results.start_run(run_dir, config, env)
-    if results.is_finished(run_dir):
+    if results.is_finished(run_dir):  # done: never retrain, never rewrite its env.json
+        results.check_config(run_dir, config)
         return results.read_json(run_dir / results.SUMMARY)
-    optimizer, scheduler = make_optimizer(model, recipe), None
+    device = torch.device(device) if device is not None else default_device()
+    results.start_run(run_dir, config, {**(env or {}), "device": str(device)})
+    model.to(device)
+    optimizer = make_optimizer(model, recipe)
     scheduler = make_scheduler(optimizer, recipe)
     history, best, start, elapsed = [], 0.0, 0, 0.0
     ckpt = load_checkpoint(run_dir / results.CHECKPOINT)
     if ckpt is not None:
         model.load_state_dict(ckpt["model"])
+        model.to(device)
         optimizer.load_state_dict(ckpt["optimizer"])
         scheduler.load_state_dict(ckpt["scheduler"])
         history, start, elapsed = ckpt["history"], ckpt["epoch"], ckpt["elapsed"]
         print(f"{run_dir.name}: resumed from epoch {start} ({run_dir / results.CHECKPOINT})", flush=True)
         set_rng_state(ckpt["rng"])
         results.write_metrics(run_dir, history)  # drop any line of an epoch the checkpoint lacks
-    stopped = "epochs"
+    stopped = ckpt.get("stopped") if ckpt is not None else None  # e.g. killed between checkpoint and summary
     for epoch in range(start, recipe.epochs):
-        if ckpt is not None and ckpt.get("stopped"):
-            stopped = ckpt["stopped"]
+        if stopped:
             break
         t0 = time.perf_counter()
         seed_everything(epoch_seed(seed, epoch))
@@ -224,8 +234,9 @@ def train(model, train_set, val_set, *, recipe: Recipe, run_dir, seed: int = 0, 
         step_hook = (lambda step, e=epoch: hook(e, step)) if hook else None
         loss = train_epoch(model, loader, optimizer, progress=progress,
                            desc=f"{config.get('model', 'model')} s{seed} epoch {epoch + 1}/{recipe.epochs}",
-                           hook=step_hook)
-        val = evaluate(model, val_set, batch_size=recipe.eval_batch_size, num_workers=recipe.num_workers)
+                           hook=step_hook, device=device)
+        val = evaluate(model, val_set, batch_size=recipe.eval_batch_size, num_workers=recipe.num_workers,
+                       device=device)
         elapsed += time.perf_counter() - t0
         history.append({"epoch": epoch + 1, "train_loss": loss, "val_top1": val["top1"],
                         "val_top5": val["top5"], "val_loss": val["loss"], "lr": lr,
@@ -245,7 +256,7 @@ def train(model, train_set, val_set, *, recipe: Recipe, run_dir, seed: int = 0, 
         if stop:
             stopped = stop
             break
-    return _finish(run_dir, config, history, elapsed, stopped)
+    return _finish(run_dir, config, history, elapsed, stopped or "epochs")
 
 
 def _finish(run_dir: Path, config: dict, history: list[dict], elapsed: float, stopped: str) -> dict:

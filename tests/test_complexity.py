@@ -144,3 +144,35 @@ def _prod(xs):
 def _called_modules(model, cx):
     mods = dict(model.named_modules())
     return [mods[layer.name.split("#")[0]] for layer in cx.layers]
+
+
+@pytest.mark.parametrize("name,weights", [("alexnet", "AlexNet_Weights"), ("googlenet", "GoogLeNet_Weights"),
+                                          ("resnet18", "ResNet18_Weights"), ("vgg16", "VGG16_Weights")])
+def test_reference_counts_match_torchvision_metadata(name, weights):
+    """An outside check: torchvision publishes each definition's parameters and GFLOPS (its "GFLOPS" are
+    multiply–accumulates, rounded) at 224×224 in the weights' metadata (no download needed)."""
+    import torchvision.models as tv
+
+    meta = getattr(tv, weights).IMAGENET1K_V1.meta
+    cx = complexity.count(models.build(name))
+    assert cx.parameters == meta["num_params"]
+    assert round(cx.multiplications / 1e9, 3) == pytest.approx(meta["_ops"], abs=0.0051)
+
+
+class _NeedsData(torch.nn.Module):
+    """A layer that reads values (like a Numba kernel would): it cannot run on fake tensors."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = torch.nn.Conv2d(2, 4, 3)
+
+    def forward(self, x):
+        x.sum().item()
+        return self.conv(x)
+
+
+def test_real_pass_fallback_counts_once():
+    model = torch.nn.Sequential(torch.nn.Conv2d(3, 2, 1), _NeedsData())
+    cx = complexity.count(model, input_size=(3, 8, 8))
+    assert [layer.name for layer in cx.layers] == ["0", "1.conv"]
+    assert cx.multiplications == 64 * 2 * 3 + 36 * 4 * 18

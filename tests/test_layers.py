@@ -127,7 +127,7 @@ def test_hocp_shapes_and_param_count():
 
 
 def test_cp_als_recovers_exact_low_rank_kernel():
-    R = 4
+    R = 3
     w = ops.cp_kernel(f64(6, R), [f64(3, R), f64(3, R), f64(3, R)], f64(5, R))
     weights, factors, err = cp_als(w, R, n_iter=500)
     recon = ops.cp_kernel(factors[1], factors[2:], factors[0] * weights)

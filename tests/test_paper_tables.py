@@ -66,7 +66,7 @@ def _csv(out, name):
 
 
 def test_make_tables_writes_everything(generated):
-    names = ["fcnn_table2_complexity", "fcnn_table4_complexity", "fcnn_table5_complexity", "fcnn_table7_complexity",
+    names = ["models_overview", "fcnn_table2_complexity", "fcnn_table4_complexity", "fcnn_table5_complexity", "fcnn_table7_complexity",
              "fcnn_stated_counts", "hocp_table1_parameters", "hocp_table2_conv_parameters", "hocp_figure5_gflops"]
     for name in names:
         for ext in ("md", "csv", "tex"):
@@ -92,3 +92,19 @@ def test_hocp_columns(generated):
     assert int(t1["MobileNet-v2 (mobilenetv2-cifar)"][3]) == complexity.count(models.build("mobilenetv2-cifar")).parameters
     t2 = _csv(generated, "hocp_table2_conv_parameters")
     assert int(t2["3D-ConvNet (convnet3d)"][3]) == 2_880_576
+
+
+def test_update_readme_replaces_only_the_marked_block(tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text(f"intro\n{cli.README_START}\nold\n{cli.README_END}\noutro\n")
+    cli.update_readme(readme, "## Complexity tables\n\n### T\n\n| a |\n")
+    assert readme.read_text() == f"intro\n{cli.README_START}\n#### T\n\n| a |\n{cli.README_END}\noutro\n"
+    readme.write_text("no markers")
+    with pytest.raises(ValueError, match="marker"):
+        cli.update_readme(readme, "x")
+
+
+def test_models_overview_lists_every_model(generated):
+    rows = _csv(generated, "models_overview")
+    assert set(rows) == set(models.names())
+    assert rows["fcnn-l"][2] == "3×221×221" and float(rows["fcnn-l"][4]) == 469.27

@@ -132,8 +132,8 @@ def test_finished_run_is_not_retrained(tmp_path):
 
 def test_topk_and_recipe_validation():
     logits = torch.tensor([[0.1, 0.9, 0.0], [0.8, 0.1, 0.05], [0.2, 0.3, 0.5]])
-    assert train.topk_correct(logits, torch.tensor([1, 2, 0]), ks=(1, 2)) == [1, 2]
-    assert train.topk_correct(logits, torch.tensor([1, 2, 0]), ks=(1, 5)) == [1, 3]  # k capped at #classes
+    assert train.topk_correct(logits, torch.tensor([1, 1, 0]), ks=(1, 2)) == [1, 2]
+    assert train.topk_correct(logits, torch.tensor([1, 1, 0]), ks=(1, 5)) == [1, 3]  # k capped at #classes
     with pytest.raises(ValueError, match="schedule"):
         train.Recipe(schedule="cosine")
     with pytest.raises(ValueError, match="batch_size"):

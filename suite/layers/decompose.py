@@ -39,6 +39,20 @@ def _mttkrp(W: torch.Tensor, factors: list[torch.Tensor], mode: int, budget: int
     return out
 
 
+def _svd_init(X: torch.Tensor, rank: int, seed: int) -> list[torch.Tensor]:
+    """Leading left singular vectors of each unfolding (via the small Gram matrix), random columns past
+    the unfolding's rank — the usual 'svd' initialization of CP-ALS."""
+    gen = torch.Generator(device="cpu").manual_seed(seed)
+    factors = []
+    for mode, size in enumerate(X.shape):
+        unfolded = X.movedim(mode, 0).reshape(size, -1)
+        _, vecs = torch.linalg.eigh(unfolded @ unfolded.T)
+        lead = vecs.flip(-1)[:, : min(rank, size)]
+        extra = torch.randn(size, rank - lead.shape[1], generator=gen, dtype=torch.float64).to(X.device)
+        factors.append(torch.cat([lead, extra], 1))
+    return factors
+
+
 def cp_als(
     W: torch.Tensor, rank: int, *, n_iter: int = 200, tol: float = 1e-10, seed: int = 0, budget: int = 2**24
 ) -> tuple[torch.Tensor, list[torch.Tensor], float]:
@@ -49,8 +63,7 @@ def cp_als(
     if rank < 1:
         raise ValueError(f"rank: expected a positive int, got {rank}")
     X = W.detach().to(torch.float64)
-    gen = torch.Generator(device="cpu").manual_seed(seed)
-    factors = [torch.randn(s, rank, generator=gen, dtype=torch.float64).to(X.device) for s in X.shape]
+    factors = _svd_init(X, rank, seed)
     norm_x2 = float((X * X).sum())
     weights = torch.ones(rank, dtype=torch.float64, device=X.device)
     err, prev = 1.0, math.inf

@@ -316,8 +316,10 @@ def fcnn_a(*, num_classes=None, in_channels=3, width=1.0, input_size=None, dropo
 
 @register_model("fcnn-a0")
 def fcnn_a0(*, num_classes=None, in_channels=3, width=1.0, input_size=None, dropout=0.2, backend="auto"):
-    """Model A0 (Section 3.2): Model A trained on smaller images, "resized to 164 × 164 and randomly
-    cropped to 150 × 150. We train model A on the smaller images, which we name model A0"."""
+    """Model A0 (Section 3.2): Model A on 150×150 crops.
+
+    "The images are resized to 164 × 164 and randomly cropped to 150 × 150. We train model A on the
+    smaller images, which we name model A0"."""
     return _fcnn(lambda m, s: [_pair_k2(m, _dense_k2(m))], description="Baseline (150×150)",
                  num_classes=num_classes, in_channels=in_channels, width=width, input_size=input_size,
                  dropout=dropout, default_input=PAPER_INPUT_A0, unpadded_pairs=True)
@@ -329,8 +331,10 @@ def _residual_k3(conv: Callable[[], nn.Module], m: int, repeats: int) -> list[nn
 
 @register_model("fcnn-b")
 def fcnn_b(*, num_classes=None, in_channels=3, width=1.0, input_size=None, dropout=0.2, backend="auto"):
-    """Model B (Table 1): baseline, (3, n) × 2 per stage. "We pad one pixel for all convolutional layers in
-    model B ... Residual learning is added ... every convolutional layer in model B.\""""
+    """Model B (Table 1): baseline, (3, n) × 2 per stage, padding 1, residual around every conv.
+
+    "We pad one pixel for all convolutional layers in model B ... Residual learning is added ... every
+    convolutional layer in model B.\""""
     return _fcnn(lambda m, s: _residual_k3(lambda: nn.Conv2d(m, m, 3, padding=1, bias=False), m, 2),
                  description="Baseline, kernel size = 3", num_classes=num_classes, in_channels=in_channels,
                  width=width, input_size=input_size, dropout=dropout)
@@ -377,8 +381,9 @@ def fcnn_e(*, num_classes=None, in_channels=3, width=1.0, input_size=None, dropo
 
 @register_model("fcnn-f")
 def fcnn_f(*, num_classes=None, in_channels=3, width=1.0, input_size=None, dropout=0.2, backend="auto"):
-    """Model F (Table 1): {[5, 1] + (1, n)} × 4 per stage. "To evaluate the performance of large kernel
-    size, we increase the kernel size to 5 in model F.\""""
+    """Model F (Table 1): {[5, 1] + (1, n)} × 4 per stage — Model E with k = 5.
+
+    "To evaluate the performance of large kernel size, we increase the kernel size to 5 in model F.\""""
     return _fcnn(_single_basis(5, 4, backend), description="1 basis, kernel size = 5, double layers",
                  num_classes=num_classes, in_channels=in_channels, width=width, input_size=input_size,
                  dropout=dropout)
@@ -433,8 +438,10 @@ def fcnn_i(*, num_classes=None, in_channels=3, width=1.0, input_size=None, dropo
 
 @register_model("fcnn-j")
 def fcnn_j(*, num_classes=None, in_channels=3, width=1.0, input_size=None, dropout=0.2, backend="auto"):
-    """Model J (Table 5): G's layout on 221×221 crops. "Model J is modified from model A by doubling
-    layers and adding 2D topological connections in the same way as model G.\""""
+    """Model J (Table 5): G's layout (doubled k = 2 layers, 2-D topology) on 221×221 crops.
+
+    "Model J is modified from model A by doubling layers and adding 2D topological connections in the
+    same way as model G.\""""
     return _fcnn(_topology_pairs(grid_2d), description="2D Topology", num_classes=num_classes,
                  in_channels=in_channels, width=width, input_size=input_size, dropout=dropout,
                  unpadded_pairs=True)

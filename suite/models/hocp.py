@@ -119,8 +119,9 @@ def mobilenetv2_cifar(*, num_classes=None, in_channels=3, width=1.0, input_size=
 
 @register_model("hosconv-cifar")
 def hosconv_cifar(*, num_classes=None, in_channels=3, width=1.0, input_size=None, backend="auto"):
-    """HOSConv (HO-CP Table 1, "2,29" M parameters): MobileNet-v2-CIFAR with every block replaced by the
-    HO-CP block. "For our approach, we simply replaced the full MobileNet-v2 blocks with ours (which, in
+    """HOSConv (HO-CP Table 1, "2,29" M parameters): MobileNet-v2-CIFAR with HO-CP blocks.
+
+    "For our approach, we simply replaced the full MobileNet-v2 blocks with ours (which, in
     the 2D case, differs from MobileNet-v2 by the use of two separable convolutions along the spatial
     dimensions instead of a single 2D kernel)." See `HOSConvBlock`."""
     return MobileNetV2CIFAR(HOSConvBlock, num_classes=num_classes or CIFAR_CLASSES, in_channels=in_channels,
@@ -188,8 +189,9 @@ def convnet3d(*, num_classes=None, in_channels=3, width=1.0, input_size=None, ba
 
 @register_model("hocp-convnet")
 def hocp_convnet(*, num_classes=None, in_channels=3, width=1.0, input_size=None, backend="auto"):
-    """HO-CP ConvNet (Table 2: 1.2M conv parameters): "replaced the 3D convolutions with our proposed block
-    and used, for each layer, 6 × n_input-channels for the rank"; "without skip connection and with RELU"
+    """HO-CP ConvNet (Table 2: 1.2M conv parameters): the column with HO-CP convs of rank 6·C_in and ReLU.
+
+    "replaced the 3D convolutions with our proposed block and used, for each layer, 6 × n_input-channels for the rank"; "without skip connection and with RELU"
     — HOCPConv with Ψ = BN + ReLU between factors (eq. 16); R(C + T + 9) parameters per layer."""
     return ConvNet3D(lambda a, b: HOCPBlock3d(a, b, rank=6 * a, activation="relu", skip=False, backend=backend),
                      num_classes=num_classes or JESTER_CLASSES, in_channels=in_channels, width=width,
@@ -198,8 +200,9 @@ def hocp_convnet(*, num_classes=None, in_channels=3, width=1.0, input_size=None,
 
 @register_model("hocp-convnet-s")
 def hocp_convnet_s(*, num_classes=None, in_channels=3, width=1.0, input_size=None, backend="auto"):
-    """HO-CP ConvNet-S (Table 2: 1.2M conv parameters): "The version with skip-connection and PReLU" —
-    as hocp-convnet with Ψ = BN + PReLU and the skip of `HOCPBlock3d`."""
+    """HO-CP ConvNet-S (Table 2: 1.2M conv parameters): HO-CP ConvNet with skip connections and PReLU.
+
+    "The version with skip-connection and PReLU" — as hocp-convnet with Ψ = BN + PReLU and the skip of `HOCPBlock3d`."""
     return ConvNet3D(lambda a, b: HOCPBlock3d(a, b, rank=6 * a, activation="prelu", skip=True, backend=backend),
                      num_classes=num_classes or JESTER_CLASSES, in_channels=in_channels, width=width,
                      input_size=input_size)

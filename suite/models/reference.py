@@ -23,29 +23,38 @@ def _replace_first_conv(conv: nn.Conv2d, in_channels: int) -> nn.Conv2d:
                      bias=conv.bias is not None)
 
 
-def _finish(model: nn.Module, num_classes: int, in_channels: int, input_size) -> nn.Module:
+# Smallest input each definition accepts (torchvision's weights metadata, `meta["min_size"]`).
+MIN_SIZE = {"alexnet": 63, "googlenet": 15, "resnet18": 1, "vgg16": 32}
+
+
+def _finish(model: nn.Module, name: str, num_classes: int, in_channels: int, input_size) -> nn.Module:
     model.num_classes = num_classes
     model.input_size = c.input_size(input_size, in_channels, IMAGENET_INPUT[1:])
+    if min(model.input_size[1:]) < MIN_SIZE[name]:
+        raise ValueError(f"input_size: {name} needs H, W >= {MIN_SIZE[name]}, got {model.input_size}")
     return model
 
 
 @register_model("alexnet")
 def alexnet(*, num_classes=None, in_channels=3, input_size=None, backend="auto"):
-    """AlexNet (torchvision.models.alexnet, weights=None). `backend` is accepted for a uniform call and unused."""
+    """AlexNet (torchvision.models.alexnet, weights=None).
+
+    `backend` is accepted (as by every model) and unused: no factorized layers here."""
     n, in_channels = num_classes or IMAGENET_CLASSES, c.check_in_channels(in_channels)
     model = tv.alexnet(weights=None, num_classes=n)
     model.features[0] = _replace_first_conv(model.features[0], in_channels)
-    return _finish(model, n, in_channels, input_size)
+    return _finish(model, "alexnet", n, in_channels, input_size)
 
 
 @register_model("googlenet")
 def googlenet(*, num_classes=None, in_channels=3, input_size=None, backend="auto"):
-    """GoogLeNet (torchvision.models.googlenet, weights=None, aux_logits=False, init_weights=True,
-    transform_input=False): the inference network, without the two auxiliary training classifiers."""
+    """GoogLeNet (torchvision.models.googlenet, weights=None) without the auxiliary classifiers.
+
+    aux_logits=False, init_weights=True, transform_input=False: the inference network."""
     n, in_channels = num_classes or IMAGENET_CLASSES, c.check_in_channels(in_channels)
     model = tv.googlenet(weights=None, num_classes=n, aux_logits=False, init_weights=True, transform_input=False)
     model.conv1.conv = _replace_first_conv(model.conv1.conv, in_channels)
-    return _finish(model, n, in_channels, input_size)
+    return _finish(model, "googlenet", n, in_channels, input_size)
 
 
 @register_model("resnet18")
@@ -54,7 +63,7 @@ def resnet18(*, num_classes=None, in_channels=3, input_size=None, backend="auto"
     n, in_channels = num_classes or IMAGENET_CLASSES, c.check_in_channels(in_channels)
     model = tv.resnet18(weights=None, num_classes=n)
     model.conv1 = _replace_first_conv(model.conv1, in_channels)
-    return _finish(model, n, in_channels, input_size)
+    return _finish(model, "resnet18", n, in_channels, input_size)
 
 
 @register_model("vgg16")
@@ -63,4 +72,4 @@ def vgg16(*, num_classes=None, in_channels=3, input_size=None, backend="auto"):
     n, in_channels = num_classes or IMAGENET_CLASSES, c.check_in_channels(in_channels)
     model = tv.vgg16(weights=None, num_classes=n)
     model.features[0] = _replace_first_conv(model.features[0], in_channels)
-    return _finish(model, n, in_channels, input_size)
+    return _finish(model, "vgg16", n, in_channels, input_size)

@@ -1,0 +1,128 @@
+"""Numba CPU kernels for the HO-CP N-D CP convolution (eq. 14–15, Alg. 1), any n >= 1 spatial modes.
+
+x is viewed as (N, C, D0, Q) with Q = D1·…·D_{n-1} (a "plane"). The forward streams over D0: per
+(image, segment of D0) it keeps a ring of K0 planes of h = U_Cᵀ·x (R channels), combines them along
+mode 0, runs the 1-D depthwise convs of modes 1…n-1 inside the plane, and writes U_T·h of that
+plane. The R-channel intermediate therefore never exists for more than K0 + 2 planes per thread:
+peak scratch = threads·(K0 + 2)·R·Q values, independent of N and D0.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from ._cpu_core import MR, NR, SET, chunk_range, conv_mode, conv_mode_wgrad, gemm, gemm_nt_add
+
+
+@njit(cache=True, fastmath=True, nogil=True)
+def _plane_convs(src, tmp, f_rest, dims_rest, flip):
+    """Depthwise 1-D convs of modes 1…n-1 applied to a (R, Q) plane; result ends in `src`."""
+    nm = len(dims_rest)
+    Q = src.shape[1]
+    A = 1
+    for d in range(nm):
+        D = dims_rest[d]
+        B = Q // (A * D)
+        conv_mode(src, tmp, f_rest[d], A, D, B, flip)
+        src[:, :] = tmp
+        A *= D
+
+
+@njit(parallel=True, fastmath=True, cache=True, nogil=True)
+def cp_forward(x, u_in_t, f0, f_rest, dims_rest, u_out, out, segments):
+    """out = U_T · conv_{n-1}(…conv_0(U_Cᵀ · x)) (HO-CP eq. 15), fused over D0-planes.
+
+    x (N, C, D0, Q), u_in_t (R, C) = U_Cᵀ, f0 (R, K0) mode-0 filter, f_rest (n-1, R, Kmax) the other
+    modes' filters centred and zero-padded to Kmax, dims_rest (n-1,) = D1…D_{n-1}, u_out (T, R),
+    out (N, T, D0, Q). Work items: N × `segments` slices of D0 (prange).
+    """
+    N, C, D0, Q = x.shape
+    R = u_in_t.shape[0]
+    T = u_out.shape[0]
+    K0 = f0.shape[1]
+    r0 = K0 // 2
+    zero = np.zeros((1, 1), x.dtype)
+    for item in prange(N * segments):
+        n = item // segments
+        lo, hi = chunk_range(item % segments, segments, D0)
+        ring = np.zeros((K0, R, Q), x.dtype)
+        plane = np.empty((R, Q), x.dtype)
+        tmp = np.empty((R, Q), x.dtype)
+        acc = np.empty((MR, NR), x.dtype)
+        # prime the ring with planes lo - r0 … lo + r0 - 1 (zeros outside 0…D0-1)
+        for d in range(lo - r0, hi + r0):
+            slot = (d + K0) % K0
+            if 0 <= d < D0:
+                gemm(u_in_t, x[n, :, d, :], ring[slot], zero, zero[0], acc, SET, False)
+            else:
+                ring[slot] = 0
+            d_out = d - r0
+            if d_out < lo:
+                continue
+            # mode 0: plane = Σ_k f0[:, k] · h[d_out + k - r0]
+            for r in range(R):
+                for q in range(Q):
+                    plane[r, q] = 0
+                for k in range(K0):
+                    s = (d_out + k - r0 + K0) % K0
+                    fk = f0[r, k]
+                    for q in range(Q):
+                        plane[r, q] += fk * ring[s, r, q]
+            _plane_convs(plane, tmp, f_rest, dims_rest, False)
+            gemm(u_out, plane, out[n, :, d_out, :], zero, zero[0], acc, SET, False)
+
+
+@njit(parallel=True, fastmath=True, cache=True, nogil=True)
+def cp_backward(x, gy, u_in, u_in_t, f_all, dims, u_out_t, gx, gu_in, gf, gu_out, n_chunks):
+    """Gradients of the CP convolution, one image at a time per chunk (h1 = U_Cᵀx, h2 = S(h1), y = U_T h2):
+    g2 = U_Tᵀ·gy; gU_T += gy·h2ᵀ; gf_d += corr_d(g2, S_{≠d}(h1)); g1 = Sᵀ(g2); gx = U_C·g1; gU_C += x·g1ᵀ.
+
+    x (N, C, V), gy (N, T, V) with V = prod(dims); f_all (n, R, Kmax) centred filters; gu_in (chunks, C, R),
+    gf (chunks, n, R, Kmax), gu_out (chunks, T, R). Scratch: four (R, V) blocks per chunk.
+    """
+    N, C, V = x.shape
+    R = u_in_t.shape[0]
+    nm = len(dims)
+    zero = np.zeros((1, 1), x.dtype)
+    for c in prange(n_chunks):
+        lo, hi = chunk_range(c, n_chunks, N)
+        h1 = np.empty((R, V), x.dtype)
+        g2 = np.empty((R, V), x.dtype)
+        a = np.empty((R, V), x.dtype)
+        b = np.empty((R, V), x.dtype)
+        acc = np.empty((MR, NR), x.dtype)
+        for n in range(lo, hi):
+            gemm(u_in_t, x[n], h1, zero, zero[0], acc, SET, False)
+            gemm(u_out_t, gy[n], g2, zero, zero[0], acc, SET, False)
+            # filter gradients: z_d = all modes but d applied to h1, then correlate with g2 along d
+            for d in range(nm):
+                a[:, :] = h1
+                A = 1
+                for e in range(nm):
+                    B = V // (A * dims[e])
+                    if e != d:
+                        conv_mode(a, b, f_all[e], A, dims[e], B, False)
+                        a[:, :] = b
+                    A *= dims[e]
+                A = 1
+                for e in range(d):
+                    A *= dims[e]
+                conv_mode_wgrad(g2, a, gf[c, d], A, dims[d], V // (A * dims[d]))
+            # h2 = S(h1) for gU_T
+            a[:, :] = h1
+            A = 1
+            for e in range(nm):
+                B = V // (A * dims[e])
+                conv_mode(a, b, f_all[e], A, dims[e], B, False)
+                a[:, :] = b
+                A *= dims[e]
+            gemm_nt_add(gy[n], a, gu_out[c])
+            # g1 = Sᵀ(g2): flipped filters, any order (the modes commute)
+            A = 1
+            for e in range(nm):
+                B = V // (A * dims[e])
+                conv_mode(g2, b, f_all[e], A, dims[e], B, True)
+                g2[:, :] = b
+                A *= dims[e]
+            gemm(u_in, g2, gx[n], zero, zero[0], acc, SET, False)
+            gemm_nt_add(x[n], g2, gu_in[c])

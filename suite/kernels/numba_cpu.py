@@ -1,0 +1,292 @@
+"""`backend="numba"`: Numba CPU kernels wrapped in `torch.autograd.Function`s.
+
+Supported: CPU tensors of dtype float32 or float64 (all arguments the same dtype, as `suite.ops`
+checks). Anything else raises ValueError naming the tensor and what is supported (`backend="auto"`
+sends such tensors to the torch reference instead). Non-contiguous or channels-last inputs are
+copied to contiguous NCHW first (a documented copy, never a wrong answer).
+
+Entry points: `IMPLEMENTATIONS` (the `suite.ops` contract) and `single_basis_step_bias` (the
+inference path of `suite.layers.SingleBasisConv2d` with BatchNorm folded into biases).
+"""
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+
+import numba
+import numpy as np
+import torch
+
+from . import _cpu_fcnn as K
+from . import _cpu_hocp as H
+from ._cpu_core import chunks
+
+SUPPORTED_DTYPES = (torch.float32, torch.float64)
+
+
+def check_tensors(op: str, **tensors: torch.Tensor) -> None:
+    """ValueError unless every tensor is a CPU float32/float64 tensor, all of one dtype."""
+    first = next(iter(tensors.values())).dtype
+    for name, t in tensors.items():
+        if t.dtype != first:
+            raise ValueError(f"{op} backend='numba': {name} must have the dtype of the other tensors ({first}), got {t.dtype}")
+        if t.device.type != "cpu":
+            raise ValueError(f"{op} backend='numba': {name} must be a CPU tensor, got device {t.device}; "
+                             "use backend='numba-cuda' or 'auto' for CUDA tensors")
+        if t.dtype not in SUPPORTED_DTYPES:
+            raise ValueError(f"{op} backend='numba': {name} must be float32 or float64, got {t.dtype}; "
+                             "use backend='torch' (or 'auto') for other dtypes")
+
+
+def _a(t: torch.Tensor) -> np.ndarray:
+    """A C-contiguous numpy view (copy only if t is not contiguous NCHW)."""
+    return t.detach().contiguous().numpy()
+
+
+def _threads() -> int:
+    return numba.get_num_threads()
+
+
+# ---------------------------------------------------------------- single-basis step (FCNN Alg. 3)
+class SingleBasisStep(torch.autograd.Function):
+    """relu(residual·x + projection · (x ⋆ₘ basis) + bias): one step of FCNN Alg. 3, fused.
+
+    x (N, m, H, W), basis (m, k, k), projection (n, m) [out, in], bias (n,); residual needs n == m.
+    """
+
+    @staticmethod
+    def forward(ctx, x, basis, projection, bias, residual):
+        check_tensors("single_basis_step", x=x, basis=basis, projection=projection, bias=bias)
+        xa = _a(x)
+        out = torch.empty((x.shape[0], projection.shape[0], *x.shape[2:]), dtype=x.dtype)
+        K.single_basis_forward(xa, _a(basis), _a(projection), _a(bias), out.numpy(), bool(residual),
+                               chunks(x.shape[0], _threads()))
+        ctx.residual = bool(residual)
+        ctx.save_for_backward(x, basis, projection, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, basis, projection, out = ctx.saved_tensors
+        n_chunks = chunks(x.shape[0], _threads())
+        m, n_out = x.shape[1], projection.shape[0]
+        gx = torch.empty_like(x, memory_format=torch.contiguous_format)
+        gbasis = np.zeros((n_chunks, *basis.shape), _a(x).dtype)
+        gproj = np.zeros((n_chunks, n_out, m), gbasis.dtype)
+        gbias = np.zeros((n_chunks, n_out), gbasis.dtype)
+        K.single_basis_backward(_a(x), _a(out), _a(gy), _a(basis), _a(projection.t()), ctx.residual,
+                                gx.numpy(), gbasis, gproj, gbias, n_chunks)
+        t = torch.from_numpy
+        return gx, t(gbasis.sum(0)), t(gproj.sum(0)), t(gbias.sum(0)), None
+
+
+def single_basis_stack(x, bases, projections):
+    """FCNN Alg. 3: O = x; O = relu(O + projections[i]·(O ⋆ₘ bases[i])) for each i (fused steps)."""
+    check_tensors("single_basis_stack", x=x, bases=bases, projections=projections)
+    bias = x.new_zeros(bases.shape[1])
+    out = x
+    for i in range(bases.shape[0]):
+        out = SingleBasisStep.apply(out, bases[i], projections[i], bias, True)
+    return out
+
+
+def validate_step_bias(x, basis, bias1, projection, bias2, residual) -> torch.Tensor:
+    """Check `single_basis_step_bias`'s arguments (ValueError naming the argument) and fold the biases:
+    P·(dw + b1) + b2 = P·dw + (P·b1 + b2). Returns the folded bias (n,)."""
+    for name, t in (("x", x), ("basis", basis), ("projection", projection)):
+        if not isinstance(t, torch.Tensor):
+            raise ValueError(f"single_basis_step_bias: {name} must be a torch.Tensor, got {type(t).__name__}")
+    if x.ndim != 4:
+        raise ValueError(f"single_basis_step_bias: x must have shape (N, m, H, W), got {tuple(x.shape)}")
+    m = x.shape[1]
+    k = basis.shape[-1] if basis.ndim == 3 else -1
+    if basis.ndim != 3 or basis.shape[0] != m or basis.shape[1] != k or k % 2 == 0:
+        raise ValueError(f"single_basis_step_bias: basis must have shape (m, k, k) = ({m}, k, k) with odd k, "
+                         f"got {tuple(basis.shape)}")
+    if projection.ndim != 2 or projection.shape[1] != m:
+        raise ValueError(f"single_basis_step_bias: projection must have shape (n, m) = (n, {m}), "
+                         f"got {tuple(projection.shape)}")
+    n = projection.shape[0]
+    if residual and n != m:
+        raise ValueError(f"single_basis_step_bias: residual=True needs projection (m, m) = ({m}, {m}), "
+                         f"got {tuple(projection.shape)}")
+    for name, b, size in (("bias1", bias1, m), ("bias2", bias2, n)):
+        if b is not None and (not isinstance(b, torch.Tensor) or tuple(b.shape) != (size,)):
+            got = tuple(b.shape) if isinstance(b, torch.Tensor) else type(b).__name__
+            raise ValueError(f"single_basis_step_bias: {name} must be None or shape ({size},), got {got}")
+    bias = bias2 if bias2 is not None else x.new_zeros(n)
+    if bias1 is not None:
+        bias = bias + projection @ bias1
+    return bias
+
+
+def single_basis_step_bias(x, basis, bias1, projection, bias2, *, residual=True):
+    """out = relu(residual·x + projection · (x ⋆ₘ basis + bias1) + bias2), fused (one FCNN Alg. 3 step with
+    BatchNorm folded: basis/bias1 carry the BN after the depthwise conv, projection/bias2 the BN after
+    the projection). Without residual: relu(projection · (x ⋆ₘ basis + bias1) + bias2).
+
+    x (N, m, H, W), basis (m, k, k) with odd k, bias1 (m,) or None, projection (n, m) [out, in],
+    bias2 (n,) or None; residual=True needs n == m. Differentiable. CPU float32/float64 tensors
+    (ValueError otherwise; `suite.kernels.numba_cuda.single_basis_step_bias` is the CUDA twin).
+    """
+    bias = validate_step_bias(x, basis, bias1, projection, bias2, residual)
+    return SingleBasisStep.apply(x, basis, projection, bias, residual)
+
+
+# ---------------------------------------------------------------- basis convolution (FCNN Alg. 2)
+class BasisConv2d(torch.autograd.Function):
+    """out[:, l] = Σ_{j,i} projection[l, j, i] · (x[:, j] ⋆ bases[j, i]): FCNN Alg. 2."""
+
+    @staticmethod
+    def forward(ctx, x, bases, projection):
+        check_tensors("basis_conv2d", x=x, bases=bases, projection=projection)
+        n_out = projection.shape[0]
+        out = torch.empty((x.shape[0], n_out, *x.shape[2:]), dtype=x.dtype)
+        K.basis_forward(_a(x), _a(bases), _a(projection).reshape(n_out, -1), out.numpy(), chunks(x.shape[0], _threads()))
+        ctx.save_for_backward(x, bases, projection)
+        return out
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, bases, projection = ctx.saved_tensors
+        n_chunks = chunks(x.shape[0], _threads())
+        n_out = projection.shape[0]
+        gx = torch.empty_like(x, memory_format=torch.contiguous_format)
+        gbases = np.zeros((n_chunks, *bases.shape), _a(x).dtype)
+        gproj = np.zeros((n_chunks, n_out, projection.shape[1] * projection.shape[2]), gbases.dtype)
+        proj_t = np.ascontiguousarray(_a(projection).reshape(n_out, -1).T)
+        K.basis_backward(_a(x), _a(gy), _a(bases), proj_t, gx.numpy(), gbases, gproj, n_chunks)
+        return gx, torch.from_numpy(gbases.sum(0)), torch.from_numpy(gproj.sum(0)).reshape(projection.shape)
+
+
+# ---------------------------------------------------------------- topological connections (FCNN Alg. 4)
+@lru_cache(maxsize=64)
+def topology_tables(grid: tuple, neighbors: tuple):
+    """(idx, inv): idx[j, i] = source channel of output j's neighbor i ((j + i) mod grid, row-major);
+    inv[c, i] = the output j with idx[j, i] = c (each neighbor offset is a bijection of the grid)."""
+    from suite.ops import neighbor_index
+
+    idx = neighbor_index(grid, neighbors).numpy().astype(np.int64)
+    m, p = idx.shape
+    inv = np.empty_like(idx)
+    inv[idx, np.arange(p)[None, :]] = np.arange(m)[:, None]
+    return idx, inv
+
+
+def _topo_apply(x: np.ndarray, idx, w: np.ndarray, flip: bool) -> torch.Tensor:
+    out = np.empty_like(x)
+    if w.shape[-1] == 1:
+        K.topo_forward_1x1(x, idx, np.ascontiguousarray(w[:, :, 0, 0]), out)
+    else:
+        K.topo_forward_kxk(x, idx, w, out, flip)
+    return torch.from_numpy(out)
+
+
+class TopologicalConv(torch.autograd.Function):
+    """out[:, j] = Σ_i Σ_{u,v} weight[j, i, u, v] · x[:, (j + i) mod grid, y+u, x+v]: FCNN Alg. 4."""
+
+    @staticmethod
+    def forward(ctx, x, weight, grid):
+        check_tensors("topological_conv", x=x, weight=weight)
+        s = len(grid)
+        neighbors = tuple(weight.shape[s:2 * s])
+        m, p, k = x.shape[1], math.prod(neighbors), weight.shape[-1]
+        idx, inv = topology_tables(tuple(grid), neighbors)
+        w = _a(weight).reshape(m, p, k, k)
+        ctx.save_for_backward(x, weight)
+        ctx.tables = (idx, inv)
+        return _topo_apply(_a(x), idx, w, False)
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, weight = ctx.saved_tensors
+        idx, inv = ctx.tables
+        m, p = idx.shape
+        k = weight.shape[-1]
+        w = _a(weight).reshape(m, p, k, k)
+        w_inv = np.ascontiguousarray(w[inv, np.arange(p)[None, :]])  # weight of the edge (inv[c,i] → c)
+        gya = _a(gy)
+        gx = _topo_apply(gya, inv, w_inv, True)
+        gw = np.empty((m, p, k, k), w.dtype)
+        K.topo_wgrad(_a(x), gya, idx, gw)
+        return gx, torch.from_numpy(gw).reshape(weight.shape), None
+
+
+# ---------------------------------------------------------------- HO-CP N-D CP convolution (eq. 14–15)
+def _centred(filters, kmax: int, dtype) -> np.ndarray:
+    """(n, R, kmax): each (K_d, R) filter transposed and zero-padded symmetrically to kmax taps."""
+    R = filters[0].shape[1]
+    out = np.zeros((len(filters), R, kmax), dtype)
+    for d, f in enumerate(filters):
+        pad = (kmax - f.shape[0]) // 2
+        out[d, :, pad:pad + f.shape[0]] = _a(f).T
+    return out
+
+
+class CPConv(torch.autograd.Function):
+    """HO-CP eq. 15: 1×1 conv C → R, depthwise 1-D conv along every mode, 1×1 conv R → T, fused over
+    D0-planes so the R-channel intermediate is never materialized whole."""
+
+    @staticmethod
+    def forward(ctx, x, channel_in, channel_out, *spatial):
+        check_tensors("cp_conv", x=x, channel_in=channel_in, channel_out=channel_out,
+                      **{f"spatial[{d}]": f for d, f in enumerate(spatial)})
+        N, C, dims = x.shape[0], x.shape[1], tuple(x.shape[2:])
+        T = channel_out.shape[0]
+        Q = math.prod(dims[1:])
+        xa = _a(x).reshape(N, C, dims[0], Q)
+        dt = xa.dtype
+        kmax = max([f.shape[0] for f in spatial[1:]], default=1)
+        f_rest = _centred(spatial[1:], kmax, dt) if len(spatial) > 1 else np.zeros((0, channel_in.shape[1], 1), dt)
+        dims_rest = np.array(dims[1:], np.int64)
+        out = torch.empty((N, T, *dims), dtype=x.dtype)
+        segments = max(1, min(dims[0], math.ceil(_threads() / N)))
+        H.cp_forward(xa, np.ascontiguousarray(_a(channel_in).T), np.ascontiguousarray(_a(spatial[0]).T), f_rest,
+                     dims_rest, _a(channel_out), out.numpy().reshape(N, T, dims[0], Q), segments)
+        ctx.save_for_backward(x, channel_in, channel_out, *spatial)
+        return out
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, channel_in, channel_out, *spatial = ctx.saved_tensors
+        N, C, dims = x.shape[0], x.shape[1], tuple(x.shape[2:])
+        T, R = channel_out.shape
+        V = math.prod(dims)
+        xa = _a(x).reshape(N, C, V)
+        dt = xa.dtype
+        kmax = max(f.shape[0] for f in spatial)
+        f_all = _centred(spatial, kmax, dt)
+        n_chunks = chunks(N, _threads())
+        gx = torch.empty((N, C, *dims), dtype=x.dtype)
+        gu_in = np.zeros((n_chunks, C, R), dt)
+        gf = np.zeros((n_chunks, len(dims), R, kmax), dt)
+        gu_out = np.zeros((n_chunks, T, R), dt)
+        H.cp_backward(xa, _a(gy).reshape(N, T, V), _a(channel_in), np.ascontiguousarray(_a(channel_in).T), f_all,
+                      np.array(dims, np.int64), np.ascontiguousarray(_a(channel_out).T), gx.numpy().reshape(N, C, V),
+                      gu_in, gf, gu_out, n_chunks)
+        gf = gf.sum(0)
+        gspatial = []
+        for d, f in enumerate(spatial):
+            pad = (kmax - f.shape[0]) // 2
+            gspatial.append(torch.from_numpy(np.ascontiguousarray(gf[d, :, pad:pad + f.shape[0]].T)))
+        return (gx, torch.from_numpy(gu_in.sum(0)), torch.from_numpy(gu_out.sum(0)), *gspatial)
+
+
+def cp_conv(x, channel_in, spatial, channel_out):
+    return CPConv.apply(x, channel_in, channel_out, *spatial)
+
+
+def basis_conv2d(x, bases, projection):
+    return BasisConv2d.apply(x, bases, projection)
+
+
+def topological_conv(x, weight, grid):
+    return TopologicalConv.apply(x, weight, tuple(int(d) for d in grid))
+
+
+IMPLEMENTATIONS = {
+    "basis_conv2d": basis_conv2d,
+    "single_basis_stack": single_basis_stack,
+    "topological_conv": topological_conv,
+    "cp_conv": cp_conv,
+}

@@ -1,0 +1,337 @@
+"""`backend="numba-cuda"`: Numba CUDA kernels wrapped in `torch.autograd.Function`s.
+
+CUDA tensors are handed to the kernels through `__cuda_array_interface__` (`numba.cuda.as_cuda_array`)
+and launched on torch's current stream of the tensor's device (`cuda.external_stream`), so they order
+correctly with surrounding torch work. Outputs and scratch are torch tensors on the same device.
+
+Under `NUMBA_ENABLE_CUDASIM=1` (set before numba is imported) the same kernels run in Numba's CUDA
+simulator on CPU tensors (their numpy views): slow, for tests on tiny shapes only.
+
+Supported: float32/float64 tensors on a CUDA device (or CPU under the simulator); anything else raises
+ValueError. Note: accumulators are float64 scalars inside the kernels (exact, slower for float32 on GPUs).
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+from numba import cuda
+
+from . import _cuda_kernels as G
+from . import cudasim
+
+SUPPORTED_DTYPES = (torch.float32, torch.float64)
+THREADS = 128
+MAX_BLOCKS = 4096
+
+
+def check_tensors(op: str, **tensors: torch.Tensor) -> None:
+    sim = cudasim()
+    first = next(iter(tensors.values())).dtype
+    for name, t in tensors.items():
+        if t.dtype != first:
+            raise ValueError(f"{op} backend='numba-cuda': {name} must have the dtype of the other tensors ({first}), got {t.dtype}")
+        if t.dtype not in SUPPORTED_DTYPES:
+            raise ValueError(f"{op} backend='numba-cuda': {name} must be float32 or float64, got {t.dtype}; "
+                             "use backend='torch' (or 'auto') for other dtypes")
+        if sim and t.device.type != "cpu":
+            raise ValueError(f"{op} backend='numba-cuda' under NUMBA_ENABLE_CUDASIM=1: {name} must be a CPU "
+                             f"tensor (the simulator runs on host memory), got device {t.device}")
+        if not sim and t.device.type != "cuda":
+            raise ValueError(f"{op} backend='numba-cuda': {name} must be a CUDA tensor, got device {t.device}; "
+                             "use backend='numba' for CPU tensors (or set NUMBA_ENABLE_CUDASIM=1 to simulate)")
+    if not sim and not cuda.is_available():
+        raise ValueError(f"{op} backend='numba-cuda': Numba finds no usable CUDA device/driver")
+
+
+class _Launcher:
+    """Wraps device arrays and the stream of one op call (x decides device and stream)."""
+
+    def __init__(self, x: torch.Tensor):
+        self.sim = cudasim()
+        if self.sim:
+            self.stream = 0
+        else:
+            torch_stream = torch.cuda.current_stream(x.device)
+            self.stream = cuda.external_stream(torch_stream.cuda_stream)
+
+    def a(self, t: torch.Tensor):
+        t = t.detach()
+        if not t.is_contiguous():
+            t = t.contiguous()
+        return t.numpy() if self.sim else cuda.as_cuda_array(t)
+
+    def flat(self, kernel, total: int, *args):
+        blocks = max(1, min(MAX_BLOCKS, math.ceil(total / THREADS)))
+        kernel[blocks, THREADS, self.stream](*args)
+
+    def tiles(self, kernel, P: int, M: int, N: int, *args):
+        grid = (math.ceil(P / G.TILE), math.ceil(M / G.TILE), N)
+        kernel[grid, (G.TILE, G.TILE), self.stream](*args)
+
+
+def _empty(shape, like: torch.Tensor) -> torch.Tensor:
+    return torch.empty(shape, dtype=like.dtype, device=like.device)
+
+
+def _gemm(L: _Launcher, A: torch.Tensor, B3: torch.Tensor, R3=None, bias=None, relu=False) -> torch.Tensor:
+    """C[n] = A @ B3[n] (+ R3[n] + bias[:, None]) (then ReLU); B3 (N, K, P)."""
+    N, _, P = B3.shape
+    M = A.shape[0]
+    C = _empty((N, M, P), B3)
+    mode = 0 if R3 is None else 1
+    R3 = C.new_zeros((1, 1, 1)) if R3 is None else R3  # never alias C: the simulator copies arguments back
+    bias = C.new_zeros(1) if bias is None else bias
+    L.tiles(G.gemm_batched, P, M, N, L.a(A.contiguous()), L.a(B3), L.a(C), L.a(R3), L.a(bias), mode, relu)
+    return C
+
+
+def _gemm_nt(L: _Launcher, A3: torch.Tensor, B3: torch.Tensor) -> torch.Tensor:
+    """Σ_n A3[n] @ B3[n]ᵀ, A3 (N, M, P), B3 (N, Q, P) → (M, Q)."""
+    C = _empty((A3.shape[1], B3.shape[1]), A3)
+    L.flat(G.gemm_nt_batched, C.numel(), L.a(A3), L.a(B3), L.a(C))
+    return C
+
+
+def _dw(L: _Launcher, x: torch.Tensor, w: torch.Tensor, mult: int, flip=False) -> torch.Tensor:
+    out = _empty((x.shape[0], w.shape[0], *x.shape[2:]), x)
+    L.flat(G.dw_expand, out.numel(), L.a(x), L.a(w), L.a(out), mult, flip)
+    return out
+
+
+# ---------------------------------------------------------------- single-basis step (FCNN Alg. 3)
+class SingleBasisStep(torch.autograd.Function):
+    """relu(residual·x + projection · (x ⋆ₘ basis) + bias), fused in one tiled kernel."""
+
+    @staticmethod
+    def forward(ctx, x, basis, projection, bias, residual):
+        check_tensors("single_basis_step", x=x, basis=basis, projection=projection, bias=bias)
+        L = _Launcher(x)
+        x = x.contiguous()
+        N, m, H, W = x.shape
+        n_out = projection.shape[0]
+        out = _empty((N, n_out, H, W), x)
+        L.tiles(G.single_basis_fused, H * W, n_out, N, L.a(x), L.a(basis), L.a(projection), L.a(bias), L.a(out),
+                bool(residual))
+        ctx.residual = bool(residual)
+        ctx.save_for_backward(x, basis, projection, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, basis, projection, out = ctx.saved_tensors
+        L = _Launcher(x)
+        N, m, H, W = x.shape
+        n_out = projection.shape[0]
+        gy = gy.contiguous()
+        gz = _empty(out.shape, out)
+        L.flat(G.relu_mask, gz.numel(), L.a(gy).reshape(-1), L.a(out).reshape(-1), L.a(gz).reshape(-1))
+        gz3 = gz.reshape(N, n_out, H * W)
+        gbias = _empty((n_out,), x)
+        L.flat(G.channel_sum, n_out, L.a(gz3), L.a(gbias))
+        g = _dw(L, x, basis, 1)
+        gproj = _gemm_nt(L, gz3, g.reshape(N, m, H * W))
+        gG = _gemm(L, projection.t().contiguous(), gz3).reshape(N, m, H, W)
+        gx = _empty(x.shape, x)
+        L.flat(G.dw_reduce_flipped, gx.numel(), L.a(gG), L.a(basis), L.a(gx), 1)
+        if ctx.residual:
+            L.flat(G.add_into, gx.numel(), L.a(gx).reshape(-1), L.a(gz).reshape(-1))
+        gbasis = _empty(basis.shape, x)
+        L.flat(G.dw_wgrad, gbasis.numel(), L.a(gG), L.a(x), L.a(gbasis), 1)
+        return gx, gbasis, gproj, gbias, None
+
+
+def single_basis_stack(x, bases, projections):
+    """FCNN Alg. 3: O = x; O = relu(O + projections[i]·(O ⋆ₘ bases[i])) for each i."""
+    check_tensors("single_basis_stack", x=x, bases=bases, projections=projections)
+    bias = x.new_zeros(bases.shape[1])
+    out = x
+    for i in range(bases.shape[0]):
+        out = SingleBasisStep.apply(out, bases[i], projections[i], bias, True)
+    return out
+
+
+def single_basis_step_bias(x, basis, bias1, projection, bias2, *, residual=True):
+    """CUDA twin of `suite.kernels.numba_cpu.single_basis_step_bias` (same contract and checks)."""
+    from .numba_cpu import validate_step_bias
+
+    bias = validate_step_bias(x, basis, bias1, projection, bias2, residual)
+    return SingleBasisStep.apply(x, basis, projection, bias, residual)
+
+
+# ---------------------------------------------------------------- basis convolution (FCNN Alg. 2)
+class BasisConv2d(torch.autograd.Function):
+    """FCNN Alg. 2: depthwise with b bases per channel, then a 1×1 projection (tiled GEMM)."""
+
+    @staticmethod
+    def forward(ctx, x, bases, projection):
+        check_tensors("basis_conv2d", x=x, bases=bases, projection=projection)
+        L = _Launcher(x)
+        x = x.contiguous()
+        N, m, H, W = x.shape
+        b, k = bases.shape[1], bases.shape[2]
+        g = _dw(L, x, bases.reshape(m * b, k, k).contiguous(), b)
+        out = _gemm(L, projection.reshape(projection.shape[0], m * b), g.reshape(N, m * b, H * W))
+        ctx.save_for_backward(x, bases, projection)
+        return out.reshape(N, projection.shape[0], H, W)
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, bases, projection = ctx.saved_tensors
+        L = _Launcher(x)
+        N, m, H, W = x.shape
+        b, k = bases.shape[1], bases.shape[2]
+        n_out = projection.shape[0]
+        w = bases.reshape(m * b, k, k).contiguous()
+        gy3 = gy.contiguous().reshape(N, n_out, H * W)
+        g = _dw(L, x, w, b)
+        gproj = _gemm_nt(L, gy3, g.reshape(N, m * b, H * W)).reshape(projection.shape)
+        gG = _gemm(L, projection.reshape(n_out, m * b).t().contiguous(), gy3).reshape(N, m * b, H, W)
+        gx = _empty(x.shape, x)
+        L.flat(G.dw_reduce_flipped, gx.numel(), L.a(gG), L.a(w), L.a(gx), b)
+        gw = _empty(w.shape, x)
+        L.flat(G.dw_wgrad, gw.numel(), L.a(gG), L.a(x), L.a(gw), b)
+        return gx, gw.reshape(bases.shape), gproj
+
+
+# ---------------------------------------------------------------- topological connections (FCNN Alg. 4)
+class TopologicalConv(torch.autograd.Function):
+    """FCNN Alg. 4 as a gather over each output channel's neighbors (wrap-around on the grid)."""
+
+    @staticmethod
+    def forward(ctx, x, weight, grid):
+        from .numba_cpu import topology_tables
+
+        check_tensors("topological_conv", x=x, weight=weight)
+        L = _Launcher(x)
+        x = x.contiguous()
+        s = len(grid)
+        neighbors = tuple(weight.shape[s:2 * s])
+        m, p, k = x.shape[1], math.prod(neighbors), weight.shape[-1]
+        idx, inv = (torch.from_numpy(t).to(x.device) for t in topology_tables(tuple(grid), neighbors))
+        w = weight.reshape(m, p, k, k).contiguous()
+        out = _empty(x.shape, x)
+        L.flat(G.topo_gather, out.numel(), L.a(x), L.a(idx), L.a(w), L.a(out), False)
+        ctx.save_for_backward(x, weight, idx, inv)
+        return out
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, weight, idx, inv = ctx.saved_tensors
+        L = _Launcher(x)
+        m, p = idx.shape
+        k = weight.shape[-1]
+        w = weight.reshape(m, p, k, k)
+        w_inv = w[inv, torch.arange(p, device=x.device)[None, :]].contiguous()
+        gy = gy.contiguous()
+        gx = _empty(x.shape, x)
+        L.flat(G.topo_gather, gx.numel(), L.a(gy), L.a(inv), L.a(w_inv), L.a(gx), True)
+        gw = _empty((m, p, k, k), x)
+        L.flat(G.topo_wgrad, gw.numel(), L.a(x), L.a(gy), L.a(idx), L.a(gw))
+        return gx, gw.reshape(weight.shape), None
+
+
+# ---------------------------------------------------------------- HO-CP N-D CP convolution (eq. 14–15)
+def _slab_planes(N: int, C: int, R: int, D0: int, Q: int, halo: int) -> int:
+    """Planes per D0-slab so that the R-channel slab (with halo) stays below half the input's size."""
+    budget = max(1, (N * C * D0 * Q) // 2)
+    per_plane = N * R * Q
+    return max(1, min(D0, budget // per_plane - halo))
+
+
+def _modes(L, h3, f_list, dims, A0: int, flip=False) -> torch.Tensor:
+    """Apply the 1-D depthwise convs of `dims` (the trailing modes of h3's last axis) in sequence."""
+    V = h3.shape[2]
+    A = A0
+    for f, D in zip(f_list, dims):
+        B = V // (A * D)
+        dst = torch.empty_like(h3)
+        L.flat(G.conv_mode, h3.numel(), L.a(h3), L.a(dst), L.a(f), A, D, B, flip)
+        h3 = dst
+        A *= D
+    return h3
+
+
+class CPConv(torch.autograd.Function):
+    """HO-CP eq. 15 on slabs of D0-planes: U_Cᵀ·x for the slab plus a halo, the mode-0 conv, the in-plane
+    modes, U_T·h back into the output. The R-channel intermediate exists for one slab at a time."""
+
+    @staticmethod
+    def forward(ctx, x, channel_in, channel_out, *spatial):
+        check_tensors("cp_conv", x=x, channel_in=channel_in, channel_out=channel_out,
+                      **{f"spatial[{d}]": f for d, f in enumerate(spatial)})
+        L = _Launcher(x)
+        x = x.contiguous()
+        N, C, dims = x.shape[0], x.shape[1], tuple(x.shape[2:])
+        R, T = channel_in.shape[1], channel_out.shape[0]
+        D0, Q = dims[0], math.prod(dims[1:])
+        K0 = spatial[0].shape[0]
+        x4 = x.reshape(N, C, D0, Q)
+        out = _empty((N, T, *dims), x)
+        out4 = out.reshape(N, T, D0, Q)
+        u_in_t = channel_in.t().contiguous()
+        f0 = spatial[0].t().contiguous()
+        f_rest = [f.t().contiguous() for f in spatial[1:]]
+        S = _slab_planes(N, C, R, D0, Q, K0 - 1)
+        for d0 in range(0, D0, S):
+            s = min(S, D0 - d0)
+            h = _empty((N, R, s + K0 - 1, Q), x)
+            L.flat(G.cp_in_slab, h.numel(), L.a(x4), L.a(u_in_t), L.a(h), d0 - K0 // 2)
+            h2 = _empty((N, R, s, Q), x)
+            L.flat(G.conv_mode_from_slab, h2.numel(), L.a(h), L.a(f0), L.a(h2), 1, s, Q)
+            h3 = _modes(L, h2.reshape(N, R, s * Q), f_rest, dims[1:], s).reshape(N, R, s, Q)
+            L.flat(G.cp_out_slab, N * T * s * Q, L.a(h3), L.a(channel_out.contiguous()), L.a(out4), d0)
+        ctx.save_for_backward(x, channel_in, channel_out, *spatial)
+        return out
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, channel_in, channel_out, *spatial = ctx.saved_tensors
+        L = _Launcher(x)
+        N, C, dims = x.shape[0], x.shape[1], tuple(x.shape[2:])
+        T, R = channel_out.shape
+        V = math.prod(dims)
+        x3 = x.reshape(N, C, V)
+        gy3 = gy.contiguous().reshape(N, T, V)
+        fs = [f.t().contiguous() for f in spatial]
+        h1 = _gemm(L, channel_in.t(), x3)
+        g2 = _gemm(L, channel_out.t(), gy3)
+        gspatial = []
+        for d in range(len(dims)):
+            z = h1
+            A = 1
+            for e, D in enumerate(dims):
+                if e != d:
+                    z = _modes(L, z, [fs[e]], [D], A)
+                A *= D
+            A = math.prod(dims[:d])
+            gf = _empty(fs[d].shape, x)
+            L.flat(G.conv_mode_wgrad, gf.numel(), L.a(g2), L.a(z), L.a(gf), A, dims[d], V // (A * dims[d]))
+            gspatial.append(gf.t().contiguous())
+        h2 = _modes(L, h1, fs, dims, 1)
+        gu_out = _gemm_nt(L, gy3, h2)
+        g1 = _modes(L, g2, fs, dims, 1, flip=True)
+        gx = _gemm(L, channel_in, g1).reshape(x.shape)
+        gu_in = _gemm_nt(L, x3, g1)
+        return (gx, gu_in, gu_out, *gspatial)
+
+
+def cp_conv(x, channel_in, spatial, channel_out):
+    return CPConv.apply(x, channel_in, channel_out, *spatial)
+
+
+def basis_conv2d(x, bases, projection):
+    return BasisConv2d.apply(x, bases, projection)
+
+
+def topological_conv(x, weight, grid):
+    return TopologicalConv.apply(x, weight, tuple(int(d) for d in grid))
+
+
+IMPLEMENTATIONS = {
+    "basis_conv2d": basis_conv2d,
+    "single_basis_stack": single_basis_stack,
+    "topological_conv": topological_conv,
+    "cp_conv": cp_conv,
+}
+
