@@ -23,6 +23,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import NamedTuple
 
+import torch
 from torch.nn.parallel import DistributedDataParallel
 
 
@@ -31,12 +32,13 @@ class Ranks(NamedTuple):
     world: int
     local_rank: int
     backend: str
+    device: torch.device  # this rank's device: cuda:<local rank> on GPU nodes
     scratch: Path  # where ranks > 0 keep their copy of the run directory
 
 
-def init(device: str = "cpu") -> Ranks | None:
+def init(device_type: str = "cpu") -> Ranks | None:
     """Join this task to the job's process group; None if the job has a single task (or is not a
-    submitit job at all)."""
+    submitit job at all). ``device_type``: "cuda" (NCCL, one GPU per task) or "cpu" (gloo)."""
     import submitit
     import torch.distributed as dist
     try:
@@ -45,11 +47,16 @@ def init(device: str = "cpu") -> Ranks | None:
         return None
     if job.num_tasks == 1:
         return None
-    env = submitit.helpers.TorchDistributedEnvironment().export(set_cuda_visible_devices=device == "cuda")
-    backend = "nccl" if device == "cuda" else "gloo"
+    env = submitit.helpers.TorchDistributedEnvironment().export(set_cuda_visible_devices=False)
+    if device_type == "cuda":  # GPU local_rank of the node (or of the task's own GPUs if SLURM binds them)
+        device = torch.device("cuda", env.local_rank % torch.cuda.device_count())
+        torch.cuda.set_device(device)
+    else:
+        device = torch.device("cpu")
+    backend = "nccl" if device.type == "cuda" else "gloo"
     if not dist.is_initialized():
         dist.init_process_group(backend=backend)
-    return Ranks(env.rank, env.world_size, env.local_rank, backend, Path(job.paths.folder) / "ddp")
+    return Ranks(env.rank, env.world_size, env.local_rank, backend, device, Path(job.paths.folder) / "ddp")
 
 
 def prepare(model, train_set, recipe, run_dir: Path, ranks: Ranks):
@@ -69,7 +76,9 @@ def prepare(model, train_set, recipe, run_dir: Path, ranks: Ranks):
         if Path(run_dir).is_dir():  # rank 0 does not write before the barrier below
             shutil.copytree(run_dir, rank_dir)
     dist.barrier()
-    return (BareStateDDP(model), shard, replace(recipe, batch_size=recipe.batch_size // ranks.world), rank_dir)
+    model = model.to(ranks.device)
+    ddp = BareStateDDP(model, device_ids=[ranks.device.index] if ranks.device.type == "cuda" else None)
+    return ddp, shard, replace(recipe, batch_size=recipe.batch_size // ranks.world), rank_dir
 
 
 def finish() -> None:

@@ -121,15 +121,16 @@ class RunOne(submitit.helpers.Checkpointable):
         task = Task(experiment, model, seed, profile, str(results_root),
                     None if data_root is None else str(data_root), tuple(overrides))
         recipe, out = s.recipe, run_dir(task)
-        ranks = distributed.init()  # several tasks (nodes × tasks_per_node): one DDP run
+        # a job of several tasks (nodes × tasks_per_node) trains one run with DDP
+        ranks = distributed.init(train.default_device().type)
         if ranks is None:
             return train.train(net, train_set, val_set, recipe=recipe, run_dir=out, seed=seed,
                                config=config, env=env, progress=progress)
         env["distributed"] = {"world_size": ranks.world, "backend": ranks.backend}
         net, train_set, recipe, out = distributed.prepare(net, train_set, recipe, out, ranks)
         try:
-            return train.train(net, train_set, val_set, recipe=recipe, run_dir=out, seed=seed,
-                               config=config, env=env, progress=progress and ranks.rank == 0)
+            return train.train(net, train_set, val_set, recipe=recipe, run_dir=out, seed=seed, config=config,
+                               env=env, progress=progress and ranks.rank == 0, device=ranks.device)
         finally:
             distributed.finish()
 
