@@ -1,8 +1,9 @@
 """Serial Numba building blocks shared by the CPU kernels (called inside `prange` bodies).
 
-A small register-blocked GEMM with fused epilogues (so a 1×1 projection, a residual, a bias and a ReLU
-cost one pass over the output tile), a transposed-RHS GEMM for weight gradients, and depthwise 'same'
-cross-correlations of one plane (k×k) or along one mode of an N-D block (1-D, HO-CP eq. 15).
+The 1×1 projections are GEMMs through `np.dot` (Numba calls SciPy's BLAS; the wrappers pin that BLAS to
+one thread while a kernel runs, since the kernels parallelize over images/tiles themselves). Here: the
+fused epilogue (residual + bias + ReLU on a GEMM's output tile) and depthwise 'same' cross-correlations
+of one plane (k×k) or along one mode of an N-D block (1-D, HO-CP eq. 15), with their weight gradients.
 Every function works for float32 and float64 (Numba specializes on the array dtype).
 """
 from __future__ import annotations
@@ -10,90 +11,23 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-MR = 4  # output rows per micro-tile (accumulators kept hot in L1/registers)
-NR = 32  # output columns (pixels, contiguous) per micro-tile: 4 AVX2 float32 vectors
-
-# Epilogue modes of `gemm`.
-SET, ADD, RES_RELU = 0, 1, 2
-
 _JIT = dict(fastmath=True, cache=True, nogil=True)
 
 
 @njit(**_JIT)
-def _store(C, R, bias, acc, o0, p0, mr, nr, mode, relu):
-    for i in range(mr):
-        for t in range(nr):
-            v = acc[i, t]
-            if mode == ADD:
-                v += C[o0 + i, p0 + t]
-            elif mode == RES_RELU:
-                v += R[o0 + i, p0 + t] + bias[o0 + i]
+def res_bias_relu(o, x, bias, residual, relu):
+    """o (M×P) ← relu(o + residual·x + bias[:, None]) in place: the fused epilogue of a 1×1 projection,
+    run on the output tile right after its GEMM (still in cache)."""
+    M, P = o.shape
+    for i in range(M):
+        b = bias[i]
+        for p in range(P):
+            v = o[i, p] + b
+            if residual:
+                v += x[i, p]
             if relu and v < 0:
                 v = 0
-            C[o0 + i, p0 + t] = v
-
-
-@njit(**_JIT)
-def gemm(A, B, C, R, bias, acc, mode, relu):
-    """C (M×P) ← epilogue(A (M×K) @ B (K×P)).
-
-    mode SET: C = AB; ADD: C += AB; RES_RELU: C = AB + R + bias[:, None]. `relu` clamps at 0 afterwards.
-    `acc` is an (MR, NR) scratch of C's dtype. B and C may be strided views (rows contiguous is fastest).
-    """
-    M, K = A.shape
-    P = B.shape[1]
-    for p0 in range(0, P, NR):
-        nr = min(NR, P - p0)
-        for o0 in range(0, M, MR):
-            mr = min(MR, M - o0)
-            acc[:, :] = 0
-            if mr == MR and nr == NR:
-                for k in range(K):
-                    a0 = A[o0, k]
-                    a1 = A[o0 + 1, k]
-                    a2 = A[o0 + 2, k]
-                    a3 = A[o0 + 3, k]
-                    for t in range(NR):
-                        b = B[k, p0 + t]
-                        acc[0, t] += a0 * b
-                        acc[1, t] += a1 * b
-                        acc[2, t] += a2 * b
-                        acc[3, t] += a3 * b
-            else:
-                for i in range(mr):
-                    for k in range(K):
-                        a = A[o0 + i, k]
-                        for t in range(nr):
-                            acc[i, t] += a * B[k, p0 + t]
-            _store(C, R, bias, acc, o0, p0, mr, nr, mode, relu)
-
-
-@njit(**_JIT)
-def gemm_nt_add(A, B, C):
-    """C (M×Q) += A (M×P) @ B (Q×P)ᵀ: row-by-row dot products (weight gradients Σ_pixels g·xᵀ)."""
-    M, P = A.shape
-    Q = B.shape[0]
-    for o in range(M):
-        for q0 in range(0, Q - 3, 4):
-            s0 = 0.0
-            s1 = 0.0
-            s2 = 0.0
-            s3 = 0.0
-            for p in range(P):
-                a = A[o, p]
-                s0 += a * B[q0, p]
-                s1 += a * B[q0 + 1, p]
-                s2 += a * B[q0 + 2, p]
-                s3 += a * B[q0 + 3, p]
-            C[o, q0] += s0
-            C[o, q0 + 1] += s1
-            C[o, q0 + 2] += s2
-            C[o, q0 + 3] += s3
-        for q in range(Q - Q % 4, Q):
-            s = 0.0
-            for p in range(P):
-                s += A[o, p] * B[q, p]
-            C[o, q] += s
+            o[i, p] = v
 
 
 @njit(**_JIT)

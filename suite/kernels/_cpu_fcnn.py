@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from ._cpu_core import ADD, MR, NR, RES_RELU, SET, chunk_range, dw_plane, dw_plane_wgrad, gemm, gemm_nt_add
+from ._cpu_core import chunk_range, dw_plane, dw_plane_wgrad, res_bias_relu
 
 _PJIT = dict(parallel=True, fastmath=True, cache=True, nogil=True)
 
@@ -21,44 +21,35 @@ def single_basis_forward(x, basis, proj, bias, out, residual, n_chunks):
     """out[n] = relu(residual·x[n] + proj @ dw(x[n], basis) + bias): FCNN Alg. 3, one step, fused.
 
     x (N, m, H, W), basis (m, k, k), proj (n_out, m), bias (n_out,), out (N, n_out, H, W).
-    The depthwise result G of one image lives in a per-chunk scratch consumed at once by the GEMM,
-    whose epilogue adds the residual and bias and applies the ReLU.
+    The depthwise result G of one image lives in a per-chunk scratch (one image, never the batch)
+    consumed at once by the GEMM; the residual, bias and ReLU are applied to the output tile in cache.
     """
     N, m, H, W = x.shape
     n_out = proj.shape[0]
-    zero = np.zeros((1, 1), x.dtype)
     for c in prange(n_chunks):
         lo, hi = chunk_range(c, n_chunks, N)
         G = np.empty((m, H, W), x.dtype)
-        acc = np.empty((MR, NR), x.dtype)
         for n in range(lo, hi):
             for j in range(m):
                 dw_plane(x[n, j], basis[j], G[j], False, False)
             o = out[n].reshape((n_out, H * W))
-            if residual:
-                gemm(proj, G.reshape((m, H * W)), o, x[n].reshape((m, H * W)), bias, acc, RES_RELU, True)
-            else:
-                gemm(proj, G.reshape((m, H * W)), o, zero, bias, acc, SET, False)
-                for i in range(n_out):
-                    for p in range(H * W):
-                        v = o[i, p] + bias[i]
-                        o[i, p] = v if v > 0 else 0
+            np.dot(proj, G.reshape((m, H * W)), o)
+            res_bias_relu(o, x[n].reshape((m, H * W)), bias, residual, True)
 
 
 @njit(**_PJIT)
 def single_basis_backward(x, y, gy, basis, proj_t, residual, gx, gbasis, gproj, gbias, n_chunks):
-    """Gradients of `single_basis_forward` (z = pre-activation, gz = gy·[y > 0]):
+    """Gradients of `single_basis_forward` (gz = gy·[y > 0]):
     gbias = Σ gz, gproj = Σ gz·Gᵀ, gG = projᵀ·gz, gx = residual·gz + dwᵀ(gG), gbasis = Σ gG ⋆ x.
     gbasis/gproj/gbias carry a leading chunk axis (summed by the caller)."""
     N, m, H, W = x.shape
     n_out = proj_t.shape[1]
     HW = H * W
-    zero = np.zeros((1, 1), x.dtype)
     for c in prange(n_chunks):
         lo, hi = chunk_range(c, n_chunks, N)
         G = np.empty((m, H, W), x.dtype)
+        gG = np.empty((m, HW), x.dtype)
         gz = np.empty((n_out, HW), x.dtype)
-        acc = np.empty((MR, NR), x.dtype)
         for n in range(lo, hi):
             yn = y[n].reshape((n_out, HW))
             gyn = gy[n].reshape((n_out, HW))
@@ -71,16 +62,16 @@ def single_basis_backward(x, y, gy, basis, proj_t, residual, gx, gbasis, gproj, 
                 gbias[c, i] += s
             for j in range(m):
                 dw_plane(x[n, j], basis[j], G[j], False, False)
-            gemm_nt_add(gz, G.reshape((m, HW)), gproj[c])
-            gG = G.reshape((m, HW))  # reuse the scratch: G is no longer needed
-            gemm(proj_t, gz, gG, zero, zero[0], acc, SET, False)
+            gproj[c] += np.dot(gz, G.reshape((m, HW)).T)
+            np.dot(proj_t, gz, gG)
             for j in range(m):
+                g2 = gG[j].reshape((H, W))
                 if residual:
                     gx[n, j] = gz[j].reshape((H, W))
                 else:
                     gx[n, j] = 0
-                dw_plane(G[j], basis[j], gx[n, j], True, True)
-                dw_plane_wgrad(G[j], x[n, j], gbasis[c, j])
+                dw_plane(g2, basis[j], gx[n, j], True, True)
+                dw_plane_wgrad(g2, x[n, j], gbasis[c, j])
 
 
 # ---------------------------------------------------------------- basis convolution (Alg. 2)
@@ -90,16 +81,14 @@ def basis_forward(x, bases, proj, out, n_chunks):
     N, m, H, W = x.shape
     b = bases.shape[1]
     n_out = proj.shape[0]
-    zero = np.zeros((1, 1), x.dtype)
     for c in prange(n_chunks):
         lo, hi = chunk_range(c, n_chunks, N)
         G = np.empty((m * b, H, W), x.dtype)
-        acc = np.empty((MR, NR), x.dtype)
         for n in range(lo, hi):
             for j in range(m):
                 for i in range(b):
                     dw_plane(x[n, j], bases[j, i], G[j * b + i], False, False)
-            gemm(proj, G.reshape((m * b, H * W)), out[n].reshape((n_out, H * W)), zero, zero[0], acc, SET, False)
+            np.dot(proj, G.reshape((m * b, H * W)), out[n].reshape((n_out, H * W)))
 
 
 @njit(**_PJIT)
@@ -109,68 +98,90 @@ def basis_backward(x, gy, bases, proj_t, gx, gbases, gproj, n_chunks):
     b = bases.shape[1]
     n_out = proj_t.shape[1]
     HW = H * W
-    zero = np.zeros((1, 1), x.dtype)
     for c in prange(n_chunks):
         lo, hi = chunk_range(c, n_chunks, N)
         G = np.empty((m * b, H, W), x.dtype)
-        acc = np.empty((MR, NR), x.dtype)
+        gG = np.empty((m * b, HW), x.dtype)
         for n in range(lo, hi):
             for j in range(m):
                 for i in range(b):
                     dw_plane(x[n, j], bases[j, i], G[j * b + i], False, False)
             gyn = gy[n].reshape((n_out, HW))
-            gemm_nt_add(gyn, G.reshape((m * b, HW)), gproj[c])
-            gemm(proj_t, gyn, G.reshape((m * b, HW)), zero, zero[0], acc, SET, False)
+            gproj[c] += np.dot(gyn, G.reshape((m * b, HW)).T)
+            np.dot(proj_t, gyn, gG)
             for j in range(m):
                 gx[n, j] = 0
                 for i in range(b):
-                    dw_plane(G[j * b + i], bases[j, i], gx[n, j], True, True)
-                    dw_plane_wgrad(G[j * b + i], x[n, j], gbases[c, j, i])
+                    g2 = gG[j * b + i].reshape((H, W))
+                    dw_plane(g2, bases[j, i], gx[n, j], True, True)
+                    dw_plane_wgrad(g2, x[n, j], gbases[c, j, i])
 
 
 # ---------------------------------------------------------------- topological connections (Alg. 4)
-TP = 64  # pixels per tile of the k = 1 path: a (m × TP) input tile stays in L1/L2
+TP = 128  # columns per tile of the k = 1 path (flattened image·pixel index)
+
+
+@njit(fastmath=True, cache=True, nogil=True)
+def _topo_tile(xt, idx, w, ot, nt):
+    """ot[j, :nt] = Σ_i w[j, i] · xt[idx[j, i], :nt] on packed (m, TP) tiles; 8 neighbors per pass so
+    each output vector is loaded and stored once per 8 FMAs."""
+    m, p = idx.shape
+    p8 = p - p % 8
+    for j in range(m):
+        a = ot[j, :nt]
+        a[:] = 0
+        for i in range(0, p8, 8):
+            w0, w1, w2, w3 = w[j, i], w[j, i + 1], w[j, i + 2], w[j, i + 3]
+            w4, w5, w6, w7 = w[j, i + 4], w[j, i + 5], w[j, i + 6], w[j, i + 7]
+            x0, x1, x2, x3 = xt[idx[j, i], :nt], xt[idx[j, i + 1], :nt], xt[idx[j, i + 2], :nt], xt[idx[j, i + 3], :nt]
+            x4, x5, x6, x7 = xt[idx[j, i + 4], :nt], xt[idx[j, i + 5], :nt], xt[idx[j, i + 6], :nt], xt[idx[j, i + 7], :nt]
+            for t in range(nt):
+                a[t] += ((w0 * x0[t] + w1 * x1[t]) + (w2 * x2[t] + w3 * x3[t])) + \
+                        ((w4 * x4[t] + w5 * x5[t]) + (w6 * x6[t] + w7 * x7[t]))
+        for i in range(p8, p):
+            wi = w[j, i]
+            xi = xt[idx[j, i], :nt]
+            for t in range(nt):
+                a[t] += wi * xi[t]
 
 
 @njit(**_PJIT)
 def topo_forward_1x1(x, idx, w, out):
     """out[n, j] = Σ_i w[j, i] · x[n, idx[j, i]] (k = 1): FCNN Alg. 4 as a sparse channel gather.
 
-    prange over (image, pixel tile); the p neighbors are unrolled by 4 so each output vector is
-    loaded/stored once per 4 FMAs.
+    The flattened (image, pixel) index is cut into tiles of TP columns (a tile may span images, so
+    small feature maps still give full vectors); each tile of all m channels is packed into a
+    contiguous (m, TP) block that stays in L1/L2 while the p neighbors of every output are summed.
     """
     N, m, H, W = x.shape
-    p = idx.shape[1]
     HW = H * W
-    tiles = (HW + TP - 1) // TP
-    p4 = p - p % 4
-    for item in prange(N * tiles):
-        n = item // tiles
-        t0 = (item % tiles) * TP
-        nt = min(TP, HW - t0)
-        xn = x[n].reshape((m, HW))
-        on = out[n].reshape((m, HW))
-        acc = np.empty(TP, x.dtype)
-        for j in range(m):
-            acc[:nt] = 0
-            for i in range(0, p4, 4):
-                w0 = w[j, i]
-                w1 = w[j, i + 1]
-                w2 = w[j, i + 2]
-                w3 = w[j, i + 3]
-                s0 = idx[j, i]
-                s1 = idx[j, i + 1]
-                s2 = idx[j, i + 2]
-                s3 = idx[j, i + 3]
-                for t in range(nt):
-                    acc[t] += (w0 * xn[s0, t0 + t] + w1 * xn[s1, t0 + t]) + (w2 * xn[s2, t0 + t] + w3 * xn[s3, t0 + t])
-            for i in range(p4, p):
-                wi = w[j, i]
-                si = idx[j, i]
-                for t in range(nt):
-                    acc[t] += wi * xn[si, t0 + t]
-            for t in range(nt):
-                on[j, t0 + t] = acc[t]
+    total = N * HW
+    tiles = (total + TP - 1) // TP
+    x3 = x.reshape((N, m, HW))
+    o3 = out.reshape((N, m, HW))
+    for tile in prange(tiles):
+        c0 = tile * TP
+        nt = min(TP, total - c0)
+        xt = np.empty((m, TP), x.dtype)
+        ot = np.empty((m, TP), x.dtype)
+        # pack: columns c0 … c0+nt-1 of the (m, N·HW) view
+        col = 0
+        while col < nt:
+            n = (c0 + col) // HW
+            p0 = (c0 + col) % HW
+            run = min(nt - col, HW - p0)
+            for c in range(m):
+                xt[c, col:col + run] = x3[n, c, p0:p0 + run]
+            col += run
+        _topo_tile(xt, idx, w, ot, nt)
+        col = 0
+        while col < nt:
+            n = (c0 + col) // HW
+            p0 = (c0 + col) % HW
+            run = min(nt - col, HW - p0)
+            for c in range(m):
+                o3[n, c, p0:p0 + run] = ot[c, col:col + run]
+            col += run
 
 
 @njit(**_PJIT)

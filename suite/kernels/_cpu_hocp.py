@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from ._cpu_core import MR, NR, SET, chunk_range, conv_mode, conv_mode_wgrad, gemm, gemm_nt_add
+from ._cpu_core import chunk_range, conv_mode, conv_mode_wgrad
 
 
 @njit(cache=True, fastmath=True, nogil=True)
@@ -41,19 +41,20 @@ def cp_forward(x, u_in_t, f0, f_rest, dims_rest, u_out, out, segments):
     T = u_out.shape[0]
     K0 = f0.shape[1]
     r0 = K0 // 2
-    zero = np.zeros((1, 1), x.dtype)
     for item in prange(N * segments):
         n = item // segments
         lo, hi = chunk_range(item % segments, segments, D0)
         ring = np.zeros((K0, R, Q), x.dtype)
         plane = np.empty((R, Q), x.dtype)
         tmp = np.empty((R, Q), x.dtype)
-        acc = np.empty((MR, NR), x.dtype)
+        xin = np.empty((C, Q), x.dtype)
+        yout = np.empty((T, Q), x.dtype)
         # prime the ring with planes lo - r0 … lo + r0 - 1 (zeros outside 0…D0-1)
         for d in range(lo - r0, hi + r0):
             slot = (d + K0) % K0
             if 0 <= d < D0:
-                gemm(u_in_t, x[n, :, d, :], ring[slot], zero, zero[0], acc, SET, False)
+                xin[:, :] = x[n, :, d, :]  # contiguous copy of the plane for BLAS
+                np.dot(u_in_t, xin, ring[slot])
             else:
                 ring[slot] = 0
             d_out = d - r0
@@ -69,7 +70,8 @@ def cp_forward(x, u_in_t, f0, f_rest, dims_rest, u_out, out, segments):
                     for q in range(Q):
                         plane[r, q] += fk * ring[s, r, q]
             _plane_convs(plane, tmp, f_rest, dims_rest, False)
-            gemm(u_out, plane, out[n, :, d_out, :], zero, zero[0], acc, SET, False)
+            np.dot(u_out, plane, yout)
+            out[n, :, d_out, :] = yout
 
 
 @njit(parallel=True, fastmath=True, cache=True, nogil=True)
@@ -83,17 +85,15 @@ def cp_backward(x, gy, u_in, u_in_t, f_all, dims, u_out_t, gx, gu_in, gf, gu_out
     N, C, V = x.shape
     R = u_in_t.shape[0]
     nm = len(dims)
-    zero = np.zeros((1, 1), x.dtype)
     for c in prange(n_chunks):
         lo, hi = chunk_range(c, n_chunks, N)
         h1 = np.empty((R, V), x.dtype)
         g2 = np.empty((R, V), x.dtype)
         a = np.empty((R, V), x.dtype)
         b = np.empty((R, V), x.dtype)
-        acc = np.empty((MR, NR), x.dtype)
         for n in range(lo, hi):
-            gemm(u_in_t, x[n], h1, zero, zero[0], acc, SET, False)
-            gemm(u_out_t, gy[n], g2, zero, zero[0], acc, SET, False)
+            np.dot(u_in_t, x[n], h1)
+            np.dot(u_out_t, gy[n], g2)
             # filter gradients: z_d = all modes but d applied to h1, then correlate with g2 along d
             for d in range(nm):
                 a[:, :] = h1
@@ -116,7 +116,7 @@ def cp_backward(x, gy, u_in, u_in_t, f_all, dims, u_out_t, gx, gu_in, gf, gu_out
                 conv_mode(a, b, f_all[e], A, dims[e], B, False)
                 a[:, :] = b
                 A *= dims[e]
-            gemm_nt_add(gy[n], a, gu_out[c])
+            gu_out[c] += np.dot(gy[n], a.T)
             # g1 = Sᵀ(g2): flipped filters, any order (the modes commute)
             A = 1
             for e in range(nm):
@@ -124,5 +124,5 @@ def cp_backward(x, gy, u_in, u_in_t, f_all, dims, u_out_t, gx, gu_in, gf, gu_out
                 conv_mode(g2, b, f_all[e], A, dims[e], B, True)
                 g2[:, :] = b
                 A *= dims[e]
-            gemm(u_in, g2, gx[n], zero, zero[0], acc, SET, False)
-            gemm_nt_add(x[n], g2, gu_in[c])
+            np.dot(u_in, g2, gx[n])
+            gu_in[c] += np.dot(x[n], g2.T)

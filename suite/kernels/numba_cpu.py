@@ -47,6 +47,35 @@ def _threads() -> int:
     return numba.get_num_threads()
 
 
+class _SerialBlas:
+    """Pin the BLAS libraries (SciPy's OpenBLAS, which Numba's np.dot calls) to one thread while a
+    kernel runs: the kernels already run one BLAS call per prange thread, and nested BLAS threads would
+    oversubscribe the cores. The previous thread counts are restored on exit."""
+
+    _controllers = None
+
+    def __enter__(self):
+        if _SerialBlas._controllers is None:
+            import scipy.linalg.cython_blas  # noqa: F401  (load the library Numba uses before scanning)
+            from threadpoolctl import ThreadpoolController
+
+            _SerialBlas._controllers = ThreadpoolController().select(user_api="blas").lib_controllers
+        self.previous = [(c, c.num_threads) for c in _SerialBlas._controllers]
+        for c, n in self.previous:
+            if n != 1:
+                c.set_num_threads(1)
+        return self
+
+    def __exit__(self, *exc):
+        for c, n in self.previous:
+            if n != 1:
+                c.set_num_threads(n)
+        return False
+
+
+serial_blas = _SerialBlas
+
+
 # ---------------------------------------------------------------- single-basis step (FCNN Alg. 3)
 class SingleBasisStep(torch.autograd.Function):
     """relu(residual·x + projection · (x ⋆ₘ basis) + bias): one step of FCNN Alg. 3, fused.
@@ -59,8 +88,9 @@ class SingleBasisStep(torch.autograd.Function):
         check_tensors("single_basis_step", x=x, basis=basis, projection=projection, bias=bias)
         xa = _a(x)
         out = torch.empty((x.shape[0], projection.shape[0], *x.shape[2:]), dtype=x.dtype)
-        K.single_basis_forward(xa, _a(basis), _a(projection), _a(bias), out.numpy(), bool(residual),
-                               chunks(x.shape[0], _threads()))
+        with serial_blas():
+            K.single_basis_forward(xa, _a(basis), _a(projection), _a(bias), out.numpy(), bool(residual),
+                                   chunks(x.shape[0], _threads()))
         ctx.residual = bool(residual)
         ctx.save_for_backward(x, basis, projection, out)
         return out
@@ -74,8 +104,9 @@ class SingleBasisStep(torch.autograd.Function):
         gbasis = np.zeros((n_chunks, *basis.shape), _a(x).dtype)
         gproj = np.zeros((n_chunks, n_out, m), gbasis.dtype)
         gbias = np.zeros((n_chunks, n_out), gbasis.dtype)
-        K.single_basis_backward(_a(x), _a(out), _a(gy), _a(basis), _a(projection.t()), ctx.residual,
-                                gx.numpy(), gbasis, gproj, gbias, n_chunks)
+        with serial_blas():
+            K.single_basis_backward(_a(x), _a(out), _a(gy), _a(basis), _a(projection.t()), ctx.residual,
+                                    gx.numpy(), gbasis, gproj, gbias, n_chunks)
         t = torch.from_numpy
         return gx, t(gbasis.sum(0)), t(gproj.sum(0)), t(gbias.sum(0)), None
 
@@ -142,7 +173,8 @@ class BasisConv2d(torch.autograd.Function):
         check_tensors("basis_conv2d", x=x, bases=bases, projection=projection)
         n_out = projection.shape[0]
         out = torch.empty((x.shape[0], n_out, *x.shape[2:]), dtype=x.dtype)
-        K.basis_forward(_a(x), _a(bases), _a(projection).reshape(n_out, -1), out.numpy(), chunks(x.shape[0], _threads()))
+        with serial_blas():
+            K.basis_forward(_a(x), _a(bases), _a(projection).reshape(n_out, -1), out.numpy(), chunks(x.shape[0], _threads()))
         ctx.save_for_backward(x, bases, projection)
         return out
 
@@ -155,7 +187,8 @@ class BasisConv2d(torch.autograd.Function):
         gbases = np.zeros((n_chunks, *bases.shape), _a(x).dtype)
         gproj = np.zeros((n_chunks, n_out, projection.shape[1] * projection.shape[2]), gbases.dtype)
         proj_t = np.ascontiguousarray(_a(projection).reshape(n_out, -1).T)
-        K.basis_backward(_a(x), _a(gy), _a(bases), proj_t, gx.numpy(), gbases, gproj, n_chunks)
+        with serial_blas():
+            K.basis_backward(_a(x), _a(gy), _a(bases), proj_t, gx.numpy(), gbases, gproj, n_chunks)
         return gx, torch.from_numpy(gbases.sum(0)), torch.from_numpy(gproj.sum(0)).reshape(projection.shape)
 
 
@@ -176,9 +209,11 @@ def topology_tables(grid: tuple, neighbors: tuple):
 def _topo_apply(x: np.ndarray, idx, w: np.ndarray, flip: bool) -> torch.Tensor:
     out = np.empty_like(x)
     if w.shape[-1] == 1:
-        K.topo_forward_1x1(x, idx, np.ascontiguousarray(w[:, :, 0, 0]), out)
+        with serial_blas():
+            K.topo_forward_1x1(x, idx, np.ascontiguousarray(w[:, :, 0, 0]), out)
     else:
-        K.topo_forward_kxk(x, idx, w, out, flip)
+        with serial_blas():
+            K.topo_forward_kxk(x, idx, w, out, flip)
     return torch.from_numpy(out)
 
 
@@ -208,7 +243,8 @@ class TopologicalConv(torch.autograd.Function):
         gya = _a(gy)
         gx = _topo_apply(gya, inv, w_inv, True)
         gw = np.empty((m, p, k, k), w.dtype)
-        K.topo_wgrad(_a(x), gya, idx, gw)
+        with serial_blas():
+            K.topo_wgrad(_a(x), gya, idx, gw)
         return gx, torch.from_numpy(gw).reshape(weight.shape), None
 
 
@@ -241,8 +277,9 @@ class CPConv(torch.autograd.Function):
         dims_rest = np.array(dims[1:], np.int64)
         out = torch.empty((N, T, *dims), dtype=x.dtype)
         segments = max(1, min(dims[0], math.ceil(_threads() / N)))
-        H.cp_forward(xa, np.ascontiguousarray(_a(channel_in).T), np.ascontiguousarray(_a(spatial[0]).T), f_rest,
-                     dims_rest, _a(channel_out), out.numpy().reshape(N, T, dims[0], Q), segments)
+        with serial_blas():
+            H.cp_forward(xa, np.ascontiguousarray(_a(channel_in).T), np.ascontiguousarray(_a(spatial[0]).T), f_rest,
+                         dims_rest, _a(channel_out), out.numpy().reshape(N, T, dims[0], Q), segments)
         ctx.save_for_backward(x, channel_in, channel_out, *spatial)
         return out
 
@@ -261,9 +298,10 @@ class CPConv(torch.autograd.Function):
         gu_in = np.zeros((n_chunks, C, R), dt)
         gf = np.zeros((n_chunks, len(dims), R, kmax), dt)
         gu_out = np.zeros((n_chunks, T, R), dt)
-        H.cp_backward(xa, _a(gy).reshape(N, T, V), _a(channel_in), np.ascontiguousarray(_a(channel_in).T), f_all,
-                      np.array(dims, np.int64), np.ascontiguousarray(_a(channel_out).T), gx.numpy().reshape(N, C, V),
-                      gu_in, gf, gu_out, n_chunks)
+        with serial_blas():
+            H.cp_backward(xa, _a(gy).reshape(N, T, V), _a(channel_in), np.ascontiguousarray(_a(channel_in).T), f_all,
+                          np.array(dims, np.int64), np.ascontiguousarray(_a(channel_out).T), gx.numpy().reshape(N, C, V),
+                          gu_in, gf, gu_out, n_chunks)
         gf = gf.sum(0)
         gspatial = []
         for d, f in enumerate(spatial):
