@@ -55,3 +55,29 @@ clean-venv:
 .PHONY: tables
 tables: $(STAMP)
 	$(PYTHON) -m paper_tables
+
+# ---- asv: kernel throughput over commits (README "Tracking kernel performance (asv)") ----------------
+# Offline, in the existing .venv. Knobs: N (commits), BASE, FACTOR, BENCH (asv -b regex, e.g. 'small' or
+# 'Topological'), BENCH_ARGS (e.g. --quick). Results: .asv/results/, HTML: .asv/html/.
+N ?= 20
+BASE ?= main
+FACTOR ?= 1.5
+BENCH ?=
+BENCH_ARGS ?=
+export BENCH BENCH_ARGS  # through the environment: a regex may hold quotes
+ASV_ENV = PYTHON=$(CURDIR)/$(PYTHON)
+
+.PHONY: bench bench-history bench-html bench-check
+
+bench: $(STAMP)
+	$(ASV_ENV) scripts/asv_bench.sh head
+
+bench-history: $(STAMP)
+	$(ASV_ENV) scripts/asv_bench.sh history $(N) main
+
+bench-html: $(STAMP)
+	$(PYTHON) -m asv publish
+	@echo "HTML report: .asv/html/index.html -- view it with '$(PYTHON) -m asv preview' (http://127.0.0.1:8080)"
+
+bench-check: $(STAMP)
+	$(ASV_ENV) scripts/asv_bench.sh check $(BASE) $(FACTOR)

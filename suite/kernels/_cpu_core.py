@@ -30,27 +30,77 @@ def res_bias_relu(o, x, bias, residual, relu):
             o[i, p] = v
 
 
+# Hot loops index zero-based slices (`a[t]`, t = 0…n-1): Numba then drops its negative-index
+# wrap-around selects and LLVM vectorizes them.
+@njit(**_JIT)
+def _axpy(dst, src, a):
+    for t in range(dst.shape[0]):
+        dst[t] += a * src[t]
+
+
+@njit(**_JIT)
+def _dot(u, v):
+    s = 0.0
+    for t in range(u.shape[0]):
+        s += u[t] * v[t]
+    return s
+
+
+@njit(**_JIT)
+def _shift_axpy(of, xf, wv, W, c, off):
+    """of[e] += wv·xf[e + off] for every e with 0 <= e + off < len, as one long vectorized run over the
+    flattened rows of width W; then undo the |c| columns per row whose column shift c wrapped into
+    the neighbouring row (zero padding). Long runs instead of per-row runs: small maps vectorize."""
+    n = of.shape[0]
+    lo = max(0, -off)
+    hi = min(n, n - off)
+    if hi <= lo:
+        return
+    _axpy(of[lo:hi], xf[lo + off:hi + off], wv)
+    if c == 0:
+        return
+    c0 = W - c if c > 0 else 0
+    c1 = W if c > 0 else -c
+    for y0 in range(0, n, W):
+        for e in range(y0 + c0, y0 + c1):
+            if lo <= e < hi:
+                of[e] -= wv * xf[e + off]
+
+
+@njit(**_JIT)
+def _shift_dot(gf, xf, W, c, off):
+    """Σ_e gf[e]·xf[e + off] over the same positions `_shift_axpy` updates (zero padding)."""
+    n = gf.shape[0]
+    lo = max(0, -off)
+    hi = min(n, n - off)
+    if hi <= lo:
+        return 0.0
+    s = _dot(gf[lo:hi], xf[lo + off:hi + off])
+    if c != 0:
+        c0 = W - c if c > 0 else 0
+        c1 = W if c > 0 else -c
+        for y0 in range(0, n, W):
+            for e in range(y0 + c0, y0 + c1):
+                if lo <= e < hi:
+                    s -= gf[e] * xf[e + off]
+    return s
+
+
 @njit(**_JIT)
 def dw_plane(x, w, out, accumulate, flip):
     """out (H×W) (+)= x (H×W) ⋆ w (k×k), zero 'same' padding; `flip` uses w rotated by 180° (the
-    adjoint of the cross-correlation, i.e. the input gradient)."""
+    adjoint of the cross-correlation, i.e. the input gradient). x and out are C-contiguous planes."""
     H, W = x.shape
     k = w.shape[0]
     r = k // 2
+    xf = x.reshape(H * W)
+    of = out.reshape(H * W)
     if not accumulate:
-        out[:, :] = 0
-    for y in range(H):
-        for u in range(k):
-            yy = y + u - r
-            if yy < 0 or yy >= H:
-                continue
-            for v in range(k):
-                wv = w[k - 1 - u, k - 1 - v] if flip else w[u, v]
-                off = v - r
-                lo = max(0, -off)
-                hi = min(W, W - off)
-                for xx in range(lo, hi):
-                    out[y, xx] += wv * x[yy, xx + off]
+        of[:] = 0
+    for u in range(k):
+        for v in range(k):
+            wv = w[k - 1 - u, k - 1 - v] if flip else w[u, v]
+            _shift_axpy(of, xf, wv, W, v - r, (u - r) * W + (v - r))
 
 
 @njit(**_JIT)
@@ -59,17 +109,11 @@ def dw_plane_wgrad(g, x, gw):
     H, W = x.shape
     k = gw.shape[0]
     r = k // 2
+    gf = g.reshape(H * W)
+    xf = x.reshape(H * W)
     for u in range(k):
         for v in range(k):
-            off = v - r
-            lo = max(0, -off)
-            hi = min(W, W - off)
-            s = 0.0
-            for y in range(max(0, r - u), min(H, H + r - u)):
-                yy = y + u - r
-                for xx in range(lo, hi):
-                    s += g[y, xx] * x[yy, xx + off]
-            gw[u, v] += s
+            gw[u, v] += _shift_dot(gf, xf, W, v - r, (u - r) * W + (v - r))
 
 
 @njit(**_JIT)
@@ -77,26 +121,27 @@ def conv_mode(src, dst, f, A, D, B, flip):
     """dst ← depthwise 1-D 'same' cross-correlation along one mode (HO-CP eq. 15).
 
     src, dst: (R, A·D·B) blocks viewed as (R, A, D, B), mode of length D; f: (R, K) per-channel filter.
-    `flip` reverses the filter (adjoint). Vectorizes over B (or over D when B == 1).
+    `flip` reverses the filter (adjoint). Inner loops are long contiguous runs: (D-|k|)·B elements per
+    a, or the whole row block when B == 1 (the mode is the contiguous one).
     """
     R = src.shape[0]
     K = f.shape[1]
     rk = K // 2
     for r in range(R):
-        for a in range(A):
-            base = a * D * B
-            for d in range(D):
-                row = base + d * B
-                for b in range(B):
-                    dst[r, row + b] = 0
-                for k in range(K):
-                    dd = d + k - rk
-                    if dd < 0 or dd >= D:
-                        continue
-                    fk = f[r, K - 1 - k] if flip else f[r, k]
-                    srow = base + dd * B
-                    for b in range(B):
-                        dst[r, row + b] += fk * src[r, srow + b]
+        dst[r, :] = 0
+        for k in range(K):
+            fk = f[r, K - 1 - k] if flip else f[r, k]
+            off = k - rk
+            if B == 1:
+                _shift_axpy(dst[r], src[r], fk, D, off, off)
+                continue
+            lo = max(0, -off)
+            hi = min(D, D - off)
+            if hi <= lo:
+                continue
+            for a in range(A):
+                base = a * D * B
+                _axpy(dst[r, base + lo * B:base + hi * B], src[r, base + (lo + off) * B:base + (hi + off) * B], fk)
 
 
 @njit(**_JIT)
@@ -107,14 +152,17 @@ def conv_mode_wgrad(g, z, gf, A, D, B):
     rk = K // 2
     for r in range(R):
         for k in range(K):
+            off = k - rk
+            if B == 1:
+                gf[r, k] += _shift_dot(g[r], z[r], D, off, off)
+                continue
+            lo = max(0, -off)
+            hi = min(D, D - off)
             s = 0.0
-            for a in range(A):
-                base = a * D * B
-                for d in range(max(0, rk - k), min(D, D + rk - k)):
-                    row = base + d * B
-                    srow = base + (d + k - rk) * B
-                    for b in range(B):
-                        s += g[r, row + b] * z[r, srow + b]
+            if hi > lo:
+                for a in range(A):
+                    base = a * D * B
+                    s += _dot(g[r, base + lo * B:base + hi * B], z[r, base + (lo + off) * B:base + (hi + off) * B])
             gf[r, k] += s
 
 

@@ -20,12 +20,15 @@ def _plane_convs(src, tmp, f_rest, dims_rest, flip):
     nm = len(dims_rest)
     Q = src.shape[1]
     A = 1
+    a, b = src, tmp
     for d in range(nm):
         D = dims_rest[d]
         B = Q // (A * D)
-        conv_mode(src, tmp, f_rest[d], A, D, B, flip)
-        src[:, :] = tmp
+        conv_mode(a, b, f_rest[d], A, D, B, flip)
+        a, b = b, a
         A *= D
+    if nm % 2 == 1:
+        src[:, :] = a
 
 
 @njit(parallel=True, fastmath=True, cache=True, nogil=True)
@@ -62,13 +65,13 @@ def cp_forward(x, u_in_t, f0, f_rest, dims_rest, u_out, out, segments):
                 continue
             # mode 0: plane = Σ_k f0[:, k] · h[d_out + k - r0]
             for r in range(R):
-                for q in range(Q):
-                    plane[r, q] = 0
+                pr = plane[r]
+                pr[:] = 0
                 for k in range(K0):
-                    s = (d_out + k - r0 + K0) % K0
+                    hr = ring[(d_out + k - r0 + K0) % K0, r]
                     fk = f0[r, k]
                     for q in range(Q):
-                        plane[r, q] += fk * ring[s, r, q]
+                        pr[q] += fk * hr[q]
             _plane_convs(plane, tmp, f_rest, dims_rest, False)
             np.dot(u_out, plane, yout)
             out[n, :, d_out, :] = yout
