@@ -7,7 +7,8 @@ PYTHON := $(BIN)/python
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: install test test-fast reproduce-table2 clean-venv
+.PHONY: install test test-fast reproduce-table2 clean-venv reproduce-fcnn-table4 reproduce-fcnn-table5 \
+	reproduce-fcnn-table7 reproduce-fcnn-figure2 reproduce-hocp-table1 reproduce-hocp-table2
 
 # Reinstall only when the dependency list changed (pyproject.toml newer than the stamp).
 $(STAMP): pyproject.toml
@@ -25,10 +26,24 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	$(PYTHON) -m pytest -m "not slow" $(PYTEST_ARGS)
 
+# ---- training / tables (jobs -> suite.train -> results/ -> paper_tables) ----
+# PROFILE=local (default: shipped MNIST digits, small nets, CPU) or paper (needs DATA=/path/to/dataset);
+# EXECUTOR=pool (default: one single-threaded run per core), inprocess, local, debug (or slurm, [4/6]).
+PROFILE ?= local
+EXECUTOR ?= pool
+DATA ?=
+JOBS_RUN = $(PYTHON) -m jobs run --profile $(PROFILE) --executor $(EXECUTOR) $(if $(DATA),--data $(DATA))
+
 reproduce-table2: $(STAMP)
-	@echo "make reproduce-table2: training (suite.train) and the Table 2 generator (paper_tables) are not available yet." >&2
-	@echo "Nothing was trained and no table was written. Track issue [3/6] for this target." >&2
-	@exit 1
+	$(JOBS_RUN) fcnn-table2
+	$(PYTHON) -m jobs collect fcnn-table2 --profile $(PROFILE)
+
+reproduce-fcnn-table4 reproduce-fcnn-table5 reproduce-fcnn-table7 reproduce-hocp-table1 reproduce-hocp-table2: reproduce-%: $(STAMP)
+	$(JOBS_RUN) $*
+	$(PYTHON) -m jobs collect $* --profile $(PROFILE)
+
+reproduce-fcnn-figure2: reproduce-fcnn-table7
+	$(PYTHON) -m jobs collect fcnn-figure2 --profile $(PROFILE)
 
 clean-venv:
 	rm -rf $(VENV)

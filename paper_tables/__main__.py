@@ -9,12 +9,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import complexity
+from . import accuracy, complexity
 from ._render import atomic_write
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "out"
 # name -> generate(out_dir) -> list of written paths. Other generators (accuracy tables) register here.
-GENERATORS = {"complexity": complexity.generate}
+GENERATORS = {"complexity": complexity.generate, "accuracy": accuracy.generate}
 
 
 def main(argv=None) -> int:

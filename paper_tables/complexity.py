@@ -118,6 +118,52 @@ def _ratio_table(counts: Counts, name: str, title: str, rows, baseline: str, sou
     return t
 
 
+TABLE1_OUTPUT = [("conv1", 108), ("conv2_x", 36), ("conv3_x", 18), ("conv4_x", 6)]  # Tables 1 and 6
+TABLE3 = {  # stage: (channels, 2-D d, 2-D c, 3-D d, 3-D c), FCNN Table 3
+    "conv2_x": (128, (8, 16), (4, 8), (4, 8, 4), (2, 5, 3)),
+    "conv3_x": (256, (16, 16), (8, 8), (8, 8, 4), (4, 5, 3)),
+    "conv4_x": (512, (16, 32), (8, 16), (8, 8, 8), (4, 5, 6)),
+}
+
+
+def fcnn_table1_shapes(counts: Counts) -> Table:
+    """Output sizes of every FCNN model's stages at 221×221, read from the counted layers' output shapes."""
+    names = [n for n in models.names() if n.startswith("fcnn-") and counts(n).input_size[1] == 221]
+    t = Table("fcnn_table1_output_sizes", "FCNN Tables 1 and 6 — output size of each stage (221×221 input)",
+              ["Layer", "Paper output", *names])
+    for stage, paper in TABLE1_OUTPUT:
+        sizes = []
+        for n in names:
+            last = [layer for layer in counts(n).layers if layer.name.split(".")[0] == stage][-1]
+            sizes.append("×".join(map(str, last.output_shape[1:])))
+        t.add(stage, f"{paper}×{paper}", *sizes)
+    t.notes += ["Paper: FCNN Table 1 (models A–F) and Table 6 (model L): \"output\" column (108², 36², 18², 6²).",
+                "Ours: the output shape of each stage's last counted layer in `suite.complexity.count` at 3×221×221."]
+    return t
+
+
+def fcnn_table3_grids() -> Table:
+    """The topology grids the built models G (2-D) and H (3-D) use, read from their layers."""
+    g, h = models.build("fcnn-g"), models.build("fcnn-h")
+    t = Table("fcnn_table3_grids", "FCNN Table 3 — topology grids d and neighbourhoods c of models G and H",
+              ["Stage", "Channels", "Paper 2-D d / c", "Ours (fcnn-g)", "Paper 3-D d / c", "Ours (fcnn-h)",
+               "Ours 3-D m / Πc"])
+    for stage, (m, d2, c2, d3, c3) in TABLE3.items():
+        lg = getattr(g, stage).blocks[0].convs[0]
+        lh = getattr(h, stage).blocks[0].convs[0]
+        t.add(stage, m, f"{_x(d2)} / {_x(c2)}", f"{_x(lg.grid)} / {_x(lg.neighbors)}", f"{_x(d3)} / {_x(c3)}",
+              f"{_x(lh.grid)} / {_x(lh.neighbors)}", round(lh.channels / math.prod(lh.neighbors), 4))
+    t.notes += ["Paper: FCNN Table 3 (\"designed so that the complexity is reduced by (approximately for 3D) a "
+                "factor of 4\"; Section 3.2: 4.27 for 3-D).",
+                "Ours: `grid` / `neighbors` of the first topological conv of each stage of `suite.models.build('fcnn-g')` "
+                "and `('fcnn-h')`; fcnn-j and fcnn-k use the 2-D grids."]
+    return t
+
+
+def _x(dims) -> str:
+    return "×".join(map(str, dims))
+
+
 def fcnn_tables(counts: Counts) -> list[Table]:
     t2 = _ratio_table(counts, "fcnn_table2_complexity", "FCNN Table 2 — complexity of models A–F (relative to A)",
                       TABLE2, "fcnn-a", "FCNN Table 2")
@@ -129,7 +175,7 @@ def fcnn_tables(counts: Counts) -> list[Table]:
                       TABLE5, "fcnn-a", "FCNN Table 5")
     t5.notes.append("Model K's layers cost h·w·m·(9 + m/4): the depthwise 3×3 term (9/m of a dense 1×1) puts it "
                     "above the paper's 0.25, which counts the projection only (\"approximately as low as a quarter\").")
-    return [t2, t4, t5, fcnn_table7(counts), fcnn_statements(counts)]
+    return [fcnn_table1_shapes(counts), t2, fcnn_table3_grids(), t4, t5, fcnn_table7(counts), fcnn_statements(counts)]
 
 
 def fcnn_table7(counts: Counts) -> Table:

@@ -141,14 +141,21 @@ def count(model: nn.Module, input_size=None) -> Complexity:
     handles = [mod.register_forward_hook(lambda m, i, o, name=name: calls.append((name, m, i[0].shape, o.shape)))
                for name, mod in counted.items()]
     modes = {m: m.training for m in model.modules()}
+    # The pure-torch reference ops run on fake tensors; compiled kernels (backend="auto" may pick them)
+    # need real data. The count depends on shapes only, so the layers use the reference while counting.
+    backends = {m: m.backend for m in model.modules() if isinstance(getattr(m, "backend", None), str)}
     try:
         model.eval()
+        for m in backends:
+            m.backend = "torch"
         _run(model, size, calls)
     finally:
         for h in handles:
             h.remove()
         for m, training in modes.items():
             m.training = training
+        for m, backend in backends.items():
+            m.backend = backend
 
     layers, seen = [], {}
     for name, mod, inp, out in calls:

