@@ -61,7 +61,8 @@ BASE ?= main
 FACTOR ?= 1.5
 BENCH ?=
 BENCH_ARGS ?=
-ASV_ENV = PYTHON=$(CURDIR)/$(PYTHON) BENCH='$(BENCH)' BENCH_ARGS='$(BENCH_ARGS)'
+export BENCH BENCH_ARGS  # through the environment: a regex may hold quotes
+ASV_ENV = PYTHON=$(CURDIR)/$(PYTHON)
 
 .PHONY: bench bench-history bench-html bench-check
 
