@@ -32,7 +32,10 @@ test-fast: $(STAMP)
 PROFILE ?= local
 EXECUTOR ?= pool
 DATA ?=
-JOBS_RUN = $(PYTHON) -m jobs run --profile $(PROFILE) --executor $(EXECUTOR) $(if $(DATA),--data $(DATA))
+# JOBS_ARGS: more `python -m jobs run` options, e.g. cluster resources for EXECUTOR=slurm:
+#   JOBS_ARGS="--partition gpu --account myproject --constraint a100 --time 3-00:00:00"
+JOBS_ARGS ?=
+JOBS_RUN = $(PYTHON) -m jobs run --profile $(PROFILE) --executor $(EXECUTOR) $(if $(DATA),--data $(DATA)) $(JOBS_ARGS)
 
 reproduce-table2: $(STAMP)
 	$(JOBS_RUN) fcnn-table2
@@ -61,7 +64,8 @@ BASE ?= main
 FACTOR ?= 1.5
 BENCH ?=
 BENCH_ARGS ?=
-ASV_ENV = PYTHON=$(CURDIR)/$(PYTHON) BENCH='$(BENCH)' BENCH_ARGS='$(BENCH_ARGS)'
+export BENCH BENCH_ARGS  # through the environment: a regex may hold quotes
+ASV_ENV = PYTHON=$(CURDIR)/$(PYTHON)
 
 .PHONY: bench bench-history bench-html bench-check
 

@@ -188,10 +188,14 @@ class Compiler:
     def __init__(self, enabled: bool, budget_s: float):
         self.enabled, self.budget, self.spent = enabled, budget_s, 0.0
         self.reasons: dict[str, str] = {}
+        self.failure: str | None = None
 
     def build(self, key: str, fn, args):
+        if self.failure:
+            self.reasons[key] = self.failure
+            return None
         if not self.enabled:
-            self.reasons[key] = "torch.compile disabled (--no-compile)"
+            self.reasons[key] = "torch.compile disabled (--no-compile or --quick)"
             return None
         if self.spent > self.budget:
             self.reasons[key] = f"torch.compile budget of {self.budget:.0f}s spent on earlier shapes"
@@ -203,8 +207,8 @@ class Compiler:
                 compiled(*args)
                 compiled(*args)
         except Exception as err:  # offline toolchain, missing compiler, ...: excluded, with the reason
-            self.reasons[key] = f"torch.compile failed: {type(err).__name__}: {str(err).splitlines()[0][:120]}"
-            self.enabled = False
+            self.failure = f"torch.compile failed: {type(err).__name__}: {(str(err).splitlines() or [''])[0][:120]}"
+            self.reasons[key] = self.failure
             return None
         finally:
             self.spent += time.perf_counter() - t0
@@ -273,35 +277,42 @@ def measure_memory(index: int, quick: bool) -> dict | str:
 
 # ---------------------------------------------------------------- models
 def model_rows(quick: bool, repeats: int, compiler: Compiler) -> list[dict]:
+    """Model L vs ResNet-18 inference (eval mode, batch N), each on its fastest form.
+
+    Model L forms: eager NCHW / channels_last on torch, and `suite.kernels.inference.fuse_for_inference`
+    (BatchNorm folded into the fused Numba single-basis kernel). ResNet-18: eager NCHW / channels_last,
+    and torch.compile (channels_last) while the compile budget lasts.
+    """
     try:
         from suite import models
         from suite.complexity import count
+        from suite.kernels.inference import fuse_for_inference
     except ImportError as err:
         return [{"error": f"suite.models not available: {err}"}]
     N = 2 if quick else 32
-    rows = []
     timings = {}
     for name in ("fcnn-l", "resnet18"):
-        forms = {}
-        for backend in (("auto", "torch") if name.startswith("fcnn") else ("torch",)):
-            kwargs = {"backend": backend} if name.startswith("fcnn") else {}
-            model = models.build(name, **kwargs).eval()
-            size = (3, 64, 64) if quick else tuple(model.input_size)
-            x = torch.randn(N, *size)
-            forms[f"eager NCHW backend={backend}"] = (lambda m_, x_: lambda: m_(x_))(model, x)
-            mc, xc = copy.deepcopy(model).to(memory_format=torch.channels_last), _cl(x)
-            forms[f"eager channels_last backend={backend}"] = (lambda m_, x_: lambda: m_(x_))(mc, xc)
-        macs = count(models.build(name), (3, 64, 64) if quick else None).multiplications
+        model = models.build(name).eval()
+        size = (3, 64, 64) if quick else tuple(model.input_size)
+        x = torch.randn(N, *size)
+        mc, xc = copy.deepcopy(model).to(memory_format=torch.channels_last), _cl(x)
+        forms = {"eager NCHW": (lambda m_, x_: lambda: m_(x_))(model, x),
+                 "eager channels_last": (lambda m_, x_: lambda: m_(x_))(mc, xc)}
+        if name == "fcnn-l":
+            forms["fused Numba (BN folded)"] = (lambda m_, x_: lambda: m_(x_))(fuse_for_inference(model), x)
+        else:
+            compiled = compiler.build(f"{name} compile channels_last", mc, (xc,))
+            if compiled is not None:
+                forms["compile channels_last"] = compiled
+        macs = count(model, size).multiplications
         t = time_all(forms, repeats, 0.0)
         best = min(t, key=t.get)
-        timings[name] = (best, t[best], macs, t)
+        timings[name] = {"model": name, "form": best, "ms": t[best] * 1e3, "macs_per_image": macs,
+                         "input": [N, *size], "all_ms": {k: v * 1e3 for k, v in t.items()}}
+        print(f"{name:<10} N={N} input {size}: " + ", ".join(f"{k} {v * 1e3:.1f} ms" for k, v in t.items()), flush=True)
     ours, base = timings["fcnn-l"], timings["resnet18"]
-    rows.append({"model": "fcnn-l", "form": ours[0], "ms": ours[1] * 1e3, "macs_per_image": ours[2],
-                 "all_ms": {k: v * 1e3 for k, v in ours[3].items()}})
-    rows.append({"model": "resnet18", "form": base[0], "ms": base[1] * 1e3, "macs_per_image": base[2],
-                 "all_ms": {k: v * 1e3 for k, v in base[3].items()}})
-    rows.append({"speedup": base[1] / ours[1], "mult_ratio": base[2] / ours[2], "batch": N})
-    return rows
+    return [ours, base, {"speedup": base["ms"] / ours["ms"], "mult_ratio": base["macs_per_image"] / ours["macs_per_image"],
+                         "batch": N}]
 
 
 # ---------------------------------------------------------------- report
@@ -413,7 +424,8 @@ def main(argv=None) -> int:
             print(markdown(json.load(f)))
         return 0
     repeats = args.repeats or (2 if args.quick else 5)
-    result = run(args.quick, repeats, not args.no_compile, args.compile_budget, args.only)
+    compile_ = not args.no_compile and not args.quick  # --quick (CI) never spends minutes compiling
+    result = run(args.quick, repeats, compile_, args.compile_budget, args.only)
     print()
     print(markdown(result))
     if args.json:

@@ -168,23 +168,32 @@ def test_cpu_channels_last_and_views_give_the_same_answer():
 
 
 def _step_bias_reference(x, basis, bias1, projection, bias2, residual):
+    """relu(res + P·(dw(x) + b1) + b2) with res = x (True), nothing (False) or the given tensor."""
     g = torch.nn.functional.conv2d(x, basis.unsqueeze(1), padding=basis.shape[-1] // 2, groups=x.shape[1])
     if bias1 is not None:
         g = g + bias1[:, None, None]
     z = torch.einsum("om,nmhw->nohw", projection, g)
     if bias2 is not None:
         z = z + bias2[:, None, None]
+    if isinstance(residual, torch.Tensor):
+        return torch.relu(z + residual)
     return torch.relu(z + x if residual else z)
 
 
-@pytest.mark.parametrize("residual", [True, False])
+@pytest.mark.parametrize("residual", [True, False, "tensor"])
 def test_cpu_single_basis_step_bias(residual):
     from suite.kernels.numba_cpu import single_basis_step_bias
 
     gen = torch.Generator().manual_seed(_seed())
-    m, n = 3, (3 if residual else 5)
+    m, n = 3, (3 if residual is True else 5)
     args = [torch.randn(s, generator=gen, dtype=torch.float64, requires_grad=True)
             for s in [(2, m, 3, 4), (m, 3, 3), (m,), (n, m), (n,)]]
+    if residual == "tensor":  # Model L's pair: the skip comes from the pair's input, n != m
+        residual = torch.randn(2, n, 3, 4, generator=gen, dtype=torch.float64, requires_grad=True)
+        got = single_basis_step_bias(*args, residual=residual)
+        torch.testing.assert_close(got, _step_bias_reference(*args, residual))
+        assert torch.autograd.gradcheck(lambda *a: single_basis_step_bias(*a[:5], residual=a[5]), (*args, residual))
+        return
     ref = _step_bias_reference(*args, residual)
     got = single_basis_step_bias(*args, residual=residual)
     torch.testing.assert_close(got, ref)
@@ -257,3 +266,44 @@ def test_cuda_kernels_under_simulator():
     tail = (proc.stdout + proc.stderr)[-4000:]
     assert proc.returncode == 0, f"CUDA-simulator tests failed:\n{tail}"
     assert " passed" in proc.stdout and "skipped" not in proc.stdout.splitlines()[-1], tail
+
+
+def test_fuse_for_inference_matches_model_l_eval():
+    """Model L with BatchNorm folded into fused single-basis kernels == the eval-mode model (float64)."""
+    from suite import models
+    from suite.kernels.inference import FusedSingleBasisPair, fuse_for_inference
+
+    torch.manual_seed(_seed())
+    model = models.build("fcnn-l", num_classes=10).double()
+    for mod in model.modules():
+        if isinstance(mod, torch.nn.BatchNorm2d):  # non-trivial running statistics and affine terms
+            mod.running_mean.uniform_(-0.5, 0.5)
+            mod.running_var.uniform_(0.5, 2.0)
+            mod.weight.data.uniform_(0.5, 1.5)
+            mod.bias.data.uniform_(-0.2, 0.2)
+    model.eval()
+    fused = fuse_for_inference(model)
+    assert sum(isinstance(m, FusedSingleBasisPair) for m in fused.modules()) == 18
+    x = torch.randn(2, 3, 80, 80, dtype=torch.float64)
+    with torch.no_grad():
+        torch.testing.assert_close(fused(x), model(x), rtol=1e-9, atol=1e-9)
+    fused.train()
+    with pytest.raises(RuntimeError, match="inference only"):
+        fused(x)
+
+
+@pytest.mark.slow
+def test_bench_quick_runs_and_writes_json(tmp_path):
+    """`python -m suite.bench --quick` (the CI smoke run) prints the table and writes every field."""
+    import json
+
+    out = tmp_path / "bench.json"
+    proc = subprocess.run([sys.executable, "-m", "suite.bench", "--quick", "--json", str(out)],
+                          capture_output=True, text=True, timeout=1200)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "| operator |" in proc.stdout and "Model L vs ResNet-18" in proc.stdout
+    result = json.loads(out.read_text())
+    assert {r["group"].split()[0] for r in result["rows"]} == {"single-basis", "topological", "HO-CP"}
+    for r in result["rows"]:
+        assert r["ours_ms"] > 0 and r["speedup_vs_dense"] > 0 and r["speedup_vs_fact"] > 0 and "ours_extra_mb" in r
+    assert result["models"][2]["speedup"] > 0

@@ -17,10 +17,11 @@ _PJIT = dict(parallel=True, fastmath=True, cache=True, nogil=True)
 
 # ---------------------------------------------------------------- single-basis step (Alg. 3, one i)
 @njit(**_PJIT)
-def single_basis_forward(x, basis, proj, bias, out, residual, n_chunks):
-    """out[n] = relu(residual·x[n] + proj @ dw(x[n], basis) + bias): FCNN Alg. 3, one step, fused.
+def single_basis_forward(x, basis, proj, bias, res, out, has_res, n_chunks):
+    """out[n] = relu(has_res·res[n] + proj @ dw(x[n], basis) + bias): FCNN Alg. 3, one step, fused.
 
-    x (N, m, H, W), basis (m, k, k), proj (n_out, m), bias (n_out,), out (N, n_out, H, W).
+    x (N, m, H, W), basis (m, k, k), proj (n_out, m), bias (n_out,), res and out (N, n_out, H, W)
+    (res = x for Alg. 3's own residual, or the input of a residual pair as in Model L).
     The depthwise result G of one image lives in a per-chunk scratch (one image, never the batch)
     consumed at once by the GEMM; the residual, bias and ReLU are applied to the output tile in cache.
     """
@@ -34,13 +35,13 @@ def single_basis_forward(x, basis, proj, bias, out, residual, n_chunks):
                 dw_plane(x[n, j], basis[j], G[j], False, False)
             o = out[n].reshape((n_out, H * W))
             np.dot(proj, G.reshape((m, H * W)), o)
-            res_bias_relu(o, x[n].reshape((m, H * W)), bias, residual, True)
+            res_bias_relu(o, res[n].reshape((n_out, H * W)), bias, has_res, True)
 
 
 @njit(**_PJIT)
-def single_basis_backward(x, y, gy, basis, proj_t, residual, gx, gbasis, gproj, gbias, n_chunks):
-    """Gradients of `single_basis_forward` (gz = gy·[y > 0]):
-    gbias = Σ gz, gproj = Σ gz·Gᵀ, gG = projᵀ·gz, gx = residual·gz + dwᵀ(gG), gbasis = Σ gG ⋆ x.
+def single_basis_backward(x, y, gy, basis, proj_t, gx, gz_out, gbasis, gproj, gbias, n_chunks):
+    """Gradients of `single_basis_forward` (gz = gy·[y > 0] is also the residual's gradient, written to
+    gz_out): gbias = Σ gz, gproj = Σ gz·Gᵀ, gG = projᵀ·gz, gx = dwᵀ(gG), gbasis = Σ gG ⋆ x.
     gbasis/gproj/gbias carry a leading chunk axis (summed by the caller)."""
     N, m, H, W = x.shape
     n_out = proj_t.shape[1]
@@ -49,8 +50,8 @@ def single_basis_backward(x, y, gy, basis, proj_t, residual, gx, gbasis, gproj, 
         lo, hi = chunk_range(c, n_chunks, N)
         G = np.empty((m, H, W), x.dtype)
         gG = np.empty((m, HW), x.dtype)
-        gz = np.empty((n_out, HW), x.dtype)
         for n in range(lo, hi):
+            gz = gz_out[n].reshape((n_out, HW))
             yn = y[n].reshape((n_out, HW))
             gyn = gy[n].reshape((n_out, HW))
             for i in range(n_out):
@@ -66,11 +67,7 @@ def single_basis_backward(x, y, gy, basis, proj_t, residual, gx, gbasis, gproj, 
             np.dot(proj_t, gz, gG)
             for j in range(m):
                 g2 = gG[j].reshape((H, W))
-                if residual:
-                    gx[n, j] = gz[j].reshape((H, W))
-                else:
-                    gx[n, j] = 0
-                dw_plane(g2, basis[j], gx[n, j], True, True)
+                dw_plane(g2, basis[j], gx[n, j], False, True)
                 dw_plane_wgrad(g2, x[n, j], gbasis[c, j])
 
 

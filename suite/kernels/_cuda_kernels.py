@@ -134,8 +134,8 @@ def gemm_nt_batched(A, B, C):
 
 # ---------------------------------------------------------------- single-basis step, fused (Alg. 3)
 @cuda.jit
-def single_basis_fused(x, basis, proj, bias, out, residual):
-    """out[n, o, p] = relu(residual·x[n, o, p] + Σ_c proj[o, c]·(x[n, c] ⋆ basis[c])[p] + bias[o]).
+def single_basis_fused(x, basis, proj, bias, res, out, has_res):
+    """out[n, o, p] = relu(has_res·res[n, o, p] + Σ_c proj[o, c]·(x[n, c] ⋆ basis[c])[p] + bias[o]).
 
     A 16×16 tile of (out channels × pixels) per block; the depthwise result for 16 input channels ×
     16 pixels is computed straight into shared memory and consumed by the tile product, so the
@@ -172,8 +172,8 @@ def single_basis_fused(x, basis, proj, bias, out, residual):
         cuda.syncthreads()
     if o < n_out and p < H * W:
         s += bias[o]
-        if residual:
-            s += x[n, o, y, xx]
+        if has_res:
+            s += res[n, o, y, xx]
         out[n, o, y, xx] = s if s > 0 else 0
 
 

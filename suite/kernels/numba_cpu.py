@@ -78,20 +78,23 @@ serial_blas = _SerialBlas
 
 # ---------------------------------------------------------------- single-basis step (FCNN Alg. 3)
 class SingleBasisStep(torch.autograd.Function):
-    """relu(residual·x + projection · (x ⋆ₘ basis) + bias): one step of FCNN Alg. 3, fused.
+    """relu(res + projection · (x ⋆ₘ basis) + bias): one step of FCNN Alg. 3, fused.
 
-    x (N, m, H, W), basis (m, k, k), projection (n, m) [out, in], bias (n,); residual needs n == m.
+    x (N, m, H, W), basis (m, k, k), projection (n, m) [out, in], bias (n,), res (N, n, H, W) or None
+    (Alg. 3 passes res = x; Model L's pairs pass the pair's input).
     """
 
     @staticmethod
-    def forward(ctx, x, basis, projection, bias, residual):
-        check_tensors("single_basis_step", x=x, basis=basis, projection=projection, bias=bias)
+    def forward(ctx, x, basis, projection, bias, res):
+        tensors = dict(x=x, basis=basis, projection=projection, bias=bias)
+        check_tensors("single_basis_step", **tensors, **({} if res is None else {"residual": res}))
         xa = _a(x)
         out = torch.empty((x.shape[0], projection.shape[0], *x.shape[2:]), dtype=x.dtype)
+        ra = out.numpy() if res is None else _a(res)  # not read when there is no residual
         with serial_blas():
-            K.single_basis_forward(xa, _a(basis), _a(projection), _a(bias), out.numpy(), bool(residual),
+            K.single_basis_forward(xa, _a(basis), _a(projection), _a(bias), ra, out.numpy(), res is not None,
                                    chunks(x.shape[0], _threads()))
-        ctx.residual = bool(residual)
+        ctx.has_res = res is not None
         ctx.save_for_backward(x, basis, projection, out)
         return out
 
@@ -101,14 +104,15 @@ class SingleBasisStep(torch.autograd.Function):
         n_chunks = chunks(x.shape[0], _threads())
         m, n_out = x.shape[1], projection.shape[0]
         gx = torch.empty_like(x, memory_format=torch.contiguous_format)
+        gz = torch.empty_like(out)
         gbasis = np.zeros((n_chunks, *basis.shape), _a(x).dtype)
         gproj = np.zeros((n_chunks, n_out, m), gbasis.dtype)
         gbias = np.zeros((n_chunks, n_out), gbasis.dtype)
         with serial_blas():
-            K.single_basis_backward(_a(x), _a(out), _a(gy), _a(basis), _a(projection.t()), ctx.residual,
-                                    gx.numpy(), gbasis, gproj, gbias, n_chunks)
+            K.single_basis_backward(_a(x), _a(out), _a(gy), _a(basis), _a(projection.t()), gx.numpy(), gz.numpy(),
+                                    gbasis, gproj, gbias, n_chunks)
         t = torch.from_numpy
-        return gx, t(gbasis.sum(0)), t(gproj.sum(0)), t(gbias.sum(0)), None
+        return gx, t(gbasis.sum(0)), t(gproj.sum(0)), t(gbias.sum(0)), (gz if ctx.has_res else None)
 
 
 def single_basis_stack(x, bases, projections):
@@ -117,7 +121,7 @@ def single_basis_stack(x, bases, projections):
     bias = x.new_zeros(bases.shape[1])
     out = x
     for i in range(bases.shape[0]):
-        out = SingleBasisStep.apply(out, bases[i], projections[i], bias, True)
+        out = SingleBasisStep.apply(out, bases[i], projections[i], bias, out)
     return out
 
 
@@ -138,7 +142,13 @@ def validate_step_bias(x, basis, bias1, projection, bias2, residual) -> torch.Te
         raise ValueError(f"single_basis_step_bias: projection must have shape (n, m) = (n, {m}), "
                          f"got {tuple(projection.shape)}")
     n = projection.shape[0]
-    if residual and n != m:
+    if isinstance(residual, torch.Tensor):
+        expected = (x.shape[0], n, *x.shape[2:])
+        if tuple(residual.shape) != expected:
+            raise ValueError(f"single_basis_step_bias: residual tensor must have shape {expected}, got {tuple(residual.shape)}")
+    elif residual not in (True, False):
+        raise ValueError(f"single_basis_step_bias: residual must be True, False or a tensor, got {residual!r}")
+    elif residual and n != m:
         raise ValueError(f"single_basis_step_bias: residual=True needs projection (m, m) = ({m}, {m}), "
                          f"got {tuple(projection.shape)}")
     for name, b, size in (("bias1", bias1, m), ("bias2", bias2, n)):
@@ -157,11 +167,19 @@ def single_basis_step_bias(x, basis, bias1, projection, bias2, *, residual=True)
     the projection). Without residual: relu(projection · (x ⋆ₘ basis + bias1) + bias2).
 
     x (N, m, H, W), basis (m, k, k) with odd k, bias1 (m,) or None, projection (n, m) [out, in],
-    bias2 (n,) or None; residual=True needs n == m. Differentiable. CPU float32/float64 tensors
+    bias2 (n,) or None; residual: True (adds x, needs n == m), False, or a tensor (N, n, H, W) to add
+    before the ReLU (Model L's pair: the pair's input). Differentiable. CPU float32/float64 tensors
     (ValueError otherwise; `suite.kernels.numba_cuda.single_basis_step_bias` is the CUDA twin).
     """
     bias = validate_step_bias(x, basis, bias1, projection, bias2, residual)
-    return SingleBasisStep.apply(x, basis, projection, bias, residual)
+    return SingleBasisStep.apply(x, basis, projection, bias, residual_tensor(x, residual))
+
+
+def residual_tensor(x, residual):
+    """The tensor a step adds before its ReLU: x for residual=True, None for False, else the tensor."""
+    if isinstance(residual, torch.Tensor):
+        return residual
+    return x if residual else None
 
 
 # ---------------------------------------------------------------- basis convolution (FCNN Alg. 2)

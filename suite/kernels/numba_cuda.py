@@ -101,19 +101,21 @@ def _dw(L: _Launcher, x: torch.Tensor, w: torch.Tensor, mult: int, flip=False) -
 
 # ---------------------------------------------------------------- single-basis step (FCNN Alg. 3)
 class SingleBasisStep(torch.autograd.Function):
-    """relu(residual·x + projection · (x ⋆ₘ basis) + bias), fused in one tiled kernel."""
+    """relu(res + projection · (x ⋆ₘ basis) + bias), fused in one tiled kernel (res may be None)."""
 
     @staticmethod
-    def forward(ctx, x, basis, projection, bias, residual):
-        check_tensors("single_basis_step", x=x, basis=basis, projection=projection, bias=bias)
+    def forward(ctx, x, basis, projection, bias, res):
+        tensors = dict(x=x, basis=basis, projection=projection, bias=bias)
+        check_tensors("single_basis_step", **tensors, **({} if res is None else {"residual": res}))
         L = _Launcher(x)
         x = x.contiguous()
         N, m, H, W = x.shape
         n_out = projection.shape[0]
         out = _empty((N, n_out, H, W), x)
-        L.tiles(G.single_basis_fused, H * W, n_out, N, L.a(x), L.a(basis), L.a(projection), L.a(bias), L.a(out),
-                bool(residual))
-        ctx.residual = bool(residual)
+        ra = x.new_zeros((1, 1, 1, 1)) if res is None else res  # never alias `out` (see _gemm)
+        L.tiles(G.single_basis_fused, H * W, n_out, N, L.a(x), L.a(basis), L.a(projection), L.a(bias), L.a(ra),
+                L.a(out), res is not None)
+        ctx.has_res = res is not None
         ctx.save_for_backward(x, basis, projection, out)
         return out
 
@@ -134,11 +136,9 @@ class SingleBasisStep(torch.autograd.Function):
         gG = _gemm(L, projection.t().contiguous(), gz3).reshape(N, m, H, W)
         gx = _empty(x.shape, x)
         L.flat(G.dw_reduce_flipped, gx.numel(), L.a(gG), L.a(basis), L.a(gx), 1)
-        if ctx.residual:
-            L.flat(G.add_into, gx.numel(), L.a(gx).reshape(-1), L.a(gz).reshape(-1))
         gbasis = _empty(basis.shape, x)
         L.flat(G.dw_wgrad, gbasis.numel(), L.a(gG), L.a(x), L.a(gbasis), 1)
-        return gx, gbasis, gproj, gbias, None
+        return gx, gbasis, gproj, gbias, (gz if ctx.has_res else None)
 
 
 def single_basis_stack(x, bases, projections):
@@ -147,16 +147,16 @@ def single_basis_stack(x, bases, projections):
     bias = x.new_zeros(bases.shape[1])
     out = x
     for i in range(bases.shape[0]):
-        out = SingleBasisStep.apply(out, bases[i], projections[i], bias, True)
+        out = SingleBasisStep.apply(out, bases[i], projections[i], bias, out)
     return out
 
 
 def single_basis_step_bias(x, basis, bias1, projection, bias2, *, residual=True):
     """CUDA twin of `suite.kernels.numba_cpu.single_basis_step_bias` (same contract and checks)."""
-    from .numba_cpu import validate_step_bias
+    from .numba_cpu import residual_tensor, validate_step_bias
 
     bias = validate_step_bias(x, basis, bias1, projection, bias2, residual)
-    return SingleBasisStep.apply(x, basis, projection, bias, residual)
+    return SingleBasisStep.apply(x, basis, projection, bias, residual_tensor(x, residual))
 
 
 # ---------------------------------------------------------------- basis convolution (FCNN Alg. 2)
