@@ -10,6 +10,7 @@ import math
 import pkgutil
 import re
 import sys
+import types
 from pathlib import Path
 
 import pytest
@@ -200,3 +201,8 @@ def test_benchmarks_import_the_benchmarked_tree(monkeypatch, tmp_path):
         load_ops()
     monkeypatch.setenv("FCNN_BENCH_SRC", str(ROOT))
     assert Path(load_ops().__file__).is_relative_to(ROOT)
+    foreign = types.ModuleType("suite._from_elsewhere")
+    foreign.__file__ = str(tmp_path / "suite" / "_from_elsewhere.py")  # e.g. the editable install's tree
+    monkeypatch.setitem(sys.modules, foreign.__name__, foreign)
+    with pytest.raises(RuntimeError, match="suite._from_elsewhere was imported from"):
+        load_ops()
