@@ -32,7 +32,10 @@ test-fast: $(STAMP)
 PROFILE ?= local
 EXECUTOR ?= pool
 DATA ?=
-JOBS_RUN = $(PYTHON) -m jobs run --profile $(PROFILE) --executor $(EXECUTOR) $(if $(DATA),--data $(DATA))
+# JOBS_ARGS: more `python -m jobs run` options, e.g. cluster resources for EXECUTOR=slurm:
+#   JOBS_ARGS="--partition gpu --account myproject --constraint a100 --time 3-00:00:00"
+JOBS_ARGS ?=
+JOBS_RUN = $(PYTHON) -m jobs run --profile $(PROFILE) --executor $(EXECUTOR) $(if $(DATA),--data $(DATA)) $(JOBS_ARGS)
 
 reproduce-table2: $(STAMP)
 	$(JOBS_RUN) fcnn-table2

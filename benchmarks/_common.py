@@ -12,6 +12,7 @@ tree first on PYTHONPATH and sets FCNN_BENCH_SRC, which `load_ops` checks.
 from __future__ import annotations
 
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -23,18 +24,37 @@ import torch
 BACKENDS = ["torch", "numba", "numba-cuda"]
 
 
+def _isolate_from_editable_install() -> None:
+    """Under scripts/asv_bench.sh (FCNN_BENCH_SRC set) only the benchmarked tree may provide `suite`: drop
+    the venv's editable-install finder, which would otherwise supply the modules an older tree lacks
+    (suite.kernels of another checkout behind an old suite.ops)."""
+    if os.environ.get("FCNN_BENCH_SRC"):
+        sys.meta_path[:] = [f for f in sys.meta_path if not getattr(f, "__module__", "").startswith("__editable__")]
+
+
+_isolate_from_editable_install()
+
+
+def check_tree() -> None:
+    """RuntimeError unless every imported suite module comes from the tree FCNN_BENCH_SRC names."""
+    src = os.environ.get("FCNN_BENCH_SRC")
+    if not src:
+        return
+    root = Path(src).resolve()
+    for name, module in list(sys.modules.items()):
+        file = getattr(module, "__file__", None)
+        if (name == "suite" or name.startswith("suite.")) and file and not Path(file).resolve().is_relative_to(root):
+            raise RuntimeError(f"{name} was imported from {file}, not from the benchmarked tree {src}; "
+                               "put the tree first on sys.path (scripts/asv_bench.sh does, via ASV_PYTHONPATH)")
+
+
 def load_ops():
     """`suite.ops` of the benchmarked tree (FCNN_BENCH_SRC, when set, must contain it)."""
     try:
         from suite import ops
     except ImportError as err:
         raise NotImplementedError(f"this commit has no suite.ops ({err})") from None
-    src = os.environ.get("FCNN_BENCH_SRC")
-    if src:
-        imported = Path(ops.__file__).resolve()
-        if not imported.is_relative_to(Path(src).resolve()):
-            raise RuntimeError(f"suite.ops was imported from {imported}, not from the benchmarked tree {src}; "
-                               "put the tree first on PYTHONPATH (scripts/asv_bench.sh does)")
+    check_tree()
     return ops
 
 
@@ -185,6 +205,7 @@ class _OpBenchmark:
 
         with torch.no_grad():
             out = first_call(call, backend)  # compiles (or loads) the forward kernels, outside timing
+        check_tree()  # the kernels are imported on the first call
         grad_out = torch.randn_like(out)
         leaves = [t for a in grad_args for t in (a if isinstance(a, list) else [a]) if isinstance(t, torch.Tensor)]
 

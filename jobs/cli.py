@@ -14,15 +14,19 @@ def _split(value: str | None):
     return [v for v in value.split(",") if v] if value else None
 
 
-def record_jobs(results_root, exp, profile, executor: str, submitted) -> None:
-    """Append one line per submitted job to results/<experiment>/<profile>/jobs.jsonl (for status)."""
+def record_jobs(results_root, exp, profile, executor: str, submitted, folder=None) -> None:
+    """Append one line per submitted job to results/<experiment>/<profile>/jobs.jsonl (for status);
+    ``folder``: where submitit keeps the job's logs and pickles."""
     path = Path(results_root) / exp.results_key / profile / "jobs.jsonl"
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a") as f:
         for task, job in submitted:
             f.write(json.dumps({"model": task.model, "seed": task.seed, "executor": executor,
                                 "job_id": str(job.job_id), "submitted": time.strftime("%Y-%m-%dT%H:%M:%SZ",
-                                                                                      time.gmtime())}) + "\n")
+                                                                                      time.gmtime()),
+                                **({"folder": str(folder)} if folder is not None else {}),
+                                **({"overrides": [list(o) for o in task.overrides]} if task.overrides else {})})
+                    + "\n")
 
 
 def read_jobs(results_root, exp, profile) -> dict:
@@ -38,9 +42,18 @@ def read_jobs(results_root, exp, profile) -> dict:
     return jobs
 
 
+def resource_overrides(args) -> dict:
+    """Cluster resources given on the command line (they override the profile's)."""
+    r = {"partition": args.partition, "account": args.account, "constraint": args.constraint,
+         "timeout_min": None if args.time is None else executors.parse_time(args.time),
+         "gpus_per_node": args.gpus, "cpus_per_task": args.cpus, "mem_gb": args.mem, "nodes": args.nodes,
+         "tasks_per_node": args.tasks_per_node, "array_parallelism": args.array_parallelism}
+    return {k: v for k, v in r.items() if v is not None}
+
+
 def report(task, job) -> bool:
     try:
-        s = job.result()
+        s = executors.first_result(job)
     except Exception as e:  # report every failed run, then fail the command
         print(f"  {task.model:<18} seed {task.seed}: FAILED: {type(e).__name__}: {e}", file=sys.stderr, flush=True)
         return False
@@ -52,29 +65,40 @@ def report(task, job) -> bool:
 def cmd_run(args) -> int:
     exp = experiments.get(args.experiment)
     experiments.check_profile(args.profile)
+    overrides = tuple(runner.parse_override(o) for o in args.set or ())
     tasks = runner.tasks_for(args.experiment, args.profile, args.results, args.data,
-                             _split(args.models), [int(s) for s in _split(args.seeds)] if args.seeds else None)
-    setting = exp.setting(args.profile)
+                             _split(args.models), [int(s) for s in _split(args.seeds)] if args.seeds else None,
+                             overrides)
+    setting = runner.setting_for(exp, args.profile, overrides)
     folder = Path(args.results) / "_submitit" / exp.results_key / args.profile
-    ex = executors.get(args.executor, folder=folder, resources=setting.resources,
-                       options={"progress": not args.no_progress, "workers": args.workers})
+    ex = executors.get(args.executor, folder=folder, resources={**setting.resources, **resource_overrides(args)},
+                       options={"progress": not args.no_progress, "workers": args.workers,
+                                "name": f"{exp.name}-{args.profile}"})
     print(f"{exp.name} ({exp.paper} {exp.target}), profile {args.profile}, executor {args.executor}: "
           f"{len(tasks)} run(s) -> {Path(args.results) / exp.results_key / args.profile}", flush=True)
     t0 = time.perf_counter()
     submitted = []
-    for task in tasks:
-        job = ex.submit(runner.run_one, task)
-        submitted.append((task, job))
-        record_jobs(args.results, exp, args.profile, args.executor, [(task, job)])
+    if hasattr(ex, "submit_all"):  # submitit: all runs in one submission (one SLURM job array)
+        submitted = list(zip(tasks, ex.submit_all(runner.run_one, tasks)))
+        record_jobs(args.results, exp, args.profile, args.executor, submitted, folder)
+    else:
+        for task in tasks:
+            job = ex.submit(runner.run_one, task)
+            submitted.append((task, job))
+            record_jobs(args.results, exp, args.profile, args.executor, [(task, job)])
     if args.no_wait:
         for task, job in submitted:
             print(f"  submitted {task.model} seed {task.seed}: job {job.job_id}")
+        print(f"logs: {folder}; see `python -m jobs status {exp.name} --profile {args.profile} "
+              f"--results {args.results}`", flush=True)
         return 0
     failed = 0
     from tqdm.auto import tqdm
     bar = tqdm(total=len(submitted), desc="runs finished", disable=args.no_progress or args.executor == "inprocess")
     pending = list(submitted)
     while pending:
+        if args.executor == "slurm":
+            executors.refresh_states()  # else a cancelled job looks running for up to 10 min
         for task, job in [p for p in pending if p[1].done()]:
             pending.remove((task, job))
             bar.update()
@@ -89,10 +113,15 @@ def cmd_run(args) -> int:
 def status_rows(exp, profile, results_root) -> list[dict]:
     from suite import results
     jobs = read_jobs(results_root, exp, profile)
+    tasks = {(t.model, t.seed): t for t in runner.tasks_for(exp.name, profile, results_root)}
+    for (model, seed), rec in jobs.items():  # the latest submission of each (model, seed), as submitted
+        tasks[(model, seed)] = runner.Task(exp.name, model, seed, profile, str(results_root),
+                                           overrides=tuple(tuple(o) for o in rec.get("overrides", ())))
     rows = []
-    for task in runner.tasks_for(exp.name, profile, results_root):
+    for task in tasks.values():
         d = runner.run_dir(task)
         row = {"model": task.model, "seed": task.seed, "dir": str(d), "job": jobs.get((task.model, task.seed))}
+        row["job_state"], row["error"] = executors.job_state(row["job"]) if row["job"] else ("", None)
         if not (d / results.CONFIG).is_file():
             row["state"] = "not started"
         else:
@@ -120,12 +149,42 @@ def cmd_status(args) -> int:
             print(f"{exp.name} [{profile}]")
             for r in rows:
                 job = f"  job {r['job']['executor']}:{r['job']['job_id']}" if r["job"] else ""
+                job += f" {r['job_state']}" if r["job_state"] else ""
                 print(f"  {r['model']:<18} seed {r['seed']}: {r['state']}{job}")
+                if r["error"]:
+                    print("\n".join("      | " + line for line in r["error"].splitlines()))
     return 0
+
+
+def wait_for_jobs(exp, profile, results_root, timeout_s: float | None = None, poll_s: float = 5.0) -> list[str]:
+    """Wait until every recorded submitit job of the experiment has ended (a requeued job is not
+    ended); returns a line per job that ended without a result."""
+    deadline = None if timeout_s is None else time.monotonic() + timeout_s
+    pending = {key: rec for key, rec in read_jobs(results_root, exp, profile).items()
+               if executors.job_handle(rec) is not None}
+    bad = []
+    while pending:
+        executors.refresh_states()
+        for key, rec in list(pending.items()):
+            state, error = executors.job_state(rec, tail=3)
+            if state in ("COMPLETED",) or state.split()[0] in executors.ENDED_WITHOUT_RESULT:
+                del pending[key]
+                if state != "COMPLETED":
+                    bad.append(f"{key[0]} seed {key[1]}: job {rec['job_id']} {state}" + (f": {error}" if error else ""))
+        if pending:
+            if deadline is not None and time.monotonic() > deadline:
+                raise TimeoutError(f"collect: {len(pending)} job(s) still running after {timeout_s} s: "
+                                   + ", ".join(str(r["job_id"]) for r in pending.values()))
+            print(f"collect: waiting for {len(pending)} job(s) of {exp.name} [{profile}]...", flush=True)
+            time.sleep(poll_s)
+    return bad
 
 
 def cmd_collect(args) -> int:
     from paper_tables import accuracy
+    exp = experiments.get(args.experiment)
+    for line in wait_for_jobs(exp, experiments.check_profile(args.profile), args.results, args.timeout):
+        print(f"collect: {line}", file=sys.stderr)
     text = accuracy.render(args.experiment, profile=args.profile, results_root=args.results, out_dir=args.out)
     print(text)
     return 0
@@ -160,6 +219,20 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--workers", type=int, default=None, help="pool executor: worker processes (default: cores)")
     r.add_argument("--no-wait", action="store_true", help="submit and return (cluster executors)")
     r.add_argument("--no-progress", action="store_true", help="no tqdm bars")
+    r.add_argument("--set", action="append", metavar="KEY=VALUE",
+                   help="override the profile's setting, e.g. recipe.epochs=1, train_limit=500, model.width=0.5 "
+                        "(repeatable; the run's config records it)")
+    g = r.add_argument_group("cluster resources (slurm executor; override the profile's)")
+    g.add_argument("--partition", help=executors.RESOURCE_KEYS["partition"])
+    g.add_argument("--account", help=executors.RESOURCE_KEYS["account"])
+    g.add_argument("--constraint", help=executors.RESOURCE_KEYS["constraint"])
+    g.add_argument("--time", help="time limit per run: minutes or [D-]H:M:S")
+    g.add_argument("--gpus", type=int, help="GPUs per node")
+    g.add_argument("--cpus", type=int, help="CPUs per task")
+    g.add_argument("--mem", type=int, help="memory per node, GB")
+    g.add_argument("--nodes", type=int, help=executors.RESOURCE_KEYS["nodes"])
+    g.add_argument("--tasks-per-node", type=int, help=executors.RESOURCE_KEYS["tasks_per_node"])
+    g.add_argument("--array-parallelism", type=int, help="at most this many runs of the array at once")
     r.set_defaults(fn=cmd_run)
     s = sub.add_parser("status", help="state of each run of an experiment")
     common(s, experiment_required=False)
@@ -169,6 +242,7 @@ def parser() -> argparse.ArgumentParser:
     common(c)
     c.add_argument("--profile", default="local")
     c.add_argument("--out", default=None, help="output directory (default: paper_tables/out)")
+    c.add_argument("--timeout", type=float, default=None, help="seconds to wait for submitted jobs (default: no limit)")
     c.set_defaults(fn=cmd_collect)
     sub.add_parser("list", help="experiments, profiles, executors").set_defaults(fn=cmd_list)
     return p

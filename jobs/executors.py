@@ -11,10 +11,16 @@ An executor factory is registered with ``@register(name)`` and called as
 - ``pool``: ``workers`` local worker processes, one single-threaded run per core (what
   ``make reproduce-table2`` uses locally: fastest on a small, shared CPU).
 
-[4/6] adds ``slurm`` (``submitit.AutoExecutor``) the same way.
+- ``slurm``: submitit's ``SlurmExecutor``; an experiment's runs go out as one job array.
+
+Executors that can submit many tasks at once also have ``submit_all(fn, tasks) -> [handle]``
+(submitit's executors: one ``batch``, which SLURM receives as one job array, like ``map_array``).
 """
 from __future__ import annotations
 
+import os
+import shutil
+import time
 from pathlib import Path
 
 EXECUTORS: dict = {}
@@ -82,12 +88,19 @@ class SubmititExecutor:
     def submit(self, fn, task):
         return self.executor.submit(fn, **task.kwargs(), progress=self.progress)
 
+    def submit_all(self, fn, tasks) -> list:
+        """Every task in one submission: on SLURM a single job array (``--array=0-N``)."""
+        with self.executor.batch():
+            jobs = [self.executor.submit(fn, **t.kwargs(), progress=self.progress) for t in tasks]
+        return jobs
+
 
 @register("local")
 def local_executor(*, folder, resources, options):
     import submitit
     ex = submitit.LocalExecutor(folder=str(folder))
     ex.update_parameters(timeout_min=int(options.get("timeout_min", resources.get("timeout_min", 24 * 60))))
+    ex.update_parameters(setup=[pythonpath_setup()])
     return SubmititExecutor(ex, options.get("progress", False))
 
 
@@ -148,3 +161,151 @@ class PoolExecutor:
     def submit(self, fn, task):
         self.count += 1
         return FutureJob(self.pool.submit(fn, **task.kwargs(), progress=False), f"pool-{self.count}")
+
+# ------------------------------------------------------------------------------------------------ SLURM
+# Resource keys a profile (experiments.Setting.resources) or the command line may give, with their
+# meaning for SLURM. submitit's generic names, plus the cluster-specific ones.
+RESOURCE_KEYS = {
+    "partition": "SLURM partition (--partition); default: the cluster's default partition",
+    "account": "account to charge (--account)",
+    "constraint": "node features, e.g. a GPU type (--constraint)",
+    "timeout_min": "time limit in minutes (--time); submitit signals USR2 90 s before it and requeues",
+    "gpus_per_node": "GPUs per node (--gpus-per-node)",
+    "cpus_per_task": "CPUs per task (--cpus-per-task); also the job's OMP_NUM_THREADS",
+    "mem_gb": "memory per node in GB (--mem)",
+    "nodes": "nodes per run (--nodes); with tasks_per_node > 1 a run trains with DistributedDataParallel",
+    "tasks_per_node": "tasks (DDP ranks) per node (--ntasks-per-node), one per GPU",
+    "array_parallelism": "at most this many runs of the array at once",
+}
+SLURM_DEFAULTS = {"timeout_min": 60, "cpus_per_task": 1, "nodes": 1, "tasks_per_node": 1}
+_SLURM_SPECIFIC = {"partition", "account", "constraint", "array_parallelism"}
+
+
+def pythonpath_setup() -> str:
+    """Shell line that makes a job import the checkout that submitted it, which need not be the one
+    installed in the environment (several clones, worktrees)."""
+    repo = Path(__file__).resolve().parents[1]
+    return f'export PYTHONPATH="{repo}${{PYTHONPATH:+:$PYTHONPATH}}"'
+
+
+def parse_time(text) -> int:
+    """A SLURM time limit in minutes: ``M``, ``M:S``, ``H:M:S``, ``D-H``, ``D-H:M`` or ``D-H:M:S``
+    (seconds round up)."""
+    t = str(text).strip()
+    try:
+        if "-" in t:
+            days, rest = t.split("-", 1)
+            h, m, sec = ([int(p) for p in rest.split(":")] + [0, 0])[:3]
+            if rest.count(":") > 2:
+                raise ValueError
+            days = int(days)
+        else:
+            parts = [int(p) for p in t.split(":")]
+            if len(parts) > 3:
+                raise ValueError
+            days, h, m, sec = (0, 0, parts[0], 0) if len(parts) == 1 else (
+                (0, 0, parts[0], parts[1]) if len(parts) == 2 else (0, *parts))
+    except ValueError:
+        raise ValueError(f"time: expected minutes or [D-]H:M:S (SLURM's format), got {text!r}") from None
+    minutes = days * 1440 + h * 60 + m + (1 if sec > 0 else 0)
+    if minutes <= 0 or min(days, h, m, sec) < 0:
+        raise ValueError(f"time: expected a positive time limit, got {text!r}")
+    return minutes
+
+
+def slurm_parameters(resources: dict, name: str) -> dict:
+    """Keyword arguments of ``submitit.AutoExecutor.update_parameters`` for ``resources``."""
+    unknown = set(resources) - set(RESOURCE_KEYS)
+    if unknown:
+        raise ValueError(f"resources: unknown keys {sorted(unknown)}; valid keys: {', '.join(RESOURCE_KEYS)}")
+    r = {**SLURM_DEFAULTS, **{k: v for k, v in resources.items() if v is not None}}
+    for key in r.keys() - {"partition", "account", "constraint"}:
+        if not (isinstance(r[key], int) and r[key] >= (0 if key == "gpus_per_node" else 1)):
+            raise ValueError(f"resources: {key} expects a positive integer, got {r[key]!r}")
+    params = {("slurm_" + k if k in _SLURM_SPECIFIC else k): v for k, v in r.items()}
+    # as many BLAS/OpenMP threads as CPUs the job was given
+    params["slurm_setup"] = [pythonpath_setup(), "export OMP_NUM_THREADS=${SLURM_CPUS_PER_TASK:-1}"]
+    params["name"] = name
+    return params
+
+
+@register("slurm")
+def slurm_executor(*, folder, resources, options):
+    """submitit on SLURM. ``resources``: the profile's hints merged with command-line overrides
+    (see RESOURCE_KEYS); logs and submitit's pickles go to ``folder``."""
+    import submitit
+    if shutil.which("sbatch") is None:
+        raise ValueError("executor 'slurm': sbatch is not on PATH; run on a SLURM login node, or start a "
+                         "local test cluster with scripts/slurm-cluster.sh up")
+    ex = submitit.AutoExecutor(folder=str(folder), cluster="slurm")
+    ex.update_parameters(**slurm_parameters(resources, options.get("name", "fcnn-suite")))
+    return SubmititExecutor(ex, options.get("progress", False))
+
+
+def first_result(job):
+    """The run's summary: a DDP job has one result per task, rank 0's is the run's."""
+    return job.results()[0] if hasattr(job, "results") else job.result()
+
+
+# ----------------------------------------------------------------------------------------- job records
+def job_handle(record: dict):
+    """The submitit job of a ``jobs.jsonl`` record (see jobs.cli.record_jobs), or None (in-process)."""
+    import submitit
+    cls = {"slurm": submitit.SlurmJob, "local": submitit.LocalJob}.get(record.get("executor"))
+    if cls is None or "folder" not in record:
+        return None
+    return cls(folder=record["folder"], job_id=str(record["job_id"]))
+
+
+ENDED_WITHOUT_RESULT = ("FAILED", "CANCELLED", "TIMEOUT", "OUT_OF_MEMORY", "NODE_FAIL", "BOOT_FAIL",
+                        "DEADLINE", "STOPPED (no result)")
+
+
+_last_refresh = float("-inf")
+
+
+def refresh_states(min_interval_s: float = 5.0) -> None:
+    """One sacct call for every SLURM job asked about so far, at most every ``min_interval_s``:
+    submitit alone spaces its calls out to up to 10 minutes, so a cancelled or killed job (which
+    writes no result file) would look running that long."""
+    global _last_refresh
+    import submitit
+    if time.monotonic() - _last_refresh >= min_interval_s:
+        submitit.SlurmJob.watcher.update()
+        _last_refresh = time.monotonic()
+
+
+def job_state(record: dict, *, tail: int = 15) -> tuple[str, str | None]:
+    """(state, error) of a recorded job: COMPLETED / FAILED from its result file, else the scheduler's
+    state (sacct for SLURM); for a failed job, the last ``tail`` lines of its traceback (or of its
+    stderr if it died without writing one, e.g. killed or out of memory)."""
+    from submitit.core.utils import pickle_load
+    job = job_handle(record)
+    if job is None:
+        return "", None
+    if job.paths.result_pickle.exists():
+        try:
+            outcome, value = pickle_load(job.paths.result_pickle)
+        except Exception as e:  # a result file that cannot be read is itself worth showing
+            outcome, value = "error", f"unreadable result file {job.paths.result_pickle}: {e}"
+        return ("COMPLETED", None) if outcome == "success" else ("FAILED", _tail(value, tail))
+    state = _local_state(job) if record["executor"] == "local" else job.state
+    if state.split()[0] in ENDED_WITHOUT_RESULT or state in ENDED_WITHOUT_RESULT:
+        err = job.paths.stderr
+        return state, (_tail(err.read_text(errors="replace"), tail) if err.is_file() else None)
+    return state, None
+
+
+def _local_state(job) -> str:
+    """A local job (submitit.LocalExecutor) is a process whose id is the job id."""
+    try:
+        os.kill(int(job.job_id), 0)
+        return "RUNNING"
+    except (ProcessLookupError, ValueError):
+        return "STOPPED (no result)"
+    except PermissionError:
+        return "RUNNING"
+
+
+def _tail(text: str, n: int) -> str:
+    return "\n".join(str(text).rstrip().splitlines()[-n:])

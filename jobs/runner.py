@@ -7,12 +7,13 @@ latest per-epoch checkpoint (suite.train).
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+import json
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
 import submitit
 
-from . import experiments
+from . import distributed, experiments
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_RESULTS = REPO / "results"
@@ -26,21 +27,69 @@ class Task:
     profile: str
     results_root: str
     data_root: str | None = None
+    overrides: tuple = ()  # (key, value) pairs over the profile's setting, see apply_overrides
 
     def kwargs(self) -> dict:
         return asdict(self)
 
 
-def run_config(exp: experiments.Experiment, model: str, seed: int, profile: str) -> dict:
+SETTING_KEYS = ("train_limit", "val_limit", "seeds")
+
+
+def parse_override(text: str) -> tuple[str, object]:
+    """``key=value`` from the command line (``--set recipe.epochs=2``); the value is read as JSON
+    (numbers, lists, true/false/null), anything else stays a string."""
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise ValueError(f"--set: expected key=value (e.g. recipe.epochs=2), got {text!r}")
+    try:
+        return key.strip(), json.loads(value)
+    except json.JSONDecodeError:
+        return key.strip(), value
+
+
+def apply_overrides(setting: experiments.Setting, overrides=()) -> experiments.Setting:
+    """The profile's setting with ``(key, value)`` overrides: ``recipe.<field>`` (suite.train.Recipe),
+    ``model.<key>`` (model_overrides), ``data.<key>`` (data_options), or one of SETTING_KEYS.
+    For short checks of a cluster setup (``--set recipe.epochs=1 --set train_limit=500``); the
+    overrides are part of the run's config, so such runs get their own directories."""
+    for key, value in overrides:
+        head, _, tail = key.partition(".")
+        if head == "recipe" and tail:
+            valid = [f.name for f in fields(setting.recipe)]
+            if tail not in valid:
+                raise ValueError(f"override {key!r}: unknown recipe field; valid: {', '.join(valid)}")
+            setting = replace(setting, recipe=replace(setting.recipe, **{tail: value}))
+        elif head == "model" and tail:
+            setting = replace(setting, model_overrides={**setting.model_overrides, tail: value})
+        elif head == "data" and tail:
+            setting = replace(setting, data_options={**setting.data_options, tail: value})
+        elif key in SETTING_KEYS:
+            setting = replace(setting, **{key: tuple(value) if key == "seeds" else value})
+        else:
+            raise ValueError(f"override {key!r}: expected recipe.<field>, model.<key>, data.<key> "
+                             f"or one of {', '.join(SETTING_KEYS)}")
+    return setting
+
+
+def setting_for(exp: experiments.Experiment, profile: str, overrides=()) -> experiments.Setting:
+    return apply_overrides(exp.setting(profile), overrides)
+
+
+def run_config(exp: experiments.Experiment, model: str, seed: int, profile: str, overrides=()) -> dict:
     """Everything that defines the run (and its directory's hash); no machine-specific paths."""
-    return {"experiment": exp.results_key, "model": model, "seed": seed, "profile": profile,
-            "paper": exp.paper, "target": exp.target, **exp.setting(profile).to_config()}
+    config = {"experiment": exp.results_key, "model": model, "seed": seed, "profile": profile,
+              "paper": exp.paper, "target": exp.target, **setting_for(exp, profile, overrides).to_config()}
+    if overrides:  # a run off the profile's exact setting says so
+        config["overrides"] = {k: v for k, v in overrides}
+    return config
 
 
 def run_dir(task: Task) -> Path:
     from suite import results
     exp = experiments.get(task.experiment)
-    return results.run_dir_for(task.results_root, run_config(exp, task.model, task.seed, task.profile))
+    return results.run_dir_for(task.results_root,
+                               run_config(exp, task.model, task.seed, task.profile, task.overrides))
 
 
 def build_model(name: str, *, num_classes: int, overrides: dict):
@@ -49,40 +98,55 @@ def build_model(name: str, *, num_classes: int, overrides: dict):
 
 
 class RunOne(submitit.helpers.Checkpointable):
-    """``run_one(experiment, model, seed, profile, results_root, data_root=None)`` -> summary dict."""
+    """``run_one(experiment, model, seed, profile, results_root, data_root=None, overrides=())`` -> summary dict."""
 
     def __call__(self, experiment: str, model: str, seed: int, profile: str, results_root,
-                 data_root=None, progress: bool = True) -> dict:
+                 data_root=None, overrides=(), progress: bool = True) -> dict:
         from suite import data, train
         exp = experiments.get(experiment)
         experiments.check_profile(profile)
         if model not in exp.models:
             raise ValueError(f"model {model!r} is not in experiment {experiment}; its models: {', '.join(exp.models)}")
-        s = exp.setting(profile)
+        s = setting_for(exp, profile, overrides)
         train_set = data.build(s.dataset, "train", root=data_root, limit=s.train_limit, **s.data_options)
         val_set = data.build(s.dataset, "val", root=data_root, limit=s.val_limit, **s.data_options)
-        overrides = dict(s.model_overrides)
-        overrides.setdefault("in_channels", train_set.sample_shape[0])
-        net = build_model(model, num_classes=train_set.num_classes, overrides=overrides)
-        config = {**run_config(exp, model, seed, profile), "num_classes": train_set.num_classes}
+        train.seed_everything(seed)  # the initial weights are the seed's, in every process
+        build_overrides = dict(s.model_overrides)
+        build_overrides.setdefault("in_channels", train_set.sample_shape[0])
+        net = build_model(model, num_classes=train_set.num_classes, overrides=build_overrides)
+        config = {**run_config(exp, model, seed, profile, overrides), "num_classes": train_set.num_classes}
         env = {"data_root": None if data_root is None else str(data_root)}
         env["data"] = {"train": train_set.description, "val": val_set.description,
                           "num_classes": train_set.num_classes, "sample_shape": list(train_set.sample_shape)}
-        task = Task(experiment, model, seed, profile, str(results_root), None if data_root is None else str(data_root))
-        return train.train(net, train_set, val_set, recipe=s.recipe, run_dir=run_dir(task), seed=seed,
-                           config=config, env=env, progress=progress)
+        task = Task(experiment, model, seed, profile, str(results_root),
+                    None if data_root is None else str(data_root), tuple(overrides))
+        recipe, out = s.recipe, run_dir(task)
+        # a job of several tasks (nodes × tasks_per_node) trains one run with DDP
+        ranks = distributed.init(train.default_device().type)
+        if ranks is None:
+            return train.train(net, train_set, val_set, recipe=recipe, run_dir=out, seed=seed,
+                               config=config, env=env, progress=progress)
+        env["distributed"] = {"world_size": ranks.world, "backend": ranks.backend}
+        net, train_set, recipe, out = distributed.prepare(net, train_set, recipe, out, ranks)
+        try:
+            return train.train(net, train_set, val_set, recipe=recipe, run_dir=out, seed=seed, config=config,
+                               env=env, progress=progress and ranks.rank == 0, device=ranks.device)
+        finally:
+            distributed.finish()
 
 
 run_one = RunOne()
 
 
-def tasks_for(experiment: str, profile: str, results_root, data_root=None, models=None, seeds=None) -> list[Task]:
+def tasks_for(experiment: str, profile: str, results_root, data_root=None, models=None, seeds=None,
+              overrides=()) -> list[Task]:
     exp = experiments.get(experiment)
-    s = exp.setting(experiments.check_profile(profile))
+    overrides = tuple((k, v) for k, v in overrides)
+    s = setting_for(exp, experiments.check_profile(profile), overrides)
     models = list(models or exp.models)
     for m in models:
         if m not in exp.models:
             raise ValueError(f"model {m!r} is not in experiment {experiment}; its models: {', '.join(exp.models)}")
     seeds = list(s.seeds if seeds is None else seeds)
-    return [Task(experiment, m, int(sd), profile, str(results_root), None if data_root is None else str(data_root))
-            for m in models for sd in seeds]
+    return [Task(experiment, m, int(sd), profile, str(results_root), None if data_root is None else str(data_root),
+                 overrides) for m in models for sd in seeds]

@@ -75,7 +75,7 @@ write_config() {
   cat >"$CONF.tmp" <<EOF
 $MARK
 ClusterName=$CLUSTER
-SlurmctldHost=$host
+SlurmctldHost=$host(127.0.0.1)
 SlurmUser=root
 SlurmdUser=root
 AuthType=auth/munge
@@ -102,7 +102,8 @@ MinJobAge=300
 AccountingStorageType=accounting_storage/slurmdbd
 AccountingStorageHost=localhost
 JobAcctGatherType=jobacct_gather/none
-$node State=UNKNOWN
+# loopback addresses: the cluster works even where the hostname does not resolve
+$node NodeAddr=127.0.0.1 State=UNKNOWN
 PartitionName=$PARTITION Nodes=$name Default=YES MaxTime=INFINITE State=UP
 EOF
   mv "$CONF.tmp" "$CONF"

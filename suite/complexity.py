@@ -107,19 +107,22 @@ def _macs(mod: nn.Module, inp: torch.Size, out: torch.Size) -> int:
 
 
 def _run(model: nn.Module, size: tuple[int, ...], calls: list) -> None:
-    """One forward pass of a batch-1 input, on fake tensors when every layer supports it; `calls` (filled
-    by the hooks) is emptied before the real pass so a failed fake pass leaves nothing behind."""
+    """One forward pass of a batch-1 input (the model's device and dtype), on fake tensors when every layer
+    supports it; `calls` (filled by the hooks) is emptied before a real pass so a failed fake pass leaves
+    nothing behind."""
+    p = next(model.parameters(), None)
+    like = dict(device=p.device, dtype=p.dtype) if p is not None and p.is_floating_point() else {}
     try:
         from torch._subclasses.fake_tensor import FakeTensorMode
 
         with FakeTensorMode(allow_non_fake_inputs=True) as mode, torch.no_grad():
-            model(mode.from_tensor(torch.empty(1, *size)))
+            model(mode.from_tensor(torch.empty(1, *size, **like)))
         return
     except Exception:  # a layer that needs real data (e.g. a Numba kernel): fall back to a real pass
         pass
     calls.clear()
     with torch.no_grad():
-        model(torch.zeros(1, *size))
+        model(torch.zeros(1, *size, **like))
 
 
 def count(model: nn.Module, input_size=None) -> Complexity:

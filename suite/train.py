@@ -218,6 +218,7 @@ def train(model, train_set, val_set, *, recipe: Recipe, run_dir, seed: int = 0, 
         optimizer.load_state_dict(ckpt["optimizer"])
         scheduler.load_state_dict(ckpt["scheduler"])
         history, start, elapsed = ckpt["history"], ckpt["epoch"], ckpt["elapsed"]
+        print(f"{run_dir.name}: resumed from epoch {start} ({run_dir / results.CHECKPOINT})", flush=True)
         set_rng_state(ckpt["rng"])
         results.write_metrics(run_dir, history)  # drop any line of an epoch the checkpoint lacks
     stopped = ckpt.get("stopped") if ckpt is not None else None  # e.g. killed between checkpoint and summary

@@ -10,6 +10,7 @@ import math
 import pkgutil
 import re
 import sys
+import types
 from pathlib import Path
 
 import pytest
@@ -105,6 +106,13 @@ def test_gate_passes_within_factor_and_on_speedups(tmp_path, capsys):
     assert "OK: no time_* benchmark slower than 1.5x" in out and "faster" in out
 
 
+def test_degenerate_intervals_are_ignored():
+    # seen on a loaded 2-core machine: 2 samples gave HEAD the interval (-0.0068, 0.42) s around 0.27 s
+    assert gate._ci({"ci_99_a": -0.0068, "ci_99_b": 0.42}) is None
+    assert gate._ci({"ci_99_a": 0.01, "ci_99_b": 0.02}) == (0.01, 0.02)
+    assert gate._ci({"ci_99_a": 0.01, "ci_99_b": math.inf}) is None and gate._ci(None) is None
+
+
 def test_gate_fails_when_a_benchmark_breaks(tmp_path):
     _save(tmp_path, BASE_HASH, [0.001, 0.0005, 0.020, 0.010])
     _save(tmp_path, HEAD_HASH, [0.001, 0.0005, 0.020, None])
@@ -193,3 +201,8 @@ def test_benchmarks_import_the_benchmarked_tree(monkeypatch, tmp_path):
         load_ops()
     monkeypatch.setenv("FCNN_BENCH_SRC", str(ROOT))
     assert Path(load_ops().__file__).is_relative_to(ROOT)
+    foreign = types.ModuleType("suite._from_elsewhere")
+    foreign.__file__ = str(tmp_path / "suite" / "_from_elsewhere.py")  # e.g. the editable install's tree
+    monkeypatch.setitem(sys.modules, foreign.__name__, foreign)
+    with pytest.raises(RuntimeError, match="suite._from_elsewhere was imported from"):
+        load_ops()

@@ -95,6 +95,11 @@ def test_count_errors_and_breakdown():
     assert "total" in cx.table()
 
 
+def test_count_follows_the_model_dtype():
+    model = models.build("fcnn-d", width=0.25, input_size=41).double()
+    assert complexity.count(model).multiplications == complexity.count(models.build("fcnn-d", width=0.25, input_size=41)).multiplications
+
+
 def test_count_keeps_training_mode():
     model = models.build("fcnn-e", width=0.25, input_size=41).train()
     complexity.count(model)

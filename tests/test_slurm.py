@@ -6,7 +6,9 @@ packages). Without a cluster these tests are skipped with the reason; with ``FCN
 """
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -66,3 +68,149 @@ def test_submitit_job_array_runs_on_the_cluster(tmp_path):
     assert [j.result() for j in jobs] == ["0", array_id]
     # slurmctld reports to slurmdbd asynchronously; once it has, sacct gives submitit the final state
     assert final_states(jobs) == ["COMPLETED", "COMPLETED"]
+
+
+# ------------------------------------------------------------------------------ the suite's jobs on SLURM
+# Tiny runs of the real local profile (FCNN Table 2's shipped digits): a few hundred images, a narrow
+# model, few epochs. Every job is a real sbatch array task run by slurmd.
+TINY = ["--set", "train_limit=192", "--set", "val_limit=64", "--set", "recipe.epochs=2", "--set", "model.width=0.125"]
+
+
+def run_cli(*argv) -> int:
+    from jobs import cli
+    return cli.main([str(a) for a in argv])
+
+
+def records(root, exp="fcnn-table2", profile="local") -> dict:
+    from jobs import cli, experiments
+    return cli.read_jobs(root, experiments.get(exp), profile)
+
+
+def run_dirs(root, exp="fcnn-table2", profile="local") -> dict:
+    d = root / exp / profile
+    return {p.name.split("_s")[0]: p for p in sorted(d.iterdir()) if p.is_dir()}
+
+
+def metrics(run_dir) -> list[dict]:
+    """Per-epoch metrics without the wall-clock field."""
+    lines = (run_dir / "metrics.jsonl").read_text().splitlines()
+    return [{k: v for k, v in json.loads(line).items() if k != "seconds"} for line in lines]
+
+
+def summary(run_dir) -> dict:
+    s = json.loads((run_dir / "summary.json").read_text())
+    return {k: v for k, v in s.items() if k not in ("train_seconds", "finished_at")}
+
+
+def test_local_profile_array_ends_with_results_dirs(tmp_path, capsys):
+    assert run_cli("run", "fcnn-table2", "--executor", "slurm", "--models", "fcnn-a,fcnn-b", "--results", tmp_path,
+                   "--no-progress", *TINY) == 0
+    recs = records(tmp_path)
+    ids = sorted(r["job_id"] for r in recs.values())
+    array = ids[0].split("_")[0]
+    assert ids == [f"{array}_0", f"{array}_1"], "one job array, one task per (model, seed)"
+    dirs = run_dirs(tmp_path)
+    assert sorted(dirs) == ["fcnn-a", "fcnn-b"]
+    for model, d in dirs.items():
+        assert {"config.json", "env.json", "metrics.jsonl", "checkpoint.pt", "summary.json"} <= {p.name for p in d.iterdir()}
+        assert [m["epoch"] for m in metrics(d)] == [1, 2]
+        assert summary(d)["model"] == model and summary(d)["epochs"] == 2
+        assert json.loads((d / "env.json").read_text()).get("distributed") is None
+    # the SLURM logs went to the experiment's submitit folder
+    assert (tmp_path / "_submitit" / "fcnn-table2" / "local" / f"{array}_0_0_log.out").is_file()
+    capsys.readouterr()
+    assert run_cli("status", "fcnn-table2", "--profile", "local", "--results", tmp_path) == 0
+    out = capsys.readouterr().out
+    for model, job_id in ((r["model"], r["job_id"]) for r in recs.values()):
+        assert re.search(rf"{model} +seed 0: finished: .* job slurm:{job_id} COMPLETED", out), out
+
+
+def test_failing_job_shows_its_traceback_in_status(tmp_path, capsys):
+    # model.width=-1 passes submission (models are built in the job) and fails inside the job
+    assert run_cli("run", "fcnn-table2", "--executor", "slurm", "--models", "fcnn-a", "--results", tmp_path,
+                   "--no-progress", *TINY, "--set", "model.width=-1") == 1
+    job_id = records(tmp_path)[("fcnn-a", 0)]["job_id"]
+    capsys.readouterr()
+    assert run_cli("status", "fcnn-table2", "--profile", "local", "--results", tmp_path) == 0
+    out = capsys.readouterr().out
+    assert re.search(rf"fcnn-a +seed 0: not started +job slurm:{job_id} FAILED", out), out
+    tb = [line for line in out.splitlines() if line.startswith("      | ")]
+    assert tb and "ValueError: width: expected a positive float" in tb[-1], out
+    assert any("File " in line for line in tb), "the traceback's frames, not only the message"
+
+
+def wait_until(predicate, timeout_s: float, what: str, poll_s: float = 0.1):
+    deadline = time.monotonic() + timeout_s
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")
+        time.sleep(poll_s)
+
+
+def test_requeued_job_resumes_from_its_checkpoint(tmp_path):
+    """Preempt a running training job the way SLURM does (submitit's interrupt: SIGTERM, then USR2);
+    submitit calls RunOne.checkpoint and `scontrol requeue`s the job; the new start resumes from the
+    last epoch checkpoint and ends with the metrics of an uninterrupted run of the same config."""
+    from jobs import executors, runner
+    longer = (("train_limit", 960), ("val_limit", 64), ("recipe.epochs", 6), ("model.width", 0.125))
+    ref_task, = runner.tasks_for("fcnn-table2", "local", tmp_path / "ref", models=["fcnn-a"], overrides=longer)
+    task, = runner.tasks_for("fcnn-table2", "local", tmp_path / "preempted", models=["fcnn-a"], overrides=longer)
+    ex = executors.get("slurm", folder=tmp_path / "_submitit", resources={}, options={"name": "requeue-test"})
+    ref_job, job = ex.submit_all(runner.run_one, [ref_task, task])
+    run_dir = runner.run_dir(task)
+    epochs_done = lambda: len((run_dir / "metrics.jsonl").read_text().splitlines()) if (run_dir / "metrics.jsonl").exists() else 0
+    wait_until(lambda: epochs_done() >= 1, 180, "the first epoch's checkpoint")
+    assert epochs_done() < 6 and not (run_dir / "summary.json").exists(), "the run ended before it could be preempted"
+    job._interrupt()  # scancel --signal SIGTERM, then --signal USR2
+    # SLURM holds a requeued job for 120 s (BeginTime); let it start now
+    wait_until(lambda: squeue_field(job.job_id, "%r") == "BeginTime", 60, "the job to be requeued", poll_s=0.5)
+    subprocess.run(["scontrol", "update", f"JobId={job.job_id}", "StartTime=now"], check=True)
+    result = executors.first_result(job)
+    ref = executors.first_result(ref_job)
+    log = job.paths.stdout.read_text() + job.paths.stderr.read_text()
+    resumed = [int(m) for m in re.findall(r"resumed from epoch (\d+)", log)]
+    assert resumed and resumed[0] > 0, log[-2000:]
+    print(f"\nrequeued job {job.job_id}'s log: " + re.search(r"[^\n]*resumed from epoch[^\n]*", log).group(0))
+    assert "Requeued job" in log or "Requeued job" in job.paths.stderr.read_text()
+    ref_dir = runner.run_dir(ref_task)
+    assert run_dir.name == ref_dir.name
+    assert metrics(run_dir) == metrics(ref_dir)
+    assert summary(run_dir) == summary(ref_dir)
+    assert result["top1"] == ref["top1"]
+
+
+def squeue_field(job_id: str, fmt: str) -> str:
+    out = subprocess.run(["squeue", "-h", "-j", job_id, "-o", fmt], capture_output=True, text=True)
+    return out.stdout.strip()
+
+
+def test_two_tasks_train_one_ddp_run_with_the_same_result_logs(tmp_path):
+    """--tasks-per-node 2: two SLURM tasks, one process group (gloo), one run directory that looks
+    like a single task's (rank 0 writes it; rank 1's copy stays in the submitit folder)."""
+    assert run_cli("run", "fcnn-table2", "--executor", "slurm", "--models", "fcnn-a", "--results", tmp_path / "one",
+                   "--no-progress", *TINY, "--no-wait") == 0
+    assert run_cli("run", "fcnn-table2", "--executor", "slurm", "--models", "fcnn-a", "--results", tmp_path / "two",
+                   "--no-progress", *TINY, "--tasks-per-node", "2") == 0
+    from jobs import cli, experiments
+    assert cli.wait_for_jobs(experiments.get("fcnn-table2"), "local", tmp_path / "one", timeout_s=300) == []
+    one, = run_dirs(tmp_path / "one").values()
+    two, = run_dirs(tmp_path / "two").values()
+    assert one.name == two.name  # same config
+    assert sorted(p.name for p in one.iterdir()) == sorted(p.name for p in two.iterdir())
+    assert (one / "config.json").read_text() == (two / "config.json").read_text()
+    m1, m2 = metrics(one), metrics(two)
+    assert [sorted(m) for m in m1] == [sorted(m) for m in m2] and [m["epoch"] for m in m2] == [1, 2]
+    assert sorted(summary(one)) == sorted(summary(two))
+    env = json.loads((two / "env.json").read_text())
+    assert env["distributed"] == {"world_size": 2, "backend": "gloo"}
+    logs = sorted((tmp_path / "two" / "_submitit" / "fcnn-table2" / "local").glob("*_log.out"))
+    assert len(logs) == 2, "one log per task"
+    rank1 = list((tmp_path / "two" / "_submitit").rglob("rank1/summary.json"))
+    assert len(rank1) == 1, "rank 1 trained too, into its scratch copy"
+    # both ranks ended with the same model: DDP averaged every step's gradients
+    import torch
+    w0 = torch.load(two / "checkpoint.pt", weights_only=False)["model"]
+    w1 = torch.load(rank1[0].parent / "checkpoint.pt", weights_only=False)["model"]
+    for k, v in w0.items():
+        if v.is_floating_point() and "running" not in k:
+            assert torch.equal(v, w1[k]), k

@@ -352,7 +352,9 @@ def fcnn_c(*, num_classes=None, in_channels=3, width=1.0, input_size=None, dropo
 
     "We evaluate our method by substituting the standard convolutional layers in the baseline models ...
     only substitute the 3 × 3 convolutional layers in model B": each of B's residual 3×3 convs becomes
-    a convolution with bases (residual kept, BN after the layer)."""
+    a convolution with bases (residual kept, BN after the layer). Alg. 2 is one linear layer here (bases
+    then projection, no BN between them: the b·m intermediate maps are not a layer output), while the
+    single-basis layers of E/F/K/L normalise between basis and projection like `SingleBasisConv2d`."""
     return _fcnn(_bases(4, backend), description="4 bases, kernel size = 3", num_classes=num_classes,
                  in_channels=in_channels, width=width, input_size=input_size, dropout=dropout)
 
