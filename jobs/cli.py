@@ -167,7 +167,7 @@ def wait_for_jobs(exp, profile, results_root, timeout_s: float | None = None, po
         executors.refresh_states()
         for key, rec in list(pending.items()):
             state, error = executors.job_state(rec, tail=3)
-            if state in ("COMPLETED",) or state.split()[0] in executors.ENDED_WITHOUT_RESULT:
+            if state == "COMPLETED" or executors.ended_without_result(state):
                 del pending[key]
                 if state != "COMPLETED":
                     bad.append(f"{key[0]} seed {key[1]}: job {rec['job_id']} {state}" + (f": {error}" if error else ""))

@@ -133,8 +133,14 @@ class FutureJob:
 
 
 def _pool_worker_init(threads: int) -> None:
+    """Each worker gets its share of the cores, for torch and for the Numba kernels (auto backend)."""
     import torch
     torch.set_num_threads(threads)
+    try:
+        import numba
+        numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+    except ImportError:  # pragma: no cover - numba is a dependency
+        pass
 
 
 @register("pool")
@@ -192,21 +198,19 @@ def parse_time(text) -> int:
     """A SLURM time limit in minutes: ``M``, ``M:S``, ``H:M:S``, ``D-H``, ``D-H:M`` or ``D-H:M:S``
     (seconds round up)."""
     t = str(text).strip()
+    days, dash, clock = t.partition("-")
+    if not dash:
+        days, clock = "0", t
     try:
-        if "-" in t:
-            days, rest = t.split("-", 1)
-            h, m, sec = ([int(p) for p in rest.split(":")] + [0, 0])[:3]
-            if rest.count(":") > 2:
-                raise ValueError
-            days = int(days)
-        else:
-            parts = [int(p) for p in t.split(":")]
-            if len(parts) > 3:
-                raise ValueError
-            days, h, m, sec = (0, 0, parts[0], 0) if len(parts) == 1 else (
-                (0, 0, parts[0], parts[1]) if len(parts) == 2 else (0, *parts))
+        days, parts = int(days), [int(p) for p in clock.split(":")]
+        if not 1 <= len(parts) <= 3:
+            raise ValueError
     except ValueError:
         raise ValueError(f"time: expected minutes or [D-]H:M:S (SLURM's format), got {text!r}") from None
+    if dash:  # D-H, D-H:M, D-H:M:S
+        h, m, sec = parts + [0] * (3 - len(parts))
+    else:     # M, M:S, H:M:S
+        h, m, sec = parts if len(parts) == 3 else ([0] + parts + [0])[:3]
     minutes = days * 1440 + h * 60 + m + (1 if sec > 0 else 0)
     if minutes <= 0 or min(days, h, m, sec) < 0:
         raise ValueError(f"time: expected a positive time limit, got {text!r}")
@@ -258,7 +262,12 @@ def job_handle(record: dict):
 
 
 ENDED_WITHOUT_RESULT = ("FAILED", "CANCELLED", "TIMEOUT", "OUT_OF_MEMORY", "NODE_FAIL", "BOOT_FAIL",
-                        "DEADLINE", "STOPPED (no result)")
+                        "DEADLINE", "STOPPED")
+
+
+def ended_without_result(state: str) -> bool:
+    """A final state of a job that wrote no result (SLURM's, e.g. "CANCELLED by 0", or a dead local one)."""
+    return bool(state) and state.split()[0] in ENDED_WITHOUT_RESULT
 
 
 _last_refresh = float("-inf")
@@ -290,7 +299,7 @@ def job_state(record: dict, *, tail: int = 15) -> tuple[str, str | None]:
             outcome, value = "error", f"unreadable result file {job.paths.result_pickle}: {e}"
         return ("COMPLETED", None) if outcome == "success" else ("FAILED", _tail(value, tail))
     state = _local_state(job) if record["executor"] == "local" else job.state
-    if state.split()[0] in ENDED_WITHOUT_RESULT or state in ENDED_WITHOUT_RESULT:
+    if ended_without_result(state):
         err = job.paths.stderr
         return state, (_tail(err.read_text(errors="replace"), tail) if err.is_file() else None)
     return state, None

@@ -122,3 +122,29 @@ def test_table2_renders_from_good_runs_and_names_bad_ones(tmp_path):
         accuracy.render("fcnn-table2", "laptop", tmp_path / "results", tmp_path / "out")
     with pytest.raises(ValueError, match="valid experiments: fcnn-figure2"):
         accuracy.render("fcnn-table9", "local", tmp_path / "results", tmp_path / "out")
+
+
+@pytest.mark.slow  # counts the paper-size 3-D networks (~1 min on 2 cores)
+def test_hocp_table2_averages_seeds(tmp_path):
+    """HO-CP: "we report average performance over 3 runs": mean ± sample std of the finished seeds."""
+    from paper_tables import accuracy
+    for seed, top1 in enumerate([60.0, 70.0, 80.0]):
+        make_run(tmp_path / "results", experiment="hocp-table2", model="hocp-convnet", seed=seed, top1=top1)
+    md = accuracy.render("hocp-table2", "local", tmp_path / "results", tmp_path / "out")
+    row = next(line for line in md.splitlines() if line.startswith("| HO-CP ConvNet (Ours) |"))
+    assert "| 70.00 ± 10.00 |" in row and "| 3 |" in row and "| 83.8 |" in row
+    assert "stand in for 20BN-Jester" in md
+
+
+@pytest.mark.slow  # counts the paper-size reference networks (~1 min on 2 cores)
+def test_figure2_writes_png_and_pdf_with_measured_points(tmp_path):
+    from paper_tables import accuracy
+    d = make_run(tmp_path / "results", experiment="fcnn-table7", model="fcnn-l", top1=91.0)
+    cfg = json.loads((d / results.CONFIG).read_text())
+    cfg.update(model_overrides={"in_channels": 1, "input_size": [1, 64, 64], "width": 0.25}, num_classes=10)
+    (d / results.CONFIG).write_text(json.dumps(cfg))
+    md = accuracy.render("fcnn-figure2", "local", tmp_path / "results", tmp_path / "out")
+    for ext in ("png", "pdf"):
+        assert (tmp_path / "out" / f"fcnn_figure2_local.{ext}").stat().st_size > 1000
+    row = next(line for line in md.splitlines() if line.startswith("| Our Model L |"))
+    assert "| 91 |" in row and "| 70.11 |" in row
