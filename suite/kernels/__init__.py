@@ -6,7 +6,8 @@
   current stream through `__cuda_array_interface__`; under `NUMBA_ENABLE_CUDASIM=1` they run in Numba's
   simulator on CPU tensors (tests use tiny shapes).
 
-`auto_backend(op, x)` is what `backend="auto"` uses.
+`auto_backend(op, x)` is what `backend="auto"` uses. `suite.kernels.inference.fuse_for_inference(model)`
+folds BatchNorm into fused single-basis kernels for inference (Model L).
 """
 from __future__ import annotations
 
@@ -28,9 +29,10 @@ def auto_backend(op: str, x: torch.Tensor) -> str:
     """The fastest backend for `op` on x's device, dtype and shape.
 
     CUDA float32/float64 tensors go to numba-cuda; CPU float32/float64 tensors go to the Numba CPU
-    kernels where `python -m suite.bench` measured them faster than torch (every kernelized op at
-    the benchmark's shapes, see README "Kernel speed"); everything else (float16/bfloat16, tucker_conv,
-    autocast, other devices) uses the torch reference.
+    kernels (`python -m suite.bench` measured them faster than the torch references for the single-basis
+    step, the topological 1×1 and the CP conv, README "Kernel speed"; basis_conv2d shares the single-basis
+    kernel's structure but is not in the benchmark); everything else (float16/bfloat16, tucker_conv, autocast, other devices)
+    uses the torch reference.
     """
     if x.dtype not in _FLOATS:
         return "torch"
