@@ -220,7 +220,8 @@ def test_cpu_unsupported_dtype_is_a_clear_error_and_auto_falls_back():
     with pytest.raises(ValueError, match="float32 or float64"):
         ops.basis_conv2d(x, bases, proj, backend="numba")
     assert auto_backend("basis_conv2d", x) == "torch"
-    assert auto_backend("basis_conv2d", x.float()) == "numba"
+    assert auto_backend("basis_conv2d", x.float()) == "torch"  # measured slower than torch in training
+    assert auto_backend("single_basis_stack", x.float()) == "numba"
     assert auto_backend("tucker_conv", x.float()) == "torch"
 
 
