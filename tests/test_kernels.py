@@ -308,3 +308,15 @@ def test_bench_quick_runs_and_writes_json(tmp_path):
     for r in result["rows"]:
         assert r["ours_ms"] > 0 and r["speedup_vs_dense"] > 0 and r["speedup_vs_fact"] > 0 and "ours_extra_mb" in r
     assert result["models"][2]["speedup"] > 0
+
+
+@pytest.mark.parametrize("h,w,k", [(2, 1, 5), (1, 2, 5), (1, 1, 3), (3, 2, 5), (4, 1, 3)])
+def test_cpu_kernels_with_kernel_wider_than_the_map(h, w, k):
+    """Regression: a column shift |c| >= W wrapped into the previous row (found by the hypothesis test)."""
+    f = lambda *s: torch.randn(*s, dtype=torch.float64)
+    x, bases, proj = f(2, 3, h, w), f(3, 2, k, k), f(4, 3, 2)
+    torch.testing.assert_close(ops.basis_conv2d(x, bases, proj, backend="numba"),
+                               ops.basis_conv2d(x, bases, proj, backend="torch"), rtol=1e-9, atol=1e-9)
+    sb, sp = f(2, 3, k, k), f(2, 3, 3)
+    torch.testing.assert_close(ops.single_basis_stack(x, sb, sp, backend="numba"),
+                               ops.single_basis_stack(x, sb, sp, backend="torch"), rtol=1e-9, atol=1e-9)

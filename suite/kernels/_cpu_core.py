@@ -59,8 +59,9 @@ def _shift_axpy(of, xf, wv, W, c, off):
     _axpy(of[lo:hi], xf[lo + off:hi + off], wv)
     if c == 0:
         return
-    c0 = W - c if c > 0 else 0
-    c1 = W if c > 0 else -c
+    # |c| >= W (kernel wider than the map): every column of the row wrapped, undo the whole row.
+    c0 = max(0, W - c) if c > 0 else 0
+    c1 = W if c > 0 else min(W, -c)
     for y0 in range(0, n, W):
         for e in range(y0 + c0, y0 + c1):
             if lo <= e < hi:
@@ -77,8 +78,8 @@ def _shift_dot(gf, xf, W, c, off):
         return 0.0
     s = _dot(gf[lo:hi], xf[lo + off:hi + off])
     if c != 0:
-        c0 = W - c if c > 0 else 0
-        c1 = W if c > 0 else -c
+        c0 = max(0, W - c) if c > 0 else 0
+        c1 = W if c > 0 else min(W, -c)
         for y0 in range(0, n, W):
             for e in range(y0 + c0, y0 + c1):
                 if lo <= e < hi:
