@@ -137,11 +137,7 @@ class TopologicalConv2d(nn.Module):
 
     def to_dense(self) -> torch.Tensor:
         """(m, m, k, k) dense kernel: zero except where output j connects to input (j + i) mod grid."""
-        m, p, k = self.channels, math.prod(self.neighbors), self.kernel_size
-        idx = ops.neighbor_index(self.grid, self.neighbors).to(self.weight.device)
-        dense = self.weight.new_zeros(m, m, k, k)
-        rows = torch.arange(m, device=idx.device).repeat_interleave(p)
-        return dense.index_put((rows, idx.reshape(-1)), self.weight.reshape(m * p, k, k), accumulate=True)
+        return ops.topology_kernel(self.weight, self.grid)
 
     def macs(self, spatial) -> int:
         return _area(spatial) * self.channels * math.prod(self.neighbors) * self.kernel_size**2

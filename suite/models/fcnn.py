@@ -151,10 +151,7 @@ class PaddedTopologicalConv2d(nn.Module):
 
     def to_dense(self) -> torch.Tensor:
         """(m, m, k, k) kernel, zero except where output j connects to input (j + i) mod grid."""
-        m, p, k = self.channels, math.prod(self.neighbors), self.kernel_size
-        rows = torch.arange(m, device=self.weight.device).repeat_interleave(p)
-        dense = self.weight.new_zeros(m, m, k, k)
-        return dense.index_put((rows, self.index.reshape(-1)), self.weight.reshape(m * p, k, k), accumulate=True)
+        return ops.topology_kernel(self.weight, self.grid, self.index)
 
     def forward(self, x):
         if x.ndim != 4 or x.shape[1] != self.channels:

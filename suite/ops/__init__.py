@@ -5,7 +5,7 @@ stride 1 and zero 'same' padding (odd kernel sizes), and are differentiable.
 """
 from ._checks import BACKENDS
 from ._conv import conv_nd
-from .fcnn import basis_conv2d, neighbor_index, single_basis_stack, topological_conv
+from .fcnn import basis_conv2d, neighbor_index, single_basis_stack, topological_conv, topology_kernel
 from .hocp import cp_conv, cp_kernel, tucker_conv, tucker_kernel
 
 __all__ = [
@@ -19,4 +19,5 @@ __all__ = [
     "tucker_kernel",
     "conv_nd",
     "neighbor_index",
+    "topology_kernel",
 ]

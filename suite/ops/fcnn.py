@@ -121,6 +121,18 @@ def neighbor_index(grid, neighbors) -> torch.Tensor:
     return out_idx[tuple(src.unbind(-1))]
 
 
+def topology_kernel(weight, grid, index=None) -> torch.Tensor:
+    """Alg. 4 as a dense (m, m, k, k) kernel: zero except where output j connects to input (j + i) mod grid.
+    `index` is `neighbor_index(grid, neighbors)` when the caller keeps it cached."""
+    s = len(grid)
+    neighbors = tuple(weight.shape[s : 2 * s])
+    m, p, k = math.prod(grid), math.prod(neighbors), weight.shape[-1]
+    idx = (neighbor_index(grid, neighbors) if index is None else index).to(weight.device)
+    rows = torch.arange(m, device=weight.device).repeat_interleave(p)
+    dense = weight.new_zeros(m, m, k, k)
+    return dense.index_put((rows, idx.reshape(-1)), weight.reshape(m * p, k, k), accumulate=True)
+
+
 def topological_conv_reference(x, weight, grid):
     s = len(grid)
     neighbors = tuple(weight.shape[s : 2 * s])
