@@ -76,8 +76,8 @@ bench-history: $(STAMP)
 	$(ASV_ENV) scripts/asv_bench.sh history $(N) main
 
 bench-html: $(STAMP)
-	$(PYTHON) -m asv publish
-	@echo "HTML report: .asv/html/index.html -- view it with '$(PYTHON) -m asv preview' (http://127.0.0.1:8080)"
+	$(ASV_ENV) scripts/asv_bench.sh html
+	@echo "HTML report: .asv/html/index.html (works offline) -- view it with '$(PYTHON) -m asv preview' (http://127.0.0.1:8080)"
 
 bench-check: $(STAMP)
 	$(ASV_ENV) scripts/asv_bench.sh check $(BASE) $(FACTOR)
