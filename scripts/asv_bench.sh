@@ -106,7 +106,7 @@ cmd_ci() {
 cmd_html() {
   # asv 0.6's page loads its scripts from CDNs; the vendored npm copies make it work offline.
   local conf=${ASV_CONFIG:-$ROOT/asv.conf.json}
-  asv publish --config "$conf"
+  asv publish --config "$conf" || die "asv publish failed (no results yet? run make bench or make bench-history first)"
   "$PYTHON" scripts/asv_offline_html.py --config "$conf"
 }
 
