@@ -146,6 +146,7 @@ class Chromium:
             *messages, buf = buf.split(b"\0")
             for m in messages:
                 self._inbox.put(json.loads(m))
+        os.close(self._from_chrome)
         self._inbox.put(None)  # chromium closed the pipe
 
     def _pump(self, timeout: float) -> dict | None:

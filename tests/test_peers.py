@@ -48,13 +48,14 @@ def _rel(w: torch.Tensor, approx) -> float:
     return float((w - approx).norm() / w.norm())
 
 
-def _tensorly(fn, w: torch.Tensor, *args, **kwargs):
-    """fn(w as a NumPy array, ...) on TensorLy's NumPy backend (its default; many times faster than its
-    PyTorch backend on these small tensors)."""
+def _tensorly(decompose, reconstruct, w: torch.Tensor, *args, **kwargs):
+    """reconstruct(decompose(w as a NumPy array, ...)) on TensorLy's NumPy backend: many times faster than
+    its PyTorch backend on these small tensors, and set explicitly because importing tltorch switches
+    TensorLy's global backend to PyTorch."""
     with warnings.catch_warnings():  # TensorLy's 'svd' init warns when the rank exceeds a mode's size
         warnings.simplefilter("ignore", UserWarning)
         with tl.backend_context("numpy"):
-            return fn(w.numpy(), *args, **kwargs)
+            return reconstruct(decompose(w.numpy(), *args, **kwargs))
 
 
 CP_CASES = [  # (T, C, kernel), CP rank
@@ -73,8 +74,9 @@ def test_hocp_from_dense_matches_tensorly_parafac(shape, rank, decaying, fresh_s
     ours = _rel(w, layer.to_dense())
     assert ours == pytest.approx(layer.decomposition_error, rel=1e-6, abs=1e-9)  # the error it reports is the real one
     # the same iteration budget and stopping rule, TensorLy's own 'svd' initialization
-    cp = _tensorly(parafac, w, rank, n_iter_max=200, init="svd", tol=1e-10, random_state=fresh_seed % 2**31)
-    theirs = _rel(w, tl.cp_to_tensor(cp))
+    approx = _tensorly(parafac, tl.cp_to_tensor, w, rank, n_iter_max=200, init="svd", tol=1e-10,
+                       random_state=fresh_seed % 2**31)
+    theirs = _rel(w, approx)
     assert ours <= TOLERANCE * theirs, f"CP rank {rank} of {tuple(w.shape)}: ours {ours:.4f}, TensorLy parafac {theirs:.4f}"
 
 
@@ -92,8 +94,8 @@ def test_tucker_from_dense_matches_tensorly_tucker(shape, ranks):
     w = conv.weight.detach()
     ours = _rel(w, TuckerConv.from_dense(conv, ranks).to_dense())
     # TensorLy's Tucker with the spatial modes kept whole: the same model as TuckerConv (HO-CP eq. 12)
-    decomposition = _tensorly(tucker, w, rank=[*ranks, *w.shape[2:]], n_iter_max=100, init="svd", tol=1e-10)
-    theirs = _rel(w, tl.tucker_to_tensor(decomposition))
+    approx = _tensorly(tucker, tl.tucker_to_tensor, w, rank=[*ranks, *w.shape[2:]], n_iter_max=100, init="svd", tol=1e-10)
+    theirs = _rel(w, approx)
     assert ours <= TOLERANCE * theirs, f"Tucker ranks {ranks} of {tuple(w.shape)}: ours {ours:.4f}, TensorLy {theirs:.4f}"
 
 
@@ -104,8 +106,8 @@ def test_tensorly_reconstructs_a_kernel_of_exact_rank(fresh_seed):
     with torch.no_grad():
         conv.weight.copy_(torch.einsum("ar,br,cr,dr->abcd", *factors))
     w = conv.weight.detach()
-    cp = _tensorly(parafac, w, 4, n_iter_max=500, init="svd", tol=1e-14, random_state=fresh_seed % 2**31)
-    theirs = _rel(w, tl.cp_to_tensor(cp))
+    theirs = _rel(w, _tensorly(parafac, tl.cp_to_tensor, w, 4, n_iter_max=500, init="svd", tol=1e-14,
+                               random_state=fresh_seed % 2**31))
     ours = HOCPConv.from_dense(conv, 4, n_iter=500, seed=fresh_seed % 2**31).decomposition_error
     assert theirs < 1e-3 and ours < 1e-3, (ours, theirs)
 
