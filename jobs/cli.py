@@ -181,11 +181,11 @@ def wait_for_jobs(exp, profile, results_root, timeout_s: float | None = None, po
 
 
 def cmd_collect(args) -> int:
-    from paper_tables import accuracy
+    import paper_tables
     exp = experiments.get(args.experiment)
     for line in wait_for_jobs(exp, experiments.check_profile(args.profile), args.results, args.timeout):
         print(f"collect: {line}", file=sys.stderr)
-    text = accuracy.render(args.experiment, profile=args.profile, results_root=args.results, out_dir=args.out)
+    text = paper_tables.render(args.experiment, profile=args.profile, results_root=args.results, out_dir=args.out)
     print(text)
     return 0
 
