@@ -12,16 +12,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from suite import results
+from suite.results import DEFAULT_RESULTS, PROFILES, check_profile
 
 # experiment -> module with render(experiment, profile, results_root, out_dir) -> Markdown
 GENERATORS = {"fcnn-table2": "fcnn_accuracy", "fcnn-table4": "fcnn_accuracy", "fcnn-table5": "fcnn_accuracy",
               "fcnn-table7": "fcnn_table7", "fcnn-figure2": "fcnn_figure2",
               "hocp-table1": "hocp_accuracy", "hocp-table2": "hocp_accuracy"}
 
-REPO = Path(__file__).resolve().parents[1]
-DEFAULT_RESULTS = REPO / "results"
 OUT_DIR = Path(__file__).resolve().parent / "out"
-PROFILES = ("paper", "local")
 
 
 @dataclass
@@ -84,12 +82,6 @@ def describe(config: dict) -> str:
     parts.append(f"SGD lr {r.get('lr')} momentum {r.get('momentum')} batch {r.get('batch_size')}, "
                  f"{r.get('schedule')} schedule, at most {r.get('epochs')} epochs")
     return "; ".join(parts) + "."
-
-
-def check_profile(profile: str) -> str:
-    if profile not in PROFILES:
-        raise ValueError(f"unknown profile {profile!r}; valid profiles: {', '.join(PROFILES)}")
-    return profile
 
 
 def collect(experiment: str, profile: str, results_root=None, models=None) -> Collected:

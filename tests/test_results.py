@@ -102,7 +102,6 @@ def test_scan_never_mixes_profiles(tmp_path):
 
 
 def test_table2_renders_from_good_runs_and_names_bad_ones(tmp_path):
-    pytest.importorskip("suite.complexity")
     from paper_tables import accuracy
     good, bad = corrupt_results(tmp_path / "results")
     make_run(tmp_path / "results", profile="paper", model="fcnn-a", top1=99.0)
