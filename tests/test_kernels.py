@@ -22,7 +22,6 @@ import torch
 
 from suite import ops
 from suite.kernels import cudasim
-from suite.layers.fusion import FusedSingleBasisConv2d, fuse_for_inference
 from suite.ops import auto_backend
 
 from ._helpers import single_basis_step_definition
@@ -251,28 +250,6 @@ def test_cuda_kernels_under_simulator():
     tail = (proc.stdout + proc.stderr)[-4000:]
     assert proc.returncode == 0, f"CUDA-simulator tests failed:\n{tail}"
     assert " passed" in proc.stdout and "skipped" not in proc.stdout.splitlines()[-1], tail
-
-
-def test_fuse_for_inference_matches_model_l_eval():
-    """Model L with BatchNorm folded into fused single-basis kernels == the eval-mode model (float64)."""
-    from suite import models
-
-    model = models.build("fcnn-l", num_classes=10).double()
-    for mod in model.modules():
-        if isinstance(mod, torch.nn.BatchNorm2d):  # non-trivial running statistics and affine terms
-            mod.running_mean.uniform_(-0.5, 0.5)
-            mod.running_var.uniform_(0.5, 2.0)
-            mod.weight.data.uniform_(0.5, 1.5)
-            mod.bias.data.uniform_(-0.2, 0.2)
-    model.eval()
-    fused = fuse_for_inference(model)
-    assert sum(isinstance(m, FusedSingleBasisConv2d) for m in fused.modules()) == 36  # 18 pairs
-    x = torch.randn(2, 3, 80, 80, dtype=torch.float64)
-    with torch.no_grad():
-        torch.testing.assert_close(fused(x), model(x), rtol=1e-9, atol=1e-9)
-    fused.train()
-    with pytest.raises(RuntimeError, match="inference only"):
-        fused(x)
 
 
 @pytest.mark.slow

@@ -193,3 +193,30 @@ def test_gradcheck_tucker_conv(ks):
     x = f64(1, 2, *([4, 3, 2, 2][: len(ks)]))
     args = _req(x, f64(2, 2, *ks), f64(2, 2), f64(2, 2))
     assert gradcheck(lambda *a: ops.tucker_conv(*a, backend="torch"), args, fast_mode=len(ks) > 3)
+
+
+def test_use_backend_forces_every_call_and_restores(monkeypatch):
+    """`use_backend` overrides the backend a call or layer names, inside the block only."""
+    from suite.ops import registry
+
+    calls = []
+    reference = registry.implementations("cp_conv")["torch"].fn
+    monkeypatch.setattr(registry, "_TABLE", {op: dict(impls) for op, impls in registry._TABLE.items()})
+    registry.register("cp_conv", "torch", dtypes=None)(lambda *a: calls.append("torch") or reference(*a))
+    x, u_in, spatial, u_out = f64(1, 2, 5), f64(2, 3), [f64(3, 3)], f64(2, 3)
+    with ops.use_backend("torch"):
+        ops.cp_conv(x, u_in, spatial, u_out, backend="numba")
+    assert calls == ["torch"]
+    with pytest.raises(ValueError, match="backend: expected one of"):
+        with ops.use_backend("gpu"):
+            pass
+    assert registry._forced.get() is None
+
+
+def test_registry_knows_every_op_and_rejects_a_missing_kernel():
+    from suite.ops import registry
+
+    for op in ("basis_conv2d", "single_basis_stack", "single_basis_step", "topological_conv", "cp_conv", "tucker_conv"):
+        assert "torch" in registry.implementations(op)
+    with pytest.raises(NotImplementedError, match="no kernel for tucker_conv"):
+        ops.tucker_conv(f64(1, 2, 5), f64(2, 2, 3), f64(2, 2), f64(3, 2), backend="numba")

@@ -3,8 +3,8 @@ their `torch.autograd.Function`s, the single-basis stack over steps, bias foldin
 the topology tables, and their registration in `suite.ops.registry`.
 
 A backend provides four autograd Functions with the same signatures:
-`SingleBasisStep(x, basis, projection, bias, res)` (relu(res + projection·(x ⋆ₘ basis) + bias), res may be
-None), `BasisConv2d(x, bases, projection)`, `TopologicalConv(x, weight, grid)` and
+`SingleBasisStep(x, basis, projection, bias, res)` (built by `step_function` from the backend's forward
+and backward), `BasisConv2d(x, bases, projection)`, `TopologicalConv(x, weight, grid)` and
 `CPConv(x, channel_in, channel_out, *spatial)`; `register_backend` turns them into the ops' contract.
 """
 from __future__ import annotations
@@ -62,6 +62,31 @@ def topology_tables(grid: tuple, neighbors: tuple):
     inv = np.empty_like(idx)
     inv[idx, np.arange(p)[None, :]] = np.arange(m)[:, None]
     return idx, inv
+
+
+def step_function(forward: Callable, backward: Callable, check: Callable) -> type:
+    """The autograd Function of one fused single-basis step, relu(res + projection·(x ⋆ₘ basis) + bias)
+    with res None or a tensor (N, n, H, W), from a backend's `forward(x, basis, projection, bias, res)
+    -> out` and `backward(x, basis, projection, out, gy) -> (gx, gbasis, gprojection, gbias, gz)`
+    (gz = gy·[out > 0], also the residual's gradient)."""
+
+    class SingleBasisStep(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, basis, projection, bias, res):
+            check("single_basis_step", x=x, basis=basis, projection=projection, bias=bias,
+                  **({} if res is None else {"residual": res}))
+            x = x.contiguous()
+            out = forward(x, basis, projection, bias, res)
+            ctx.has_res = res is not None
+            ctx.save_for_backward(x, basis, projection, out)
+            return out
+
+        @staticmethod
+        def backward(ctx, gy):
+            gx, gbasis, gproj, gbias, gz = backward(*ctx.saved_tensors, gy)
+            return gx, gbasis, gproj, gbias, (gz if ctx.has_res else None)
+
+    return SingleBasisStep
 
 
 def register_backend(backend: str, *, device: str, step, basis, topo, cp, check: Callable,

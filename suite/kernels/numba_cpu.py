@@ -18,7 +18,7 @@ import torch
 from . import _cpu_fcnn as K
 from . import _cpu_hocp as H
 from ._cpu_core import chunks
-from ._shared import check_tensors, register_backend, topology_tables
+from ._shared import check_tensors, register_backend, step_function, topology_tables
 
 
 
@@ -66,42 +66,36 @@ serial_blas = _SerialBlas
 
 
 # ---------------------------------------------------------------- single-basis step (FCNN Alg. 3)
-class SingleBasisStep(torch.autograd.Function):
+def _step_forward(x, basis, projection, bias, res):
     """relu(res + projection · (x ⋆ₘ basis) + bias): one step of FCNN Alg. 3, fused.
 
     x (N, m, H, W), basis (m, k, k), projection (n, m) [out, in], bias (n,), res (N, n, H, W) or None
     (Alg. 3 passes res = x; Model L's pairs pass the pair's input).
     """
+    out = torch.empty((x.shape[0], projection.shape[0], *x.shape[2:]), dtype=x.dtype)
+    ra = out.numpy() if res is None else _a(res)  # not read when there is no residual
+    with serial_blas():
+        K.single_basis_forward(_a(x), _a(basis), _a(projection), _a(bias), ra, out.numpy(), res is not None,
+                               chunks(x.shape[0], _threads()))
+    return out
 
-    @staticmethod
-    def forward(ctx, x, basis, projection, bias, res):
-        tensors = dict(x=x, basis=basis, projection=projection, bias=bias)
-        check("single_basis_step", **tensors, **({} if res is None else {"residual": res}))
-        xa = _a(x)
-        out = torch.empty((x.shape[0], projection.shape[0], *x.shape[2:]), dtype=x.dtype)
-        ra = out.numpy() if res is None else _a(res)  # not read when there is no residual
-        with serial_blas():
-            K.single_basis_forward(xa, _a(basis), _a(projection), _a(bias), ra, out.numpy(), res is not None,
-                                   chunks(x.shape[0], _threads()))
-        ctx.has_res = res is not None
-        ctx.save_for_backward(x, basis, projection, out)
-        return out
 
-    @staticmethod
-    def backward(ctx, gy):
-        x, basis, projection, out = ctx.saved_tensors
-        n_chunks = chunks(x.shape[0], _threads())
-        m, n_out = x.shape[1], projection.shape[0]
-        gx = torch.empty_like(x, memory_format=torch.contiguous_format)
-        gz = torch.empty_like(out)
-        gbasis = np.zeros((n_chunks, *basis.shape), _a(x).dtype)
-        gproj = np.zeros((n_chunks, n_out, m), gbasis.dtype)
-        gbias = np.zeros((n_chunks, n_out), gbasis.dtype)
-        with serial_blas():
-            K.single_basis_backward(_a(x), _a(out), _a(gy), _a(basis), _a(projection.t()), gx.numpy(), gz.numpy(),
-                                    gbasis, gproj, gbias, n_chunks)
-        t = torch.from_numpy
-        return gx, t(gbasis.sum(0)), t(gproj.sum(0)), t(gbias.sum(0)), (gz if ctx.has_res else None)
+def _step_backward(x, basis, projection, out, gy):
+    n_chunks = chunks(x.shape[0], _threads())
+    m, n_out = x.shape[1], projection.shape[0]
+    gx = torch.empty_like(x, memory_format=torch.contiguous_format)
+    gz = torch.empty_like(out)
+    gbasis = np.zeros((n_chunks, *basis.shape), _a(x).dtype)
+    gproj = np.zeros((n_chunks, n_out, m), gbasis.dtype)
+    gbias = np.zeros((n_chunks, n_out), gbasis.dtype)
+    with serial_blas():
+        K.single_basis_backward(_a(x), _a(out), _a(gy), _a(basis), _a(projection.t()), gx.numpy(), gz.numpy(),
+                                gbasis, gproj, gbias, n_chunks)
+    t = torch.from_numpy
+    return gx, t(gbasis.sum(0)), t(gproj.sum(0)), t(gbias.sum(0)), gz
+
+
+SingleBasisStep = step_function(_step_forward, _step_backward, check)
 
 
 # ---------------------------------------------------------------- basis convolution (FCNN Alg. 2)

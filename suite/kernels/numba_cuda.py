@@ -18,7 +18,7 @@ import torch
 from numba import cuda
 
 from . import _cuda_kernels as G
-from ._shared import check_tensors, cudasim, register_backend, topology_tables
+from ._shared import check_tensors, cudasim, register_backend, step_function, topology_tables
 
 DEVICE = "cpu" if cudasim() else "cuda"  # the simulator runs the kernels on host memory
 THREADS = 128
@@ -91,46 +91,46 @@ def _dw(L: _Launcher, x: torch.Tensor, w: torch.Tensor, mult: int, flip=False) -
     return out
 
 
+def _dw_project_backward(L: _Launcher, x, w, proj, gz3, mult: int):
+    """Gradients (gx, gw, gproj) of proj (n, m·mult) · dw(x, w) (`mult` k×k kernels w per input channel of x)
+    from the output gradient gz3 (N, n, H·W)."""
+    N, m, H, W = x.shape
+    g = _dw(L, x, w, mult)
+    gproj = _gemm_nt(L, gz3, g.reshape(N, m * mult, H * W))
+    gG = _gemm(L, proj.t().contiguous(), gz3).reshape(N, m * mult, H, W)
+    gx = _empty(x.shape, x)
+    L.flat(G.dw_reduce_flipped, gx.numel(), L.a(gG), L.a(w), L.a(gx), mult)
+    gw = _empty(w.shape, x)
+    L.flat(G.dw_wgrad, gw.numel(), L.a(gG), L.a(x), L.a(gw), mult)
+    return gx, gw, gproj
+
+
 # ---------------------------------------------------------------- single-basis step (FCNN Alg. 3)
-class SingleBasisStep(torch.autograd.Function):
+def _step_forward(x, basis, projection, bias, res):
     """relu(res + projection · (x ⋆ₘ basis) + bias), fused in one tiled kernel (res may be None)."""
+    L = _Launcher(x)
+    N, m, H, W = x.shape
+    out = _empty((N, projection.shape[0], H, W), x)
+    ra = x.new_zeros((1, 1, 1, 1)) if res is None else res  # never alias `out` (see _gemm)
+    L.tiles(G.single_basis_fused, H * W, projection.shape[0], N, L.a(x), L.a(basis), L.a(projection), L.a(bias),
+            L.a(ra), L.a(out), res is not None)
+    return out
 
-    @staticmethod
-    def forward(ctx, x, basis, projection, bias, res):
-        tensors = dict(x=x, basis=basis, projection=projection, bias=bias)
-        check("single_basis_step", **tensors, **({} if res is None else {"residual": res}))
-        L = _Launcher(x)
-        x = x.contiguous()
-        N, m, H, W = x.shape
-        n_out = projection.shape[0]
-        out = _empty((N, n_out, H, W), x)
-        ra = x.new_zeros((1, 1, 1, 1)) if res is None else res  # never alias `out` (see _gemm)
-        L.tiles(G.single_basis_fused, H * W, n_out, N, L.a(x), L.a(basis), L.a(projection), L.a(bias), L.a(ra),
-                L.a(out), res is not None)
-        ctx.has_res = res is not None
-        ctx.save_for_backward(x, basis, projection, out)
-        return out
 
-    @staticmethod
-    def backward(ctx, gy):
-        x, basis, projection, out = ctx.saved_tensors
-        L = _Launcher(x)
-        N, m, H, W = x.shape
-        n_out = projection.shape[0]
-        gy = gy.contiguous()
-        gz = _empty(out.shape, out)
-        L.flat(G.relu_mask, gz.numel(), L.a(gy).reshape(-1), L.a(out).reshape(-1), L.a(gz).reshape(-1))
-        gz3 = gz.reshape(N, n_out, H * W)
-        gbias = _empty((n_out,), x)
-        L.flat(G.channel_sum, n_out, L.a(gz3), L.a(gbias))
-        g = _dw(L, x, basis, 1)
-        gproj = _gemm_nt(L, gz3, g.reshape(N, m, H * W))
-        gG = _gemm(L, projection.t().contiguous(), gz3).reshape(N, m, H, W)
-        gx = _empty(x.shape, x)
-        L.flat(G.dw_reduce_flipped, gx.numel(), L.a(gG), L.a(basis), L.a(gx), 1)
-        gbasis = _empty(basis.shape, x)
-        L.flat(G.dw_wgrad, gbasis.numel(), L.a(gG), L.a(x), L.a(gbasis), 1)
-        return gx, gbasis, gproj, gbias, (gz if ctx.has_res else None)
+def _step_backward(x, basis, projection, out, gy):
+    L = _Launcher(x)
+    N, m, H, W = x.shape
+    n_out = projection.shape[0]
+    gz = _empty(out.shape, out)
+    L.flat(G.relu_mask, gz.numel(), L.a(gy.contiguous()).reshape(-1), L.a(out).reshape(-1), L.a(gz).reshape(-1))
+    gz3 = gz.reshape(N, n_out, H * W)
+    gbias = _empty((n_out,), x)
+    L.flat(G.channel_sum, n_out, L.a(gz3), L.a(gbias))
+    gx, gbasis, gproj = _dw_project_backward(L, x, basis, projection, gz3, 1)
+    return gx, gbasis, gproj, gbias, gz
+
+
+SingleBasisStep = step_function(_step_forward, _step_backward, check)
 
 
 # ---------------------------------------------------------------- basis convolution (FCNN Alg. 2)
@@ -158,14 +158,8 @@ class BasisConv2d(torch.autograd.Function):
         n_out = projection.shape[0]
         w = bases.reshape(m * b, k, k).contiguous()
         gy3 = gy.contiguous().reshape(N, n_out, H * W)
-        g = _dw(L, x, w, b)
-        gproj = _gemm_nt(L, gy3, g.reshape(N, m * b, H * W)).reshape(projection.shape)
-        gG = _gemm(L, projection.reshape(n_out, m * b).t().contiguous(), gy3).reshape(N, m * b, H, W)
-        gx = _empty(x.shape, x)
-        L.flat(G.dw_reduce_flipped, gx.numel(), L.a(gG), L.a(w), L.a(gx), b)
-        gw = _empty(w.shape, x)
-        L.flat(G.dw_wgrad, gw.numel(), L.a(gG), L.a(x), L.a(gw), b)
-        return gx, gw.reshape(bases.shape), gproj
+        gx, gw, gproj = _dw_project_backward(L, x, w, projection.reshape(n_out, m * b), gy3, b)
+        return gx, gw.reshape(bases.shape), gproj.reshape(projection.shape)
 
 
 # ---------------------------------------------------------------- topological connections (FCNN Alg. 4)
@@ -250,7 +244,7 @@ class CPConv(torch.autograd.Function):
             h = _empty((N, R, s + K0 - 1, Q), x)
             L.flat(G.cp_in_slab, h.numel(), L.a(x4), L.a(u_in_t), L.a(h), d0 - K0 // 2)
             h2 = _empty((N, R, s, Q), x)
-            L.flat(G.conv_mode_from_slab, h2.numel(), L.a(h), L.a(f0), L.a(h2), 1, s, Q)
+            L.flat(G.conv_mode_from_slab, h2.numel(), L.a(h), L.a(f0), L.a(h2))
             h3 = _modes(L, h2.reshape(N, R, s * Q), f_rest, dims[1:], s).reshape(N, R, s, Q)
             L.flat(G.cp_out_slab, N * T * s * Q, L.a(h3), L.a(channel_out.contiguous()), L.a(out4), d0)
         ctx.save_for_backward(x, channel_in, channel_out, *spatial)

@@ -238,7 +238,10 @@ def _min_input(unpadded_pairs: bool) -> int:
 
 
 def _fcnn(make_blocks, *, description, num_classes, in_channels, width, input_size, dropout,
-          default_input=PAPER_INPUT, unpadded_pairs=False):
+          default_input=PAPER_INPUT, unpadded_pairs=False, torch_only=None):
+    """`torch_only`: the builder's `backend` when its blocks have no kernels (plain torch layers)."""
+    if torch_only is not None:
+        c.torch_only(torch_only)
     return FCNN(make_blocks=make_blocks, num_classes=PAPER_CLASSES if num_classes is None else num_classes,
                 in_channels=in_channels, width=width, input_size=input_size, default_input=default_input,
                 dropout=dropout, min_input=_min_input(unpadded_pairs), description=description)
@@ -265,10 +268,9 @@ def fcnn_a(*, num_classes=None, in_channels=3, width=1.0, input_size=None, dropo
     resolution; the unpadded conv really outputs one pixel less per side (35², 17², 5²), so the exact
     count here is lower (see paper_tables).
     """
-    c.torch_only(backend)
     return _fcnn(lambda m: [_pair_k2(m, _dense_k2(m))], description="Baseline, kernel size = 2",
                  num_classes=num_classes, in_channels=in_channels, width=width, input_size=input_size,
-                 dropout=dropout, unpadded_pairs=True)
+                 dropout=dropout, unpadded_pairs=True, torch_only=backend)
 
 
 @register_model("fcnn-a0")
@@ -277,10 +279,9 @@ def fcnn_a0(*, num_classes=None, in_channels=3, width=1.0, input_size=None, drop
 
     "The images are resized to 164 × 164 and randomly cropped to 150 × 150. We train model A on the
     smaller images, which we name model A0"."""
-    c.torch_only(backend)
     return _fcnn(lambda m: [_pair_k2(m, _dense_k2(m))], description="Baseline (150×150)",
                  num_classes=num_classes, in_channels=in_channels, width=width, input_size=input_size,
-                 dropout=dropout, default_input=PAPER_INPUT_A0, unpadded_pairs=True)
+                 dropout=dropout, default_input=PAPER_INPUT_A0, unpadded_pairs=True, torch_only=backend)
 
 
 def _residual_k3(conv: Callable[[], nn.Module], m: int, repeats: int) -> list[nn.Module]:
@@ -293,10 +294,9 @@ def fcnn_b(*, num_classes=None, in_channels=3, width=1.0, input_size=None, dropo
 
     "We pad one pixel for all convolutional layers in model B ... Residual learning is added ... every
     convolutional layer in model B.\""""
-    c.torch_only(backend)
     return _fcnn(lambda m: _residual_k3(lambda: nn.Conv2d(m, m, 3, padding=1, bias=False), m, 2),
                  description="Baseline, kernel size = 3", num_classes=num_classes, in_channels=in_channels,
-                 width=width, input_size=input_size, dropout=dropout)
+                 width=width, input_size=input_size, dropout=dropout, torch_only=backend)
 
 
 def _bases(b: int, backend: str):
@@ -367,10 +367,9 @@ def fcnn_g(*, num_classes=None, in_channels=3, width=1.0, input_size=None, dropo
     topology and the ci = di/2 for both dimensions, which leads to a reduction of complexity by a factor
     of 4." Layout: two of A0's residual k = 2 pairs per stage (4 convs), each conv Alg. 4 with Table 3's
     2-D grid; 4 layers × 1/4 = half of A0's 2 dense layers (Table 4: 0.5)."""
-    c.torch_only(backend)
     return _fcnn(_topology_pairs(grid_2d), description="2D Topology", num_classes=num_classes,
                  in_channels=in_channels, width=width, input_size=input_size, dropout=dropout,
-                 default_input=PAPER_INPUT_A0, unpadded_pairs=True)
+                 default_input=PAPER_INPUT_A0, unpadded_pairs=True, torch_only=backend)
 
 
 @register_model("fcnn-h")
@@ -379,10 +378,9 @@ def fcnn_h(*, num_classes=None, in_channels=3, width=1.0, input_size=None, dropo
 
     "we use 3D topology and set ci and di so that the complexity is reduced by a factor of 4.27" (the
     paper's second "Model G" in that sentence is H). 4 layers × 15/64 = 0.47 of A0 (Table 4)."""
-    c.torch_only(backend)
     return _fcnn(_topology_pairs(grid_3d), description="3D Topology", num_classes=num_classes,
                  in_channels=in_channels, width=width, input_size=input_size, dropout=dropout,
-                 default_input=PAPER_INPUT_A0, unpadded_pairs=True)
+                 default_input=PAPER_INPUT_A0, unpadded_pairs=True, torch_only=backend)
 
 
 @register_model("fcnn-i")
@@ -391,13 +389,13 @@ def fcnn_i(*, num_classes=None, in_channels=3, width=1.0, input_size=None, dropo
 
     "a model I using the straightforward grouping strategy introduced in [1]. Both the input and output
     channels are divided into 4 groups ... The complexity is also reduced 4 times in this manner." """
-    c.torch_only(backend)
     def make(m):
         if m % 4:
             raise ValueError(f"width: Model I splits channels into 4 groups, got {m} channels")
         return [_pair_k2(m, _dense_k2(m, groups=4)) for _ in range(2)]
     return _fcnn(make, description="grouping", num_classes=num_classes, in_channels=in_channels, width=width,
-                 input_size=input_size, dropout=dropout, default_input=PAPER_INPUT_A0, unpadded_pairs=True)
+                 input_size=input_size, dropout=dropout, default_input=PAPER_INPUT_A0, unpadded_pairs=True,
+                 torch_only=backend)
 
 
 @register_model("fcnn-j")
@@ -406,10 +404,9 @@ def fcnn_j(*, num_classes=None, in_channels=3, width=1.0, input_size=None, dropo
 
     "Model J is modified from model A by doubling layers and adding 2D topological connections in the
     same way as model G.\""""
-    c.torch_only(backend)
     return _fcnn(_topology_pairs(grid_2d), description="2D Topology", num_classes=num_classes,
                  in_channels=in_channels, width=width, input_size=input_size, dropout=dropout,
-                 unpadded_pairs=True)
+                 unpadded_pairs=True, torch_only=backend)
 
 
 @register_model("fcnn-k")

@@ -28,12 +28,18 @@ def _check_kernels(x, name, t, dims, layout):
     return m
 
 
+def _check_projection(x, name, t, dims, layout, **others):
+    """Check the channel projection `t` (shape `dims`, described as `layout`), then that every tensor
+    has x's dtype and device."""
+    c.check_tensor(name, t)
+    c.check_dims(name, t, dims, layout)
+    c.check_same(x, **others, **{name: t})
+
+
 def _check_basis_conv2d(x, bases, projection):
     m = _check_kernels(x, "bases", bases, (-1, None, None, None), "(m, b, k, k)")
     b = bases.shape[1]
-    c.check_tensor("projection", projection)
-    c.check_dims("projection", projection, (None, m, b), f"(n, m, b) = (n, {m}, {b})")
-    c.check_same(x, bases=bases, projection=projection)
+    _check_projection(x, "projection", projection, (None, m, b), f"(n, m, b) = (n, {m}, {b})", bases=bases)
 
 
 @register("basis_conv2d", "torch", dtypes=None)
@@ -60,9 +66,7 @@ def basis_conv2d(x, bases, projection, *, backend="auto"):
 def _check_single_basis_stack(x, bases, projections):
     m = _check_kernels(x, "bases", bases, (None, -1, None, None), "(b, m, k, k)")
     b = bases.shape[0]
-    c.check_tensor("projections", projections)
-    c.check_dims("projections", projections, (b, m, m), f"(b, m, m) = ({b}, {m}, {m}) as [out, in]")
-    c.check_same(x, bases=bases, projections=projections)
+    _check_projection(x, "projections", projections, (b, m, m), f"(b, m, m) = ({b}, {m}, {m}) as [out, in]", bases=bases)
 
 
 @register("single_basis_stack", "torch", dtypes=None)
