@@ -67,9 +67,10 @@ def test_unknown_names_list_the_valid_ones(capsys):
 
 def test_paper_profile_without_data_says_what_is_needed(tmp_path, capsys):
     assert cli.main(["run", "fcnn-table2", "--profile", "paper", "--models", "fcnn-a", "--results",
-                     str(tmp_path), "--no-progress", "--executor", "inprocess"]) == 1
-    err = capsys.readouterr().err
-    assert "FAILED" in err and "needs a data directory" in err
+                     str(tmp_path), "--no-progress", "--executor", "inprocess"]) == 2
+    err = capsys.readouterr().err  # said before anything is submitted, without a traceback
+    assert err.startswith("error: ") and "needs a data directory" in err and "Traceback" not in err
+    assert not (tmp_path / "fcnn-table2").exists()
 
 
 # ------------------------------------------------------------------------------------------- running
@@ -214,8 +215,9 @@ def test_submitit_executors_run_and_report_through_the_same_path(executor, tmp_p
     assert cli.main(["run", "fcnn-table2", "--executor", executor, "--models", "fcnn-a", "--results", str(tmp_path),
                      "--no-progress", *TINY]) == 0
     if executor == "local":  # (the debug executor opens pdb on a failure: it is for interactive debugging)
+        # a run that diverges fails at run time, in the job's process
         assert cli.main(["run", "fcnn-table2", "--executor", executor, "--models", "fcnn-b", "--results",
-                         str(tmp_path), "--no-progress", *TINY, "--set", "model.width=-1"]) == 1
+                         str(tmp_path), "--no-progress", *TINY, "--set", "recipe.lr=1e30"]) == 1
     recs = records.read_jobs(tmp_path, experiments.get("fcnn-table2"), "local")
     assert {r["executor"] for r in recs.values()} == {executor}
     good = [d for d in (tmp_path / "fcnn-table2" / "local").iterdir() if d.name.startswith("fcnn-a_s0_")]
@@ -223,9 +225,9 @@ def test_submitit_executors_run_and_report_through_the_same_path(executor, tmp_p
     capsys.readouterr()
     assert cli.main(["status", "fcnn-table2", "--profile", "local", "--results", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    if executor == "local":  # a local job is a process with its own result file, like a SLURM job
+    if executor == "local":  # a local job is a process; its state and error come from the run directory
         assert re.search(r"fcnn-a +seed 0: finished: .* job local:\d+ COMPLETED", out), out
-        assert re.search(r"fcnn-b +seed 0: not started +job local:\d+ FAILED", out), out
-        assert "ValueError: width: expected a positive float" in out, out
+        assert re.search(r"fcnn-b +seed 0: failed: Diverged: .*lower the learning rate.* job local:\d+ FAILED "
+                         r"+\[--set model.width=0.125 --set recipe.epochs=1 --set recipe.lr=1e\+30", out), out
     else:  # debug runs in this process: the run's state comes from its directory
-        assert re.search(r"fcnn-a +seed 0: finished: .* job debug:DEBUG_\d+\n", out), out
+        assert re.search(r"fcnn-a +seed 0: finished: .* job debug:DEBUG_\d+ +\[--set model.width", out), out

@@ -8,17 +8,18 @@ from suite import results
 
 
 def make_run(root, *, model="fcnn-a", seed=0, profile="local", experiment="fcnn-table2", top1=50.0, epochs=2,
-             finish=True):
+             finish=True, **config_extra):
+    """A run written by the real writers (config, env, metrics, a checkpoint, a verified summary)."""
     config = {"experiment": experiment, "profile": profile, "model": model, "seed": seed, "dataset": "digits",
-              "recipe": {"lr": 0.1, "batch_size": 96, "epochs": epochs}}
+              "recipe": {"lr": 0.1, "batch_size": 96, "epochs": epochs}, "data": {"source": "test"}, **config_extra}
     d = results.run_dir_for(root, config)
     results.start_run(d, config)
     history = [{"epoch": e + 1, "train_loss": 1.0 / (e + 1), "val_top1": top1 - (epochs - 1 - e), "val_top5": 99.0,
-                "lr": 0.1} for e in range(epochs)]
+                "val_loss": 1.0, "lr": 0.1, "seconds": 0.5} for e in range(epochs)]
     results.write_metrics(d, history)
+    results.atomic_write_bytes(d / results.CHECKPOINT, b"weights of " + d.name.encode())
     if finish:
-        results.finish_run(d, {"schema": results.SCHEMA, "experiment": experiment, "model": model,
-                               "profile": profile, "seed": seed, "epochs": epochs, "top1": top1, "top5": 99.0})
+        results.finish_run(d, results.make_summary(config, history, 1.0, "epochs"))
     return d
 
 
@@ -49,6 +50,12 @@ def test_finish_run_rejects_wrong_schema(tmp_path):
         results.finish_run(tmp_path, {"schema": 1, "experiment": "e", "model": "m", "profile": "p", "seed": 0,
                                       "epochs": 1, "top5": 1.0})
     assert not results.is_finished(tmp_path)
+    d = make_run(tmp_path, finish=False)
+    history = results.read_metrics(d / results.METRICS)
+    summary = results.make_summary(results.read_json(d / results.CONFIG), history, 1.0, "epochs")
+    with pytest.raises(ValueError, match="top1=99.0 differs from metrics.jsonl"):  # summary must match the log
+        results.finish_run(d, {**summary, "top1": 99.0})
+    assert not results.is_finished(d)
 
 
 def corrupt_results(root):
@@ -60,7 +67,7 @@ def corrupt_results(root):
         f.write('{"epoch": 3, "train_loss": 0.')  # killed while writing a line
     bad[d] = "not valid JSON"
     d = make_run(root, model="fcnn-c", finish=False)
-    bad[d] = "unfinished"
+    bad[d] = "unfinished: 2 epoch(s) done"
     d = make_run(root, model="fcnn-d", top1=70.0)
     s = json.loads((d / results.SUMMARY).read_text())
     s["top1"] = "70%"
@@ -138,10 +145,8 @@ def test_hocp_table2_averages_seeds(tmp_path):
 @pytest.mark.slow  # counts the paper-size reference networks (~1 min on 2 cores)
 def test_figure2_writes_png_and_pdf_with_measured_points(tmp_path):
     from paper_tables import accuracy
-    d = make_run(tmp_path / "results", experiment="fcnn-table7", model="fcnn-l", top1=91.0)
-    cfg = json.loads((d / results.CONFIG).read_text())
-    cfg.update(model_overrides={"in_channels": 1, "input_size": [1, 64, 64], "width": 0.25}, num_classes=10)
-    (d / results.CONFIG).write_text(json.dumps(cfg))
+    make_run(tmp_path / "results", experiment="fcnn-table7", model="fcnn-l", top1=91.0, num_classes=10,
+             model_overrides={"in_channels": 1, "input_size": [1, 64, 64], "width": 0.25})
     md = accuracy.render("fcnn-figure2", "local", tmp_path / "results", tmp_path / "out")
     for ext in ("png", "pdf"):
         assert (tmp_path / "out" / f"fcnn_figure2_local.{ext}").stat().st_size > 1000
