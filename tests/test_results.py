@@ -152,3 +152,61 @@ def test_figure2_writes_png_and_pdf_with_measured_points(tmp_path):
         assert (tmp_path / "out" / f"fcnn_figure2_local.{ext}").stat().st_size > 1000
     row = next(line for line in md.splitlines() if line.startswith("| Our Model L |"))
     assert "| 91 |" in row and "| 70.11 |" in row
+
+
+def test_wrong_but_well_formed_numbers_never_count(tmp_path):
+    """Case 4: an edited top-1, NaN or Infinity anywhere, a file changed after the summary: bad."""
+    edits = {}
+    d = make_run(tmp_path, model="fcnn-a")
+    s = json.loads((d / results.SUMMARY).read_text())
+    (d / results.SUMMARY).write_text(json.dumps({**s, "top1": 99.9}))
+    edits[d] = "summary top1=99.9 differs from metrics.jsonl (50.0)"
+    d = make_run(tmp_path, model="fcnn-b")
+    (d / results.METRICS).write_text((d / results.METRICS).read_text().replace('"val_loss": 1.0', '"val_loss": NaN'))
+    edits[d] = "non-finite number NaN"
+    d = make_run(tmp_path, model="fcnn-c")
+    (d / results.SUMMARY).write_text((d / results.SUMMARY).read_text().replace('"train_seconds": 1.0',
+                                                                                '"train_seconds": Infinity'))
+    edits[d] = "non-finite number Infinity"
+    d = make_run(tmp_path, model="fcnn-d")
+    (d / results.CHECKPOINT).write_bytes(b"other weights")
+    edits[d] = "checkpoint.pt changed after the run finished"
+    d = make_run(tmp_path, model="fcnn-e")
+    env = json.loads((d / results.ENV).read_text())
+    results.atomic_write_json(d / results.ENV, {**env, "git_commit": None})
+    edits[d] = "env.json changed after the run finished"
+    runs, bad = results.scan(tmp_path, "fcnn-table2", "local")
+    assert not runs
+    reasons = {b.path: b.reason for b in bad}
+    for d, expected in edits.items():
+        assert expected in reasons[d], reasons[d]
+        assert results.classify(d).state == results.BAD
+
+
+def test_files_get_the_users_umask(tmp_path):
+    """Case 7: results are readable by colleagues (umask 022 -> 0644), not mkstemp's 0600."""
+    import os
+    import stat
+    old = os.umask(0o022)
+    try:
+        d = make_run(tmp_path)
+        os.umask(0o027)
+        results.atomic_write_json(tmp_path / "x.json", {})
+    finally:
+        os.umask(old)
+    for name in (results.CONFIG, results.ENV, results.METRICS, results.SUMMARY, results.CHECKPOINT):
+        assert stat.S_IMODE((d / name).stat().st_mode) == 0o644, name
+    assert stat.S_IMODE((tmp_path / "x.json").stat().st_mode) == 0o640
+
+
+def test_classify_a_directory_being_written(tmp_path):
+    """Case 8: while a process holds the run's lock, its directory is running, whatever is in it."""
+    d = tmp_path / "fcnn-table2" / "local" / "fcnn-a_s0_x"
+    assert results.classify(d).state == results.NOT_STARTED
+    with results.lock_run(d):
+        st = results.classify(d)
+        assert st.state == results.RUNNING and st.epochs == 0 and st.heartbeat_age < 60 and ":" in st.holder
+        d.mkdir(parents=True)
+        (d / results.METRICS).write_text('{"epoch": 1}\n{"epo')  # a line being written
+        assert results.classify(d).describe().startswith("running: 1 epoch(s) done")
+    assert results.classify(d).state == results.BAD  # no lock, no config: damaged
