@@ -24,7 +24,7 @@ def record_jobs(results_root, exp, profile, executor: str, submitted, folder=Non
     now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     results.append_json_lines(jobs_log(results_root, exp, profile), [
         {"model": task.model, "seed": task.seed, "executor": executor, "job_id": str(job.job_id), "submitted": now,
-         "run_dir": str(run_dir(task)), **({"data_root": task.data_root} if task.data_root else {}),
+         "run": run_dir(task).name, **({"data_root": task.data_root} if task.data_root else {}),
          **({"folder": str(folder)} if folder is not None else {}),
          **({"overrides": [list(o) for o in task.overrides]} if task.overrides else {})}
         for task, job in submitted])
@@ -38,10 +38,13 @@ def read_jobs(results_root, exp, profile) -> dict:
         for line in path.read_text().splitlines():
             try:
                 j = json.loads(line)
-                if not (isinstance(j.get("run_dir", ""), str) and isinstance(j.get("folder", ""), str)):
+                run = j.get("run", "")
+                if not (isinstance(run, str) and isinstance(j.get("folder", ""), str)) or "/" in run or \
+                        run.startswith("."):
                     continue
-                jobs[j.get("run_dir") or (j["model"], j["seed"])] = {**j, "model": j["model"], "seed": j["seed"],
-                                                                    "executor": j["executor"], "job_id": j["job_id"]}
+                j = {**j, "model": j["model"], "seed": j["seed"], "executor": j["executor"], "job_id": j["job_id"],
+                     "run_dir": str(path.parent / run) if run else None}  # a log names runs beside it only
+                jobs[j["run_dir"] or (j["model"], j["seed"])] = j
             except (json.JSONDecodeError, KeyError, TypeError, AttributeError):
                 continue  # a torn last line of a log is not worth failing status over
     return jobs

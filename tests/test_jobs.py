@@ -309,7 +309,7 @@ def test_planted_job_result_pickle_is_never_run(tmp_path, capsys, tiny_experimen
         planted_pickle(evil / name, marker)
     results.append_json_lines(records.jobs_log(root, tiny_experiment, "local"), [
         {"model": "fcnn-a", "seed": 0, "executor": "local", "job_id": "4242", "folder": str(evil),
-         "run_dir": str(runner.run_dir(task))},
+         "run": runner.run_dir(task).name},
         {"model": "fcnn-e", "seed": 0, "executor": "slurm", "job_id": "4242", "folder": str(evil)}])
     assert cli.main(["status", "fcnn-table2", "--results", str(root), "--profile", "local"]) == 0
     assert cli.main(["collect", "fcnn-table2", "--results", str(root), "--out", str(tmp_path / "out"),
@@ -475,3 +475,112 @@ def test_status_of_runs_in_progress_and_killed_runs_with_overrides(tmp_path, cap
     assert re.search(r"fcnn-e +seed 0: unfinished: 1 epoch\(s\) done +\[--set recipe.epochs=1 --set "
                      r"train_limit=500\]", out), out
     assert re.search(r"fcnn-e +seed 0: not started\n", out), out  # the profile's own run of fcnn-e
+
+
+# ------------------------------------------------------------------------ fuzz: damage a finished run
+RUN_FILES = (results.CONFIG, results.ENV, results.METRICS, results.SUMMARY, results.CHECKPOINT)
+WRONG = ("text", 7, 2.5, [], {"a": 1}, None, True)
+
+
+def _leaves(obj, path=()):
+    """Every (path, value) inside a JSON value."""
+    yield path, obj
+    items = obj.items() if isinstance(obj, dict) else enumerate(obj) if isinstance(obj, list) else ()
+    for k, v in items:
+        yield from _leaves(v, (*path, k))
+
+
+def _replace(obj, path, value):
+    if not path:
+        return value
+    obj[path[0]] = _replace(obj[path[0]], path[1:], value)
+    return obj
+
+
+def _damage_json(obj, kind: str, pick: int, wrong):
+    """``obj`` with one value replaced: by another type (wrong type) or by NaN (a number, else any)."""
+    import math
+    leaves = [(p, v) for p, v in _leaves(obj) if p]
+    if kind == "nan":
+        numbers = [(p, v) for p, v in leaves if isinstance(v, (int, float)) and not isinstance(v, bool)]
+        leaves = numbers or leaves
+        return _replace(obj, leaves[pick % len(leaves)][0], math.nan)
+    path, old = leaves[pick % len(leaves)]
+    new = next(w for w in WRONG[WRONG.index(wrong):] + WRONG if type(w) is not type(old))
+    return _replace(obj, path, new)
+
+
+def damage(path, kind: str, cut: float, blob: bytes, pick: int, wrong):
+    """Damage one file of a run directory; returns False if this damage would leave it unchanged."""
+    import torch
+    data = path.read_bytes()
+    if kind == "delete":
+        path.unlink()
+        return True
+    if kind == "truncate":  # lose real content (not only a trailing newline)
+        new = data[:int(cut * len(data.rstrip()))]
+    elif kind == "garbage":
+        new = blob
+    elif path.name == results.CHECKPOINT:
+        ckpt = torch.load(path, weights_only=True)
+        if kind == "nan":
+            next(t for t in ckpt["model"].values() if t.is_floating_point()).fill_(float("nan"))
+        else:
+            key = sorted(ckpt)[pick % len(ckpt)]
+            ckpt[key] = wrong if type(wrong) is not type(ckpt[key]) else "text"
+        import io
+        buf = io.BytesIO()
+        torch.save(ckpt, buf)
+        new = buf.getvalue()
+    elif path.name == results.METRICS:
+        lines = data.decode().splitlines()
+        i = pick % len(lines)
+        lines[i] = json.dumps(_damage_json(json.loads(lines[i]), kind, pick // len(lines), wrong))
+        new = ("\n".join(lines) + "\n").encode()
+    else:
+        new = (json.dumps(_damage_json(json.loads(data), kind, pick, wrong), indent=2) + "\n").encode()
+    path.write_bytes(new)
+    return new != data
+
+
+def test_fuzz_damaged_finished_run_is_never_counted_and_is_repaired(tmp_path, capsys, tiny_experiment, fresh_seed,
+                                                                   monkeypatch):
+    """Any one file of a finished run damaged in any way (truncated, garbage, a wrong type, NaN,
+    deleted): status and collect do not crash and never count the run; `jobs run` brings it back
+    to a verified finished run."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from hypothesis import HealthCheck, assume, given, seed, settings
+    from hypothesis import strategies as st
+    one = replace(tiny_experiment, models=("fcnn-a",), settings={**tiny_experiment.settings, "local": replace(
+        tiny_experiment.setting("local"), train_limit=40, val_limit=20,
+        recipe=Recipe(lr=0.05, batch_size=20, epochs=1, eval_batch_size=20))})
+    monkeypatch.setitem(experiments.EXPERIMENTS, "fcnn-table2", one)
+    template = tmp_path / "template"
+    assert cli.main(["run", "fcnn-table2", "--results", str(template), "--no-progress"]) == 0
+    name = runner.run_dir(runner.tasks_for("fcnn-table2", "local", template)[0]).name
+
+    @seed(fresh_seed)
+    @settings(max_examples=10, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @given(file=st.sampled_from(RUN_FILES), kind=st.sampled_from(["truncate", "garbage", "wrong type", "nan", "delete"]),
+           cut=st.floats(0, 1, exclude_max=True), blob=st.binary(min_size=1, max_size=64),
+           pick=st.integers(0, 10 ** 6), wrong=st.sampled_from(WRONG))
+    def check(file, kind, cut, blob, pick, wrong):
+        root = Path(tempfile.mkdtemp(dir=tmp_path))
+        shutil.copytree(template, root, dirs_exist_ok=True)
+        d = root / "fcnn-table2" / "local" / name
+        assume(damage(d / file, kind, cut, blob, pick, wrong))
+        capsys.readouterr()
+        assert cli.main(["status", "fcnn-table2", "--results", str(root), "--profile", "local"]) == 0
+        status = capsys.readouterr().out
+        assert ": finished:" not in status, (file, kind, status)
+        assert cli.main(["collect", "fcnn-table2", "--results", str(root), "--out", str(root / "out")]) == 0
+        assert not results.select_runs(root, "fcnn-table2", "local").runs
+        assert cli.main(["run", "fcnn-table2", "--results", str(root), "--no-progress"]) == 0, capsys.readouterr()
+        st_ = results.classify(d)
+        assert st_.state == results.FINISHED, (file, kind, st_)
+        assert [r.path for r in results.select_runs(root, "fcnn-table2", "local").runs] == [d]
+        shutil.rmtree(root)
+    check()
