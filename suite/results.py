@@ -385,10 +385,10 @@ def verify(run_dir: Path, summary) -> tuple[dict, list[dict]]:
     """Check that ``summary`` describes ``run_dir`` (see the module docstring); returns (config,
     metrics). ValueError with the reason otherwise."""
     run_dir = Path(run_dir)
-    check_schema(summary, SUMMARY_KEYS, SUMMARY)
-    if summary["schema"] != SCHEMA:
+    if isinstance(summary, dict) and summary.get("schema", SCHEMA) != SCHEMA:
         raise ValueError(f"summary.json: schema {summary['schema']!r}, expected {SCHEMA} (written by another "
-                         f"version of the suite; re-run it)")
+                         f"version of the suite, without what verifies a run; run it again)")
+    check_schema(summary, SUMMARY_KEYS, SUMMARY)
     for name in (CONFIG, METRICS):
         if not (run_dir / name).is_file():
             raise ValueError(f"missing {name}")
