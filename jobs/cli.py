@@ -160,6 +160,7 @@ def status_rows(exp, profile, results_root, data_root=None, overrides=()) -> lis
     except DatasetError:  # the paper profile without --data: only what was submitted or exists
         pass
     jobs = records.read_jobs(results_root, exp, profile)
+    records.refresh_jobs(jobs.values())
     for key, rec in jobs.items():
         if isinstance(key, str):
             rows.setdefault(key, {"model": rec["model"], "seed": rec["seed"]})["job"] = rec

@@ -82,6 +82,14 @@ def refresh_states(min_interval_s: float = 5.0) -> None:
         _last_refresh = time.monotonic()
 
 
+def refresh_jobs(recs) -> None:
+    """Bring the scheduler states of these records up to date with one sacct call."""
+    if any(rec.get("executor") == "slurm" for rec in recs):
+        for rec in recs:
+            job_handle(rec)  # registers the job with submitit's watcher
+        refresh_states(min_interval_s=0)
+
+
 def job_state(record: dict, *, tail: int = 15) -> tuple[str, str | None]:
     """(state, error) of a recorded job: the scheduler's state (sacct for SLURM; for a local job,
     whether its process lives and, once it ended, whether its run finished); for a job that ended
@@ -92,15 +100,14 @@ def job_state(record: dict, *, tail: int = 15) -> tuple[str, str | None]:
         return "", None
     status = results.classify(record["run_dir"]) if record.get("run_dir") else None
     finished = status is not None and status.state == results.FINISHED
-    if record["executor"] == "local":
-        state = "RUNNING" if _alive(job) else "COMPLETED" if finished else "FAILED"
+    if record["executor"] == "local" and not _alive(job) or job.paths.result_pickle.exists():
+        state = "COMPLETED" if finished else "FAILED"  # the job ended (its result file is not read)
     else:
-        state = job.state
+        state = "RUNNING" if record["executor"] == "local" else job.state  # sacct, which can lag
     if not ended_without_result(state):
         return state, None
-    if status is not None and status.state == results.FAILED:
-        return state, status.reason
-    return state, log_tail(job.paths.stderr, tail)
+    reason = status.reason if status is not None and status.state == results.FAILED else None
+    return state, log_tail(job.paths.stderr, tail) or reason
 
 
 def _alive(job) -> bool:

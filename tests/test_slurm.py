@@ -127,16 +127,16 @@ def test_local_profile_array_ends_with_results_dirs(tmp_path, capsys):
 
 
 def test_failing_job_shows_its_traceback_in_status(tmp_path, capsys):
-    # model.width=-1 passes submission (models are built in the job) and fails inside the job
+    # a learning rate of 1e30 passes submission (it is a valid number) and diverges inside the job
     assert run_cli("run", "fcnn-table2", "--executor", "slurm", "--models", "fcnn-a", "--results", tmp_path,
-                   "--no-progress", *TINY, "--set", "model.width=-1") == 1
-    job_id = records(tmp_path)[("fcnn-a", 0)]["job_id"]
+                   "--no-progress", *TINY, "--set", "recipe.lr=1e30") == 1
+    job_id, = [r["job_id"] for r in records(tmp_path).values() if r["model"] == "fcnn-a"]
     capsys.readouterr()
     assert run_cli("status", "fcnn-table2", "--profile", "local", "--results", tmp_path) == 0
     out = capsys.readouterr().out
-    assert re.search(rf"fcnn-a +seed 0: not started +job slurm:{job_id} FAILED", out), out
+    assert re.search(rf"fcnn-a +seed 0: failed: Diverged: .* job slurm:{job_id} FAILED", out), out
     tb = [line for line in out.splitlines() if line.startswith("      | ")]
-    assert tb and "ValueError: width: expected a positive float" in tb[-1], out
+    assert tb and "Diverged: " in "\n".join(tb[-3:]), out
     assert any("File " in line for line in tb), "the traceback's frames, not only the message"
 
 
