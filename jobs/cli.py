@@ -178,7 +178,7 @@ def status_rows(exp, profile, results_root, data_root=None, overrides=()) -> lis
         row["job_state"], row["error"] = records.job_state(row["job"]) if row["job"] else ("", None)
         out.append(row)
     order = {m: i for i, m in enumerate(exp.models)}
-    return sorted(out, key=lambda r: (order[r["model"]], str(r["seed"]), sorted(r["overrides"].items()).__repr__()))
+    return sorted(out, key=lambda r: (order[r["model"]], str(r["seed"]), repr(sorted(r["overrides"].items()))))
 
 
 def cmd_status(args) -> int:
@@ -194,8 +194,7 @@ def cmd_status(args) -> int:
             for r in rows:
                 job = f"  job {r['job']['executor']}:{r['job']['job_id']}" if r["job"] else ""
                 job += f" {r['job_state']}" if r["job_state"] else ""
-                over = "  [" + " ".join(f"--set {k}={json.dumps(v)}" for k, v in sorted(r["overrides"].items())) + "]" \
-                    if r["overrides"] else ""
+                over = f"  [{results.format_overrides(r['overrides'])}]" if r["overrides"] else ""
                 print(f"  {r['model']:<18} seed {r['seed']}: {r['state']}{job}{over}")
                 if r["error"]:
                     print("\n".join("      | " + line for line in r["error"].splitlines()))

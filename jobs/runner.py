@@ -104,8 +104,10 @@ def run_config(exp: experiments.Experiment, model: str, seed: int, profile: str,
 
 
 def setting_config(exp: experiments.Experiment, profile: str, overrides=()) -> dict:
-    """What the runs of one table share: the resolved setting, every override."""
-    config = {"experiment": exp.results_key, "profile": profile, "paper": exp.paper, "target": exp.target,
+    """What the runs of one table share: the resolved setting, every override. (An experiment that
+    plots another's runs, Figure 2, names the runs as that one does: one run, one identity.)"""
+    owner = experiments.get(exp.results_key)
+    config = {"experiment": owner.name, "profile": profile, "paper": owner.paper, "target": owner.target,
               **setting_for(exp, profile, overrides).to_config()}
     if overrides:  # a run off the profile's exact setting says so
         config["overrides"] = {k: v for k, v in overrides}

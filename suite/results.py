@@ -537,10 +537,14 @@ def identity_key(config: dict) -> str:
     return config_hash({k: v for k, v in config.items() if k not in IDENTITY_EXCLUDED})
 
 
+def format_overrides(overrides: dict) -> str:
+    """Overrides as the command line gives them: ``--set recipe.epochs=1 --set train_limit=500``."""
+    return " ".join(f"--set {k}={json.dumps(v)}" for k, v in sorted(overrides.items()))
+
+
 def describe_identity(config: dict) -> str:
-    """Short label of a configuration: its overrides (``--set``), or 'the profile's setting'."""
-    over = config.get("overrides") or {}
-    label = " ".join(f"--set {k}={json.dumps(v)}" for k, v in sorted(over.items())) or "no --set overrides"
+    """Short label of a configuration: its overrides (``--set``), or 'no --set overrides'."""
+    label = format_overrides(config.get("overrides") or {}) or "no --set overrides"
     return f"{label} [identity {identity_key(config)}]"
 
 
