@@ -73,13 +73,15 @@ def report(task, job) -> bool | None:
     return False
 
 
-def triage(tasks) -> list:
-    """The tasks to submit: finished runs are reported, runs that another process trains are skipped
-    (the lock names it), bad runs are retrained (their worker sets the bad directory aside)."""
-    todo = []
+def triage(tasks) -> tuple[list, int]:
+    """(the tasks to submit, how many runs are finished): finished runs are reported, runs that another
+    process trains are skipped (the lock names it), bad runs are retrained (their worker sets the bad
+    directory aside)."""
+    todo, finished = [], 0
     for task in tasks:
         status = results.classify(runner.run_dir(task))
         if status.state == results.FINISHED:
+            finished += 1
             print(_line(task, f"already {status.describe()}  {status.path}"), flush=True)
         elif status.state == results.RUNNING:
             print(_line(task, f"skipped: {status.describe()}"), flush=True)
@@ -87,7 +89,7 @@ def triage(tasks) -> list:
             if status.state in (results.BAD, results.FAILED):
                 print(_line(task, f"{status.describe()}; training it again"), flush=True)
             todo.append(task)
-    return todo
+    return todo, finished
 
 
 def cmd_run(args) -> int:
@@ -104,14 +106,20 @@ def cmd_run(args) -> int:
     folder = Path(args.results) / "_submitit" / exp.results_key / args.profile
     print(f"{exp.name} ({exp.paper} {exp.target}), profile {args.profile}, executor {args.executor}: "
           f"{len(tasks)} run(s) -> {out}", flush=True)
-    todo = triage(tasks)
-    done = sum(results.classify(runner.run_dir(t)).state == results.FINISHED for t in tasks)
+    todo, done = triage(tasks)
     if not todo:
         print(f"{done}/{len(tasks)} run(s) finished; nothing to train", flush=True)
         return 0
     ex = executors.get(args.executor, folder=folder, resources={**setting.resources, **resource_overrides(args)},
                        options={"progress": not args.no_progress, "workers": args.workers,
                                 "name": f"{exp.name}-{args.profile}"})
+    try:
+        return _submit_and_wait(args, exp, ex, tasks, todo, done, folder)
+    finally:
+        ex.close()
+
+
+def _submit_and_wait(args, exp, ex, tasks, todo, done: int, folder) -> int:
     t0 = time.perf_counter()
     submitted = []
     for task, job in ex.submit(runner.run_one, todo):

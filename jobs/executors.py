@@ -9,7 +9,8 @@ interface for every executor, so the CLI never asks which one it has.
   that says why the job failed, None if it did not); a run's result is read from its run directory
   (suite.results), never from a job's pickle; submitit's executors submit all tasks in one ``batch``, which SLURM receives
   as one job array (like ``map_array``);
-- ``wait(submitted, on_done)`` calls ``on_done(task, handle)`` as each handle ends;
+- ``wait(submitted, on_done)`` calls ``on_done(task, handle)`` as each handle ends; ``close()``
+  releases local workers;
 - ``folder``: where the executor keeps its jobs' logs (submitit), else None.
 
 Built in:
@@ -64,6 +65,9 @@ class Executor:
 
     def refresh(self) -> None:
         """Bring the handles' states up to date before a poll (SLURM: one sacct call)."""
+
+    def close(self) -> None:
+        """Release local workers (the pool's), after every handle ended or when given up."""
 
     def wait(self, submitted, on_done) -> None:
         pending = list(submitted)
@@ -217,6 +221,9 @@ class PoolExecutor(Executor):
         self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
                                         initializer=_pool_worker_init, initargs=(threads, os.getpid()))
         self.count = 0
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
 
     def submit_one(self, fn, task):
         self.count += 1

@@ -68,6 +68,9 @@ class BadRun(ValueError):
         super().__init__(reason)
         self.path, self.reason = Path(path), reason
 
+    def __reduce__(self):  # crosses process boundaries (pool workers) intact
+        return type(self), (self.path, self.reason)
+
 
 class UnfinishedRun(BadRun):
     """A run directory without ``summary.json``: still training, or killed before the end."""
@@ -79,6 +82,9 @@ class RunLocked(RuntimeError):
     def __init__(self, run_dir, holder: str):
         super().__init__(f"{run_dir}: being trained by {holder}; skipped (not trained twice)")
         self.path, self.holder = Path(run_dir), holder
+
+    def __reduce__(self):
+        return type(self), (self.path, self.holder)
 
 
 class Diverged(FloatingPointError):

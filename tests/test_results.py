@@ -210,3 +210,12 @@ def test_classify_a_directory_being_written(tmp_path):
         (d / results.METRICS).write_text('{"epoch": 1}\n{"epo')  # a line being written
         assert results.classify(d).describe().startswith("running: 1 epoch(s) done")
     assert results.classify(d).state == results.BAD  # no lock, no config: damaged
+
+
+def test_run_errors_cross_process_boundaries(tmp_path):
+    """A pool worker's BadRun / RunLocked reaches `jobs run` intact (pickled by concurrent.futures)."""
+    import pickle
+    for error in (results.BadRun(tmp_path, "why"), results.UnfinishedRun(tmp_path, "unfinished"),
+                  results.RunLocked(tmp_path, "host:42")):
+        again = pickle.loads(pickle.dumps(error))
+        assert type(again) is type(error) and str(again) == str(error) and again.path == tmp_path
