@@ -235,7 +235,7 @@ def selected_identity(exp, profile, overrides, data_root, results_root) -> tuple
 
 
 def cmd_collect(args) -> int:
-    from paper_tables import accuracy
+    import paper_tables
     exp = experiments.get(args.experiment)
     profile = results.check_profile(args.profile)
     overrides = parse_overrides(args)
@@ -243,8 +243,8 @@ def cmd_collect(args) -> int:
     for line in records.wait_for_jobs(exp, profile, args.results, args.timeout):
         print(f"collect: {line}", file=sys.stderr)
     identity, notes = selected_identity(exp, profile, overrides, args.data, args.results)
-    with results.selecting(identity or "none"):
-        text = accuracy.render(args.experiment, profile=profile, results_root=args.results, out_dir=args.out)
+    with results.selecting(identity or "none"):  # the tables see the runs of this configuration only
+        text = paper_tables.render(args.experiment, profile=profile, results_root=args.results, out_dir=args.out)
         others = results.select_runs(args.results, exp.results_key, profile).others
     print(text)
     for line in notes + [f"other configuration present, not in this table: {desc}: {n} finished run(s); render it "

@@ -108,52 +108,6 @@ def test_scan_never_mixes_profiles(tmp_path):
     assert [b.path for b in bad] == [target] and "profile 'paper'" in bad[0].reason
 
 
-def test_table2_renders_from_good_runs_and_names_bad_ones(tmp_path):
-    from paper_tables import accuracy
-    good, bad = corrupt_results(tmp_path / "results")
-    make_run(tmp_path / "results", profile="paper", model="fcnn-a", top1=99.0)
-    md = accuracy.render("fcnn-table2", "local", tmp_path / "results", tmp_path / "out")
-    row_a = next(line for line in md.splitlines() if line.startswith("| A |"))
-    assert "| 45 |" in row_a and "| 2 |" in row_a  # mean of the two good seeds (40, 50), not 99 (paper)
-    for d in good:
-        assert d.name in row_a
-    for d in bad:
-        assert f"Skipped bad run `{d}`" in md
-    assert "profile **local**" in md and "1 run(s) of profile 'paper' exist and were not used" in md
-    row_b = next(line for line in md.splitlines() if line.startswith("| B |"))
-    assert "| – |" in row_b and "| 62.1 |" in row_b  # no good run: measured empty, paper value kept
-    assert "| 45 |" in (tmp_path / "out" / "fcnn_table2_local.md").read_text()
-    assert (tmp_path / "out" / "fcnn_table2_local.csv").read_text().startswith("Model,Method,")
-    with pytest.raises(ValueError, match="valid profiles: paper, local"):
-        accuracy.render("fcnn-table2", "laptop", tmp_path / "results", tmp_path / "out")
-    with pytest.raises(ValueError, match="valid experiments: fcnn-figure2"):
-        accuracy.render("fcnn-table9", "local", tmp_path / "results", tmp_path / "out")
-
-
-@pytest.mark.slow  # counts the paper-size 3-D networks (~1 min on 2 cores)
-def test_hocp_table2_averages_seeds(tmp_path):
-    """HO-CP: "we report average performance over 3 runs": mean ± sample std of the finished seeds."""
-    from paper_tables import accuracy
-    for seed, top1 in enumerate([60.0, 70.0, 80.0]):
-        make_run(tmp_path / "results", experiment="hocp-table2", model="hocp-convnet", seed=seed, top1=top1)
-    md = accuracy.render("hocp-table2", "local", tmp_path / "results", tmp_path / "out")
-    row = next(line for line in md.splitlines() if line.startswith("| HO-CP ConvNet (Ours) |"))
-    assert "| 70.00 ± 10.00 |" in row and "| 3 |" in row and "| 83.8 |" in row
-    assert "stand in for 20BN-Jester" in md
-
-
-@pytest.mark.slow  # counts the paper-size reference networks (~1 min on 2 cores)
-def test_figure2_writes_png_and_pdf_with_measured_points(tmp_path):
-    from paper_tables import accuracy
-    make_run(tmp_path / "results", experiment="fcnn-table7", model="fcnn-l", top1=91.0, num_classes=10,
-             model_overrides={"in_channels": 1, "input_size": [1, 64, 64], "width": 0.25})
-    md = accuracy.render("fcnn-figure2", "local", tmp_path / "results", tmp_path / "out")
-    for ext in ("png", "pdf"):
-        assert (tmp_path / "out" / f"fcnn_figure2_local.{ext}").stat().st_size > 1000
-    row = next(line for line in md.splitlines() if line.startswith("| Our Model L |"))
-    assert "| 91 |" in row and "| 70.11 |" in row
-
-
 def test_wrong_but_well_formed_numbers_never_count(tmp_path):
     """Case 4: an edited top-1, NaN or Infinity anywhere, a file changed after the summary: bad."""
     edits = {}
