@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from suite.results import PROFILES, check_profile
+from suite.results import check_profile
 from suite.train import FCNN_CAFFE, FCNN_TORCH, HOCP_CIFAR, HOCP_JESTER, Recipe
 
 

@@ -25,6 +25,7 @@ class Collected:
     runs: dict[str, list] = field(default_factory=dict)   # model -> finished runs
     bad: list = field(default_factory=list)               # results.BadRun
     other_profiles: dict[str, int] = field(default_factory=dict)
+    other_configs: list = field(default_factory=list)      # (description, run count), results.Selection.others
 
     def values(self, model: str, key: str) -> list[float]:
         return [float(r.summary[key]) for r in self.runs.get(model, [])]
@@ -58,6 +59,9 @@ class Collected:
                        f"--profile {self.profile}`; the measured columns stay empty.")
         for b in self.bad:
             out.append(f"Skipped bad run `{b.path}`: {b.reason}")
+        for desc, n in self.other_configs:
+            out.append(f"{n} finished run(s) of another configuration ({desc}) exist and were not used "
+                       f"(configurations are never mixed; `python -m jobs collect` with its --set options renders it).")
         for p, n in sorted(self.other_profiles.items()):
             out.append(f"{n} run(s) of profile {p!r} exist and were not used (profiles are never mixed).")
         return out
@@ -83,9 +87,9 @@ def collect(experiment: str, profile: str, results_root=None, models=None) -> Co
     """Finished runs of ``experiment`` under ``profile`` grouped by model, plus the bad runs."""
     root = Path(results_root) if results_root is not None else DEFAULT_RESULTS
     check_profile(profile)
-    good, bad = results.scan(root, experiment, profile)
-    col = Collected(experiment, profile, root, bad=bad)
-    for run in good:
+    sel = results.select_runs(root, experiment, profile)  # one configuration (identity) only
+    col = Collected(experiment, profile, root, bad=sel.bad, other_configs=sel.others)
+    for run in sel.runs:
         model = run.summary["model"]
         if models is not None and model not in models:
             continue

@@ -1,6 +1,7 @@
 """suite.data: the real loaders read tiny ImageFolder / CIFAR / Jester trees written from the shipped
 MNIST digits; missing or malformed directories give errors that say what was expected."""
 import pickle
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -197,3 +198,31 @@ def test_jester_errors(tmp_path):
 def test_unknown_dataset_lists_names():
     with pytest.raises(ValueError, match="valid names: cifar10, digits, imagenet"):
         data.build("mnist", "train")
+
+
+def test_truncated_images_are_errors_that_name_the_file(tmp_path):
+    """A truncated or garbage image names its path and says what to do (ImageNet and Jester frames)."""
+    write_imagefolder(tmp_path / "imagenet")
+    val = data.build("imagenet", "val", root=tmp_path / "imagenet")
+    path = Path(val.samples[0][0])
+    path.write_bytes(path.read_bytes()[:100])
+    with pytest.raises(data.DatasetError, match=f"{path}: unreadable image .*replace it"):
+        val[0]
+    write_jester(tmp_path / "jester")
+    clips = data.build("jester", "val", root=tmp_path / "jester")
+    frame = sorted((clips.video_dir / clips.items[0][0]).iterdir())[0]
+    frame.write_bytes(b"not a jpeg")
+    with pytest.raises(data.DatasetError, match=f"{frame}: unreadable image"):
+        clips[0]
+
+
+def test_fingerprint_names_the_data(tmp_path):
+    """The data's identity: package data by version and digest, a directory by path and layout."""
+    assert data.fingerprint("digits") == data.fingerprint("moving-digits")
+    write_imagefolder(tmp_path)
+    fp = data.fingerprint("imagenet", tmp_path)
+    assert fp["root"] == str(tmp_path.resolve()) and data.fingerprint("imagenet", tmp_path) == fp
+    (tmp_path / "val" / "n03").mkdir()
+    assert data.fingerprint("imagenet", tmp_path) != fp
+    with pytest.raises(data.DatasetError, match="needs a data directory"):
+        data.fingerprint("cifar10")

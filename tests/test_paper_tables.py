@@ -1,7 +1,6 @@
 """paper_tables: the shared renderer, the one entry point, the complexity tables / Figure 5 written by
 `make tables`, and the accuracy tables rendered from result logs."""
 import csv
-import json
 import math
 
 import pytest
@@ -10,7 +9,7 @@ import paper_tables
 from paper_tables import __main__ as cli
 from paper_tables import _render
 from paper_tables import complexity as pt
-from suite import complexity, models, results
+from suite import complexity, models
 from suite import paper_values as pv
 from tests.test_results import corrupt_results, make_run
 
@@ -226,10 +225,8 @@ def test_hocp_table2_averages_seeds(tmp_path):
 
 @pytest.mark.slow  # counts the paper-size reference networks (~1 min on 2 cores)
 def test_figure2_writes_png_and_pdf_with_measured_points(tmp_path):
-    d = make_run(tmp_path / "results", experiment="fcnn-table7", model="fcnn-l", top1=91.0)
-    cfg = json.loads((d / results.CONFIG).read_text())
-    cfg.update(model_overrides={"in_channels": 1, "input_size": [1, 64, 64], "width": 0.25}, num_classes=10)
-    (d / results.CONFIG).write_text(json.dumps(cfg))
+    make_run(tmp_path / "results", experiment="fcnn-table7", model="fcnn-l", top1=91.0, num_classes=10,
+             model_overrides={"in_channels": 1, "input_size": [1, 64, 64], "width": 0.25})
     md = paper_tables.render("fcnn-figure2", "local", tmp_path / "results", tmp_path / "out")
     for ext in ("png", "pdf"):
         assert (tmp_path / "out" / f"fcnn_figure2_local.{ext}").stat().st_size > 1000
