@@ -292,15 +292,15 @@ def for_experiment(experiment: str) -> list[Claim]:
     return [c for c in CLAIMS if c.experiment == experiment]
 
 
-COLUMNS = ["Claim", "Source", "The paper says", "Test", "Paper", "Ours", "95% CI low", "95% CI high", "n (a/b)",
-           "Verdict", "Seeds to decide"]
+MEASURED = ["Ours", "95% CI low", "95% CI high", "n (a/b)", "Verdict", "Seeds to decide", "Why undecided"]
+COLUMNS = ["Claim", "Source", "The paper says", "Test", "Paper", *MEASURED]
 
 
 def _cells(v: Verdict) -> list:
     r = (lambda x: None if x is None else round(x, 4 if isinstance(v.claim.test, Count) and abs(x) < 100 else 2))
     needed = v.seeds_needed if v.verdict == stats.INCONCLUSIVE else None
     return [v.claim.key, v.claim.source, v.claim.quote, v.claim.test.describe(), r(v.paper_effect), r(v.effect),
-            r(v.lo), r(v.hi), v.n or None, v.verdict + (f" ({v.detail})" if v.detail else ""), needed]
+            r(v.lo), r(v.hi), v.n or None, v.verdict, needed, v.detail or None]
 
 
 NOTES = [
@@ -332,8 +332,7 @@ def render(experiment: str = "claims", profile=None, results_root=None, out_dir=
     profile; profile-free claims (exact counts) are the same under every profile."""
     t = _render.Table("claims", "Every testable claim of FCNN and HO-CP, with its verdict per profile",
                       ["Claim", "Source", "The paper says", "Test", "Paper"]
-                      + [f"{h} ({p})" for p in PROFILES for h in ("Ours", "95% CI low", "95% CI high", "n (a/b)",
-                                                                  "Verdict", "Seeds to decide")])
+                      + [f"{h} ({p})" for p in PROFILES for h in MEASURED])
     collected = {}
     for c in CLAIMS:
         row = None

@@ -109,7 +109,8 @@ def test_ledger_page_has_every_claim_per_profile(tmp_path):
         rows = {r["Claim"]: r for r in csv.DictReader(f)}
     assert set(rows) == {c.key for c in claims.CLAIMS}
     assert rows["fcnn-t2-e-vs-d"]["Verdict (local)"] == "holds"
-    assert rows["fcnn-t2-e-vs-d"]["Verdict (paper)"].startswith("inconclusive")
+    assert rows["fcnn-t2-e-vs-d"]["Verdict (paper)"] == "inconclusive"
+    assert rows["fcnn-t2-e-vs-d"]["Why undecided (paper)"].startswith("no finished run")
     assert float(rows["fcnn-t2-e-vs-d"]["Ours (local)"]) == pytest.approx(4.0, abs=3)
     assert "Every testable claim of FCNN and HO-CP" in md and (tmp_path / "out" / "claims.md").exists()
     assert stats.HOLDS in md
