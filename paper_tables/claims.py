@@ -333,20 +333,22 @@ def render(experiment: str = "claims", profile=None, results_root=None, out_dir=
     t = _render.Table("claims", "Every testable claim of FCNN and HO-CP, with its verdict per profile",
                       ["Claim", "Source", "The paper says", "Test", "Paper"]
                       + [f"{h} ({p})" for p in PROFILES for h in MEASURED])
-    collected = {}
+    collected, tally = {}, {p: dict.fromkeys((stats.HOLDS, stats.CONTRADICTED, stats.INCONCLUSIVE), 0) for p in PROFILES}
     for c in CLAIMS:
         row = None
         for p in PROFILES:
             col = None
             if isinstance(c.test, Compare):
-                key = (c.experiment, p)
-                if key not in collected:
-                    collected[key] = collect(c.experiment, p, results_root)
-                col = collected[key]
-            cells = _cells(evaluate(c, p, results_root, col))
+                if (c.experiment, p) not in collected:
+                    collected[c.experiment, p] = collect(c.experiment, p, results_root)
+                col = collected[c.experiment, p]
+            v = evaluate(c, p, results_root, col)
+            tally[p][v.verdict] += 1
+            cells = _cells(v)
             row = (row or cells[:5]) + cells[5:]
         t.add(*row)
-    t.notes = list(NOTES)
+    t.notes = [f"Profile {p}: " + ", ".join(f"{n} {verdict}" for verdict, n in tally[p].items()) + "."
+               for p in PROFILES] + NOTES
     out = Path(out_dir) if out_dir is not None else _render.OUT_DIR
     _render.write(t, out, formats=(".md", ".csv"))
     return _render.to_markdown(t)

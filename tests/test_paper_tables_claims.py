@@ -51,6 +51,7 @@ def test_printed_tolerance():
     assert claims.printed_tol("1600") == pytest.approx(50)
 
 
+@pytest.mark.slow  # counts every paper-size network, the 3-D ones too (~1 min on 2 cores)
 def test_complexity_claims_are_exact_verdicts():
     by_key = {c.key: claims.evaluate(c) for c in claims.CLAIMS if isinstance(c.test, claims.Count)}
     assert all(v.verdict in ("holds", "contradicted") and v.test == "exact count" for v in by_key.values())
@@ -102,6 +103,7 @@ def test_one_seed_is_inconclusive_not_decided(tmp_path):
     assert v.verdict == "inconclusive" and "needs ≥ 2" in v.detail and v.effect == 40.0
 
 
+@pytest.mark.slow  # counts every paper-size network, the 3-D ones too (~1 min on 2 cores)
 def test_ledger_page_has_every_claim_per_profile(tmp_path):
     _plant(tmp_path / "results", 4.0, seeds=3)
     md = claims.render(results_root=tmp_path / "results", out_dir=tmp_path / "out")
