@@ -28,7 +28,7 @@ test-fast: $(STAMP)
 
 # ---- training / tables (jobs -> suite.train -> results/ -> paper_tables) ----
 # PROFILE=local (default: shipped MNIST digits, small nets, CPU) or paper (needs DATA=/path/to/dataset);
-# EXECUTOR=pool (default: one single-threaded run per core), inprocess, local, debug (or slurm, [4/6]).
+# EXECUTOR=pool (default: one single-threaded run per core), inprocess, local, debug, slurm.
 PROFILE ?= local
 EXECUTOR ?= pool
 DATA ?=

@@ -1,15 +1,20 @@
 """FCNN operators (Alg. 2, 3, 4) against the dense 2-D convolutions they replace.
 
-Shapes: the stages of the FCNN models, N = 32 at (C, H) = (128, 36), (256, 18), (512, 6) (issue [5/6]),
-plus 'small' (N = 2, C = 16, H = 8) for CI's quick run. Inputs are float32, NCHW.
+Shapes (suite/bench_shapes.py): the stages of FCNN Table 1 at N = 32, (C, H) = (128, 36), (256, 18),
+(512, 6), plus 'small' (N = 2, C = 16, H = 8) for CI's quick run. Inputs are float32, NCHW.
 """
 import torch
 import torch.nn.functional as F
 
-from ._common import BACKENDS, _OpBenchmark
+from ._common import BACKENDS, SHAPES, _OpBenchmark
 
-K = 3  # the kernel size of models C, D and the single-basis models (FCNN Sec. 4)
-STAGES = {"small": (2, 16, 8), "N32-C128-H36": (32, 128, 36), "N32-C256-H18": (32, 256, 18), "N32-C512-H6": (32, 512, 6)}
+K = SHAPES.FCNN_KERNEL
+N = SHAPES.FCNN_BATCH
+STAGES = {"small": SHAPES.SMALL_2D, **{f"N{N}-C{c}-H{h}": (N, c, h) for c, h in SHAPES.FCNN_STAGES}}
+
+
+def _grid_label(grid) -> str:
+    return "x".join(map(str, grid))
 
 
 def _dense_conv(spec, device, k):
@@ -77,10 +82,9 @@ class Topological1x1(_OpBenchmark):
 
     OP = "topological_conv"
     SHAPES = {
-        "small": (2, 16, 8, (4, 4), (2, 2)),
-        "N32-C128-H36-grid8x16": (32, 128, 36, (8, 16), (4, 8)),
-        "N32-C256-H18-grid16x16": (32, 256, 18, (16, 16), (8, 8)),
-        "N32-C512-H6-grid16x32": (32, 512, 6, (16, 32), (8, 16)),
+        "small": (*SHAPES.SMALL_2D, *SHAPES.SMALL_GRID_2D),
+        **{f"N{N}-C{c}-H{h}-grid{_grid_label(SHAPES.FCNN_GRIDS_2D[c][0])}": (N, c, h, *SHAPES.FCNN_GRIDS_2D[c])
+           for c, h in SHAPES.FCNN_STAGES},
     }
     params = [list(SHAPES), BACKENDS]
 

@@ -12,12 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from suite import results
+from suite.results import DEFAULT_RESULTS, PROFILES, check_profile
 
 from . import _render, stats
-
-REPO = Path(__file__).resolve().parents[1]
-DEFAULT_RESULTS = REPO / "results"
-PROFILES = ("paper", "local")
 
 
 @dataclass
@@ -101,12 +98,6 @@ def describe(config: dict) -> str:
     parts.append(f"SGD lr {r.get('lr')} momentum {r.get('momentum')} batch {r.get('batch_size')}, "
                  f"{r.get('schedule')} schedule, at most {r.get('epochs')} epochs")
     return "; ".join(parts) + "."
-
-
-def check_profile(profile: str) -> str:
-    if profile not in PROFILES:
-        raise ValueError(f"unknown profile {profile!r}; valid profiles: {', '.join(PROFILES)}")
-    return profile
 
 
 def collect(experiment: str, profile: str, results_root=None, models=None) -> Collected:

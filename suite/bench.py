@@ -1,6 +1,6 @@
 """`python -m suite.bench`: kernel speed vs the best PyTorch layers, as ratios measured in one run.
 
-For each of the issue's shapes it times (forward, inference, no autograd) our Numba kernel, every
+For each shape of `suite.bench_shapes` (FCNN Table 1's stages, an HO-CP 3-D conv) it times (forward, inference, no autograd) our Numba kernel, every
 PyTorch form of the same factorized operator (eager NCHW, eager channels-last, `torch.compile`) and
 the dense PyTorch layer it replaces (same three forms), interleaved round-robin and reported as the
 best of the repeats. It prints ms, speedup vs the best dense form, speedup vs the best factorized
@@ -32,6 +32,7 @@ from typing import Callable
 import torch
 import torch.nn.functional as F
 
+from suite import bench_shapes as S
 from suite import ops
 
 MMAP_ENV = {"MALLOC_MMAP_THRESHOLD_": "131072", "MALLOC_TRIM_THRESHOLD_": "0"}
@@ -172,12 +173,14 @@ def cp_case(N, C, R, dims, K=3) -> Case:
 
 
 def cases(quick: bool) -> list[Case]:
+    """The shapes of `suite.bench_shapes` (shared with the asv benchmarks)."""
     if quick:
-        return [single_basis_case(2, 16, 8), topological_case(2, 32, 8, (4, 8), (2, 4)), cp_case(1, 8, 24, (4, 8, 8))]
-    out = [single_basis_case(32, C, H) for C, H in [(128, 36), (256, 18), (512, 6)]]
-    out += [topological_case(32, C, H, g, nb) for C, H, g, nb in
-            [(128, 36, (8, 16), (4, 8)), (256, 18, (16, 16), (8, 8)), (512, 6, (16, 32), (8, 16))]]
-    out += [cp_case(4, C, r * C, (16, 32, 32)) for C in (64, 128) for r in (3, 6)]
+        (d, nb), (n2, c2, h2), (n3, c3, dims3) = S.SMALL_GRID_2D, S.SMALL_2D, S.SMALL_3D
+        return [single_basis_case(n2, c2, h2), topological_case(n2, c2, h2, d, nb),
+                cp_case(n3, c3, S.SMALL_CP_RANK, dims3)]
+    out = [single_basis_case(S.FCNN_BATCH, C, H, S.FCNN_KERNEL) for C, H in S.FCNN_STAGES]
+    out += [topological_case(S.FCNN_BATCH, C, H, *S.FCNN_GRIDS_2D[C]) for C, H in S.FCNN_STAGES]
+    out += [cp_case(S.HOCP_BATCH, C, r * C, S.HOCP_DIMS, S.HOCP_KERNEL) for C in S.HOCP_CHANNELS for r in S.HOCP_RANK_FACTORS]
     return out
 
 
@@ -279,14 +282,14 @@ def measure_memory(index: int, quick: bool) -> dict | str:
 def model_rows(quick: bool, repeats: int, compiler: Compiler) -> list[dict]:
     """Model L vs ResNet-18 inference (eval mode, batch N), each on its fastest form.
 
-    Model L forms: eager NCHW / channels_last on torch, and `suite.kernels.inference.fuse_for_inference`
+    Model L forms: eager NCHW / channels_last on torch, and `suite.layers.fusion.fuse_for_inference`
     (BatchNorm folded into the fused Numba single-basis kernel). ResNet-18: eager NCHW / channels_last,
     and torch.compile (channels_last) while the compile budget lasts.
     """
     try:
         from suite import models
         from suite.complexity import count
-        from suite.kernels.inference import fuse_for_inference
+        from suite.layers.fusion import fuse_for_inference
     except ImportError as err:
         return [{"error": f"suite.models not available: {err}"}]
     N = 2 if quick else 32

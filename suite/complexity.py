@@ -24,6 +24,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from . import ops
+
 _CONVS = (nn.Conv1d, nn.Conv2d, nn.Conv3d)
 _NOT_CONV_PARAMS = (nn.modules.batchnorm._NormBase, nn.PReLU)
 
@@ -146,19 +148,15 @@ def count(model: nn.Module, input_size=None) -> Complexity:
     modes = {m: m.training for m in model.modules()}
     # The pure-torch reference ops run on fake tensors; compiled kernels (backend="auto" may pick them)
     # need real data. The count depends on shapes only, so the layers use the reference while counting.
-    backends = {m: m.backend for m in model.modules() if isinstance(getattr(m, "backend", None), str)}
     try:
         model.eval()
-        for m in backends:
-            m.backend = "torch"
-        _run(model, size, calls)
+        with ops.use_backend("torch"):
+            _run(model, size, calls)
     finally:
         for h in handles:
             h.remove()
         for m, training in modes.items():
             m.training = training
-        for m, backend in backends.items():
-            m.backend = backend
 
     layers, seen = [], {}
     for name, mod, inp, out in calls:

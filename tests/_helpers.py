@@ -49,3 +49,16 @@ def _flat(idx, grid):
     for a, d in zip(idx, grid):
         out = out * d + a
     return out
+
+
+def single_basis_step_definition(x, basis, projection, *, bias1=None, bias2=None, residual=True):
+    """FCNN Alg. 3 step with folded biases, written out: relu(R + P·(x ⋆ₘ basis + b1) + b2), R = x / none / tensor."""
+    g = F.conv2d(x, basis.unsqueeze(1), padding=basis.shape[-1] // 2, groups=x.shape[1])
+    if bias1 is not None:
+        g = g + bias1[:, None, None]
+    z = torch.einsum("om,nmhw->nohw", projection, g)
+    if bias2 is not None:
+        z = z + bias2[:, None, None]
+    if isinstance(residual, torch.Tensor):
+        return torch.relu(z + residual)
+    return torch.relu(z + x if residual else z)

@@ -1,4 +1,4 @@
-"""asv tracking (issue [6/6]): the regression gate on synthetic results, the asv configuration, and every
+"""asv tracking: the regression gate on synthetic results, the asv configuration, and every
 benchmark's setup + methods on the quickest ('small') shape. Timings decide nothing here."""
 from __future__ import annotations
 
@@ -164,9 +164,9 @@ def test_every_op_is_benchmarked():
 
 
 def _numba_ops() -> set:
-    if importlib.util.find_spec("suite.kernels") is None:
-        return set()
-    return set(getattr(importlib.import_module("suite.kernels.numba_cpu"), "IMPLEMENTATIONS", {}))
+    from suite.ops import registry
+
+    return set(registry.ops_with("numba"))
 
 
 @pytest.mark.parametrize("cls", CLASSES, ids=lambda c: c.__name__)

@@ -21,13 +21,17 @@ import pytest
 import torch
 
 from suite import ops
-from suite.kernels import auto_backend, cudasim
+from suite.kernels import cudasim
+from suite.ops import auto_backend
+
+from ._helpers import single_basis_step_definition
 
 SIM = cudasim()
 
 
 def _seed() -> int:
-    return int.from_bytes(os.urandom(4), "little")
+    """The test's seed (tests/conftest.py seeds torch from SUITE_SEED for every test)."""
+    return torch.initial_seed()
 
 
 def _rand(gen, dtype, *shape):
@@ -167,51 +171,35 @@ def test_cpu_channels_last_and_views_give_the_same_answer():
                                ops.single_basis_stack(wide, bases, proj, backend="torch"))
 
 
-def _step_bias_reference(x, basis, bias1, projection, bias2, residual):
-    """relu(res + P·(dw(x) + b1) + b2) with res = x (True), nothing (False) or the given tensor."""
-    g = torch.nn.functional.conv2d(x, basis.unsqueeze(1), padding=basis.shape[-1] // 2, groups=x.shape[1])
-    if bias1 is not None:
-        g = g + bias1[:, None, None]
-    z = torch.einsum("om,nmhw->nohw", projection, g)
-    if bias2 is not None:
-        z = z + bias2[:, None, None]
-    if isinstance(residual, torch.Tensor):
-        return torch.relu(z + residual)
-    return torch.relu(z + x if residual else z)
+def _step_args(gen, m, n, residual, shape=(2, 3, 4)):
+    """x, basis, projection and the step's keyword arguments (float64, requires_grad)."""
+    f = lambda *s: torch.randn(*s, generator=gen, dtype=torch.float64, requires_grad=True)  # noqa: E731
+    x, basis, proj, b1, b2 = f(shape[0], m, *shape[1:]), f(m, 3, 3), f(n, m), f(m), f(n)
+    if residual == "tensor":  # Model L's pair: the skip comes from the pair's input, n != m
+        residual = f(shape[0], n, *shape[1:])
+    return x, basis, proj, b1, b2, residual
+
+
+def _check_step(backend, m, n, residual, fast=False):
+    gen = torch.Generator().manual_seed(_seed())
+    x, basis, proj, b1, b2, residual = _step_args(gen, m, n, residual)
+    kw = dict(bias1=b1, bias2=b2, residual=residual)
+    got = ops.single_basis_step(x, basis, proj, **kw, backend=backend)
+    torch.testing.assert_close(got, single_basis_step_definition(x, basis, proj, **kw))
+    leaves = (x, basis, proj, b1, b2) + ((residual,) if isinstance(residual, torch.Tensor) else ())
+
+    def f(x, basis, proj, b1, b2, *res):
+        return ops.single_basis_step(x, basis, proj, bias1=b1, bias2=b2, residual=res[0] if res else residual,
+                                     backend=backend)
+
+    assert torch.autograd.gradcheck(f, leaves, fast_mode=fast)
+    no_bias = ops.single_basis_step(x, basis, proj, residual=residual, backend=backend)
+    torch.testing.assert_close(no_bias, single_basis_step_definition(x, basis, proj, residual=residual))
 
 
 @pytest.mark.parametrize("residual", [True, False, "tensor"])
-def test_cpu_single_basis_step_bias(residual):
-    from suite.kernels.numba_cpu import single_basis_step_bias
-
-    gen = torch.Generator().manual_seed(_seed())
-    m, n = 3, (3 if residual is True else 5)
-    args = [torch.randn(s, generator=gen, dtype=torch.float64, requires_grad=True)
-            for s in [(2, m, 3, 4), (m, 3, 3), (m,), (n, m), (n,)]]
-    if residual == "tensor":  # Model L's pair: the skip comes from the pair's input, n != m
-        residual = torch.randn(2, n, 3, 4, generator=gen, dtype=torch.float64, requires_grad=True)
-        got = single_basis_step_bias(*args, residual=residual)
-        torch.testing.assert_close(got, _step_bias_reference(*args, residual))
-        assert torch.autograd.gradcheck(lambda *a: single_basis_step_bias(*a[:5], residual=a[5]), (*args, residual))
-        return
-    ref = _step_bias_reference(*args, residual)
-    got = single_basis_step_bias(*args, residual=residual)
-    torch.testing.assert_close(got, ref)
-    assert torch.autograd.gradcheck(lambda *a: single_basis_step_bias(*a, residual=residual), tuple(args))
-    no_bias = single_basis_step_bias(args[0], args[1], None, args[3], None, residual=residual)
-    torch.testing.assert_close(no_bias, _step_bias_reference(args[0], args[1], None, args[3], None, residual))
-
-
-def test_cpu_single_basis_step_bias_rejects_bad_shapes():
-    from suite.kernels.numba_cpu import single_basis_step_bias
-
-    x = torch.randn(1, 4, 5, 5)
-    with pytest.raises(ValueError, match="basis"):
-        single_basis_step_bias(x, torch.randn(4, 2, 2), None, torch.randn(4, 4), None)
-    with pytest.raises(ValueError, match="residual"):
-        single_basis_step_bias(x, torch.randn(4, 3, 3), None, torch.randn(6, 4), None)
-    with pytest.raises(ValueError, match="bias2"):
-        single_basis_step_bias(x, torch.randn(4, 3, 3), None, torch.randn(4, 4), torch.randn(5))
+def test_cpu_single_basis_step(residual):
+    _check_step("numba", 3, 3 if residual is True else 5, residual)
 
 
 def test_cpu_unsupported_dtype_is_a_clear_error_and_auto_falls_back():
@@ -245,14 +233,9 @@ def test_cudasim_matches_reference(name, dtype):
 
 @pytest.mark.cudasim
 @pytest.mark.skipif(not SIM, reason="runs in the NUMBA_ENABLE_CUDASIM=1 subprocess of test_cuda_kernels_under_simulator")
-def test_cudasim_single_basis_step_bias_and_gradcheck():
-    from suite.kernels.numba_cuda import single_basis_step_bias
-
-    gen = torch.Generator().manual_seed(_seed())
-    args = [torch.randn(s, generator=gen, dtype=torch.float64, requires_grad=True)
-            for s in [(1, 2, 3, 3), (2, 3, 3), (2,), (2, 2), (2,)]]
-    torch.testing.assert_close(single_basis_step_bias(*args), _step_bias_reference(*args, True))
-    assert torch.autograd.gradcheck(lambda *a: single_basis_step_bias(*a), tuple(args), fast_mode=True)
+@pytest.mark.parametrize("residual", [True, "tensor"])
+def test_cudasim_single_basis_step(residual):
+    _check_step("numba-cuda", 2, 2 if residual is True else 3, residual, fast=True)
 
 
 def test_cuda_kernels_under_simulator():
@@ -267,30 +250,6 @@ def test_cuda_kernels_under_simulator():
     tail = (proc.stdout + proc.stderr)[-4000:]
     assert proc.returncode == 0, f"CUDA-simulator tests failed:\n{tail}"
     assert " passed" in proc.stdout and "skipped" not in proc.stdout.splitlines()[-1], tail
-
-
-def test_fuse_for_inference_matches_model_l_eval():
-    """Model L with BatchNorm folded into fused single-basis kernels == the eval-mode model (float64)."""
-    from suite import models
-    from suite.kernels.inference import FusedSingleBasisPair, fuse_for_inference
-
-    torch.manual_seed(_seed())
-    model = models.build("fcnn-l", num_classes=10).double()
-    for mod in model.modules():
-        if isinstance(mod, torch.nn.BatchNorm2d):  # non-trivial running statistics and affine terms
-            mod.running_mean.uniform_(-0.5, 0.5)
-            mod.running_var.uniform_(0.5, 2.0)
-            mod.weight.data.uniform_(0.5, 1.5)
-            mod.bias.data.uniform_(-0.2, 0.2)
-    model.eval()
-    fused = fuse_for_inference(model)
-    assert sum(isinstance(m, FusedSingleBasisPair) for m in fused.modules()) == 18
-    x = torch.randn(2, 3, 80, 80, dtype=torch.float64)
-    with torch.no_grad():
-        torch.testing.assert_close(fused(x), model(x), rtol=1e-9, atol=1e-9)
-    fused.train()
-    with pytest.raises(RuntimeError, match="inference only"):
-        fused(x)
 
 
 @pytest.mark.slow
@@ -313,7 +272,7 @@ def test_bench_quick_runs_and_writes_json(tmp_path):
 @pytest.mark.parametrize("h,w,k", [(2, 1, 5), (1, 2, 5), (1, 1, 3), (3, 2, 5), (4, 1, 3)])
 def test_cpu_kernels_with_kernel_wider_than_the_map(h, w, k):
     """Regression: a column shift |c| >= W wrapped into the previous row (found by the hypothesis test)."""
-    f = lambda *s: torch.randn(*s, dtype=torch.float64)
+    f = lambda *s: torch.randn(*s, dtype=torch.float64)  # noqa: E731
     x, bases, proj = f(2, 3, h, w), f(3, 2, k, k), f(4, 3, 2)
     torch.testing.assert_close(ops.basis_conv2d(x, bases, proj, backend="numba"),
                                ops.basis_conv2d(x, bases, proj, backend="torch"), rtol=1e-9, atol=1e-9)

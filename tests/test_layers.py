@@ -9,8 +9,9 @@ import torch.nn.functional as F
 from torch import nn
 from torch.autograd import gradcheck
 
-from suite import ops
+from suite import models, ops
 from suite.layers import BasisConv2d, HOCPConv, SingleBasisConv2d, TopologicalConv2d, TuckerConv, cp_als
+from suite.layers.fusion import FusedSingleBasisConv2d, fuse_for_inference
 
 from ._helpers import dense_conv, f64
 
@@ -104,6 +105,44 @@ def test_single_basis_channel_change_has_no_residual():
         SingleBasisConv2d(8, out_channels=4, residual=True)
 
 
+def test_single_basis_shortcut_and_topological_projection():
+    layer = _f64(SingleBasisConv2d(4, out_channels=6, norm=False, residual=False))
+    x, shortcut = f64(2, 4, 5, 5), f64(2, 6, 5, 5)
+    expected = ops.single_basis_step(x, layer.basis, layer.projection, residual=shortcut, backend="torch")
+    torch.testing.assert_close(layer(x, shortcut=shortcut), expected, **TOL)
+    topo = _f64(SingleBasisConv2d(8, norm=False, topology=((2, 4), (1, 2))))
+    x = f64(2, 8, 5, 5)
+    g = F.conv2d(x, topo.basis.unsqueeze(1), padding=1, groups=8)
+    torch.testing.assert_close(topo(x), torch.relu(x + dense_conv(g, topo.projection.to_dense())), **TOL)
+    assert topo.macs((5, 5)) == 25 * 8 * (9 + 2)
+    with pytest.raises(ValueError, match="out_channels"):
+        SingleBasisConv2d(8, out_channels=4, topology=((2, 4), (1, 2)))
+
+
+def test_fuse_for_inference_matches_model_l_eval():
+    """Model L with BatchNorm folded into fused single-basis steps == the eval-mode model (float64), on the
+    kernels (`auto`) and on the torch reference."""
+    model = models.build("fcnn-l", num_classes=10).double()
+    for mod in model.modules():
+        if isinstance(mod, torch.nn.BatchNorm2d):  # non-trivial running statistics and affine terms
+            mod.running_mean.uniform_(-0.5, 0.5)
+            mod.running_var.uniform_(0.5, 2.0)
+            mod.weight.data.uniform_(0.5, 1.5)
+            mod.bias.data.uniform_(-0.2, 0.2)
+    model.eval()
+    fused = fuse_for_inference(model)
+    assert sum(isinstance(m, FusedSingleBasisConv2d) for m in fused.modules()) == 36  # 18 pairs
+    x = torch.randn(2, 3, 80, 80, dtype=torch.float64)
+    with torch.no_grad():
+        torch.testing.assert_close(fused(x), model(x), rtol=1e-9, atol=1e-9)
+        with ops.use_backend("torch"):
+            torch.testing.assert_close(fused(x), model(x), rtol=1e-9, atol=1e-9)
+    fused.train()
+    with pytest.raises(RuntimeError, match="inference only"):
+        fused(x)
+
+
+
 @pytest.mark.parametrize("make,fan_in", [
     (lambda: BasisConv2d(64, 64, num_bases=4, kernel_size=3), 64 * 9),
     (lambda: TopologicalConv2d((8, 8), (4, 4), kernel_size=3), 16 * 9),
@@ -160,11 +199,11 @@ def test_from_dense_rejects_strided_or_even_convs():
         TuckerConv.from_dense(nn.Conv2d(3, 4, 2), (2, 2))
 
 
-def test_cp_decomposition_memory_is_bounded_on_a_large_3d_kernel():
+def test_cp_decomposition_memory_is_bounded_on_a_large_3d_kernel(fresh_seed):
     """A (1024, 512, 3, 3, 3) kernel (a peer library tried to allocate 83 GB): peak RSS stays small."""
     code = (
         "import resource, torch; from torch import nn; from suite.layers import HOCPConv, TuckerConv;"
-        "torch.manual_seed(0); conv = nn.Conv3d(512, 1024, 3, padding=1, bias=False);"
+        f"torch.manual_seed({fresh_seed}); conv = nn.Conv3d(512, 1024, 3, padding=1, bias=False);"
         "l = HOCPConv.from_dense(conv, 32, n_iter=1); t = TuckerConv.from_dense(conv, (256, 128));"
         "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)"
     )

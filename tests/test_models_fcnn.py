@@ -29,9 +29,19 @@ def test_unknown_name_and_override_raise_valueerror():
         models.build("fcnn-a", input_size=(3, 60, 60))
 
 
+def test_backend_is_honoured_or_rejected():
+    """Builders with kernel-backed layers pass `backend` on; the others reject a kernel backend."""
+    for name in ("fcnn-a", "fcnn-b", "fcnn-g", "fcnn-i", "resnet18", "convnet3d"):
+        with pytest.raises(ValueError, match="backend: this model has no layers with kernels"):
+            models.build(name, backend="numba")
+    for name in ("fcnn-c", "fcnn-e", "fcnn-k", "fcnn-l"):
+        model = models.build(name, width=0.25, backend="numba")
+        backends = {m.backend for m in model.modules() if hasattr(m, "backend")}
+        assert backends == {"numba"}, (name, backends)
+
+
 @pytest.mark.parametrize("name", FCNN)
 def test_paper_size_forward(name):
-    torch.manual_seed(0)
     model = models.build(name, backend="torch").eval()  # kernels (and their JIT time) are tested elsewhere
     assert model.num_classes == 1000
     expected_input = (3, 150, 150) if name in ("fcnn-a0", "fcnn-g", "fcnn-h", "fcnn-i") else (3, 221, 221)
@@ -74,8 +84,9 @@ def test_min_input_size_is_exact():
 def test_table3_grids():
     for m, (d, c) in fcnn.TABLE3_2D.items():
         assert fcnn.grid_2d(m) == (d, c) and math.prod(d) == m and math.prod(c) * 4 == m
-    for m, (d, c) in fcnn.TABLE3_3D.items():
-        assert fcnn.grid_3d(m, table=False) == (d, c)  # the width rule reproduces the paper's grids
+    table3_3d = {128: ((4, 8, 4), (2, 5, 3)), 256: ((8, 8, 4), (4, 5, 3)), 512: ((8, 8, 8), (4, 5, 6))}  # FCNN Table 3
+    for m, (d, c) in table3_3d.items():
+        assert fcnn.grid_3d(m) == (d, c)  # the width rule reproduces the paper's grids
         assert math.prod(d) == m and abs(m / math.prod(c) - 4.27) < 0.01
     with pytest.raises(ValueError, match="64 channels"):
         fcnn.grid_3d(32)
@@ -107,7 +118,6 @@ def _alg4_loop(x, weight, grid, padding):
 
 @pytest.mark.parametrize("grid,neighbors,k,pad", [((2, 4), (1, 2), 2, 0), ((2, 4), (2, 3), 2, 1), ((2, 2, 2), (1, 2, 2), 2, 1)])
 def test_padded_topological_conv_is_alg4(grid, neighbors, k, pad):
-    torch.manual_seed(1)
     layer = fcnn.PaddedTopologicalConv2d(grid, neighbors, kernel_size=k, padding=pad).double()
     x = torch.randn(2, math.prod(grid), 5, 6, dtype=torch.float64)
     torch.testing.assert_close(layer(x), _alg4_loop(x, layer.weight, grid, pad))
@@ -116,7 +126,6 @@ def test_padded_topological_conv_is_alg4(grid, neighbors, k, pad):
 
 
 def test_padded_topological_conv_matches_ops_for_odd_k():
-    torch.manual_seed(2)
     layer = fcnn.PaddedTopologicalConv2d((4, 4), (2, 2), kernel_size=3, padding=1).double()
     x = torch.randn(2, 16, 7, 7, dtype=torch.float64)
     torch.testing.assert_close(layer(x), ops.topological_conv(x, layer.weight, (4, 4), backend="torch"))

@@ -56,7 +56,6 @@ def test_reference_networks(name, size):
 
 def test_hosconv_block_is_hocp_conv():
     """A stride-1 HOSConv block computes BN(HOCPConv(norm=True, activation="relu")) + its skip."""
-    torch.manual_seed(0)
     cin, cout, t = 6, 10, 3
     block = HOSConvBlock(cin, cout, t, 1).double().eval()
     ref = HOCPConv(cin, cout, (3, 3), rank=t * cin, norm=True, activation="relu", backend="torch").double().eval()

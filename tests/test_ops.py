@@ -10,7 +10,7 @@ from torch.autograd import gradcheck
 from suite import ops
 from suite.ops import cp_kernel, tucker_kernel
 
-from ._helpers import dense_conv, f64, naive_conv_nd, topology_dense_kernel
+from ._helpers import dense_conv, f64, naive_conv_nd, single_basis_step_definition, topology_dense_kernel
 
 TOL = dict(rtol=1e-10, atol=1e-10)
 
@@ -45,6 +45,25 @@ def test_single_basis_stack_equals_sequence_of_dense_residual_convs(b, k):
         w = torch.einsum("lj,juv->ljuv", projections[i], bases[i])
         expected = torch.relu(expected + dense_conv(expected, w))
     torch.testing.assert_close(ops.single_basis_stack(x, bases, projections), expected, **TOL)
+
+
+@pytest.mark.parametrize("residual", [True, False, "tensor"])
+def test_single_basis_step_reference(residual):
+    m, n = 3, (3 if residual is True else 5)
+    x, basis, proj, b1, b2 = (t.requires_grad_() for t in (f64(2, m, 4, 5), f64(m, 3, 3), f64(n, m), f64(m), f64(n)))
+    res = f64(2, n, 4, 5).requires_grad_() if residual == "tensor" else residual
+    kw = dict(bias1=b1, bias2=b2, residual=res)
+    got = ops.single_basis_step(x, basis, proj, **kw, backend="torch")
+    torch.testing.assert_close(got, single_basis_step_definition(x, basis, proj, **kw), **TOL)
+    leaves = (x, basis, proj, b1, b2) + ((res,) if residual == "tensor" else ())
+    assert gradcheck(lambda x, basis, proj, b1, b2, *r: ops.single_basis_step(
+        x, basis, proj, bias1=b1, bias2=b2, residual=r[0] if r else res, backend="torch"), leaves)
+
+
+def test_single_basis_step_is_one_step_of_the_stack():
+    x, basis, proj = f64(2, 4, 5, 5), f64(4, 3, 3), f64(4, 4)
+    torch.testing.assert_close(ops.single_basis_step(x, basis, proj, backend="torch"),
+                               ops.single_basis_stack(x, basis[None], proj[None], backend="torch"), **TOL)
 
 
 # ---------------------------------------------------------------- FCNN Alg. 4
@@ -174,3 +193,30 @@ def test_gradcheck_tucker_conv(ks):
     x = f64(1, 2, *([4, 3, 2, 2][: len(ks)]))
     args = _req(x, f64(2, 2, *ks), f64(2, 2), f64(2, 2))
     assert gradcheck(lambda *a: ops.tucker_conv(*a, backend="torch"), args, fast_mode=len(ks) > 3)
+
+
+def test_use_backend_forces_every_call_and_restores(monkeypatch):
+    """`use_backend` overrides the backend a call or layer names, inside the block only."""
+    from suite.ops import registry
+
+    calls = []
+    reference = registry.implementations("cp_conv")["torch"].fn
+    monkeypatch.setattr(registry, "_TABLE", {op: dict(impls) for op, impls in registry._TABLE.items()})
+    registry.register("cp_conv", "torch", dtypes=None)(lambda *a: calls.append("torch") or reference(*a))
+    x, u_in, spatial, u_out = f64(1, 2, 5), f64(2, 3), [f64(3, 3)], f64(2, 3)
+    with ops.use_backend("torch"):
+        ops.cp_conv(x, u_in, spatial, u_out, backend="numba")
+    assert calls == ["torch"]
+    with pytest.raises(ValueError, match="backend: expected one of"):
+        with ops.use_backend("gpu"):
+            pass
+    assert registry._forced.get() is None
+
+
+def test_registry_knows_every_op_and_rejects_a_missing_kernel():
+    from suite.ops import registry
+
+    for op in ("basis_conv2d", "single_basis_stack", "single_basis_step", "topological_conv", "cp_conv", "tucker_conv"):
+        assert "torch" in registry.implementations(op)
+    with pytest.raises(NotImplementedError, match="no kernel for tucker_conv"):
+        ops.tucker_conv(f64(1, 2, 5), f64(2, 2, 3), f64(2, 2), f64(3, 2), backend="numba")

@@ -178,6 +178,3 @@ def chunk_range(c, n_chunks, items):
     hi = (items * (c + 1)) // n_chunks
     return lo, hi
 
-
-def scratch(shape, dtype):
-    return np.empty(shape, dtype)

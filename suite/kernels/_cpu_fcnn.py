@@ -142,6 +142,23 @@ def _topo_tile(xt, idx, w, ot, nt):
                 a[t] += wi * xi[t]
 
 
+@njit(fastmath=True, cache=True, nogil=True)
+def _copy_columns(a3, tile, c0, nt, pack):
+    """Columns c0 … c0+nt-1 of the (m, N·HW) view of a3 (N, m, HW) into the (m, TP) tile (`pack`) or back."""
+    N, m, HW = a3.shape
+    col = 0
+    while col < nt:
+        n = (c0 + col) // HW
+        p0 = (c0 + col) % HW
+        run = min(nt - col, HW - p0)
+        for c in range(m):
+            if pack:
+                tile[c, col:col + run] = a3[n, c, p0:p0 + run]
+            else:
+                a3[n, c, p0:p0 + run] = tile[c, col:col + run]
+        col += run
+
+
 @njit(**_PJIT)
 def topo_forward_1x1(x, idx, w, out):
     """out[n, j] = Σ_i w[j, i] · x[n, idx[j, i]] (k = 1): FCNN Alg. 4 as a sparse channel gather.
@@ -161,24 +178,9 @@ def topo_forward_1x1(x, idx, w, out):
         nt = min(TP, total - c0)
         xt = np.empty((m, TP), x.dtype)
         ot = np.empty((m, TP), x.dtype)
-        # pack: columns c0 … c0+nt-1 of the (m, N·HW) view
-        col = 0
-        while col < nt:
-            n = (c0 + col) // HW
-            p0 = (c0 + col) % HW
-            run = min(nt - col, HW - p0)
-            for c in range(m):
-                xt[c, col:col + run] = x3[n, c, p0:p0 + run]
-            col += run
+        _copy_columns(x3, xt, c0, nt, True)
         _topo_tile(xt, idx, w, ot, nt)
-        col = 0
-        while col < nt:
-            n = (c0 + col) // HW
-            p0 = (c0 + col) % HW
-            run = min(nt - col, HW - p0)
-            for c in range(m):
-                o3[n, c, p0:p0 + run] = ot[c, col:col + run]
-            col += run
+        _copy_columns(o3, ot, c0, nt, False)
 
 
 @njit(**_PJIT)

@@ -15,19 +15,20 @@ from ._cpu_core import chunk_range, conv_mode, conv_mode_wgrad
 
 
 @njit(cache=True, fastmath=True, nogil=True)
-def _plane_convs(src, tmp, f_rest, dims_rest, flip):
-    """Depthwise 1-D convs of modes 1…n-1 applied to a (R, Q) plane; result ends in `src`."""
-    nm = len(dims_rest)
-    Q = src.shape[1]
+def _all_modes(src, tmp, filters, dims, skip, flip):
+    """src (R, V) ← the 1-D depthwise convs (HO-CP eq. 15) of every mode e != `skip` (-1: all) applied in
+    sequence, in place; `filters` (n, R, Kmax) and `dims` (n,) describe the modes of V; tmp is scratch."""
+    V = src.shape[1]
     A = 1
     a, b = src, tmp
-    for d in range(nm):
-        D = dims_rest[d]
-        B = Q // (A * D)
-        conv_mode(a, b, f_rest[d], A, D, B, flip)
-        a, b = b, a
-        A *= D
-    if nm % 2 == 1:
+    swapped = False
+    for e in range(len(dims)):
+        if e != skip:
+            conv_mode(a, b, filters[e], A, dims[e], V // (A * dims[e]), flip)
+            a, b = b, a
+            swapped = not swapped
+        A *= dims[e]
+    if swapped:
         src[:, :] = a
 
 
@@ -72,7 +73,7 @@ def cp_forward(x, u_in_t, f0, f_rest, dims_rest, u_out, out, segments):
                     fk = f0[r, k]
                     for q in range(Q):
                         pr[q] += fk * hr[q]
-            _plane_convs(plane, tmp, f_rest, dims_rest, False)
+            _all_modes(plane, tmp, f_rest, dims_rest, -1, False)
             np.dot(u_out, plane, yout)
             out[n, :, d_out, :] = yout
 
@@ -100,32 +101,16 @@ def cp_backward(x, gy, u_in, u_in_t, f_all, dims, u_out_t, gx, gu_in, gf, gu_out
             # filter gradients: z_d = all modes but d applied to h1, then correlate with g2 along d
             for d in range(nm):
                 a[:, :] = h1
-                A = 1
-                for e in range(nm):
-                    B = V // (A * dims[e])
-                    if e != d:
-                        conv_mode(a, b, f_all[e], A, dims[e], B, False)
-                        a[:, :] = b
-                    A *= dims[e]
+                _all_modes(a, b, f_all, dims, d, False)
                 A = 1
                 for e in range(d):
                     A *= dims[e]
                 conv_mode_wgrad(g2, a, gf[c, d], A, dims[d], V // (A * dims[d]))
             # h2 = S(h1) for gU_T
             a[:, :] = h1
-            A = 1
-            for e in range(nm):
-                B = V // (A * dims[e])
-                conv_mode(a, b, f_all[e], A, dims[e], B, False)
-                a[:, :] = b
-                A *= dims[e]
+            _all_modes(a, b, f_all, dims, -1, False)
             gu_out[c] += np.dot(gy[n], a.T)
             # g1 = Sᵀ(g2): flipped filters, any order (the modes commute)
-            A = 1
-            for e in range(nm):
-                B = V // (A * dims[e])
-                conv_mode(g2, b, f_all[e], A, dims[e], B, True)
-                g2[:, :] = b
-                A *= dims[e]
+            _all_modes(g2, b, f_all, dims, -1, True)
             np.dot(u_in, g2, gx[n])
             gu_in[c] += np.dot(x[n], g2.T)

@@ -12,79 +12,78 @@ from numba import cuda
 TILE = 16
 
 
+# ---------------------------------------------------------------- device helpers
+@cuda.jit(device=True)
+def unravel4(e, B, C, D):
+    """(a, b, c, d) of the row-major flat index e of an (·, B, C, D) array."""
+    return e // (D * C * B), (e // (D * C)) % B, (e // D) % C, e % D
+
+
+@cuda.jit(device=True)
+def window(plane, w, y, xx, flip):
+    """Σ_{u,v} w[u, v] · plane[y+u-r, xx+v-r] (k×k, zero 'same' padding); `flip` rotates w by 180°."""
+    H, W = plane.shape
+    k = w.shape[0]
+    r = k // 2
+    s = 0.0
+    for u in range(k):
+        yy = y + u - r
+        if 0 <= yy < H:
+            for v in range(k):
+                xv = xx + v - r
+                if 0 <= xv < W:
+                    s += (w[k - 1 - u, k - 1 - v] if flip else w[u, v]) * plane[yy, xv]
+    return s
+
+
+@cuda.jit(device=True)
+def window_wgrad(g, gc, x, xc, u, v, r):
+    """Σ_{n,y,x} g[n, gc, y, x] · x[n, xc, y+u-r, x+v-r]: one tap of a k×k kernel's gradient."""
+    N, _, H, W = g.shape
+    s = 0.0
+    for n in range(N):
+        for y in range(H):
+            yy = y + u - r
+            if 0 <= yy < H:
+                for xx in range(W):
+                    xv = xx + v - r
+                    if 0 <= xv < W:
+                        s += g[n, gc, y, xx] * x[n, xc, yy, xv]
+    return s
+
+
 # ---------------------------------------------------------------- depthwise k×k (Alg. 2/3 bases)
 @cuda.jit
 def dw_expand(x, w, out, mult, flip):
     """out[n, c] = x[n, c // mult] ⋆ w[c] (k×k, zero 'same' padding); `flip` rotates w by 180°."""
     N, Co, H, W = out.shape
-    k = w.shape[1]
-    r = k // 2
     start, step = cuda.grid(1), cuda.gridsize(1)
     for e in range(start, N * Co * H * W, step):
-        xx = e % W
-        y = (e // W) % H
-        c = (e // (W * H)) % Co
-        n = e // (W * H * Co)
-        ci = c // mult
-        s = 0.0
-        for u in range(k):
-            yy = y + u - r
-            if 0 <= yy < H:
-                for v in range(k):
-                    xv = xx + v - r
-                    if 0 <= xv < W:
-                        wv = w[c, k - 1 - u, k - 1 - v] if flip else w[c, u, v]
-                        s += wv * x[n, ci, yy, xv]
-        out[n, c, y, xx] = s
+        n, c, y, xx = unravel4(e, Co, H, W)
+        out[n, c, y, xx] = window(x[n, c // mult], w[c], y, xx, flip)
 
 
 @cuda.jit
 def dw_reduce_flipped(g, w, out, mult):
     """out[n, c] = Σ_{i<mult} g[n, c·mult+i] ⋆ rot180(w[c·mult+i]): the input gradient of `dw_expand`."""
     N, C, H, W = out.shape
-    k = w.shape[1]
-    r = k // 2
     start, step = cuda.grid(1), cuda.gridsize(1)
     for e in range(start, N * C * H * W, step):
-        xx = e % W
-        y = (e // W) % H
-        c = (e // (W * H)) % C
-        n = e // (W * H * C)
+        n, c, y, xx = unravel4(e, C, H, W)
         s = 0.0
         for i in range(mult):
-            co = c * mult + i
-            for u in range(k):
-                yy = y + u - r
-                if 0 <= yy < H:
-                    for v in range(k):
-                        xv = xx + v - r
-                        if 0 <= xv < W:
-                            s += w[co, k - 1 - u, k - 1 - v] * g[n, co, yy, xv]
+            s += window(g[n, c * mult + i], w[c * mult + i], y, xx, True)
         out[n, c, y, xx] = s
 
 
 @cuda.jit
 def dw_wgrad(g, x, gw, mult):
     """gw[c, u, v] = Σ_{n,y,x} g[n, c, y, x] · x[n, c // mult, y+u-r, x+v-r]; one thread per weight."""
-    N, Co, H, W = g.shape
-    k = gw.shape[1]
-    r = k // 2
+    Co, k = gw.shape[0], gw.shape[1]
     start, step = cuda.grid(1), cuda.gridsize(1)
     for e in range(start, Co * k * k, step):
-        v = e % k
-        u = (e // k) % k
-        c = e // (k * k)
-        ci = c // mult
-        s = 0.0
-        for n in range(N):
-            for y in range(H):
-                yy = y + u - r
-                if 0 <= yy < H:
-                    for xx in range(W):
-                        xv = xx + v - r
-                        if 0 <= xv < W:
-                            s += g[n, c, y, xx] * x[n, ci, yy, xv]
-        gw[c, u, v] = s
+        _, c, u, v = unravel4(e, Co, k, k)
+        gw[c, u, v] = window_wgrad(g, c, x, c // mult, u, v, k // 2)
 
 
 # ---------------------------------------------------------------- GEMMs (1×1 projections)
@@ -144,8 +143,6 @@ def single_basis_fused(x, basis, proj, bias, res, out, has_res):
     sg = cuda.shared.array((TILE, TILE), dtype=out.dtype)
     N, m, H, W = x.shape
     n_out = proj.shape[0]
-    k = basis.shape[1]
-    r = k // 2
     tx, ty = cuda.threadIdx.x, cuda.threadIdx.y
     p = cuda.blockIdx.x * TILE + tx
     o = cuda.blockIdx.y * TILE + ty
@@ -158,13 +155,7 @@ def single_basis_fused(x, basis, proj, bias, res, out, has_res):
         c = c0 + ty
         g = 0.0
         if c < m and p < H * W:
-            for u in range(k):
-                yy = y + u - r
-                if 0 <= yy < H:
-                    for v in range(k):
-                        xv = xx + v - r
-                        if 0 <= xv < W:
-                            g += basis[c, u, v] * x[n, c, yy, xv]
+            g = window(x[n, c], basis[c], y, xx, False)
         sg[ty, tx] = g
         cuda.syncthreads()
         for cc in range(TILE):
@@ -198,66 +189,28 @@ def channel_sum(g, out):
         out[c] = s
 
 
-@cuda.jit
-def add_into(a, b):
-    """a += b (flattened)."""
-    start, step = cuda.grid(1), cuda.gridsize(1)
-    for e in range(start, a.size, step):
-        a[e] += b[e]
-
-
 # ---------------------------------------------------------------- topological connections (Alg. 4)
 @cuda.jit
 def topo_gather(x, idx, w, out, flip):
     """out[n, j] = Σ_i x[n, idx[j, i]] ⋆ w[j, i] (k×k, zero 'same' padding); `flip` rotates w."""
     N, m, H, W = out.shape
-    pn = idx.shape[1]
-    k = w.shape[2]
-    r = k // 2
     start, step = cuda.grid(1), cuda.gridsize(1)
     for e in range(start, N * m * H * W, step):
-        xx = e % W
-        y = (e // W) % H
-        j = (e // (W * H)) % m
-        n = e // (W * H * m)
+        n, j, y, xx = unravel4(e, m, H, W)
         s = 0.0
-        for i in range(pn):
-            src = idx[j, i]
-            for u in range(k):
-                yy = y + u - r
-                if 0 <= yy < H:
-                    for v in range(k):
-                        xv = xx + v - r
-                        if 0 <= xv < W:
-                            wv = w[j, i, k - 1 - u, k - 1 - v] if flip else w[j, i, u, v]
-                            s += wv * x[n, src, yy, xv]
+        for i in range(idx.shape[1]):
+            s += window(x[n, idx[j, i]], w[j, i], y, xx, flip)
         out[n, j, y, xx] = s
 
 
 @cuda.jit
 def topo_wgrad(x, gy, idx, gw):
     """gw[j, i, u, v] = Σ_{n,y,x} gy[n, j, y, x] · x[n, idx[j, i], y+u-r, x+v-r]; a thread per weight."""
-    N, m, H, W = gy.shape
-    pn = idx.shape[1]
-    k = gw.shape[2]
-    r = k // 2
+    m, pn, k = gw.shape[0], gw.shape[1], gw.shape[2]
     start, step = cuda.grid(1), cuda.gridsize(1)
     for e in range(start, m * pn * k * k, step):
-        v = e % k
-        u = (e // k) % k
-        i = (e // (k * k)) % pn
-        j = e // (k * k * pn)
-        src = idx[j, i]
-        s = 0.0
-        for n in range(N):
-            for y in range(H):
-                yy = y + u - r
-                if 0 <= yy < H:
-                    for xx in range(W):
-                        xv = xx + v - r
-                        if 0 <= xv < W:
-                            s += gy[n, j, y, xx] * x[n, src, yy, xv]
-        gw[j, i, u, v] = s
+        j, i, u, v = unravel4(e, pn, k, k)
+        gw[j, i, u, v] = window_wgrad(gy, j, x, idx[j, i], u, v, k // 2)
 
 
 # ---------------------------------------------------------------- HO-CP CP convolution (eq. 15)
@@ -268,10 +221,7 @@ def cp_in_slab(x, u_in_t, h, d_lo):
     R, L = h.shape[1], h.shape[2]
     start, step = cuda.grid(1), cuda.gridsize(1)
     for e in range(start, N * R * L * Q, step):
-        q = e % Q
-        l_ = (e // Q) % L
-        r = (e // (Q * L)) % R
-        n = e // (Q * L * R)
+        n, r, l_, q = unravel4(e, R, L, Q)
         d = d_lo + l_
         s = 0.0
         if 0 <= d < D0:
@@ -289,12 +239,8 @@ def conv_mode(src, dst, f, A, D, B, flip):
     rk = K // 2
     start, step = cuda.grid(1), cuda.gridsize(1)
     for e in range(start, N * R * V, step):
-        v = e % V
-        r = (e // V) % R
-        n = e // (V * R)
-        b = v % B
-        d = (v // B) % D
-        a = v // (B * D)
+        n, r, v = e // (V * R), (e // V) % R, e % V
+        _, a, d, b = unravel4(v, A, D, B)
         s = 0.0
         for k in range(K):
             dd = d + k - rk
@@ -305,16 +251,13 @@ def conv_mode(src, dst, f, A, D, B, flip):
 
 
 @cuda.jit
-def conv_mode_from_slab(h, f, out, A, D, B):
+def conv_mode_from_slab(h, f, out):
     """out[n, r, s, q] = Σ_k f[r, k] · h[n, r, s + k, q]: mode-0 conv of a slab with a K-1 plane halo."""
     N, R, S, Q = out.shape
     K = f.shape[1]
     start, step = cuda.grid(1), cuda.gridsize(1)
     for e in range(start, N * R * S * Q, step):
-        q = e % Q
-        s_ = (e // Q) % S
-        r = (e // (Q * S)) % R
-        n = e // (Q * S * R)
+        n, r, s_, q = unravel4(e, R, S, Q)
         acc = 0.0
         for k in range(K):
             acc += f[r, k] * h[n, r, s_ + k, q]
@@ -328,10 +271,7 @@ def cp_out_slab(h2, u_out, out, d0):
     T = u_out.shape[0]
     start, step = cuda.grid(1), cuda.gridsize(1)
     for e in range(start, N * T * S * Q, step):
-        q = e % Q
-        s_ = (e // Q) % S
-        t = (e // (Q * S)) % T
-        n = e // (Q * S * T)
+        n, t, s_, q = unravel4(e, T, S, Q)
         acc = 0.0
         for r in range(R):
             acc += u_out[t, r] * h2[n, r, s_, q]
@@ -351,9 +291,7 @@ def conv_mode_wgrad(g, z, gf, A, D, B):
         s = 0.0
         for n in range(N):
             for v in range(V):
-                b = v % B
-                d = (v // B) % D
-                a = v // (B * D)
+                _, a, d, b = unravel4(v, A, D, B)
                 dd = d + k - rk
                 if 0 <= dd < D:
                     s += g[n, r, v] * z[n, r, (a * D + dd) * B + b]

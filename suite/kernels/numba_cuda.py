@@ -18,29 +18,21 @@ import torch
 from numba import cuda
 
 from . import _cuda_kernels as G
-from . import cudasim
+from ._shared import check_tensors, cudasim, register_backend, step_function, topology_tables
 
-SUPPORTED_DTYPES = (torch.float32, torch.float64)
+DEVICE = "cpu" if cudasim() else "cuda"  # the simulator runs the kernels on host memory
 THREADS = 128
 MAX_BLOCKS = 4096
 
 
-def check_tensors(op: str, **tensors: torch.Tensor) -> None:
-    sim = cudasim()
-    first = next(iter(tensors.values())).dtype
-    for name, t in tensors.items():
-        if t.dtype != first:
-            raise ValueError(f"{op} backend='numba-cuda': {name} must have the dtype of the other tensors ({first}), got {t.dtype}")
-        if t.dtype not in SUPPORTED_DTYPES:
-            raise ValueError(f"{op} backend='numba-cuda': {name} must be float32 or float64, got {t.dtype}; "
-                             "use backend='torch' (or 'auto') for other dtypes")
-        if sim and t.device.type != "cpu":
-            raise ValueError(f"{op} backend='numba-cuda' under NUMBA_ENABLE_CUDASIM=1: {name} must be a CPU "
-                             f"tensor (the simulator runs on host memory), got device {t.device}")
-        if not sim and t.device.type != "cuda":
-            raise ValueError(f"{op} backend='numba-cuda': {name} must be a CUDA tensor, got device {t.device}; "
-                             "use backend='numba' for CPU tensors (or set NUMBA_ENABLE_CUDASIM=1 to simulate)")
-    if not sim and not cuda.is_available():
+def check(op: str, **tensors: torch.Tensor) -> None:
+    """ValueError unless every tensor is a float32/float64 tensor on a CUDA device (CPU under the simulator)."""
+    if cudasim():
+        hint = "CPU tensor under NUMBA_ENABLE_CUDASIM=1 (the simulator runs on host memory)"
+    else:
+        hint = "CUDA tensor (use backend='numba' for CPU tensors, or set NUMBA_ENABLE_CUDASIM=1 to simulate)"
+    check_tensors(op, "numba-cuda", DEVICE, hint, **tensors)
+    if not cudasim() and not cuda.is_available():
         raise ValueError(f"{op} backend='numba-cuda': Numba finds no usable CUDA device/driver")
 
 
@@ -99,64 +91,46 @@ def _dw(L: _Launcher, x: torch.Tensor, w: torch.Tensor, mult: int, flip=False) -
     return out
 
 
+def _dw_project_backward(L: _Launcher, x, w, proj, gz3, mult: int):
+    """Gradients (gx, gw, gproj) of proj (n, m·mult) · dw(x, w) (`mult` k×k kernels w per input channel of x)
+    from the output gradient gz3 (N, n, H·W)."""
+    N, m, H, W = x.shape
+    g = _dw(L, x, w, mult)
+    gproj = _gemm_nt(L, gz3, g.reshape(N, m * mult, H * W))
+    gG = _gemm(L, proj.t().contiguous(), gz3).reshape(N, m * mult, H, W)
+    gx = _empty(x.shape, x)
+    L.flat(G.dw_reduce_flipped, gx.numel(), L.a(gG), L.a(w), L.a(gx), mult)
+    gw = _empty(w.shape, x)
+    L.flat(G.dw_wgrad, gw.numel(), L.a(gG), L.a(x), L.a(gw), mult)
+    return gx, gw, gproj
+
+
 # ---------------------------------------------------------------- single-basis step (FCNN Alg. 3)
-class SingleBasisStep(torch.autograd.Function):
+def _step_forward(x, basis, projection, bias, res):
     """relu(res + projection · (x ⋆ₘ basis) + bias), fused in one tiled kernel (res may be None)."""
-
-    @staticmethod
-    def forward(ctx, x, basis, projection, bias, res):
-        tensors = dict(x=x, basis=basis, projection=projection, bias=bias)
-        check_tensors("single_basis_step", **tensors, **({} if res is None else {"residual": res}))
-        L = _Launcher(x)
-        x = x.contiguous()
-        N, m, H, W = x.shape
-        n_out = projection.shape[0]
-        out = _empty((N, n_out, H, W), x)
-        ra = x.new_zeros((1, 1, 1, 1)) if res is None else res  # never alias `out` (see _gemm)
-        L.tiles(G.single_basis_fused, H * W, n_out, N, L.a(x), L.a(basis), L.a(projection), L.a(bias), L.a(ra),
-                L.a(out), res is not None)
-        ctx.has_res = res is not None
-        ctx.save_for_backward(x, basis, projection, out)
-        return out
-
-    @staticmethod
-    def backward(ctx, gy):
-        x, basis, projection, out = ctx.saved_tensors
-        L = _Launcher(x)
-        N, m, H, W = x.shape
-        n_out = projection.shape[0]
-        gy = gy.contiguous()
-        gz = _empty(out.shape, out)
-        L.flat(G.relu_mask, gz.numel(), L.a(gy).reshape(-1), L.a(out).reshape(-1), L.a(gz).reshape(-1))
-        gz3 = gz.reshape(N, n_out, H * W)
-        gbias = _empty((n_out,), x)
-        L.flat(G.channel_sum, n_out, L.a(gz3), L.a(gbias))
-        g = _dw(L, x, basis, 1)
-        gproj = _gemm_nt(L, gz3, g.reshape(N, m, H * W))
-        gG = _gemm(L, projection.t().contiguous(), gz3).reshape(N, m, H, W)
-        gx = _empty(x.shape, x)
-        L.flat(G.dw_reduce_flipped, gx.numel(), L.a(gG), L.a(basis), L.a(gx), 1)
-        gbasis = _empty(basis.shape, x)
-        L.flat(G.dw_wgrad, gbasis.numel(), L.a(gG), L.a(x), L.a(gbasis), 1)
-        return gx, gbasis, gproj, gbias, (gz if ctx.has_res else None)
-
-
-def single_basis_stack(x, bases, projections):
-    """FCNN Alg. 3: O = x; O = relu(O + projections[i]·(O ⋆ₘ bases[i])) for each i."""
-    check_tensors("single_basis_stack", x=x, bases=bases, projections=projections)
-    bias = x.new_zeros(bases.shape[1])
-    out = x
-    for i in range(bases.shape[0]):
-        out = SingleBasisStep.apply(out, bases[i], projections[i], bias, out)
+    L = _Launcher(x)
+    N, m, H, W = x.shape
+    out = _empty((N, projection.shape[0], H, W), x)
+    ra = x.new_zeros((1, 1, 1, 1)) if res is None else res  # never alias `out` (see _gemm)
+    L.tiles(G.single_basis_fused, H * W, projection.shape[0], N, L.a(x), L.a(basis), L.a(projection), L.a(bias),
+            L.a(ra), L.a(out), res is not None)
     return out
 
 
-def single_basis_step_bias(x, basis, bias1, projection, bias2, *, residual=True):
-    """CUDA twin of `suite.kernels.numba_cpu.single_basis_step_bias` (same contract and checks)."""
-    from .numba_cpu import residual_tensor, validate_step_bias
+def _step_backward(x, basis, projection, out, gy):
+    L = _Launcher(x)
+    N, m, H, W = x.shape
+    n_out = projection.shape[0]
+    gz = _empty(out.shape, out)
+    L.flat(G.relu_mask, gz.numel(), L.a(gy.contiguous()).reshape(-1), L.a(out).reshape(-1), L.a(gz).reshape(-1))
+    gz3 = gz.reshape(N, n_out, H * W)
+    gbias = _empty((n_out,), x)
+    L.flat(G.channel_sum, n_out, L.a(gz3), L.a(gbias))
+    gx, gbasis, gproj = _dw_project_backward(L, x, basis, projection, gz3, 1)
+    return gx, gbasis, gproj, gbias, gz
 
-    bias = validate_step_bias(x, basis, bias1, projection, bias2, residual)
-    return SingleBasisStep.apply(x, basis, projection, bias, residual_tensor(x, residual))
+
+SingleBasisStep = step_function(_step_forward, _step_backward, check)
 
 
 # ---------------------------------------------------------------- basis convolution (FCNN Alg. 2)
@@ -165,7 +139,7 @@ class BasisConv2d(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, x, bases, projection):
-        check_tensors("basis_conv2d", x=x, bases=bases, projection=projection)
+        check("basis_conv2d", x=x, bases=bases, projection=projection)
         L = _Launcher(x)
         x = x.contiguous()
         N, m, H, W = x.shape
@@ -184,14 +158,8 @@ class BasisConv2d(torch.autograd.Function):
         n_out = projection.shape[0]
         w = bases.reshape(m * b, k, k).contiguous()
         gy3 = gy.contiguous().reshape(N, n_out, H * W)
-        g = _dw(L, x, w, b)
-        gproj = _gemm_nt(L, gy3, g.reshape(N, m * b, H * W)).reshape(projection.shape)
-        gG = _gemm(L, projection.reshape(n_out, m * b).t().contiguous(), gy3).reshape(N, m * b, H, W)
-        gx = _empty(x.shape, x)
-        L.flat(G.dw_reduce_flipped, gx.numel(), L.a(gG), L.a(w), L.a(gx), b)
-        gw = _empty(w.shape, x)
-        L.flat(G.dw_wgrad, gw.numel(), L.a(gG), L.a(x), L.a(gw), b)
-        return gx, gw.reshape(bases.shape), gproj
+        gx, gw, gproj = _dw_project_backward(L, x, w, projection.reshape(n_out, m * b), gy3, b)
+        return gx, gw.reshape(bases.shape), gproj.reshape(projection.shape)
 
 
 # ---------------------------------------------------------------- topological connections (FCNN Alg. 4)
@@ -200,9 +168,7 @@ class TopologicalConv(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, x, weight, grid):
-        from .numba_cpu import topology_tables
-
-        check_tensors("topological_conv", x=x, weight=weight)
+        check("topological_conv", x=x, weight=weight)
         L = _Launcher(x)
         x = x.contiguous()
         s = len(grid)
@@ -258,7 +224,7 @@ class CPConv(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, x, channel_in, channel_out, *spatial):
-        check_tensors("cp_conv", x=x, channel_in=channel_in, channel_out=channel_out,
+        check("cp_conv", x=x, channel_in=channel_in, channel_out=channel_out,
                       **{f"spatial[{d}]": f for d, f in enumerate(spatial)})
         L = _Launcher(x)
         x = x.contiguous()
@@ -278,7 +244,7 @@ class CPConv(torch.autograd.Function):
             h = _empty((N, R, s + K0 - 1, Q), x)
             L.flat(G.cp_in_slab, h.numel(), L.a(x4), L.a(u_in_t), L.a(h), d0 - K0 // 2)
             h2 = _empty((N, R, s, Q), x)
-            L.flat(G.conv_mode_from_slab, h2.numel(), L.a(h), L.a(f0), L.a(h2), 1, s, Q)
+            L.flat(G.conv_mode_from_slab, h2.numel(), L.a(h), L.a(f0), L.a(h2))
             h3 = _modes(L, h2.reshape(N, R, s * Q), f_rest, dims[1:], s).reshape(N, R, s, Q)
             L.flat(G.cp_out_slab, N * T * s * Q, L.a(h3), L.a(channel_out.contiguous()), L.a(out4), d0)
         ctx.save_for_backward(x, channel_in, channel_out, *spatial)
@@ -316,22 +282,5 @@ class CPConv(torch.autograd.Function):
         return (gx, gu_in, gu_out, *gspatial)
 
 
-def cp_conv(x, channel_in, spatial, channel_out):
-    return CPConv.apply(x, channel_in, channel_out, *spatial)
-
-
-def basis_conv2d(x, bases, projection):
-    return BasisConv2d.apply(x, bases, projection)
-
-
-def topological_conv(x, weight, grid):
-    return TopologicalConv.apply(x, weight, tuple(int(d) for d in grid))
-
-
-IMPLEMENTATIONS = {
-    "basis_conv2d": basis_conv2d,
-    "single_basis_stack": single_basis_stack,
-    "topological_conv": topological_conv,
-    "cp_conv": cp_conv,
-}
-
+register_backend("numba-cuda", device=DEVICE, step=SingleBasisStep, basis=BasisConv2d, topo=TopologicalConv, cp=CPConv,
+                 check=check, available=lambda: cudasim() or cuda.is_available())

@@ -61,14 +61,16 @@ class BasisConv2d(nn.Module):
 class SingleBasisConv2d(nn.Module):
     """One step of FCNN Alg. 3: a single k×k basis per channel, a 1×1 projection, residual, ReLU.
 
-    ``y = relu(x + BN(P · BN(x ⋆ₘ basis)))`` — FCNN Section 3: "batch normalization after each
-    convolutional layer and before the ReLU layer". With ``norm=False`` it is exactly
-    ``suite.ops.single_basis_stack`` with b = 1. When ``out_channels != channels`` (Model L's n → n/2
-    layers) there is no identity to add and the residual is off by default.
+    ``y = relu(R + BN(P · BN(x ⋆ₘ basis)))`` — FCNN Section 3: "batch normalization after each
+    convolutional layer and before the ReLU layer". R is x (the identity residual), nothing, or the
+    `shortcut` tensor passed to `forward` (Model L's pair adds its own input). With ``norm=False`` it is
+    exactly ``suite.ops.single_basis_step``. When ``out_channels != channels`` (Model L's n → n/2 layers)
+    there is no identity to add and the residual is off by default. ``topology=(grid, neighbors)`` makes
+    the projection FCNN Alg. 4 (`TopologicalConv2d`, 1×1; Model K) instead of a dense 1×1.
     """
 
     def __init__(self, channels: int, *, kernel_size: int = 3, out_channels: int | None = None,
-                 norm: bool = True, residual: bool | None = None, backend: str = "auto"):
+                 norm: bool = True, residual: bool | None = None, topology=None, backend: str = "auto"):
         super().__init__()
         if kernel_size % 2 == 0:
             raise ValueError(f"kernel_size: expected an odd size ('same' padding), got {kernel_size}")
@@ -76,31 +78,42 @@ class SingleBasisConv2d(nn.Module):
         residual = (out_channels == channels) if residual is None else residual
         if residual and out_channels != channels:
             raise ValueError(f"residual: an identity residual needs out_channels == channels, got {channels} -> {out_channels}")
+        if topology is not None and out_channels != channels:
+            raise ValueError(f"out_channels: a topological projection keeps the {channels} channels, got {out_channels}")
         self.channels, self.out_channels, self.kernel_size = channels, out_channels, kernel_size
-        self.residual, self.backend = residual, backend
+        self.residual, self.backend, self.topology = residual, backend, topology
         self.basis = param(channels, kernel_size, kernel_size)
-        self.projection = param(out_channels, channels)
+        if topology is None:
+            self.projection = param(out_channels, channels)
+        else:
+            self.projection = TopologicalConv2d(*topology, kernel_size=1, backend=backend)
         self.bn1 = nn.BatchNorm2d(channels) if norm else None
         self.bn2 = nn.BatchNorm2d(out_channels) if norm else None
         self.reset_parameters()
 
     def reset_parameters(self):
         normal_(self.basis, 1.0 / self.kernel_size**2)
-        normal_(self.projection, kaiming_variance(self.channels))
+        if self.topology is None:
+            normal_(self.projection, kaiming_variance(self.channels))
 
-    def forward(self, x):
-        if self.bn1 is None and self.residual:
-            return ops.single_basis_stack(x, self.basis.unsqueeze(0), self.projection.unsqueeze(0), backend=self.backend)
+    def forward(self, x, shortcut=None):
+        residual = self.residual if shortcut is None else shortcut
+        if self.bn1 is None and self.topology is None:
+            return ops.single_basis_step(x, self.basis, self.projection, residual=residual, backend=self.backend)
         k = self.kernel_size
         g = F.conv2d(x, self.basis.unsqueeze(1), padding=k // 2, groups=self.channels)
         if self.bn1 is not None:
             g = self.bn1(g)
-        y = F.conv2d(g, self.projection[:, :, None, None])
+        y = F.conv2d(g, self.projection[:, :, None, None]) if self.topology is None else self.projection(g)
         if self.bn2 is not None:
             y = self.bn2(y)
-        return torch.relu(x + y if self.residual else y)
+        if isinstance(residual, torch.Tensor):
+            return torch.relu(residual + y)
+        return torch.relu(x + y if residual else y)
 
     def macs(self, spatial) -> int:
+        if self.topology is not None:
+            return _area(spatial) * self.channels * self.kernel_size**2 + self.projection.macs(spatial)
         return _area(spatial) * self.channels * (self.kernel_size**2 + self.out_channels)
 
     def extra_repr(self):

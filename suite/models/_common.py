@@ -49,3 +49,11 @@ def check_dropout(p) -> float:
     if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0.0 <= p < 1.0:
         raise ValueError(f"dropout: expected a probability in [0, 1), got {p!r}")
     return float(p)
+
+
+def torch_only(backend) -> None:
+    """A model without kernel-backed layers always runs plain torch: it honours 'auto' and 'torch' only,
+    and rejects a kernel backend it would silently ignore."""
+    if backend not in ("auto", "torch"):
+        raise ValueError(f"backend: this model has no layers with kernels (it always runs torch); expected 'auto' "
+                         f"or 'torch', got {backend!r}")

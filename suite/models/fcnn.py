@@ -66,44 +66,6 @@ class ResidualBlock(nn.Module):
         return torch.relu(x + h)
 
 
-class SingleBasisBranch(nn.Module):
-    """``BN(P · BN(x ⋆ₘ basis))`` — one single-basis layer [k, 1] + (1, n) before its residual and ReLU.
-
-    The projection is a dense 1×1 conv, or FCNN Alg. 4 with a 2-D topology (Model K) when `grid` is given.
-    """
-
-    def __init__(self, channels: int, out_channels: int, *, kernel_size: int = 3, grid=None, neighbors=None,
-                 backend: str = "auto"):
-        super().__init__()
-        self.depthwise = nn.Conv2d(channels, channels, kernel_size, padding=kernel_size // 2, groups=channels, bias=False)
-        self.bn1 = nn.BatchNorm2d(channels)
-        if grid is None:
-            self.projection = nn.Conv2d(channels, out_channels, 1, bias=False)
-        else:
-            if out_channels != channels:
-                raise ValueError(f"out_channels: a topological projection keeps the {channels} channels, got {out_channels}")
-            self.projection = TopologicalConv2d(grid, neighbors, kernel_size=1, backend=backend)
-        self.bn2 = nn.BatchNorm2d(out_channels)
-
-    def forward(self, x):
-        return self.bn2(self.projection(self.bn1(self.depthwise(x))))
-
-
-class TopologicalSingleBasis(nn.Module):
-    """Model K's layer: FCNN Alg. 3 step whose 1×1 projection has 2-D topological connections (Alg. 4).
-
-    ``relu(x + BN(Topo(BN(x ⋆ₘ basis))))``; costs h·w·m·(k² + c₁c₂) multiplications.
-    """
-
-    def __init__(self, channels: int, *, grid, neighbors, kernel_size: int = 3, backend: str = "auto"):
-        super().__init__()
-        self.branch = SingleBasisBranch(channels, channels, kernel_size=kernel_size, grid=grid, neighbors=neighbors,
-                                        backend=backend)
-
-    def forward(self, x):
-        return torch.relu(x + self.branch(x))
-
-
 class SingleBasisPair(nn.Module):
     """Model L's pair: [3,1]+(1, n/2) then [3,1]+(1, n), residual around the pair.
 
@@ -112,18 +74,20 @@ class SingleBasisPair(nn.Module):
     channels; The second one has n/2 input channels and n output channels." Neither layer alone keeps
     its channel count, so an identity residual (Alg. 3 (a)) only fits around the pair (n -> n), as in a
     ResNet bottleneck; a projection shortcut would add parameters and multiplications the paper's
-    470M / 2.8M do not leave room for. ``relu(x + B₂(relu(B₁(x))))`` with B the single-basis branches.
+    470M / 2.8M do not leave room for. ``relu(x + B₂(relu(B₁(x))))`` with B the single-basis layers
+    (`SingleBasisConv2d`; the second adds the pair's input as its residual).
     """
 
-    def __init__(self, channels: int, *, kernel_size: int = 3):
+    def __init__(self, channels: int, *, kernel_size: int = 3, backend: str = "auto"):
         super().__init__()
         if channels % 2:
             raise ValueError(f"channels: Model L halves the channels inside a pair, expected an even count, got {channels}")
-        self.reduce = SingleBasisBranch(channels, channels // 2, kernel_size=kernel_size)
-        self.expand = SingleBasisBranch(channels // 2, channels, kernel_size=kernel_size)
+        half = channels // 2
+        self.reduce = SingleBasisConv2d(channels, out_channels=half, kernel_size=kernel_size, residual=False, backend=backend)
+        self.expand = SingleBasisConv2d(half, out_channels=channels, kernel_size=kernel_size, residual=False, backend=backend)
 
     def forward(self, x):
-        return torch.relu(x + self.expand(torch.relu(self.reduce(x))))
+        return self.expand(self.reduce(x), shortcut=x)
 
 
 class PaddedTopologicalConv2d(nn.Module):
@@ -169,9 +133,6 @@ class PaddedTopologicalConv2d(nn.Module):
 
 # ------------------------------------------------------------------------------------- topology grids
 TABLE3_2D = {128: ((8, 16), (4, 8)), 256: ((16, 16), (8, 8)), 512: ((16, 32), (8, 16))}
-TABLE3_3D = {128: ((4, 8, 4), (2, 5, 3)), 256: ((8, 8, 4), (4, 5, 3)), 512: ((8, 8, 8), (4, 5, 6))}
-
-
 def _power_of_two(m: int, what: str) -> int:
     p = m.bit_length() - 1
     if m < 4 or 2**p != m:
@@ -188,13 +149,11 @@ def grid_2d(m: int):
     return d, tuple(x // 2 for x in d)
 
 
-def grid_3d(m: int, *, table: bool = True):
-    """FCNN Table 3, 3-D topology: the paper's grids for 128/256/512 channels; for other widths the most
-    balanced power-of-two grid d₁×d₂×d₃ = m with d₁ even, 8 | d₂, 4 | d₃ and c = (d₁/2, 5·d₂/8, 3·d₃/4) —
-    the table's 15/64 connection ratio ("the complexity is reduced by a factor of 4.27")."""
-    if table and m in TABLE3_3D:
-        return TABLE3_3D[m]
-    p = _power_of_two(m, "the 3-D")  # the rule alone reproduces Table 3 too (tested)
+def grid_3d(m: int):
+    """FCNN Table 3, 3-D topology: the most balanced power-of-two grid d₁×d₂×d₃ = m with d₁ even, 8 | d₂,
+    4 | d₃ and c = (d₁/2, 5·d₂/8, 3·d₃/4) — the table's 15/64 connection ratio ("the complexity is reduced
+    by a factor of 4.27"). Reproduces Table 3's grids for 128/256/512 channels (tested) and extends them."""
+    p = _power_of_two(m, "the 3-D")
     grids = [(2**a, 2**b, 2 ** (p - a - b)) for a in range(1, p) for b in range(3, p - a - 1)]
     grids = [d for d in grids if d[2] >= 4]
     if not grids:
@@ -223,9 +182,9 @@ class Stage(nn.Module):
 
 
 class FCNN(nn.Module):
-    """Table 1's skeleton around `make_block(channels, stage) -> list of blocks` (see module docstring)."""
+    """Table 1's skeleton around `make_blocks(channels) -> list of blocks` (see module docstring)."""
 
-    def __init__(self, *, make_blocks: Callable[[int, int], list[nn.Module]], num_classes: int, in_channels: int,
+    def __init__(self, *, make_blocks: Callable[[int], list[nn.Module]], num_classes: int, in_channels: int,
                  width: float, input_size, default_input, dropout: float, min_input: int, description: str):
         super().__init__()
         in_channels, width = c.check_in_channels(in_channels), c.check_width(width)
@@ -239,11 +198,11 @@ class FCNN(nn.Module):
         chans = [c.scale(n, width) for n in STAGE_CHANNELS]
         self.conv1 = conv_bn_relu(in_channels, stem, 7, stride=2)
         self.pool1 = nn.MaxPool2d(3, stride=3)
-        self.conv2_x = Stage(stem, chans[0], make_blocks(chans[0], 0))
+        self.conv2_x = Stage(stem, chans[0], make_blocks(chans[0]))
         self.pool2 = nn.MaxPool2d(2, stride=2)
-        self.conv3_x = Stage(chans[0], chans[1], make_blocks(chans[1], 1))
+        self.conv3_x = Stage(chans[0], chans[1], make_blocks(chans[1]))
         self.pool3 = nn.MaxPool2d(3, stride=3)
-        self.conv4_x = Stage(chans[1], chans[2], make_blocks(chans[2], 2))
+        self.conv4_x = Stage(chans[1], chans[2], make_blocks(chans[2]))
         self.avgpool = nn.AdaptiveAvgPool2d(1)
         self.dropout = nn.Dropout(c.check_dropout(dropout))
         self.fc = nn.Linear(chans[2], num_classes)
@@ -280,7 +239,10 @@ def _min_input(unpadded_pairs: bool) -> int:
 
 
 def _fcnn(make_blocks, *, description, num_classes, in_channels, width, input_size, dropout,
-          default_input=PAPER_INPUT, unpadded_pairs=False):
+          default_input=PAPER_INPUT, unpadded_pairs=False, torch_only=None):
+    """`torch_only`: the builder's `backend` when its blocks have no kernels (plain torch layers)."""
+    if torch_only is not None:
+        c.torch_only(torch_only)
     return FCNN(make_blocks=make_blocks, num_classes=PAPER_CLASSES if num_classes is None else num_classes,
                 in_channels=in_channels, width=width, input_size=input_size, default_input=default_input,
                 dropout=dropout, min_input=_min_input(unpadded_pairs), description=description)
@@ -308,9 +270,9 @@ def fcnn_a(*, num_classes=None, in_channels=3, width=1.0, input_size=None, dropo
     conv at the stage's full resolution; the unpadded conv really outputs one pixel less per side (35², 17²,
     5²), so the exact count here is lower (see paper_tables).
     """
-    return _fcnn(lambda m, s: [_pair_k2(m, _dense_k2(m))], description=pv.FCNN_TABLE2["fcnn-a"].method,
+    return _fcnn(lambda m: [_pair_k2(m, _dense_k2(m))], description=pv.FCNN_TABLE2["fcnn-a"].method,
                  num_classes=num_classes, in_channels=in_channels, width=width, input_size=input_size,
-                 dropout=dropout, unpadded_pairs=True)
+                 dropout=dropout, unpadded_pairs=True, torch_only=backend)
 
 
 @register_model("fcnn-a0")
@@ -319,9 +281,9 @@ def fcnn_a0(*, num_classes=None, in_channels=3, width=1.0, input_size=None, drop
 
     "The images are resized to 164 × 164 and randomly cropped to 150 × 150. We train model A on the
     smaller images, which we name model A0"."""
-    return _fcnn(lambda m, s: [_pair_k2(m, _dense_k2(m))], description=f"{pv.FCNN_TABLE4['fcnn-a0'].method} (150×150)",
+    return _fcnn(lambda m: [_pair_k2(m, _dense_k2(m))], description=f"{pv.FCNN_TABLE4['fcnn-a0'].method} (150×150)",
                  num_classes=num_classes, in_channels=in_channels, width=width, input_size=input_size,
-                 dropout=dropout, default_input=PAPER_INPUT_A0, unpadded_pairs=True)
+                 dropout=dropout, default_input=PAPER_INPUT_A0, unpadded_pairs=True, torch_only=backend)
 
 
 def _residual_k3(conv: Callable[[], nn.Module], m: int, repeats: int) -> list[nn.Module]:
@@ -334,13 +296,13 @@ def fcnn_b(*, num_classes=None, in_channels=3, width=1.0, input_size=None, dropo
 
     "We pad one pixel for all convolutional layers in model B ... Residual learning is added ... every
     convolutional layer in model B.\""""
-    return _fcnn(lambda m, s: _residual_k3(lambda: nn.Conv2d(m, m, 3, padding=1, bias=False), m, 2),
+    return _fcnn(lambda m: _residual_k3(lambda: nn.Conv2d(m, m, 3, padding=1, bias=False), m, 2),
                  description=pv.FCNN_TABLE2["fcnn-b"].method, num_classes=num_classes, in_channels=in_channels,
-                 width=width, input_size=input_size, dropout=dropout)
+                 width=width, input_size=input_size, dropout=dropout, torch_only=backend)
 
 
 def _bases(b: int, backend: str):
-    def make(m, s):
+    def make(m):
         return _residual_k3(lambda: BasisConv2d(m, m, num_bases=b, kernel_size=3, backend=backend), m, 2)
     return make
 
@@ -366,7 +328,7 @@ def fcnn_d(*, num_classes=None, in_channels=3, width=1.0, input_size=None, dropo
 
 
 def _single_basis(k: int, repeats: int, backend: str):
-    return lambda m, s: [SingleBasisConv2d(m, kernel_size=k, backend=backend) for _ in range(repeats)]
+    return lambda m: [SingleBasisConv2d(m, kernel_size=k, backend=backend) for _ in range(repeats)]
 
 
 @register_model("fcnn-e")
@@ -392,7 +354,7 @@ def fcnn_f(*, num_classes=None, in_channels=3, width=1.0, input_size=None, dropo
 
 # ------------------------------------------------------------------------------------------ Table 3/4/5
 def _topology_pairs(grids: Callable[[int], tuple]):
-    def make(m, s):
+    def make(m):
         d, n = grids(m)
         conv = lambda pad: PaddedTopologicalConv2d(d, n, kernel_size=2, padding=pad)  # noqa: E731
         return [_pair_k2(m, conv) for _ in range(2)]
@@ -410,7 +372,7 @@ def fcnn_g(*, num_classes=None, in_channels=3, width=1.0, input_size=None, dropo
     2-D grid; 4 layers × 1/4 = half of A0's 2 dense layers (Table 4: {FCNN_TABLE4[fcnn-g].complexity:g})."""
     return _fcnn(_topology_pairs(grid_2d), description=pv.FCNN_TABLE4["fcnn-g"].method, num_classes=num_classes,
                  in_channels=in_channels, width=width, input_size=input_size, dropout=dropout,
-                 default_input=PAPER_INPUT_A0, unpadded_pairs=True)
+                 default_input=PAPER_INPUT_A0, unpadded_pairs=True, torch_only=backend)
 
 
 @register_model("fcnn-h")
@@ -423,7 +385,7 @@ def fcnn_h(*, num_classes=None, in_channels=3, width=1.0, input_size=None, dropo
     (Table 4)."""
     return _fcnn(_topology_pairs(grid_3d), description=pv.FCNN_TABLE4["fcnn-h"].method, num_classes=num_classes,
                  in_channels=in_channels, width=width, input_size=input_size, dropout=dropout,
-                 default_input=PAPER_INPUT_A0, unpadded_pairs=True)
+                 default_input=PAPER_INPUT_A0, unpadded_pairs=True, torch_only=backend)
 
 
 @register_model("fcnn-i")
@@ -432,12 +394,13 @@ def fcnn_i(*, num_classes=None, in_channels=3, width=1.0, input_size=None, dropo
 
     "a model I using the straightforward grouping strategy introduced in [1]. Both the input and output
     channels are divided into 4 groups ... The complexity is also reduced 4 times in this manner." """
-    def make(m, s):
+    def make(m):
         if m % 4:
             raise ValueError(f"width: Model I splits channels into 4 groups, got {m} channels")
         return [_pair_k2(m, _dense_k2(m, groups=4)) for _ in range(2)]
     return _fcnn(make, description=pv.FCNN_TABLE4["fcnn-i"].method, num_classes=num_classes, in_channels=in_channels, width=width,
-                 input_size=input_size, dropout=dropout, default_input=PAPER_INPUT_A0, unpadded_pairs=True)
+                 input_size=input_size, dropout=dropout, default_input=PAPER_INPUT_A0, unpadded_pairs=True,
+                 torch_only=backend)
 
 
 @register_model("fcnn-j")
@@ -448,7 +411,7 @@ def fcnn_j(*, num_classes=None, in_channels=3, width=1.0, input_size=None, dropo
     same way as model G.\""""
     return _fcnn(_topology_pairs(grid_2d), description=pv.FCNN_TABLE5["fcnn-j"].method, num_classes=num_classes,
                  in_channels=in_channels, width=width, input_size=input_size, dropout=dropout,
-                 unpadded_pairs=True)
+                 unpadded_pairs=True, torch_only=backend)
 
 
 @register_model("fcnn-k")
@@ -459,9 +422,9 @@ def fcnn_k(*, num_classes=None, in_channels=3, width=1.0, input_size=None, dropo
     both single basis layers and topological connection. The complexity of each layer is however
     approximately as low as a quarter of standard 1 × 1 convolutional layer." Each layer is one Alg. 3
     step, [3, 1] + topological (1, n) with Table 3's 2-D grid (c_i = d_i/2), residual and ReLU."""
-    def make(m, s):
+    def make(m):
         d, n = grid_2d(m)
-        return [TopologicalSingleBasis(m, grid=d, neighbors=n, kernel_size=3, backend=backend) for _ in range(8)]
+        return [SingleBasisConv2d(m, kernel_size=3, topology=(d, n), backend=backend) for _ in range(8)]
     return _fcnn(make, description=pv.FCNN_TABLE5["fcnn-k"].method, num_classes=num_classes, in_channels=in_channels,
                  width=width, input_size=input_size, dropout=dropout)
 
@@ -475,6 +438,6 @@ def fcnn_l(*, num_classes=None, in_channels=3, width=1.0, input_size=None, dropo
     complexity of this model is {FCNN_TABLE7[fcnn-l].mult:g}M multiplications for each image" and
     {FCNN_TABLE7[fcnn-l].params:g}M parameters (Table 7).
     Residual around each pair (see `SingleBasisPair`)."""
-    return _fcnn(lambda m, s: [SingleBasisPair(m) for _ in range(6)], description=pv.FCNN_TABLE7["fcnn-l"].label,
+    return _fcnn(lambda m: [SingleBasisPair(m, backend=backend) for _ in range(6)], description=pv.FCNN_TABLE7["fcnn-l"].label,
                  num_classes=num_classes, in_channels=in_channels, width=width, input_size=input_size,
                  dropout=dropout)

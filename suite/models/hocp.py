@@ -115,6 +115,7 @@ class MobileNetV2CIFAR(nn.Module):
 @pv.doc
 def mobilenetv2_cifar(*, num_classes=None, in_channels=3, width=1.0, input_size=None, backend="auto"):
     """MobileNet-v2, the common CIFAR-10 variant (HO-CP Table 1 baseline, "{HOCP_TABLE1[mobilenetv2-cifar].params_printed}" M parameters)."""
+    c.torch_only(backend)
     return MobileNetV2CIFAR(InvertedResidual, num_classes=num_classes or CIFAR_CLASSES, in_channels=in_channels,
                             width=width, input_size=input_size)
 
@@ -127,6 +128,7 @@ def hosconv_cifar(*, num_classes=None, in_channels=3, width=1.0, input_size=None
     "For our approach, we simply replaced the full MobileNet-v2 blocks with ours (which, in
     the 2D case, differs from MobileNet-v2 by the use of two separable convolutions along the spatial
     dimensions instead of a single 2D kernel)." See `HOSConvBlock`."""
+    c.torch_only(backend)
     return MobileNetV2CIFAR(HOSConvBlock, num_classes=num_classes or CIFAR_CLASSES, in_channels=in_channels,
                             width=width, input_size=input_size)
 
@@ -187,6 +189,7 @@ class ConvNet3D(nn.Module):
 @pv.doc
 def convnet3d(*, num_classes=None, in_channels=3, width=1.0, input_size=None, backend="auto"):
     """3D-ConvNet (HO-CP Table 2: {HOCP_TABLE2[convnet3d].conv_params:g}M conv parameters): dense 3×3×3 Conv3d (padding 1, no bias: BN follows)."""
+    c.torch_only(backend)
     return ConvNet3D(lambda a, b: nn.Conv3d(a, b, 3, padding=1, bias=False), num_classes=num_classes or JESTER_CLASSES,
                      in_channels=in_channels, width=width, input_size=input_size)
 

@@ -11,23 +11,38 @@ import torch
 import torch.nn.functional as F
 
 from . import _checks as c
-from ._dispatch import select
+from .registry import register, select
+
+
+def _check_kernels(x, name, t, dims, layout):
+    """Check x (N, m, H, W) and the k×k kernels `t` of shape `dims` (None: any; -1: m = x's channels,
+    last two: k, k with k odd) named as `layout`. Returns m."""
+    c.check_tensor("x", x, 4, "shape (N, m, H, W)")
+    m = x.shape[1]
+    c.check_tensor(name, t)
+    expected = tuple(m if d == -1 else d for d in dims)
+    c.check_dims(name, t, expected, f"{layout} with m = {m} (x channels)")
+    if t.shape[-1] != t.shape[-2]:
+        c.fail(name, f"square kernels {layout} with m = {m}", c.shape_of(t))
+    c.check_odd_kernel(name, (t.shape[-1],))
+    return m
+
+
+def _check_projection(x, name, t, dims, layout, **others):
+    """Check the channel projection `t` (shape `dims`, described as `layout`), then that every tensor
+    has x's dtype and device."""
+    c.check_tensor(name, t)
+    c.check_dims(name, t, dims, layout)
+    c.check_same(x, **others, **{name: t})
 
 
 def _check_basis_conv2d(x, bases, projection):
-    c.check_tensor("x", x, 4, "shape (N, m, H, W)")
-    m = x.shape[1]
-    c.check_tensor("bases", bases)
-    c.check_dims("bases", bases, (m, None, None, None), f"(m, b, k, k) with m = {m} (x channels)")
-    b, k, k2 = bases.shape[1:]
-    if k != k2:
-        c.fail("bases", f"square kernels (m, b, k, k) with m = {m}", c.shape_of(bases))
-    c.check_odd_kernel("bases", (k,))
-    c.check_tensor("projection", projection)
-    c.check_dims("projection", projection, (None, m, b), f"(n, m, b) = (n, {m}, {b})")
-    c.check_same(x, bases=bases, projection=projection)
+    m = _check_kernels(x, "bases", bases, (-1, None, None, None), "(m, b, k, k)")
+    b = bases.shape[1]
+    _check_projection(x, "projection", projection, (None, m, b), f"(n, m, b) = (n, {m}, {b})", bases=bases)
 
 
+@register("basis_conv2d", "torch", dtypes=None)
 def basis_conv2d_reference(x, bases, projection):
     m, b, k, _ = bases.shape
     # G[:, j*b + i] = x[:, j] ⋆ bases[j, i]: a depthwise conv with b outputs per input channel.
@@ -45,23 +60,16 @@ def basis_conv2d(x, bases, projection, *, backend="auto"):
     """
     c.check_backend(backend)
     _check_basis_conv2d(x, bases, projection)
-    return select("basis_conv2d", backend, x, basis_conv2d_reference)(x, bases, projection)
+    return select("basis_conv2d", backend, x)(x, bases, projection)
 
 
 def _check_single_basis_stack(x, bases, projections):
-    c.check_tensor("x", x, 4, "shape (N, m, H, W)")
-    m = x.shape[1]
-    c.check_tensor("bases", bases)
-    c.check_dims("bases", bases, (None, m, None, None), f"(b, m, k, k) with m = {m} (x channels)")
-    b, _, k, k2 = bases.shape
-    if k != k2:
-        c.fail("bases", f"square kernels (b, m, k, k) with m = {m}", c.shape_of(bases))
-    c.check_odd_kernel("bases", (k,))
-    c.check_tensor("projections", projections)
-    c.check_dims("projections", projections, (b, m, m), f"(b, m, m) = ({b}, {m}, {m}) as [out, in]")
-    c.check_same(x, bases=bases, projections=projections)
+    m = _check_kernels(x, "bases", bases, (None, -1, None, None), "(b, m, k, k)")
+    b = bases.shape[0]
+    _check_projection(x, "projections", projections, (b, m, m), f"(b, m, m) = ({b}, {m}, {m}) as [out, in]", bases=bases)
 
 
+@register("single_basis_stack", "torch", dtypes=None)
 def single_basis_stack_reference(x, bases, projections):
     b, m, k, _ = bases.shape
     out = x
@@ -80,7 +88,60 @@ def single_basis_stack(x, bases, projections, *, backend="auto"):
     """
     c.check_backend(backend)
     _check_single_basis_stack(x, bases, projections)
-    return select("single_basis_stack", backend, x, single_basis_stack_reference)(x, bases, projections)
+    return select("single_basis_stack", backend, x)(x, bases, projections)
+
+
+def _check_single_basis_step(x, basis, projection, bias1, bias2, residual):
+    m = _check_kernels(x, "basis", basis, (-1, None, None), "(m, k, k)")
+    c.check_tensor("projection", projection)
+    c.check_dims("projection", projection, (None, m), f"(n, m) = (n, {m}) as [out, in]")
+    n = projection.shape[0]
+    others = {"basis": basis, "projection": projection}
+    for name, b, size in (("bias1", bias1, m), ("bias2", bias2, n)):
+        if b is not None:
+            c.check_tensor(name, b)
+            c.check_dims(name, b, (size,), f"({size},) or None")
+            others[name] = b
+    if isinstance(residual, torch.Tensor):
+        c.check_tensor("residual", residual)
+        expected = (x.shape[0], n, *x.shape[2:])
+        c.check_dims("residual", residual, expected, f"(N, n, H, W) = {expected}")
+        others["residual"] = residual
+    elif residual is not True and residual is not False:
+        c.fail("residual", "True, False or a tensor (N, n, H, W)", repr(residual))
+    elif residual and n != m:
+        c.fail("projection", f"(m, m) = ({m}, {m}) for residual=True (the identity needs n = m)", c.shape_of(projection))
+    c.check_same(x, **others)
+
+
+@register("single_basis_step", "torch", dtypes=None)
+def single_basis_step_reference(x, basis, projection, bias1, bias2, residual):
+    m, k, _ = basis.shape
+    g = F.conv2d(x, basis.unsqueeze(1), padding=k // 2, groups=m)  # x ⋆ₘ basis
+    if bias1 is not None:
+        g = g + bias1.view(1, -1, 1, 1)
+    y = F.conv2d(g, projection[:, :, None, None])
+    if bias2 is not None:
+        y = y + bias2.view(1, -1, 1, 1)
+    if isinstance(residual, torch.Tensor):
+        y = y + residual
+    elif residual:
+        y = y + x
+    return torch.relu(y)
+
+
+def single_basis_step(x, basis, projection, *, bias1=None, bias2=None, residual=True, backend="auto"):
+    """One step of FCNN Alg. 3 with BatchNorm folded into biases, fused by the kernels.
+
+    ``relu(R + projection · (x ⋆ₘ basis + bias1) + bias2)`` with x (N, m, H, W), basis (m, k, k) (odd k),
+    projection (n, m) as [out, in], bias1 (m,) or None, bias2 (n,) or None, and R = x for
+    ``residual=True`` (needs n = m), nothing for False, or a tensor (N, n, H, W) (Model L's pair adds its
+    input). A BN after the depthwise conv folds into basis/bias1, one after the projection into
+    projection/bias2 (`suite.layers.fusion`).
+    """
+    c.check_backend(backend)
+    _check_single_basis_step(x, basis, projection, bias1, bias2, residual)
+    return select("single_basis_step", backend, x)(x, basis, projection, bias1, bias2, residual)
 
 
 def _check_topological_conv(x, weight, grid):
@@ -133,6 +194,7 @@ def topology_kernel(weight, grid, index=None) -> torch.Tensor:
     return dense.index_put((rows, idx.reshape(-1)), weight.reshape(m * p, k, k), accumulate=True)
 
 
+@register("topological_conv", "torch", dtypes=None)
 def topological_conv_reference(x, weight, grid):
     s = len(grid)
     neighbors = tuple(weight.shape[s : 2 * s])
@@ -151,4 +213,4 @@ def topological_conv(x, weight, grid, *, backend="auto"):
     """
     c.check_backend(backend)
     grid, _ = _check_topological_conv(x, weight, grid)
-    return select("topological_conv", backend, x, topological_conv_reference)(x, weight, grid)
+    return select("topological_conv", backend, x)(x, weight, grid)

@@ -9,17 +9,22 @@ import torch
 
 from . import _checks as c
 from ._conv import conv_along, conv_nd
-from ._dispatch import select
+from .registry import register, select
 
 
-def _check_cp(x, channel_in, spatial, channel_out):
+def _check_input(x, channel_in, rank: str):
+    """Check x (N, C, D_0..D_{n-1}) and channel_in (C, rank). Returns (n, R)."""
     c.check_tensor("x", x)
     if x.ndim < 3:
         c.fail("x", "shape (N, C, D_0, ..., D_{n-1}) with n >= 1 spatial dims", f"{x.ndim}-D tensor of {c.shape_of(x)}")
-    C, n = x.shape[1], x.ndim - 2
+    C = x.shape[1]
     c.check_tensor("channel_in", channel_in)
-    c.check_dims("channel_in", channel_in, (C, None), f"(C, R) with C = {C} (x channels)")
-    R = channel_in.shape[1]
+    c.check_dims("channel_in", channel_in, (C, None), f"(C, {rank}) with C = {C} (x channels)")
+    return x.ndim - 2, channel_in.shape[1]
+
+
+def _check_cp(x, channel_in, spatial, channel_out):
+    n, R = _check_input(x, channel_in, "R")
     if isinstance(spatial, torch.Tensor) or not isinstance(spatial, (list, tuple)):
         c.fail("spatial", f"a list of {n} tensors of shape (K_d, R)", type(spatial).__name__)
     if len(spatial) != n:
@@ -33,6 +38,7 @@ def _check_cp(x, channel_in, spatial, channel_out):
     c.check_same(x, channel_in=channel_in, channel_out=channel_out, **{f"spatial[{d}]": f for d, f in enumerate(spatial)})
 
 
+@register("cp_conv", "torch", dtypes=None)
 def cp_conv_reference(x, channel_in, spatial, channel_out):
     h = torch.einsum("cr,nc...->nr...", channel_in, x)  # X ×₀ U^(C): 1×1 conv C → R
     for d, factor in enumerate(spatial):
@@ -50,17 +56,11 @@ def cp_conv(x, channel_in, spatial, channel_out, *, backend="auto"):
     """
     c.check_backend(backend)
     _check_cp(x, channel_in, spatial, channel_out)
-    return select("cp_conv", backend, x, cp_conv_reference)(x, channel_in, list(spatial), channel_out)
+    return select("cp_conv", backend, x)(x, channel_in, list(spatial), channel_out)
 
 
 def _check_tucker(x, core, channel_in, channel_out):
-    c.check_tensor("x", x)
-    if x.ndim < 3:
-        c.fail("x", "shape (N, C, D_0, ..., D_{n-1}) with n >= 1 spatial dims", f"{x.ndim}-D tensor of {c.shape_of(x)}")
-    C, n = x.shape[1], x.ndim - 2
-    c.check_tensor("channel_in", channel_in)
-    c.check_dims("channel_in", channel_in, (C, None), f"(C, R_C) with C = {C} (x channels)")
-    RC = channel_in.shape[1]
+    n, RC = _check_input(x, channel_in, "R_C")
     c.check_tensor("core", core)
     c.check_dims("core", core, (None, RC) + (None,) * n, f"(R_T, R_C, K_0..K_{n - 1}) with R_C = {RC} and {n} kernel dims")
     c.check_odd_kernel("core", core.shape[2:])
@@ -69,6 +69,7 @@ def _check_tucker(x, core, channel_in, channel_out):
     c.check_same(x, core=core, channel_in=channel_in, channel_out=channel_out)
 
 
+@register("tucker_conv", "torch", dtypes=None)
 def tucker_conv_reference(x, core, channel_in, channel_out):
     h = torch.einsum("cr,nc...->nr...", channel_in, x)  # X ×₀ U^(C)
     h = conv_nd(h, core)  # ⋆ G: a small dense conv R_C → R_T
@@ -83,7 +84,7 @@ def tucker_conv(x, core, channel_in, channel_out, *, backend="auto"):
     """
     c.check_backend(backend)
     _check_tucker(x, core, channel_in, channel_out)
-    return select("tucker_conv", backend, x, tucker_conv_reference)(x, core, channel_in, channel_out)
+    return select("tucker_conv", backend, x)(x, core, channel_in, channel_out)
 
 
 def cp_kernel(channel_in, spatial, channel_out) -> torch.Tensor:

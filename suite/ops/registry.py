@@ -1,0 +1,120 @@
+"""The one kernel registry: which implementations each op has, and which one a call runs.
+
+Every implementation of an op registers itself with `register(op, backend, ...)`: the pure-torch
+references in this package as backend "torch", the Numba kernels in `suite.kernels` as "numba" and
+"numba-cuda". Dispatch (`select`), `backend="auto"` and the benchmarks all read this table; nothing
+else lists which ops have kernels.
+
+The kernels package is imported the first time a non-torch backend is looked up (importing Numba
+costs seconds, and a pure-torch user never pays it). `use_backend(name)` forces every op call in its
+`with` block onto one backend (e.g. `suite.complexity.count` runs the torch references on fake tensors).
+"""
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import importlib
+from dataclasses import dataclass
+from typing import Callable
+
+import torch
+
+KERNEL_PACKAGE = "suite.kernels"  # registers the Numba backends when imported
+_FLOATS = (torch.float32, torch.float64)
+
+
+@dataclass(frozen=True)
+class Implementation:
+    """One registered implementation of an op.
+
+    `device`: the tensor device type it runs on (None: any). `dtypes`: the dtypes it supports (None: any).
+    `auto`: whether `backend="auto"` may pick it (False where it was measured slower than torch).
+    `available`: a callable telling whether it can run here at all (e.g. a CUDA driver is present).
+    """
+
+    op: str
+    backend: str
+    fn: Callable
+    device: str | None = None
+    dtypes: tuple | None = _FLOATS
+    auto: bool = True
+    available: Callable[[], bool] | None = None
+
+    def fits(self, x: torch.Tensor) -> bool:
+        """Whether this implementation supports x's device and dtype (and can run on this machine)."""
+        if self.device is not None and x.device.type != self.device:
+            return False
+        if self.dtypes is not None and x.dtype not in self.dtypes:
+            return False
+        return self.available is None or self.available()
+
+
+_TABLE: dict[str, dict[str, Implementation]] = {}
+_loaded = False
+_forced: contextvars.ContextVar[str | None] = contextvars.ContextVar("suite_forced_backend", default=None)
+
+
+def register(op: str, backend: str, *, device: str | None = None, dtypes=_FLOATS, auto: bool = True,
+             available: Callable[[], bool] | None = None) -> Callable[[Callable], Callable]:
+    """Decorator: record `fn` as `op`'s implementation for `backend` (see `Implementation`)."""
+
+    def deco(fn: Callable) -> Callable:
+        _TABLE.setdefault(op, {})[backend] = Implementation(op, backend, fn, device, dtypes and tuple(dtypes), auto,
+                                                      available)
+        return fn
+
+    return deco
+
+
+def _load_kernels() -> None:
+    global _loaded
+    if not _loaded:
+        _loaded = True
+        importlib.import_module(KERNEL_PACKAGE)
+
+
+def implementations(op: str) -> dict[str, Implementation]:
+    """{backend: Implementation} of `op`, the torch reference first."""
+    _load_kernels()
+    return dict(_TABLE.get(op, {}))
+
+
+def ops_with(backend: str) -> frozenset[str]:
+    """The ops that have an implementation for `backend`."""
+    _load_kernels()
+    return frozenset(op for op, impls in _TABLE.items() if backend in impls)
+
+
+def auto_backend(op: str, x: torch.Tensor) -> str:
+    """The backend `backend="auto"` runs `op` on for x: the first registered kernel that fits x's device
+    and dtype and is marked for auto (autocast stays on torch); else the torch reference."""
+    if x.device.type in ("cpu", "cuda") and torch.is_autocast_enabled(x.device.type):
+        return "torch"
+    for backend, impl in implementations(op).items():
+        if backend != "torch" and impl.auto and impl.fits(x):
+            return backend
+    return "torch"
+
+
+@contextlib.contextmanager
+def use_backend(backend: str):
+    """Within the block, every op call runs on `backend`, whatever the call or layer asks for."""
+    from ._checks import check_backend
+
+    check_backend(backend)
+    token = _forced.set(backend)
+    try:
+        yield
+    finally:
+        _forced.reset(token)
+
+
+def select(op: str, backend: str, x: torch.Tensor) -> Callable:
+    """The implementation of `op` that `backend` names (x decides for 'auto'; `use_backend` overrides)."""
+    backend = _forced.get() or backend
+    if backend == "auto":
+        backend = auto_backend(op, x)
+    impls = _TABLE.get(op, {}) if backend == "torch" else implementations(op)
+    if backend not in impls:
+        raise NotImplementedError(f"backend={backend!r} has no kernel for {op}; use backend='torch' or 'auto'")
+    return impls[backend].fn
