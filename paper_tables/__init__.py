@@ -10,9 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from suite import results
+from suite.results import DEFAULT_RESULTS, PROFILES, check_profile
 
 from . import _render, claims, complexity, fcnn_accuracy, fcnn_figure2, fcnn_table7, hocp_accuracy
-from .accuracy import DEFAULT_RESULTS, PROFILES, check_profile
 
 GENERATORS = {
     "complexity": complexity.render,

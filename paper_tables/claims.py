@@ -21,9 +21,10 @@ from pathlib import Path
 from typing import Callable
 
 from suite import paper_values as pv
+from suite.results import PROFILES
 
 from . import _render, stats
-from .accuracy import PROFILES, collect
+from .accuracy import collect
 from .complexity import COUNTS, alg1_convention, figure5_data, relative_complexity
 
 MARGIN = 1.0      # accuracy points, for "the same" / "similar" / "competitive" (see module doc)
