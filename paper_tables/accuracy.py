@@ -14,7 +14,7 @@ from pathlib import Path
 from suite import results
 from suite.results import DEFAULT_RESULTS, PROFILES, check_profile
 
-from . import _render
+from . import _render, stats
 
 
 @dataclass
@@ -29,6 +29,13 @@ class Collected:
 
     def values(self, model: str, key: str) -> list[float]:
         return [float(r.summary[key]) for r in self.runs.get(model, [])]
+
+    def seed_values(self, model: str, key: str) -> dict[int, float]:
+        """seed -> value of ``model``'s finished runs (the claims pair models by seed)."""
+        return {int(r.summary["seed"]): float(r.summary[key]) for r in self.runs.get(model, [])}
+
+    def summary(self, model: str, key: str) -> stats.Summary:
+        return stats.summarize(self.values(model, key))
 
     def mean(self, model: str, key: str) -> float | None:
         v = self.values(model, key)
@@ -45,8 +52,9 @@ class Collected:
         return ", ".join(r.name for r in self.runs.get(model, [])) or "no finished run"
 
     def notes(self) -> list[str]:
-        out = [f"Measured columns: profile **{self.profile}**, mean over finished runs in "
-               f"`{self.results_root / self.experiment / self.profile}`."]
+        out = [f"Measured columns: profile **{self.profile}**, mean, sample sd, n and 95 % Student t-interval of the "
+               f"mean over the finished seeds in `{self.results_root / self.experiment / self.profile}` "
+               "(`paper_tables.stats`; no interval below n = 2)."]
         configs = [r.config for rs in self.runs.values() for r in rs]
         if configs:
             out.append("Setting of those runs: " + describe(configs[0]))
@@ -65,6 +73,19 @@ class Collected:
         for p, n in sorted(self.other_profiles.items()):
             out.append(f"{n} run(s) of profile {p!r} exist and were not used (profiles are never mixed).")
         return out
+
+
+def measured_columns(what: str, profile: str) -> list[str]:
+    """Column names of `measured_cells`: mean, sd and the 95 % interval of ``what`` (e.g. "Top-1 %")."""
+    return [f"{what} (measured, {profile}, mean)", f"{what} sd", f"{what} 95% CI low", f"{what} 95% CI high"]
+
+
+def measured_cells(s: stats.Summary, *, error: bool = False) -> list:
+    """mean, sd, lo, hi of ``s`` rounded to 0.01; ``error``: of 100 − the values (error rates)."""
+    mean, lo, hi = s.mean, s.lo, s.hi
+    if error and mean is not None:
+        mean, lo, hi = 100 - mean, None if hi is None else 100 - hi, None if lo is None else 100 - lo
+    return [None if v is None else round(v, 2) for v in (mean, s.sd, lo, hi)]
 
 
 def describe(config: dict) -> str:

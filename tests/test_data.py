@@ -44,6 +44,25 @@ def test_digit_images_crops():
         data.build("digits", "val", resize=28, crop=30)
 
 
+def test_cluttered_digits_are_fixed_harder_views_of_the_same_split():
+    """The local Table 2 variant: each digit on a 40×40 canvas with random fragments of other digits of
+    the same split, the same images in every run, `views` canvases per digit."""
+    a = data.build("digits", "val", resize=40, clutter=4, views=2)
+    b = data.build("digits", "val", resize=40, clutter=4, views=2)
+    n = len(split_indices("val"))
+    assert len(a) == 2 * n and torch.equal(a.images, b.images) and torch.equal(a.labels[:n], a.labels[n:])
+    assert not torch.equal(a.images[:n], a.images[n:])  # two different canvases of each digit
+    assert a.sample_shape == (1, 40, 40) and "cluttered (4 fragments" in a.description
+    digits, _ = mnist_digits()
+    canvas = data.digits.cluttered(digits[:50], 3, seed=0)
+    ink, digit_ink = canvas.sum((1, 2)), digits[:50].sum((1, 2))
+    assert canvas.shape == (50, 40, 40) and (ink >= digit_ink - 1e-3).all()  # the digit is never erased
+    assert (ink > digit_ink + 1).float().mean() > 0.9  # fragments add strokes
+    for bad in ({"clutter": -1}, {"clutter": 2.5}, {"views": 2}, {"clutter": 2, "views": 0}):
+        with pytest.raises(ValueError, match="clutter|views"):
+            data.build("digits", "val", **bad)
+
+
 def test_moving_digits_move_in_their_labelled_direction():
     ds = data.build("moving-digits", "val", frames=8, size=32, digit_size=12)
     assert ds.num_classes == 40 and ds.sample_shape == (1, 8, 32, 32)

@@ -78,7 +78,7 @@ def test_paper_profile_without_data_says_what_is_needed(tmp_path, capsys):
 def tiny_experiment(monkeypatch):
     """fcnn-table2 shrunk to 2 models, 120 digits, 1 epoch: the real pipeline at test size."""
     exp = experiments.get("fcnn-table2")
-    local = replace(exp.setting("local"), train_limit=120, val_limit=60,
+    local = replace(exp.setting("local"), train_limit=120, val_limit=60, seeds=(0,),
                     recipe=Recipe(lr=0.05, batch_size=40, epochs=1, eval_batch_size=60),
                     model_overrides={"in_channels": 1, "width": 0.125, "input_size": (1, 77, 77)})
     tiny = replace(exp, models=("fcnn-a", "fcnn-e"), settings={**exp.settings, "local": local})
@@ -132,7 +132,7 @@ def test_status_reports_unfinished_runs(tmp_path, capsys, tiny_experiment):
 
 def test_pool_executor_runs_tasks_in_worker_processes(tmp_path):
     ex = executors.get("pool", folder=tmp_path, options={"workers": 2})
-    tasks = jobs.tasks_for("fcnn-table2", "local", tmp_path, models=["fcnn-a", "fcnn-b"])
+    tasks = jobs.tasks_for("fcnn-table2", "local", tmp_path, models=["fcnn-a", "fcnn-b"], seeds=[0])
     handles = [h for _, h in ex.submit(dict, tasks)]  # dict(**kwargs) is a picklable stand-in for run_one
     out = [h.result() for h in handles]
     assert [o["model"] for o in out] == ["fcnn-a", "fcnn-b"] and all(o["progress"] is False for o in out)
@@ -196,8 +196,8 @@ def test_overrides_change_the_config_and_are_recorded(tmp_path):
     assert config["recipe"]["epochs"] == 1 and config["train_limit"] == 96
     assert config["model_overrides"]["width"] == 0.125 and config["overrides"] == dict(over)
     assert "overrides" not in base
-    a, = runner.tasks_for("fcnn-table2", "local", tmp_path, models=["fcnn-a"])
-    b, = runner.tasks_for("fcnn-table2", "local", tmp_path, models=["fcnn-a"], overrides=over)
+    a, = runner.tasks_for("fcnn-table2", "local", tmp_path, models=["fcnn-a"], seeds=[0])
+    b, = runner.tasks_for("fcnn-table2", "local", tmp_path, models=["fcnn-a"], seeds=[0], overrides=over)
     assert runner.run_dir(a) != runner.run_dir(b), "an overridden run never resumes the profile's run"
 
 

@@ -73,7 +73,7 @@ def test_submitit_job_array_runs_on_the_cluster(tmp_path):
 # ------------------------------------------------------------------------------ the suite's jobs on SLURM
 # Tiny runs of the real local profile (FCNN Table 2's shipped digits): a few hundred images, a narrow
 # model, few epochs. Every job is a real sbatch array task run by slurmd.
-TINY = ["--set", "train_limit=192", "--set", "val_limit=64", "--set", "recipe.epochs=2", "--set", "model.width=0.125"]
+TINY = ["--seeds", "0", "--set", "train_limit=192", "--set", "val_limit=64", "--set", "recipe.epochs=2", "--set", "model.width=0.125"]
 
 
 def run_cli(*argv) -> int:
@@ -154,8 +154,9 @@ def test_requeued_job_resumes_from_its_checkpoint(tmp_path):
     last epoch checkpoint and ends with the metrics of an uninterrupted run of the same config."""
     from jobs import executors, runner
     longer = (("train_limit", 960), ("val_limit", 64), ("recipe.epochs", 6), ("model.width", 0.125))
-    ref_task, = runner.tasks_for("fcnn-table2", "local", tmp_path / "ref", models=["fcnn-a"], overrides=longer)
-    task, = runner.tasks_for("fcnn-table2", "local", tmp_path / "preempted", models=["fcnn-a"], overrides=longer)
+    ref_task, = runner.tasks_for("fcnn-table2", "local", tmp_path / "ref", models=["fcnn-a"], seeds=[0], overrides=longer)
+    task, = runner.tasks_for("fcnn-table2", "local", tmp_path / "preempted", models=["fcnn-a"], seeds=[0],
+                             overrides=longer)
     ex = executors.get("slurm", folder=tmp_path / "_submitit", resources={}, options={"name": "requeue-test"})
     (_, ref_job), (_, job) = ex.submit(runner.run_one, [ref_task, task])
     run_dir = runner.run_dir(task)
