@@ -28,7 +28,7 @@ test-fast: $(STAMP)
 
 # ---- training / tables (jobs -> suite.train -> results/ -> paper_tables) ----
 # PROFILE=local (default: shipped MNIST digits, small nets, CPU) or paper (needs DATA=/path/to/dataset);
-# EXECUTOR=pool (default: one single-threaded run per core), inprocess, local, debug (or slurm, [4/6]).
+# EXECUTOR=pool (default: one single-threaded run per core), inprocess, local, debug, slurm.
 PROFILE ?= local
 EXECUTOR ?= pool
 DATA ?=
@@ -51,7 +51,9 @@ reproduce-fcnn-figure2: reproduce-fcnn-table7
 clean-venv:
 	rm -rf $(VENV)
 
-# Complexity tables and figures of both papers (suite.complexity, no training) -> paper_tables/out/
+# Every table and figure of both papers -> paper_tables/out/: the complexity tables and HO-CP Figure 5
+# (suite.complexity, no training) and each accuracy table from the finished runs in results/ (local profile
+# always, other profiles where runs exist). One table: `python -m paper_tables fcnn-table2 --profile local`.
 .PHONY: tables
 tables: $(STAMP)
 	$(PYTHON) -m paper_tables

@@ -2,44 +2,17 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
 
-from . import executors, experiments, runner
+from suite import results
+
+from . import executors, experiments, records, runner
 
 
 def _split(value: str | None):
     return [v for v in value.split(",") if v] if value else None
-
-
-def record_jobs(results_root, exp, profile, executor: str, submitted, folder=None) -> None:
-    """Append one line per submitted job to results/<experiment>/<profile>/jobs.jsonl (for status);
-    ``folder``: where submitit keeps the job's logs and pickles."""
-    path = Path(results_root) / exp.results_key / profile / "jobs.jsonl"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a") as f:
-        for task, job in submitted:
-            f.write(json.dumps({"model": task.model, "seed": task.seed, "executor": executor,
-                                "job_id": str(job.job_id), "submitted": time.strftime("%Y-%m-%dT%H:%M:%SZ",
-                                                                                      time.gmtime()),
-                                **({"folder": str(folder)} if folder is not None else {}),
-                                **({"overrides": [list(o) for o in task.overrides]} if task.overrides else {})})
-                    + "\n")
-
-
-def read_jobs(results_root, exp, profile) -> dict:
-    path = Path(results_root) / exp.results_key / profile / "jobs.jsonl"
-    jobs = {}
-    if path.is_file():
-        for line in path.read_text().splitlines():
-            try:
-                j = json.loads(line)
-                jobs[(j["model"], j["seed"])] = j
-            except (json.JSONDecodeError, KeyError, TypeError):
-                continue  # a torn last line of a log is not worth failing status over
-    return jobs
 
 
 def resource_overrides(args) -> dict:
@@ -64,7 +37,7 @@ def report(task, job) -> bool:
 
 def cmd_run(args) -> int:
     exp = experiments.get(args.experiment)
-    experiments.check_profile(args.profile)
+    results.check_profile(args.profile)
     overrides = tuple(runner.parse_override(o) for o in args.set or ())
     tasks = runner.tasks_for(args.experiment, args.profile, args.results, args.data,
                              _split(args.models), [int(s) for s in _split(args.seeds)] if args.seeds else None,
@@ -78,41 +51,34 @@ def cmd_run(args) -> int:
           f"{len(tasks)} run(s) -> {Path(args.results) / exp.results_key / args.profile}", flush=True)
     t0 = time.perf_counter()
     submitted = []
-    if hasattr(ex, "submit_all"):  # submitit: all runs in one submission (one SLURM job array)
-        submitted = list(zip(tasks, ex.submit_all(runner.run_one, tasks)))
-        record_jobs(args.results, exp, args.profile, args.executor, submitted, folder)
-    else:
-        for task in tasks:
-            job = ex.submit(runner.run_one, task)
-            submitted.append((task, job))
-            record_jobs(args.results, exp, args.profile, args.executor, [(task, job)])
+    for task, job in ex.submit(runner.run_one, tasks):
+        submitted.append((task, job))
+        records.record_jobs(args.results, exp, args.profile, args.executor, [(task, job)], ex.folder)
     if args.no_wait:
         for task, job in submitted:
             print(f"  submitted {task.model} seed {task.seed}: job {job.job_id}")
         print(f"logs: {folder}; see `python -m jobs status {exp.name} --profile {args.profile} "
               f"--results {args.results}`", flush=True)
         return 0
-    failed = 0
     from tqdm.auto import tqdm
-    bar = tqdm(total=len(submitted), desc="runs finished", disable=args.no_progress or args.executor == "inprocess")
-    pending = list(submitted)
-    while pending:
-        if args.executor == "slurm":
-            executors.refresh_states()  # else a cancelled job looks running for up to 10 min
-        for task, job in [p for p in pending if p[1].done()]:
-            pending.remove((task, job))
-            bar.update()
-            failed += not report(task, job)
-        if pending:
-            time.sleep(0.5)
+    # runs that ended while being submitted (in-process) need no bar
+    bar = tqdm(total=len(submitted), desc="runs finished",
+               disable=args.no_progress or all(job.done() for _, job in submitted))
+    ok = []
+
+    def on_done(task, job):
+        bar.update()
+        ok.append(report(task, job))
+
+    ex.wait(submitted, on_done)
     bar.close()
+    failed = ok.count(False)
     print(f"{len(tasks) - failed}/{len(tasks)} run(s) finished in {time.perf_counter() - t0:.0f} s", flush=True)
     return 1 if failed else 0
 
 
 def status_rows(exp, profile, results_root) -> list[dict]:
-    from suite import results
-    jobs = read_jobs(results_root, exp, profile)
+    jobs = records.read_jobs(results_root, exp, profile)
     tasks = {(t.model, t.seed): t for t in runner.tasks_for(exp.name, profile, results_root)}
     for (model, seed), rec in jobs.items():  # the latest submission of each (model, seed), as submitted
         tasks[(model, seed)] = runner.Task(exp.name, model, seed, profile, str(results_root),
@@ -121,25 +87,25 @@ def status_rows(exp, profile, results_root) -> list[dict]:
     for task in tasks.values():
         d = runner.run_dir(task)
         row = {"model": task.model, "seed": task.seed, "dir": str(d), "job": jobs.get((task.model, task.seed))}
-        row["job_state"], row["error"] = executors.job_state(row["job"]) if row["job"] else ("", None)
+        row["job_state"], row["error"] = records.job_state(row["job"]) if row["job"] else ("", None)
         if not (d / results.CONFIG).is_file():
             row["state"] = "not started"
         else:
             try:
                 run = results.read_run(d)
                 row["state"] = f"finished: top-1 {run.summary['top1']:.2f}% ({run.summary['epochs']} epochs)"
-            except ValueError as e:
+            except results.UnfinishedRun:
                 metrics = d / results.METRICS
-                n = len(metrics.read_text().splitlines()) if metrics.is_file() else 0
-                row["state"] = (f"unfinished: {n} epoch(s) done" if "unfinished" in str(e)
-                                else f"bad: {e}")
+                row["state"] = f"unfinished: {len(metrics.read_text().splitlines())} epoch(s) done"
+            except results.BadRun as e:
+                row["state"] = f"bad: {e}"
         rows.append(row)
     return rows
 
 
 def cmd_status(args) -> int:
     names = [args.experiment] if args.experiment else experiments.names()
-    profiles = [experiments.check_profile(args.profile)] if args.profile else list(experiments.PROFILES)
+    profiles = [results.check_profile(args.profile)] if args.profile else list(results.PROFILES)
     for name in names:
         exp = experiments.get(name)
         for profile in profiles:
@@ -156,36 +122,12 @@ def cmd_status(args) -> int:
     return 0
 
 
-def wait_for_jobs(exp, profile, results_root, timeout_s: float | None = None, poll_s: float = 5.0) -> list[str]:
-    """Wait until every recorded submitit job of the experiment has ended (a requeued job is not
-    ended); returns a line per job that ended without a result."""
-    deadline = None if timeout_s is None else time.monotonic() + timeout_s
-    pending = {key: rec for key, rec in read_jobs(results_root, exp, profile).items()
-               if executors.job_handle(rec) is not None}
-    bad = []
-    while pending:
-        executors.refresh_states()
-        for key, rec in list(pending.items()):
-            state, error = executors.job_state(rec, tail=3)
-            if state == "COMPLETED" or executors.ended_without_result(state):
-                del pending[key]
-                if state != "COMPLETED":
-                    bad.append(f"{key[0]} seed {key[1]}: job {rec['job_id']} {state}" + (f": {error}" if error else ""))
-        if pending:
-            if deadline is not None and time.monotonic() > deadline:
-                raise TimeoutError(f"collect: {len(pending)} job(s) still running after {timeout_s} s: "
-                                   + ", ".join(str(r["job_id"]) for r in pending.values()))
-            print(f"collect: waiting for {len(pending)} job(s) of {exp.name} [{profile}]...", flush=True)
-            time.sleep(poll_s)
-    return bad
-
-
 def cmd_collect(args) -> int:
-    from paper_tables import accuracy
+    import paper_tables
     exp = experiments.get(args.experiment)
-    for line in wait_for_jobs(exp, experiments.check_profile(args.profile), args.results, args.timeout):
+    for line in records.wait_for_jobs(exp, results.check_profile(args.profile), args.results, args.timeout):
         print(f"collect: {line}", file=sys.stderr)
-    text = accuracy.render(args.experiment, profile=args.profile, results_root=args.results, out_dir=args.out)
+    text = paper_tables.render(args.experiment, profile=args.profile, results_root=args.results, out_dir=args.out)
     print(text)
     return 0
 
@@ -194,7 +136,7 @@ def cmd_list(args) -> int:
     for name in experiments.names():
         e = experiments.get(name)
         print(f"{name:<14} {e.paper} {e.target}: {', '.join(e.models)}")
-    print(f"profiles: {', '.join(experiments.PROFILES)}; executors: {', '.join(executors.names())}")
+    print(f"profiles: {', '.join(results.PROFILES)}; executors: {', '.join(executors.names())}")
     return 0
 
 
@@ -207,11 +149,11 @@ def parser() -> argparse.ArgumentParser:
             sp.add_argument("experiment", help=f"one of: {', '.join(experiments.names())}")
         else:
             sp.add_argument("experiment", nargs="?", help="default: every experiment")
-        sp.add_argument("--results", default=str(runner.DEFAULT_RESULTS), help="results root (default: %(default)s)")
+        sp.add_argument("--results", default=str(results.DEFAULT_RESULTS), help="results root (default: %(default)s)")
 
     r = sub.add_parser("run", help="train an experiment's models")
     common(r)
-    r.add_argument("--profile", default="local", help=f"one of {', '.join(experiments.PROFILES)} (default local)")
+    r.add_argument("--profile", default="local", help=f"one of {', '.join(results.PROFILES)} (default local)")
     r.add_argument("--executor", default=executors.DEFAULT, help="default: %(default)s; see `list`")
     r.add_argument("--data", default=None, help="dataset directory (paper profile)")
     r.add_argument("--models", default=None, help="comma-separated subset of the experiment's models")

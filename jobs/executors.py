@@ -1,24 +1,27 @@
 """Executors: where ``run_one`` calls run. A small registry so a cluster executor plugs in.
 
 An executor factory is registered with ``@register(name)`` and called as
-``factory(folder=Path, resources=dict, options=dict)``; it returns an object with
-``submit(fn, task: Task) -> handle``, where a handle has ``job_id``, ``done()``, ``result()`` and
-``state`` — the interface of ``submitit.Job``. Built in:
+``factory(folder=Path, resources=dict, options=dict)``; it returns an :class:`Executor`: one
+interface for every executor, so the CLI never asks which one it has.
+
+- ``submit(fn, tasks)`` yields ``(task, handle)`` as each task is submitted (or, in-process, run),
+  where a handle has ``job_id``, ``done()``, ``result()`` and ``state`` — the interface of
+  ``submitit.Job``; submitit's executors submit all tasks in one ``batch``, which SLURM receives
+  as one job array (like ``map_array``);
+- ``wait(submitted, on_done)`` calls ``on_done(task, handle)`` as each handle ends;
+- ``folder``: where the executor keeps its jobs' logs (submitit), else None.
+
+Built in:
 
 - ``inprocess`` (default): runs each task right here, one after the other; no SLURM, no subprocess.
 - ``local``: submitit's ``LocalExecutor`` (one subprocess per task, same machine).
 - ``debug``: submitit's ``DebugExecutor`` (in this process, through submitit's machinery).
 - ``pool``: ``workers`` local worker processes, one single-threaded run per core (what
   ``make reproduce-table2`` uses locally: fastest on a small, shared CPU).
-
 - ``slurm``: submitit's ``SlurmExecutor``; an experiment's runs go out as one job array.
-
-Executors that can submit many tasks at once also have ``submit_all(fn, tasks) -> [handle]``
-(submitit's executors: one ``batch``, which SLURM receives as one job array, like ``map_array``).
 """
 from __future__ import annotations
 
-import os
 import shutil
 import time
 from pathlib import Path
@@ -44,6 +47,34 @@ def get(name: str, *, folder, resources: dict | None = None, options: dict | Non
     return EXECUTORS[name](folder=Path(folder), resources=dict(resources or {}), options=dict(options or {}))
 
 
+class Executor:
+    """The interface every executor has (see the module docstring); subclasses give ``submit_one``
+    or override ``submit``."""
+
+    folder: Path | None = None
+    poll_s = 0.5
+
+    def submit_one(self, fn, task):
+        raise NotImplementedError
+
+    def submit(self, fn, tasks):
+        for task in tasks:
+            yield task, self.submit_one(fn, task)
+
+    def refresh(self) -> None:
+        """Bring the handles' states up to date before a poll (SLURM: one sacct call)."""
+
+    def wait(self, submitted, on_done) -> None:
+        pending = list(submitted)
+        while pending:
+            self.refresh()
+            for item in [p for p in pending if p[1].done()]:
+                pending.remove(item)
+                on_done(*item)
+            if pending:
+                time.sleep(self.poll_s)
+
+
 class DoneJob:
     """Handle of a task that ran in this process (same interface as submitit.Job)."""
 
@@ -63,16 +94,13 @@ class DoneJob:
             raise self._error
         return self._result
 
-    def exception(self):
-        return self._error
-
 
 @register("inprocess")
-class InProcessExecutor:
+class InProcessExecutor(Executor):
     def __init__(self, *, folder, resources, options):
         self.progress = options.get("progress", True)
 
-    def submit(self, fn, task):
+    def submit_one(self, fn, task):
         try:
             return DoneJob(fn(**task.kwargs(), progress=self.progress))
         except (KeyboardInterrupt, SystemExit):
@@ -81,18 +109,16 @@ class InProcessExecutor:
             return DoneJob(error=e)
 
 
-class SubmititExecutor:
-    def __init__(self, executor, progress: bool):
-        self.executor, self.progress = executor, progress
+class SubmititExecutor(Executor):
+    def __init__(self, executor, progress: bool, folder):
+        self.executor, self.progress, self.folder = executor, progress, Path(folder)
 
-    def submit(self, fn, task):
-        return self.executor.submit(fn, **task.kwargs(), progress=self.progress)
-
-    def submit_all(self, fn, tasks) -> list:
+    def submit(self, fn, tasks):
         """Every task in one submission: on SLURM a single job array (``--array=0-N``)."""
+        tasks = list(tasks)
         with self.executor.batch():
             jobs = [self.executor.submit(fn, **t.kwargs(), progress=self.progress) for t in tasks]
-        return jobs
+        yield from zip(tasks, jobs)
 
 
 @register("local")
@@ -101,13 +127,13 @@ def local_executor(*, folder, resources, options):
     ex = submitit.LocalExecutor(folder=str(folder))
     ex.update_parameters(timeout_min=int(options.get("timeout_min", resources.get("timeout_min", 24 * 60))))
     ex.update_parameters(setup=[pythonpath_setup()])
-    return SubmititExecutor(ex, options.get("progress", False))
+    return SubmititExecutor(ex, options.get("progress", False), folder)
 
 
 @register("debug")
 def debug_executor(*, folder, resources, options):
     import submitit
-    return SubmititExecutor(submitit.DebugExecutor(folder=str(folder)), options.get("progress", True))
+    return SubmititExecutor(submitit.DebugExecutor(folder=str(folder)), options.get("progress", True), folder)
 
 
 class FutureJob:
@@ -128,9 +154,6 @@ class FutureJob:
     def result(self):
         return self.future.result()
 
-    def exception(self):
-        return self.future.exception()
-
 
 def _pool_worker_init(threads: int) -> None:
     """Each worker gets its share of the cores, for torch and for the Numba kernels (auto backend)."""
@@ -144,7 +167,7 @@ def _pool_worker_init(threads: int) -> None:
 
 
 @register("pool")
-class PoolExecutor:
+class PoolExecutor(Executor):
     """``workers`` local worker processes (default: one per core), each with cores/workers torch threads.
 
     On a small shared CPU, one single-threaded run per core is much faster than one run using every core:
@@ -164,7 +187,7 @@ class PoolExecutor:
                                         initializer=_pool_worker_init, initargs=(threads,))
         self.count = 0
 
-    def submit(self, fn, task):
+    def submit_one(self, fn, task):
         self.count += 1
         return FutureJob(self.pool.submit(fn, **task.kwargs(), progress=False), f"pool-{self.count}")
 
@@ -243,78 +266,15 @@ def slurm_executor(*, folder, resources, options):
                          "local test cluster with scripts/slurm-cluster.sh up")
     ex = submitit.AutoExecutor(folder=str(folder), cluster="slurm")
     ex.update_parameters(**slurm_parameters(resources, options.get("name", "fcnn-suite")))
-    return SubmititExecutor(ex, options.get("progress", False))
+    return SlurmExecutor(ex, options.get("progress", False), folder)
+
+
+class SlurmExecutor(SubmititExecutor):
+    def refresh(self) -> None:
+        from .records import refresh_states
+        refresh_states()  # else a cancelled job looks running for up to 10 min
 
 
 def first_result(job):
     """The run's summary: a DDP job has one result per task, rank 0's is the run's."""
     return job.results()[0] if hasattr(job, "results") else job.result()
-
-
-# ----------------------------------------------------------------------------------------- job records
-def job_handle(record: dict):
-    """The submitit job of a ``jobs.jsonl`` record (see jobs.cli.record_jobs), or None (in-process)."""
-    import submitit
-    cls = {"slurm": submitit.SlurmJob, "local": submitit.LocalJob}.get(record.get("executor"))
-    if cls is None or "folder" not in record:
-        return None
-    return cls(folder=record["folder"], job_id=str(record["job_id"]))
-
-
-ENDED_WITHOUT_RESULT = ("FAILED", "CANCELLED", "TIMEOUT", "OUT_OF_MEMORY", "NODE_FAIL", "BOOT_FAIL",
-                        "DEADLINE", "STOPPED")
-
-
-def ended_without_result(state: str) -> bool:
-    """A final state of a job that wrote no result (SLURM's, e.g. "CANCELLED by 0", or a dead local one)."""
-    return bool(state) and state.split()[0] in ENDED_WITHOUT_RESULT
-
-
-_last_refresh = float("-inf")
-
-
-def refresh_states(min_interval_s: float = 5.0) -> None:
-    """One sacct call for every SLURM job asked about so far, at most every ``min_interval_s``:
-    submitit alone spaces its calls out to up to 10 minutes, so a cancelled or killed job (which
-    writes no result file) would look running that long."""
-    global _last_refresh
-    import submitit
-    if time.monotonic() - _last_refresh >= min_interval_s:
-        submitit.SlurmJob.watcher.update()
-        _last_refresh = time.monotonic()
-
-
-def job_state(record: dict, *, tail: int = 15) -> tuple[str, str | None]:
-    """(state, error) of a recorded job: COMPLETED / FAILED from its result file, else the scheduler's
-    state (sacct for SLURM); for a failed job, the last ``tail`` lines of its traceback (or of its
-    stderr if it died without writing one, e.g. killed or out of memory)."""
-    from submitit.core.utils import pickle_load
-    job = job_handle(record)
-    if job is None:
-        return "", None
-    if job.paths.result_pickle.exists():
-        try:
-            outcome, value = pickle_load(job.paths.result_pickle)
-        except Exception as e:  # a result file that cannot be read is itself worth showing
-            outcome, value = "error", f"unreadable result file {job.paths.result_pickle}: {e}"
-        return ("COMPLETED", None) if outcome == "success" else ("FAILED", _tail(value, tail))
-    state = _local_state(job) if record["executor"] == "local" else job.state
-    if ended_without_result(state):
-        err = job.paths.stderr
-        return state, (_tail(err.read_text(errors="replace"), tail) if err.is_file() else None)
-    return state, None
-
-
-def _local_state(job) -> str:
-    """A local job (submitit.LocalExecutor) is a process whose id is the job id."""
-    try:
-        os.kill(int(job.job_id), 0)
-        return "RUNNING"
-    except (ProcessLookupError, ValueError):
-        return "STOPPED (no result)"
-    except PermissionError:
-        return "RUNNING"
-
-
-def _tail(text: str, n: int) -> str:
-    return "\n".join(str(text).rstrip().splitlines()[-n:])

@@ -12,9 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from suite.results import PROFILES, check_profile
 from suite.train import FCNN_CAFFE, FCNN_TORCH, HOCP_CIFAR, HOCP_JESTER, Recipe
-
-PROFILES = ("paper", "local")
 
 
 @dataclass(frozen=True)
@@ -51,9 +50,7 @@ class Experiment:
         return self.runs_of or self.name
 
     def setting(self, profile: str) -> Setting:
-        if profile not in self.settings:
-            raise ValueError(f"unknown profile {profile!r}; valid profiles: {', '.join(PROFILES)}")
-        return self.settings[profile]
+        return self.settings[check_profile(profile)]
 
 
 # ------------------------------------------------------------------------------------- local settings
@@ -128,9 +125,3 @@ def get(name: str) -> Experiment:
     if name not in EXPERIMENTS:
         raise ValueError(f"unknown experiment {name!r}; valid experiments: {', '.join(names())}")
     return EXPERIMENTS[name]
-
-
-def check_profile(profile: str) -> str:
-    if profile not in PROFILES:
-        raise ValueError(f"unknown profile {profile!r}; valid profiles: {', '.join(PROFILES)}")
-    return profile

@@ -13,10 +13,9 @@ from pathlib import Path
 
 import submitit
 
-from . import distributed, experiments
+from suite.results import check_profile
 
-REPO = Path(__file__).resolve().parents[1]
-DEFAULT_RESULTS = REPO / "results"
+from . import distributed, experiments
 
 
 @dataclass(frozen=True)
@@ -104,7 +103,7 @@ class RunOne(submitit.helpers.Checkpointable):
                  data_root=None, overrides=(), progress: bool = True) -> dict:
         from suite import data, train
         exp = experiments.get(experiment)
-        experiments.check_profile(profile)
+        check_profile(profile)
         if model not in exp.models:
             raise ValueError(f"model {model!r} is not in experiment {experiment}; its models: {', '.join(exp.models)}")
         s = setting_for(exp, profile, overrides)
@@ -142,7 +141,7 @@ def tasks_for(experiment: str, profile: str, results_root, data_root=None, model
               overrides=()) -> list[Task]:
     exp = experiments.get(experiment)
     overrides = tuple((k, v) for k, v in overrides)
-    s = setting_for(exp, experiments.check_profile(profile), overrides)
+    s = setting_for(exp, check_profile(profile), overrides)
     models = list(models or exp.models)
     for m in models:
         if m not in exp.models:

@@ -1,0 +1,43 @@
+"""The tables and figures of both papers: ``python -m paper_tables [EXPERIMENT] [--profile P]``.
+
+`GENERATORS` maps each name to ``render(name, profile, results_root, out_dir) -> Markdown``:
+"complexity" (every complexity table and HO-CP Figure 5, from `suite.complexity`, no training) and one
+entry per experiment of `jobs` (its accuracy table or figure from the finished runs under
+``results/<experiment>/<profile>/``). `jobs collect` calls `render`; `make tables` runs every generator.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from suite import results
+
+from . import complexity, fcnn_accuracy, fcnn_figure2, fcnn_table7, hocp_accuracy
+from .accuracy import DEFAULT_RESULTS, PROFILES, check_profile
+
+GENERATORS = {
+    "complexity": complexity.render,
+    "fcnn-figure2": fcnn_figure2.render,
+    "fcnn-table2": fcnn_accuracy.render,
+    "fcnn-table4": fcnn_accuracy.render,
+    "fcnn-table5": fcnn_accuracy.render,
+    "fcnn-table7": fcnn_table7.render,
+    "hocp-table1": hocp_accuracy.render,
+    "hocp-table2": hocp_accuracy.render,
+}
+PROFILE_FREE = ("complexity",)                # generators that read no runs
+RUNS_OF = {"fcnn-figure2": fcnn_figure2.RESULTS_OF}  # generators that plot another experiment's runs
+
+
+def render(experiment: str, profile: str = "local", results_root=None, out_dir=None) -> str:
+    """Regenerate the tables/figures of ``experiment`` (a `GENERATORS` name); returns their Markdown."""
+    if experiment not in GENERATORS:
+        raise ValueError(f"unknown experiment {experiment!r}; valid experiments: {', '.join(sorted(GENERATORS))}")
+    return GENERATORS[experiment](experiment, check_profile(profile), results_root, out_dir)
+
+
+def profiles_with_runs(experiment: str, results_root=None) -> list[str]:
+    """The profiles `make tables` renders ``experiment`` for: local always (so the paper columns are there
+    before any training), every other profile that has runs."""
+    root = Path(results_root) if results_root is not None else DEFAULT_RESULTS
+    runs_of = RUNS_OF.get(experiment, experiment)
+    return [p for p in PROFILES if p == "local" or results.run_dirs(root, runs_of, p)]

@@ -1,7 +1,8 @@
-"""`python -m paper_tables [--out DIR] [--only NAME ...]`: regenerate the papers' tables and figures.
+"""`python -m paper_tables [EXPERIMENT] [--profile P] [--out DIR] [--only NAME ...]`: regenerate the papers'
+tables and figures.
 
-Generators read `suite.complexity` (no training) and, for accuracy tables, finished runs under results/.
-`make tables` runs every generator.
+With EXPERIMENT: that table (or "complexity": every complexity table), printed as Markdown. Without:
+every generator, each accuracy table for the local profile and every other profile that has runs.
 """
 from __future__ import annotations
 
@@ -9,33 +10,37 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import accuracy, complexity
-from ._render import atomic_write
+from . import GENERATORS, PROFILE_FREE, PROFILES, profiles_with_runs, render
+from ._render import OUT_DIR, write_text
 
-DEFAULT_OUT = Path(__file__).resolve().parent / "out"
-# name -> generate(out_dir) -> list of written paths. Other generators (accuracy tables) register here.
-GENERATORS = {"complexity": complexity.generate, "accuracy": accuracy.generate}
+GROUPS = {"accuracy": [n for n in GENERATORS if n not in PROFILE_FREE]}  # --only accuracy: every accuracy table
+README_START, README_END = "<!-- complexity-tables:start -->", "<!-- complexity-tables:end -->"
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m paper_tables", description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"output directory (default {DEFAULT_OUT})")
-    parser.add_argument("--only", nargs="+", choices=sorted(GENERATORS), help="run only these generators")
+    parser = argparse.ArgumentParser(prog="python -m paper_tables", description=__doc__.split("\n\n")[0])
+    parser.add_argument("experiment", nargs="?", choices=sorted(GENERATORS), help="render only this one and print it")
+    parser.add_argument("--profile", choices=PROFILES, help="profile of the runs to read (default: local with an "
+                        "EXPERIMENT; without, local and every profile that has runs)")
+    parser.add_argument("--results", type=Path, help="results root (default: results/ of this checkout)")
+    parser.add_argument("--out", type=Path, default=OUT_DIR, help=f"output directory (default {OUT_DIR})")
+    parser.add_argument("--only", nargs="+", choices=sorted([*GENERATORS, *GROUPS]), help="run only these generators")
     parser.add_argument("--readme", type=Path, help="also paste the complexity tables into this README, between "
                         f"{README_START!r} and {README_END!r}")
     args = parser.parse_args(argv)
-    for name in args.only or sorted(GENERATORS):
-        paths = GENERATORS[name](args.out)
-        print(f"{name}: wrote {len(paths)} files under {args.out}")
-        for p in paths:
-            print(f"  {p}")
+    if args.experiment:
+        print(render(args.experiment, args.profile or "local", args.results, args.out))
+    else:
+        names = [n for name in args.only or GENERATORS for n in GROUPS.get(name, [name])]
+        for name in dict.fromkeys(names):
+            profiles = [args.profile] if args.profile else profiles_with_runs(name, args.results)
+            for profile in ["local"] if name in PROFILE_FREE else profiles:
+                render(name, profile, args.results, args.out)
+                print(f"{name}" + ("" if name in PROFILE_FREE else f" [{profile}]") + f": written under {args.out}")
     if args.readme:
         update_readme(args.readme, (args.out / "complexity.md").read_text())
         print(f"updated the complexity tables in {args.readme}")
     return 0
-
-
-README_START, README_END = "<!-- complexity-tables:start -->", "<!-- complexity-tables:end -->"
 
 
 def update_readme(readme: Path, tables_md: str) -> None:
@@ -46,7 +51,7 @@ def update_readme(readme: Path, tables_md: str) -> None:
     head, rest = text.split(README_START)
     _, tail = rest.split(README_END)
     body = tables_md.split("\n", 2)[2].replace("### ", "#### ")  # drop the file's own title
-    atomic_write(readme, f"{head}{README_START}\n{body.strip()}\n{README_END}{tail}")
+    write_text(readme, f"{head}{README_START}\n{body.strip()}\n{README_END}{tail}")
 
 
 if __name__ == "__main__":

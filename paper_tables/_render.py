@@ -1,4 +1,5 @@
-"""Shared table writer: one `Table` -> Markdown, CSV and LaTeX files, written atomically.
+"""Shared writers: one `Table` -> Markdown, CSV and LaTeX files; one figure -> PNG and PDF. Every file
+goes through `suite.results.atomic_write_bytes`, so a reader never sees half of one.
 
 Every generator in `paper_tables` builds `Table`s whose rows put the paper's value beside the computed
 or measured one; `relative_difference` is the common (ours − paper) / paper.
@@ -8,10 +9,12 @@ from __future__ import annotations
 import csv
 import io
 import math
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from suite.results import atomic_write_bytes
+
+OUT_DIR = Path(__file__).resolve().parent / "out"  # default output directory of every generator
 
 
 @dataclass
@@ -99,19 +102,8 @@ def to_latex(table: Table) -> str:
     return "\n".join(lines)
 
 
-def atomic_write(path: Path, data: str | bytes) -> None:
-    """Write via a temporary file in the same directory and os.replace: never a half-written file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data.encode() if isinstance(data, str) else data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+def write_text(path: Path, text: str) -> None:
+    atomic_write_bytes(Path(path), text.encode())
 
 
 def write(table: Table, out_dir: Path) -> list[Path]:
@@ -120,6 +112,27 @@ def write(table: Table, out_dir: Path) -> list[Path]:
     paths = []
     for ext, render in ((".md", to_markdown), (".csv", to_csv), (".tex", to_latex)):
         path = out_dir / f"{table.name}{ext}"
-        atomic_write(path, render(table))
+        write_text(path, render(table))
         paths.append(path)
+    return paths
+
+
+def pyplot():
+    """matplotlib.pyplot on the non-interactive Agg backend (imported only by the generators that plot)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def save_figure(fig, stem: Path, *, dpi: int = 150) -> list[Path]:
+    """Write ``fig`` as <stem>.png and <stem>.pdf (rendered in memory, then written atomically); close it."""
+    paths = []
+    for ext in ("png", "pdf"):
+        buf = io.BytesIO()
+        fig.savefig(buf, format=ext, dpi=dpi)
+        path = Path(stem).with_name(f"{Path(stem).name}.{ext}")
+        atomic_write_bytes(path, buf.getvalue())
+        paths.append(path)
+    pyplot().close(fig)
     return paths

@@ -12,16 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from suite import results
+from suite.results import DEFAULT_RESULTS, PROFILES, check_profile
 
-# experiment -> module with render(experiment, profile, results_root, out_dir) -> Markdown
-GENERATORS = {"fcnn-table2": "fcnn_accuracy", "fcnn-table4": "fcnn_accuracy", "fcnn-table5": "fcnn_accuracy",
-              "fcnn-table7": "fcnn_table7", "fcnn-figure2": "fcnn_figure2",
-              "hocp-table1": "hocp_accuracy", "hocp-table2": "hocp_accuracy"}
-
-REPO = Path(__file__).resolve().parents[1]
-DEFAULT_RESULTS = REPO / "results"
-OUT_DIR = Path(__file__).resolve().parent / "out"
-PROFILES = ("paper", "local")
+from . import _render
 
 
 @dataclass
@@ -86,12 +79,6 @@ def describe(config: dict) -> str:
     return "; ".join(parts) + "."
 
 
-def check_profile(profile: str) -> str:
-    if profile not in PROFILES:
-        raise ValueError(f"unknown profile {profile!r}; valid profiles: {', '.join(PROFILES)}")
-    return profile
-
-
 def collect(experiment: str, profile: str, results_root=None, models=None) -> Collected:
     """Finished runs of ``experiment`` under ``profile`` grouped by model, plus the bad runs."""
     root = Path(results_root) if results_root is not None else DEFAULT_RESULTS
@@ -113,31 +100,5 @@ def collect(experiment: str, profile: str, results_root=None, models=None) -> Co
 
 def emit(table, out_dir=None) -> str:
     """Write ``table`` (.md, .csv, .tex) under ``out_dir`` (default paper_tables/out); return its Markdown."""
-    from . import _render
-    _render.write(table, Path(out_dir) if out_dir is not None else OUT_DIR)
+    _render.write(table, Path(out_dir) if out_dir is not None else _render.OUT_DIR)
     return _render.to_markdown(table)
-
-
-def generate(out_dir, results_root=None) -> list[Path]:
-    """``python -m paper_tables`` / ``make tables``: every accuracy table and figure, for each profile that
-    has runs (the local profile always, so the paper columns are there even before any training)."""
-    root = Path(results_root) if results_root is not None else DEFAULT_RESULTS
-    written = []
-    for experiment in sorted(GENERATORS):
-        for profile in PROFILES:
-            key = "fcnn-table7" if experiment == "fcnn-figure2" else experiment
-            if profile != "local" and not results.run_dirs(root, key, profile):
-                continue
-            render(experiment, profile, root, out_dir)
-            stem = f"{experiment.replace('-', '_')}_{profile}"
-            written += sorted(Path(out_dir).glob(f"{stem}.*"))
-    return written
-
-
-def render(experiment: str, profile: str = "local", results_root=None, out_dir=None) -> str:
-    """Regenerate the table/figure of ``experiment`` from its finished runs; returns Markdown."""
-    import importlib
-    if experiment not in GENERATORS:
-        raise ValueError(f"unknown experiment {experiment!r}; valid experiments: {', '.join(sorted(GENERATORS))}")
-    module = importlib.import_module(f"{__package__}.{GENERATORS[experiment]}")
-    return module.render(experiment, check_profile(profile), results_root, out_dir)

@@ -9,40 +9,48 @@ point by point.
 """
 from __future__ import annotations
 
-import argparse
+from functools import lru_cache
 from pathlib import Path
 
+from suite import paper_values as pv
+
 from . import _render
-from .accuracy import OUT_DIR, collect, emit
-from .fcnn_table7 import PAPER, paper_complexity
+from .accuracy import collect, emit
+from .complexity import COUNTS
 
 MODELS = ("fcnn-l", "alexnet", "googlenet", "resnet18")  # the networks Figure 2 plots
 RESULTS_OF = "fcnn-table7"
 
 
+@lru_cache(maxsize=None)
+def _multiplications(name: str, input_size: tuple | None, overrides: tuple) -> int:
+    from suite import complexity
+    from suite.models import build
+    return complexity.count(build(name, **dict(overrides)), input_size).multiplications
+
+
 def trained_multiplications(run) -> int:
+    """Multiplications of the network as ``run`` trained it (its input size, width and classes)."""
     overrides = dict(run.config.get("model_overrides", {}))
     size = tuple(overrides.get("input_size") or ())
     num = int(run.config.get("num_classes", 10))
     frozen = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in overrides.items()))
-    return paper_complexity(run.summary["model"], size or None, frozen + (("num_classes", num),))[0]
+    return _multiplications(run.summary["model"], size or None, frozen + (("num_classes", num),))
 
 
 def points(profile: str, results_root=None):
     col = collect(RESULTS_OF, profile, results_root, list(MODELS))
     paper, measured = [], []
     for name in MODELS:
-        label, e1, _, mult, _ = PAPER[name]
-        paper.append((label, mult / 1e3, 100.0 - e1, paper_complexity(name)[0] / 1e9))
+        r = pv.FCNN_TABLE7[name]
+        paper.append((r.label, r.mult / 1e3, 100.0 - r.top1_err, COUNTS(name).multiplications / 1e9))
         if col.n(name):
-            measured.append((label, trained_multiplications(col.runs[name][0]) / 1e9, col.mean(name, "top1"), col.n(name)))
+            measured.append((r.label, trained_multiplications(col.runs[name][0]) / 1e9, col.mean(name, "top1"), col.n(name)))
     return col, paper, measured
 
 
 def render(experiment: str = "fcnn-figure2", profile: str = "local", results_root=None, out_dir=None) -> str:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = _render.pyplot()
     col, paper, measured = points(profile, results_root)
     fig, (a, b) = plt.subplots(1, 2, figsize=(10, 4))
     for label, x, y, xc in paper:
@@ -58,14 +66,9 @@ def render(experiment: str = "fcnn-figure2", profile: str = "local", results_roo
     b.set(xlabel="#Multiplications of the trained net (10⁹)", ylabel="Top-1 accuracy (%)",
           title=f"measured, profile {profile}" + ("" if measured else " (no finished run)"))
     fig.tight_layout()
-    out = Path(out_dir) if out_dir is not None else OUT_DIR
-    out.mkdir(parents=True, exist_ok=True)
+    out = Path(out_dir) if out_dir is not None else _render.OUT_DIR
     stem = f"fcnn_figure2_{profile}"
-    for ext in ("png", "pdf"):
-        tmp = out / f".{stem}.tmp.{ext}"
-        fig.savefig(tmp, dpi=150)
-        tmp.replace(out / f"{stem}.{ext}")
-    plt.close(fig)
+    _render.save_figure(fig, out / stem)
     t = _render.Table(stem, "FCNN Figure 2: accuracy vs multiplications (plotted points)", [
         "Model", "Top-1 % (paper)", "Mult. 10⁹ (paper)", "Mult. 10⁹ (computed, paper input)",
         f"Top-1 % (measured, {profile})", "Mult. 10⁹ (computed, as trained)", "Runs"])
@@ -75,12 +78,3 @@ def render(experiment: str = "fcnn-figure2", profile: str = "local", results_roo
         t.add(label, y, x, round(xc, 3), m[2] if m else None, round(m[1], 4) if m else None, m[3] if m else 0)
     t.notes = [f"Figure: `{out / stem}.png` and `.pdf`."] + col.notes()
     return emit(t, out)
-
-
-if __name__ == "__main__":
-    p = argparse.ArgumentParser(description="Render FCNN Figure 2 (PNG + PDF) from results/")
-    p.add_argument("--profile", default="local")
-    p.add_argument("--results", default=None)
-    p.add_argument("--out", default=None)
-    a = p.parse_args()
-    print(render("fcnn-figure2", a.profile, a.results, a.out))

@@ -7,29 +7,11 @@ Table 2's "#conv parameters").
 """
 from __future__ import annotations
 
-import argparse
-from functools import lru_cache
+from suite import paper_values as pv
 
 from . import _render
 from .accuracy import collect, emit
-
-TABLE1 = {  # model -> (label, #parameters in millions, accuracy %), HO-CP Table 1
-    "mobilenetv2-cifar": ("MobileNet-v2", 2.30, 94.0),
-    "hosconv-cifar": ("HOSConv (Ours)", 2.29, 94.0),
-}
-TABLE2 = {  # model -> (label, #conv parameters in millions, top-1 %, top-5 %), HO-CP Table 2
-    "convnet3d": ("3D-ConvNet", 2.9, 83.2, 97.0),
-    "hocp-convnet": ("HO-CP ConvNet (Ours)", 1.2, 83.8, 97.4),
-    "hocp-convnet-s": ("HO-CP ConvNet-S (Ours)", 1.2, 85.4, 98.6),
-}
-
-
-@lru_cache(maxsize=None)
-def paper_params(name: str) -> tuple[int, int]:
-    from suite import complexity
-    from suite.models import build
-    c = complexity.count(build(name))
-    return c.parameters, c.conv_parameters
+from .complexity import COUNTS
 
 
 def measured(col, model, key):
@@ -40,27 +22,28 @@ def measured(col, model, key):
 
 
 def table1(profile, results_root=None) -> _render.Table:
-    col = collect("hocp-table1", profile, results_root, list(TABLE1))
+    col = collect("hocp-table1", profile, results_root, list(pv.HOCP_TABLE1))
     t = _render.Table(f"hocp_table1_{profile}", "HO-CP Table 1: results on CIFAR-10", [
         "Network", "# params 10⁶ (paper)", "# params 10⁶ (computed)", "Accuracy % (paper)",
         f"Accuracy % (measured, {profile}, mean ± std)", "Runs", "Source of measured"])
-    for name, (label, params, acc) in TABLE1.items():
-        t.add(label, params, round(paper_params(name)[0] / 1e6, 3), acc, measured(col, name, "top1"), col.n(name),
-              col.run_names(name))
-    t.notes = ["Paper columns: HO-CP Table 1 (the paper prints '2, 30' and '2, 29' million parameters).",
+    for name, r in pv.HOCP_TABLE1.items():
+        t.add(r.label, r.params, round(COUNTS(name).parameters / 1e6, 3), r.accuracy, measured(col, name, "top1"),
+              col.n(name), col.run_names(name))
+    printed = " and ".join(f"'{r.params_printed.replace(',', ', ')}'" for r in pv.HOCP_TABLE1.values())
+    t.notes = [f"Paper columns: HO-CP Table 1 (the paper prints {printed} million parameters).",
                "Computed: `suite.complexity.count(...).parameters` at 3×32×32, 10 classes."] + col.notes()
     return t
 
 
 def table2(profile, results_root=None) -> _render.Table:
-    col = collect("hocp-table2", profile, results_root, list(TABLE2))
+    col = collect("hocp-table2", profile, results_root, list(pv.HOCP_TABLE2))
     t = _render.Table(f"hocp_table2_{profile}", "HO-CP Table 2: results on the 20BN-Jester dataset", [
         "Network", "# conv params 10⁶ (paper)", "# conv params 10⁶ (computed)", "Top-1 % (paper)",
         f"Top-1 % (measured, {profile}, mean ± std)", "Top-5 % (paper)", f"Top-5 % (measured, {profile})", "Runs",
         "Source of measured"])
-    for name, (label, params, t1, t5) in TABLE2.items():
-        t.add(label, params, round(paper_params(name)[1] / 1e6, 3), t1, measured(col, name, "top1"), t5,
-              measured(col, name, "top5"), col.n(name), col.run_names(name))
+    for name, r in pv.HOCP_TABLE2.items():
+        t.add(r.label, r.conv_params, round(COUNTS(name).conv_parameters / 1e6, 3), r.top1, measured(col, name, "top1"),
+              r.top5, measured(col, name, "top5"), col.n(name), col.run_names(name))
     t.notes = ["Paper columns: HO-CP Table 2 (20BN-Jester v1 validation).",
                "Computed: `suite.complexity.count(...).conv_parameters` at 3×18×84×84, 27 classes."] + col.notes()
     if profile == "local":
@@ -74,13 +57,3 @@ def render(experiment: str, profile: str = "local", results_root=None, out_dir=N
     if experiment not in builders:
         raise ValueError(f"unknown experiment {experiment!r}; valid: {', '.join(builders)}")
     return emit(builders[experiment](profile, results_root), out_dir)
-
-
-if __name__ == "__main__":
-    p = argparse.ArgumentParser(description="Render HO-CP Table 1 or 2 from results/ and suite.complexity")
-    p.add_argument("experiment", choices=["hocp-table1", "hocp-table2"])
-    p.add_argument("--profile", default="local")
-    p.add_argument("--results", default=None)
-    p.add_argument("--out", default=None)
-    a = p.parse_args()
-    print(render(a.experiment, a.profile, a.results, a.out))

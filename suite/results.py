@@ -34,6 +34,28 @@ SUMMARY_KEYS = {"schema": int, "experiment": str, "model": str, "profile": str, 
                 "epochs": int, "top1": float, "top5": float}
 METRIC_KEYS = {"epoch": int, "train_loss": float, "val_top1": float, "val_top5": float, "lr": float}
 PACKAGES = ("torch", "torchvision", "numpy", "numba", "numba-cuda", "submitit", "fcnn-hocp-suite")
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_RESULTS = REPO / "results"
+PROFILES = ("paper", "local")
+
+
+def check_profile(profile: str) -> str:
+    if profile not in PROFILES:
+        raise ValueError(f"unknown profile {profile!r}; valid profiles: {', '.join(PROFILES)}")
+    return profile
+
+
+class BadRun(ValueError):
+    """A run directory that cannot be read as a finished, well-formed run; ``reason`` says why.
+    (:func:`scan` lists these beside the good runs, so tables can name what they skipped.)"""
+
+    def __init__(self, path, reason: str):
+        super().__init__(reason)
+        self.path, self.reason = Path(path), reason
+
+
+class UnfinishedRun(BadRun):
+    """A run directory without ``summary.json``: still training, or killed before the end."""
 
 
 # ----------------------------------------------------------------------------------------------- writing
@@ -56,6 +78,15 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 
 def atomic_write_json(path: Path, obj) -> None:
     atomic_write_bytes(path, (json.dumps(obj, indent=2, sort_keys=True) + "\n").encode())
+
+
+def append_json_lines(path: Path, rows) -> None:
+    """Append one JSON object per line to a log (jobs.jsonl) in one write: a reader sees whole
+    lines, except at worst a torn last one, which readers of such logs skip."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as f:
+        f.write("".join(json.dumps(row) + "\n" for row in rows))
 
 
 def config_hash(config: dict) -> str:
@@ -152,12 +183,6 @@ class Run:
         return self.path.name
 
 
-@dataclass
-class BadRun:
-    path: Path
-    reason: str
-
-
 def check_schema(obj, keys: dict, what: str) -> None:
     if not isinstance(obj, dict):
         raise ValueError(f"{what}: expected a JSON object, got {type(obj).__name__}")
@@ -193,13 +218,21 @@ def read_metrics(path: Path) -> list[dict]:
 
 
 def read_run(run_dir: Path) -> Run:
-    """Read one run; ValueError says why it is not a finished, well-formed run."""
+    """Read one finished run; :class:`UnfinishedRun` if it has no summary yet, :class:`BadRun`
+    (with the reason) if it is not a finished, well-formed run."""
     run_dir = Path(run_dir)
     for name in (CONFIG, METRICS):
         if not (run_dir / name).is_file():
-            raise ValueError(f"missing {name}")
+            raise BadRun(run_dir, f"missing {name}")
     if not is_finished(run_dir):
-        raise ValueError(f"unfinished: no {SUMMARY}")
+        raise UnfinishedRun(run_dir, f"unfinished: no {SUMMARY}")
+    try:
+        return _read_finished(run_dir)
+    except (ValueError, OSError) as e:
+        raise BadRun(run_dir, str(e)) from None
+
+
+def _read_finished(run_dir: Path) -> Run:
     config = read_json(run_dir / CONFIG)
     summary = read_json(run_dir / SUMMARY)
     check_schema(summary, SUMMARY_KEYS, SUMMARY)
@@ -239,10 +272,10 @@ def scan(results_root, experiment: str | None = None, profile: str | None = None
         try:
             run = read_run(d)
             if profile and run.config.get("profile") != profile:
-                raise ValueError(f"profile {run.config.get('profile')!r} in a {profile!r} directory")
+                raise BadRun(d, f"profile {run.config.get('profile')!r} in a {profile!r} directory")
             if experiment and run.config.get("experiment") != experiment:
-                raise ValueError(f"experiment {run.config.get('experiment')!r} in a {experiment!r} directory")
+                raise BadRun(d, f"experiment {run.config.get('experiment')!r} in a {experiment!r} directory")
             good.append(run)
-        except (ValueError, OSError) as e:
-            bad.append(BadRun(d, str(e)))
+        except BadRun as e:
+            bad.append(e)
     return good, bad

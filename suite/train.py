@@ -159,10 +159,6 @@ def load_checkpoint(path: Path) -> dict | None:
     return torch.load(path, map_location="cpu", weights_only=False)
 
 
-class Killed(Exception):
-    """Raised by a ``hook`` to simulate a job killed mid-epoch (tests)."""
-
-
 # ----------------------------------------------------------------------------------------------- training
 def default_device() -> torch.device:
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")

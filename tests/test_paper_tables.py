@@ -1,13 +1,18 @@
-"""paper_tables: the shared renderer and the complexity tables / Figure 5 written by `make tables`."""
+"""paper_tables: the shared renderer, the one entry point, the complexity tables / Figure 5 written by
+`make tables`, and the accuracy tables rendered from result logs."""
 import csv
+import json
 import math
 
 import pytest
 
+import paper_tables
 from paper_tables import __main__ as cli
 from paper_tables import _render
 from paper_tables import complexity as pt
-from suite import complexity, models
+from suite import complexity, models, results
+from suite import paper_values as pv
+from tests.test_results import corrupt_results, make_run
 
 
 def test_render_markdown_csv_latex(tmp_path):
@@ -28,10 +33,15 @@ def test_render_markdown_csv_latex(tmp_path):
         _render.Table("a b", "x", ["c"])
 
 
-def test_atomic_write_leaves_no_temporary(tmp_path):
-    _render.atomic_write(tmp_path / "x.txt", "hello")
-    _render.atomic_write(tmp_path / "x.txt", b"bye")
-    assert [p.name for p in tmp_path.iterdir()] == ["x.txt"] and (tmp_path / "x.txt").read_text() == "bye"
+def test_writers_leave_no_temporary(tmp_path):
+    _render.write_text(tmp_path / "x.txt", "hello")
+    _render.write_text(tmp_path / "x.txt", "bye")
+    plt = _render.pyplot()
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [1, 0])
+    paths = _render.save_figure(fig, tmp_path / "fig")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fig.pdf", "fig.png", "x.txt"] == sorted(["x.txt"] + [p.name for p in paths])
+    assert (tmp_path / "x.txt").read_text() == "bye" and (tmp_path / "fig.pdf").read_bytes()[:5] == b"%PDF-"
 
 
 def test_alg1_convention_counts_model_a_at_stage_resolution():
@@ -45,11 +55,11 @@ def test_alg1_convention_counts_model_a_at_stage_resolution():
 
 
 def test_figure5_data_formula():
-    vol = math.prod(pt.FIGURE5_INPUT)
+    vol = math.prod(pv.HOCP_FIGURE5_INPUT)
     for row in pt.figure5_data():
         c, t = row["in_channels"], row["out_channels"]
         assert row["3D-Conv"] == pytest.approx(2 * vol * 27 * c * t / 1e9, rel=1e-12)
-        for r in pt.FIGURE5_RANKS:
+        for r in pv.HOCP_FIGURE5_RANKS:
             assert row[f"CP-HOConv-{r}"] == pytest.approx(2 * vol * r * c * (c + 9 + t) / 1e9, rel=1e-12)
 
 
@@ -115,3 +125,113 @@ def test_table1_sizes_and_table3_grids_match_the_paper(generated):
         assert len(set(row[1:])) == 1, f"{stage}: every model should output the paper's size, got {row}"
     for stage, row in _csv(generated, "fcnn_table3_grids").items():
         assert row[2] == row[3] and row[4] == row[5], row
+
+
+def test_stated_counts_quote_the_paper_values(generated):
+    rows = _csv(generated, "fcnn_stated_counts")
+    a = next(r for k, r in rows.items() if k.startswith("Model A: "))
+    assert f'"{pv.FCNN_MODEL_A_MULT.quote}"' in a[0] and float(a[1]) == pv.FCNN_MODEL_A_MULT.value
+    assert a[0] == 'Model A: "550 million multiplications for each image" (Section 3)'  # the paper's words
+    overview = _csv(generated, "models_overview")
+    assert overview["fcnn-l"][7] == "470M mult., 2.8M params (FCNN Tables 6, 7)"
+    assert overview["mobilenetv2-cifar"][7] == "2.30M params (HO-CP Table 1)"
+
+
+def test_model_descriptions_read_the_paper_values():
+    for name, row in {**pv.FCNN_TABLE5, **pv.FCNN_TABLE2}.items():  # Table 5 calls model A just "Baseline"
+        assert models.build(name, width=0.25, num_classes=10).description == row.method
+    assert models.build("fcnn-l", width=0.25, num_classes=10).description == pv.FCNN_TABLE7["fcnn-l"].label
+    assert '"2,30" M parameters' in models.get_model_builder("mobilenetv2-cifar").__doc__
+    assert "470M multiplications" in models.get_model_builder("fcnn-l").__doc__
+    assert "{" not in models.get_model_builder("convnet3d").__doc__
+
+
+def test_paper_values_doc_rejects_an_unknown_field():
+    def f():
+        """{NO_SUCH_TABLE[x].y}"""
+    with pytest.raises(KeyError, match="NO_SUCH_TABLE"):
+        pv.doc(f)
+
+
+def test_fcnn_row_prints_the_complexity_as_the_paper():
+    assert [r.complexity_printed for r in pv.FCNN_TABLE2.values()] == ["1", "2.25", "~1", "~0.5", "~0.5", "~0.5"]
+    assert pv.HOCP_TABLE1["hosconv-cifar"].params_printed == "2,29"
+
+
+def test_suite_never_imports_paper_tables():
+    import pathlib
+    root = pathlib.Path(pv.__file__).parent
+    offenders = [str(p) for p in root.rglob("*.py") if "paper_tables" in "".join(
+        line for line in p.read_text().splitlines(True) if line.lstrip().startswith(("import ", "from ")))]
+    assert not offenders
+
+
+# ------------------------------------------------------------------ accuracy tables from result logs
+def test_one_entry_point_renders_one_experiment(tmp_path, capsys):
+    make_run(tmp_path / "results", model="fcnn-a", top1=41.0)
+    args = ["--results", str(tmp_path / "results"), "--out", str(tmp_path / "out")]
+    assert cli.main(["fcnn-table2", "--profile", "local", *args]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("### FCNN Table 2") and "| 41 |" in out
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [f"fcnn_table2_local.{e}" for e in ("csv", "md", "tex")]
+    with pytest.raises(SystemExit):
+        cli.main(["fcnn-table9", *args])
+    assert "invalid choice: 'fcnn-table9'" in capsys.readouterr().err
+
+
+def test_only_accuracy_renders_every_experiment_and_profile_with_runs(tmp_path, capsys):
+    make_run(tmp_path / "results", model="fcnn-a", profile="paper", top1=58.0)
+    args = ["--results", str(tmp_path / "results"), "--out", str(tmp_path / "out")]
+    assert cli.main(["--only", "fcnn-table2", "fcnn-table5", *args]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        f"fcnn-table2 [{p}]: written under {tmp_path / 'out'}" for p in ("paper", "local")] + [
+        f"fcnn-table5 [local]: written under {tmp_path / 'out'}"]
+    assert set(cli.GROUPS["accuracy"]) == set(paper_tables.GENERATORS) - {"complexity"}
+    assert paper_tables.profiles_with_runs("fcnn-figure2", tmp_path / "results") == ["local"]
+    make_run(tmp_path / "results", experiment="fcnn-table7", model="fcnn-l", profile="paper")
+    assert paper_tables.profiles_with_runs("fcnn-figure2", tmp_path / "results") == ["paper", "local"]
+
+
+def test_table2_renders_from_good_runs_and_names_bad_ones(tmp_path):
+    good, bad = corrupt_results(tmp_path / "results")
+    make_run(tmp_path / "results", profile="paper", model="fcnn-a", top1=99.0)
+    md = paper_tables.render("fcnn-table2", "local", tmp_path / "results", tmp_path / "out")
+    row_a = next(line for line in md.splitlines() if line.startswith("| A |"))
+    assert "| 45 |" in row_a and "| 2 |" in row_a  # mean of the two good seeds (40, 50), not 99 (paper)
+    for d in good:
+        assert d.name in row_a
+    for d in bad:
+        assert f"Skipped bad run `{d}`" in md
+    assert "profile **local**" in md and "1 run(s) of profile 'paper' exist and were not used" in md
+    row_b = next(line for line in md.splitlines() if line.startswith("| B |"))
+    assert "| – |" in row_b and "| 62.1 |" in row_b  # no good run: measured empty, paper value kept
+    assert "| 45 |" in (tmp_path / "out" / "fcnn_table2_local.md").read_text()
+    assert (tmp_path / "out" / "fcnn_table2_local.csv").read_text().startswith("Model,Method,")
+    with pytest.raises(ValueError, match="valid profiles: paper, local"):
+        paper_tables.render("fcnn-table2", "laptop", tmp_path / "results", tmp_path / "out")
+    with pytest.raises(ValueError, match="valid experiments: complexity, fcnn-figure2"):
+        paper_tables.render("fcnn-table9", "local", tmp_path / "results", tmp_path / "out")
+
+
+@pytest.mark.slow  # counts the paper-size 3-D networks (~1 min on 2 cores)
+def test_hocp_table2_averages_seeds(tmp_path):
+    """HO-CP: "we report average performance over 3 runs": mean ± sample std of the finished seeds."""
+    for seed, top1 in enumerate([60.0, 70.0, 80.0]):
+        make_run(tmp_path / "results", experiment="hocp-table2", model="hocp-convnet", seed=seed, top1=top1)
+    md = paper_tables.render("hocp-table2", "local", tmp_path / "results", tmp_path / "out")
+    row = next(line for line in md.splitlines() if line.startswith("| HO-CP ConvNet (Ours) |"))
+    assert "| 70.00 ± 10.00 |" in row and "| 3 |" in row and "| 83.8 |" in row
+    assert "stand in for 20BN-Jester" in md
+
+
+@pytest.mark.slow  # counts the paper-size reference networks (~1 min on 2 cores)
+def test_figure2_writes_png_and_pdf_with_measured_points(tmp_path):
+    d = make_run(tmp_path / "results", experiment="fcnn-table7", model="fcnn-l", top1=91.0)
+    cfg = json.loads((d / results.CONFIG).read_text())
+    cfg.update(model_overrides={"in_channels": 1, "input_size": [1, 64, 64], "width": 0.25}, num_classes=10)
+    (d / results.CONFIG).write_text(json.dumps(cfg))
+    md = paper_tables.render("fcnn-figure2", "local", tmp_path / "results", tmp_path / "out")
+    for ext in ("png", "pdf"):
+        assert (tmp_path / "out" / f"fcnn_figure2_local.{ext}").stat().st_size > 1000
+    row = next(line for line in md.splitlines() if line.startswith("| Our Model L |"))
+    assert "| 91 |" in row and "| 70.11 |" in row

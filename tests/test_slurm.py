@@ -1,4 +1,4 @@
-"""[4/6] SLURM integration tests, against real daemons (slurmctld, slurmd, slurmdbd) — no mocks.
+"""SLURM integration tests, against real daemons (slurmctld, slurmd, slurmdbd) — no mocks.
 
 Bring a single-node cluster up with ``scripts/slurm-cluster.sh up`` (root; installs the Debian
 packages). Without a cluster these tests are skipped with the reason; with ``FCNN_REQUIRE_SLURM=1``
@@ -82,8 +82,9 @@ def run_cli(*argv) -> int:
 
 
 def records(root, exp="fcnn-table2", profile="local") -> dict:
-    from jobs import cli, experiments
-    return cli.read_jobs(root, experiments.get(exp), profile)
+    from jobs import experiments
+    from jobs.records import read_jobs
+    return read_jobs(root, experiments.get(exp), profile)
 
 
 def run_dirs(root, exp="fcnn-table2", profile="local") -> dict:
@@ -156,7 +157,7 @@ def test_requeued_job_resumes_from_its_checkpoint(tmp_path):
     ref_task, = runner.tasks_for("fcnn-table2", "local", tmp_path / "ref", models=["fcnn-a"], overrides=longer)
     task, = runner.tasks_for("fcnn-table2", "local", tmp_path / "preempted", models=["fcnn-a"], overrides=longer)
     ex = executors.get("slurm", folder=tmp_path / "_submitit", resources={}, options={"name": "requeue-test"})
-    ref_job, job = ex.submit_all(runner.run_one, [ref_task, task])
+    (_, ref_job), (_, job) = ex.submit(runner.run_one, [ref_task, task])
     run_dir = runner.run_dir(task)
     epochs_done = lambda: len((run_dir / "metrics.jsonl").read_text().splitlines()) if (run_dir / "metrics.jsonl").exists() else 0
     wait_until(lambda: epochs_done() >= 1, 180, "the first epoch's checkpoint")
@@ -191,8 +192,8 @@ def test_two_tasks_train_one_ddp_run_with_the_same_result_logs(tmp_path):
                    "--no-progress", *TINY, "--no-wait") == 0
     assert run_cli("run", "fcnn-table2", "--executor", "slurm", "--models", "fcnn-a", "--results", tmp_path / "two",
                    "--no-progress", *TINY, "--tasks-per-node", "2") == 0
-    from jobs import cli, experiments
-    assert cli.wait_for_jobs(experiments.get("fcnn-table2"), "local", tmp_path / "one", timeout_s=300) == []
+    from jobs import experiments, records
+    assert records.wait_for_jobs(experiments.get("fcnn-table2"), "local", tmp_path / "one", timeout_s=300) == []
     one, = run_dirs(tmp_path / "one").values()
     two, = run_dirs(tmp_path / "two").values()
     assert one.name == two.name  # same config

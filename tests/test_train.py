@@ -23,8 +23,8 @@ SCRIPT = textwrap.dedent("""
     from torch import nn
     from suite import data, train
     torch.set_num_threads(1)
-    run_dir, kill_epoch, kill_step = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-    torch.manual_seed(0)  # model init
+    run_dir, kill_epoch, kill_step, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+    torch.manual_seed(seed)  # model init
     model = nn.Sequential(nn.Conv2d(1, 6, 3, padding=1), nn.BatchNorm2d(6), nn.ReLU(), nn.MaxPool2d(4),
                           nn.Flatten(), nn.Dropout(0.2), nn.Linear(6 * 7 * 7, 10))
     tr = data.build("digits", "train", resize=32, crop=28, limit=160)
@@ -33,17 +33,17 @@ SCRIPT = textwrap.dedent("""
         if epoch == kill_epoch and step == kill_step:
             os.kill(os.getpid(), signal.SIGKILL)  # a real kill: no cleanup, no exception handlers
     recipe = train.Recipe(lr=0.05, batch_size=32, epochs=3, schedule="plateau", patience=0, gamma=0.5)
-    train.train(model, tr, va, recipe=recipe, run_dir=run_dir, seed=7, progress=False, hook=hook,
+    train.train(model, tr, va, recipe=recipe, run_dir=run_dir, seed=seed, progress=False, hook=hook,
                 config={"experiment": "resume-test", "model": "tiny", "profile": "local"})
     torch.save(model.state_dict(), os.path.join(run_dir, "final_weights.pt"))
 """)
 
 
-def run_script(tmp_path, run_dir, kill_epoch=-1, kill_step=-1):
+def run_script(tmp_path, run_dir, seed, kill_epoch=-1, kill_step=-1):
     script = tmp_path / "run.py"
     script.write_text(SCRIPT)
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    return subprocess.run([sys.executable, str(script), str(run_dir), str(kill_epoch), str(kill_step)],
+    return subprocess.run([sys.executable, str(script), str(run_dir), str(kill_epoch), str(kill_step), str(seed)],
                           env=env, capture_output=True, text=True, timeout=300)
 
 
@@ -54,15 +54,15 @@ def metrics(run_dir):
     return rows
 
 
-def test_resume_after_kill_gives_identical_metrics(tmp_path):
+def test_resume_after_kill_gives_identical_metrics(tmp_path, fresh_seed):
     whole, killed = tmp_path / "whole", tmp_path / "killed"
-    p = run_script(tmp_path, whole)
+    p = run_script(tmp_path, whole, fresh_seed)
     assert p.returncode == 0, p.stderr
-    p = run_script(tmp_path, killed, kill_epoch=1, kill_step=2)  # SIGKILL in the middle of epoch 2
+    p = run_script(tmp_path, killed, fresh_seed, kill_epoch=1, kill_step=2)  # SIGKILL in the middle of epoch 2
     assert p.returncode == -signal.SIGKILL, p.stderr
     assert not results.is_finished(killed) and (killed / results.CHECKPOINT).is_file()
     assert [r["epoch"] for r in metrics(killed)] == [1]
-    p = run_script(tmp_path, killed)  # resume: same command, no kill
+    p = run_script(tmp_path, killed, fresh_seed)  # resume: same command, no kill
     assert p.returncode == 0, p.stderr
     assert metrics(killed) == metrics(whole) and len(metrics(whole)) == 3
     assert len({r["lr"] for r in metrics(whole)}) >= 1
@@ -87,8 +87,8 @@ class Constant(nn.Module):
 class Tiny(torch.utils.data.Dataset):
     num_classes, sample_shape = 10, (1, 4, 4)
 
-    def __init__(self, n=40):
-        g = torch.Generator().manual_seed(0)
+    def __init__(self, seed, n=40):
+        g = torch.Generator().manual_seed(seed)
         self.x, self.y = torch.randn(n, 1, 4, 4, generator=g), torch.randint(0, 10, (n,), generator=g)
 
     def __len__(self):
@@ -98,10 +98,10 @@ class Tiny(torch.utils.data.Dataset):
         return self.x[i], int(self.y[i])
 
 
-def test_plateau_divides_lr_by_ten_until_min_lr(tmp_path):
+def test_plateau_divides_lr_by_ten_until_min_lr(tmp_path, fresh_seed):
     """FCNN Sec. 3: lr from 0.1, ÷10 when validation accuracy plateaus, until 1e-6."""
     recipe = train.Recipe(lr=0.1, batch_size=20, epochs=50, schedule="plateau", patience=0, min_lr=1e-6)
-    s = train.train(Constant(), Tiny(), Tiny(), recipe=recipe, run_dir=tmp_path, progress=False,
+    s = train.train(Constant(), Tiny(fresh_seed), Tiny(fresh_seed), recipe=recipe, run_dir=tmp_path, progress=False,
                     config={"experiment": "e", "model": "constant", "profile": "local"})
     lrs = [r["lr"] for r in results.read_metrics(tmp_path / results.METRICS)]
     distinct = sorted(set(round(lr, 12) for lr in lrs), reverse=True)
@@ -110,22 +110,22 @@ def test_plateau_divides_lr_by_ten_until_min_lr(tmp_path):
     assert s["stopped"] == "min_lr" and s["epochs"] == len(lrs) < 50
 
 
-def test_step_schedule(tmp_path):
+def test_step_schedule(tmp_path, fresh_seed):
     """FCNN Sec. 3.4: a fixed number of epochs per learning rate."""
     recipe = train.Recipe(lr=0.1, batch_size=20, epochs=5, schedule="step", step_epochs=2)
-    train.train(Constant(), Tiny(), Tiny(), recipe=recipe, run_dir=tmp_path, progress=False,
+    train.train(Constant(), Tiny(fresh_seed), Tiny(fresh_seed), recipe=recipe, run_dir=tmp_path, progress=False,
                 config={"experiment": "e", "model": "constant", "profile": "local"})
     lrs = [r["lr"] for r in results.read_metrics(tmp_path / results.METRICS)]
     assert lrs == pytest.approx([0.1, 0.1, 0.01, 0.01, 0.001])
 
 
-def test_finished_run_is_not_retrained(tmp_path):
+def test_finished_run_is_not_retrained(tmp_path, fresh_seed):
     recipe = train.Recipe(lr=0.1, batch_size=20, epochs=1)
     cfg = {"experiment": "e", "model": "constant", "profile": "local"}
-    s1 = train.train(Constant(), Tiny(), Tiny(), recipe=recipe, run_dir=tmp_path, progress=False, config=cfg)
+    s1 = train.train(Constant(), Tiny(fresh_seed), Tiny(fresh_seed), recipe=recipe, run_dir=tmp_path, progress=False, config=cfg)
     def boom(epoch, step):
         raise AssertionError("a finished run must not train again")
-    s2 = train.train(Constant(), Tiny(), Tiny(), recipe=recipe, run_dir=tmp_path, progress=False, config=cfg,
+    s2 = train.train(Constant(), Tiny(fresh_seed), Tiny(fresh_seed), recipe=recipe, run_dir=tmp_path, progress=False, config=cfg,
                      hook=boom)
     assert s1 == s2
 

@@ -30,6 +30,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .. import ops
+from .. import paper_values as pv
 from ..layers import BasisConv2d, SingleBasisConv2d, TopologicalConv2d
 from ..layers._init import kaiming_variance, normal_, param
 from . import _common as c
@@ -259,16 +260,17 @@ def _dense_k2(m: int, groups: int = 1):
 
 
 @register_model("fcnn-a")
+@pv.doc
 def fcnn_a(*, num_classes=None, in_channels=3, width=1.0, input_size=None, dropout=0.2, backend="auto"):
     """Model A (Table 1): baseline, (2, n) × 2 per stage.
 
     "We set the kernel size to 2 for model A ... We use no padding for first convolutional layer and pad
     one pixel for the second one in model A ... Residual learning is added every two convolutional
-    layers in model A." The paper's 550M multiplications count every k = 2 conv at the stage's full
-    resolution; the unpadded conv really outputs one pixel less per side (35², 17², 5²), so the exact
-    count here is lower (see paper_tables).
+    layers in model A." The paper's "{FCNN_MODEL_A_MULT.quote}" count every k = 2
+    conv at the stage's full resolution; the unpadded conv really outputs one pixel less per side (35², 17²,
+    5²), so the exact count here is lower (see paper_tables).
     """
-    return _fcnn(lambda m: [_pair_k2(m, _dense_k2(m))], description="Baseline, kernel size = 2",
+    return _fcnn(lambda m: [_pair_k2(m, _dense_k2(m))], description=pv.FCNN_TABLE2["fcnn-a"].method,
                  num_classes=num_classes, in_channels=in_channels, width=width, input_size=input_size,
                  dropout=dropout, unpadded_pairs=True, torch_only=backend)
 
@@ -279,7 +281,7 @@ def fcnn_a0(*, num_classes=None, in_channels=3, width=1.0, input_size=None, drop
 
     "The images are resized to 164 × 164 and randomly cropped to 150 × 150. We train model A on the
     smaller images, which we name model A0"."""
-    return _fcnn(lambda m: [_pair_k2(m, _dense_k2(m))], description="Baseline (150×150)",
+    return _fcnn(lambda m: [_pair_k2(m, _dense_k2(m))], description=f"{pv.FCNN_TABLE4['fcnn-a0'].method} (150×150)",
                  num_classes=num_classes, in_channels=in_channels, width=width, input_size=input_size,
                  dropout=dropout, default_input=PAPER_INPUT_A0, unpadded_pairs=True, torch_only=backend)
 
@@ -295,7 +297,7 @@ def fcnn_b(*, num_classes=None, in_channels=3, width=1.0, input_size=None, dropo
     "We pad one pixel for all convolutional layers in model B ... Residual learning is added ... every
     convolutional layer in model B.\""""
     return _fcnn(lambda m: _residual_k3(lambda: nn.Conv2d(m, m, 3, padding=1, bias=False), m, 2),
-                 description="Baseline, kernel size = 3", num_classes=num_classes, in_channels=in_channels,
+                 description=pv.FCNN_TABLE2["fcnn-b"].method, num_classes=num_classes, in_channels=in_channels,
                  width=width, input_size=input_size, dropout=dropout, torch_only=backend)
 
 
@@ -314,14 +316,14 @@ def fcnn_c(*, num_classes=None, in_channels=3, width=1.0, input_size=None, dropo
     a convolution with bases (residual kept, BN after the layer). Alg. 2 is one linear layer here (bases
     then projection, no BN between them: the b·m intermediate maps are not a layer output), while the
     single-basis layers of E/F/K/L normalise between basis and projection like `SingleBasisConv2d`."""
-    return _fcnn(_bases(4, backend), description="4 bases, kernel size = 3", num_classes=num_classes,
+    return _fcnn(_bases(4, backend), description=pv.FCNN_TABLE2["fcnn-c"].method, num_classes=num_classes,
                  in_channels=in_channels, width=width, input_size=input_size, dropout=dropout)
 
 
 @register_model("fcnn-d")
 def fcnn_d(*, num_classes=None, in_channels=3, width=1.0, input_size=None, dropout=0.2, backend="auto"):
     """Model D (Table 1): {[3, 2] + (1, n)} × 2 per stage — Alg. 2 with b = 2 bases, k = 3 (layout of C)."""
-    return _fcnn(_bases(2, backend), description="2 bases, kernel size = 3", num_classes=num_classes,
+    return _fcnn(_bases(2, backend), description=pv.FCNN_TABLE2["fcnn-d"].method, num_classes=num_classes,
                  in_channels=in_channels, width=width, input_size=input_size, dropout=dropout)
 
 
@@ -335,7 +337,7 @@ def fcnn_e(*, num_classes=None, in_channels=3, width=1.0, input_size=None, dropo
 
     "we substitute each standard convolutional layer with two single basis convolutional layers in
     model E" (layers doubled: 2 -> 4 per stage)."""
-    return _fcnn(_single_basis(3, 4, backend), description="1 basis, kernel size = 3, double layers",
+    return _fcnn(_single_basis(3, 4, backend), description=pv.FCNN_TABLE2["fcnn-e"].method,
                  num_classes=num_classes, in_channels=in_channels, width=width, input_size=input_size,
                  dropout=dropout)
 
@@ -345,7 +347,7 @@ def fcnn_f(*, num_classes=None, in_channels=3, width=1.0, input_size=None, dropo
     """Model F (Table 1): {[5, 1] + (1, n)} × 4 per stage — Model E with k = 5.
 
     "To evaluate the performance of large kernel size, we increase the kernel size to 5 in model F.\""""
-    return _fcnn(_single_basis(5, 4, backend), description="1 basis, kernel size = 5, double layers",
+    return _fcnn(_single_basis(5, 4, backend), description=pv.FCNN_TABLE2["fcnn-f"].method,
                  num_classes=num_classes, in_channels=in_channels, width=width, input_size=input_size,
                  dropout=dropout)
 
@@ -360,25 +362,28 @@ def _topology_pairs(grids: Callable[[int], tuple]):
 
 
 @register_model("fcnn-g")
+@pv.doc
 def fcnn_g(*, num_classes=None, in_channels=3, width=1.0, input_size=None, dropout=0.2, backend="auto"):
     """Model G (Tables 3, 4): A0 with layers doubled and 2-D topological connections, 150×150 input.
 
     "We first double the number of convolutional layers for each stage in model A0. Model G adopts 2D
     topology and the ci = di/2 for both dimensions, which leads to a reduction of complexity by a factor
     of 4." Layout: two of A0's residual k = 2 pairs per stage (4 convs), each conv Alg. 4 with Table 3's
-    2-D grid; 4 layers × 1/4 = half of A0's 2 dense layers (Table 4: 0.5)."""
-    return _fcnn(_topology_pairs(grid_2d), description="2D Topology", num_classes=num_classes,
+    2-D grid; 4 layers × 1/4 = half of A0's 2 dense layers (Table 4: {FCNN_TABLE4[fcnn-g].complexity:g})."""
+    return _fcnn(_topology_pairs(grid_2d), description=pv.FCNN_TABLE4["fcnn-g"].method, num_classes=num_classes,
                  in_channels=in_channels, width=width, input_size=input_size, dropout=dropout,
                  default_input=PAPER_INPUT_A0, unpadded_pairs=True, torch_only=backend)
 
 
 @register_model("fcnn-h")
+@pv.doc
 def fcnn_h(*, num_classes=None, in_channels=3, width=1.0, input_size=None, dropout=0.2, backend="auto"):
     """Model H (Tables 3, 4): as G with Table 3's 3-D topology, 150×150 input.
 
-    "we use 3D topology and set ci and di so that the complexity is reduced by a factor of 4.27" (the
-    paper's second "Model G" in that sentence is H). 4 layers × 15/64 = 0.47 of A0 (Table 4)."""
-    return _fcnn(_topology_pairs(grid_3d), description="3D Topology", num_classes=num_classes,
+    "we use 3D topology and set ci and di so that the complexity is reduced {FCNN_H_REDUCTION.quote}" (the
+    paper's second "Model G" in that sentence is H). 4 layers × 15/64 = {FCNN_TABLE4[fcnn-h].complexity:g} of A0
+    (Table 4)."""
+    return _fcnn(_topology_pairs(grid_3d), description=pv.FCNN_TABLE4["fcnn-h"].method, num_classes=num_classes,
                  in_channels=in_channels, width=width, input_size=input_size, dropout=dropout,
                  default_input=PAPER_INPUT_A0, unpadded_pairs=True, torch_only=backend)
 
@@ -393,7 +398,7 @@ def fcnn_i(*, num_classes=None, in_channels=3, width=1.0, input_size=None, dropo
         if m % 4:
             raise ValueError(f"width: Model I splits channels into 4 groups, got {m} channels")
         return [_pair_k2(m, _dense_k2(m, groups=4)) for _ in range(2)]
-    return _fcnn(make, description="grouping", num_classes=num_classes, in_channels=in_channels, width=width,
+    return _fcnn(make, description=pv.FCNN_TABLE4["fcnn-i"].method, num_classes=num_classes, in_channels=in_channels, width=width,
                  input_size=input_size, dropout=dropout, default_input=PAPER_INPUT_A0, unpadded_pairs=True,
                  torch_only=backend)
 
@@ -404,7 +409,7 @@ def fcnn_j(*, num_classes=None, in_channels=3, width=1.0, input_size=None, dropo
 
     "Model J is modified from model A by doubling layers and adding 2D topological connections in the
     same way as model G.\""""
-    return _fcnn(_topology_pairs(grid_2d), description="2D Topology", num_classes=num_classes,
+    return _fcnn(_topology_pairs(grid_2d), description=pv.FCNN_TABLE5["fcnn-j"].method, num_classes=num_classes,
                  in_channels=in_channels, width=width, input_size=input_size, dropout=dropout,
                  unpadded_pairs=True, torch_only=backend)
 
@@ -420,17 +425,19 @@ def fcnn_k(*, num_classes=None, in_channels=3, width=1.0, input_size=None, dropo
     def make(m):
         d, n = grid_2d(m)
         return [SingleBasisConv2d(m, kernel_size=3, topology=(d, n), backend=backend) for _ in range(8)]
-    return _fcnn(make, description="Single Basis & 2D Topology", num_classes=num_classes, in_channels=in_channels,
+    return _fcnn(make, description=pv.FCNN_TABLE5["fcnn-k"].method, num_classes=num_classes, in_channels=in_channels,
                  width=width, input_size=input_size, dropout=dropout)
 
 
 @register_model("fcnn-l")
+@pv.doc
 def fcnn_l(*, num_classes=None, in_channels=3, width=1.0, input_size=None, dropout=0.2, backend="auto"):
-    """Model L (Table 6): per stage six pairs {[3,1] + (1, n/2), [3,1] + (1, n)} — 12 single-basis layers.
+    """Model L (Table 6): per stage six pairs {{[3,1] + (1, n/2), [3,1] + (1, n)}} — 12 single-basis layers.
 
     "Model L is modified from model E ... Each stage has 12 single basis convolutional layers. The
-    complexity of this model is 470M multiplications for each image" and 2.8M parameters (Table 7).
+    complexity of this model is {FCNN_TABLE7[fcnn-l].mult:g}M multiplications for each image" and
+    {FCNN_TABLE7[fcnn-l].params:g}M parameters (Table 7).
     Residual around each pair (see `SingleBasisPair`)."""
-    return _fcnn(lambda m: [SingleBasisPair(m, backend=backend) for _ in range(6)], description="Our Model L",
+    return _fcnn(lambda m: [SingleBasisPair(m, backend=backend) for _ in range(6)], description=pv.FCNN_TABLE7["fcnn-l"].label,
                  num_classes=num_classes, in_channels=in_channels, width=width, input_size=input_size,
                  dropout=dropout)

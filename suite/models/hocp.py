@@ -8,6 +8,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from .. import paper_values as pv
 from ..layers import HOCPConv
 from . import _common as c
 from ._registry import register_model
@@ -111,16 +112,18 @@ class MobileNetV2CIFAR(nn.Module):
 
 
 @register_model("mobilenetv2-cifar")
+@pv.doc
 def mobilenetv2_cifar(*, num_classes=None, in_channels=3, width=1.0, input_size=None, backend="auto"):
-    """MobileNet-v2, the common CIFAR-10 variant (HO-CP Table 1 baseline, "2,30" M parameters)."""
+    """MobileNet-v2, the common CIFAR-10 variant (HO-CP Table 1 baseline, "{HOCP_TABLE1[mobilenetv2-cifar].params_printed}" M parameters)."""
     c.torch_only(backend)
     return MobileNetV2CIFAR(InvertedResidual, num_classes=num_classes or CIFAR_CLASSES, in_channels=in_channels,
                             width=width, input_size=input_size)
 
 
 @register_model("hosconv-cifar")
+@pv.doc
 def hosconv_cifar(*, num_classes=None, in_channels=3, width=1.0, input_size=None, backend="auto"):
-    """HOSConv (HO-CP Table 1, "2,29" M parameters): MobileNet-v2-CIFAR with HO-CP blocks.
+    """HOSConv (HO-CP Table 1, "{HOCP_TABLE1[hosconv-cifar].params_printed}" M parameters): MobileNet-v2-CIFAR with HO-CP blocks.
 
     "For our approach, we simply replaced the full MobileNet-v2 blocks with ours (which, in
     the 2D case, differs from MobileNet-v2 by the use of two separable convolutions along the spatial
@@ -183,16 +186,18 @@ class ConvNet3D(nn.Module):
 
 
 @register_model("convnet3d")
+@pv.doc
 def convnet3d(*, num_classes=None, in_channels=3, width=1.0, input_size=None, backend="auto"):
-    """3D-ConvNet (HO-CP Table 2: 2.9M conv parameters): dense 3×3×3 Conv3d (padding 1, no bias: BN follows)."""
+    """3D-ConvNet (HO-CP Table 2: {HOCP_TABLE2[convnet3d].conv_params:g}M conv parameters): dense 3×3×3 Conv3d (padding 1, no bias: BN follows)."""
     c.torch_only(backend)
     return ConvNet3D(lambda a, b: nn.Conv3d(a, b, 3, padding=1, bias=False), num_classes=num_classes or JESTER_CLASSES,
                      in_channels=in_channels, width=width, input_size=input_size)
 
 
 @register_model("hocp-convnet")
+@pv.doc
 def hocp_convnet(*, num_classes=None, in_channels=3, width=1.0, input_size=None, backend="auto"):
-    """HO-CP ConvNet (Table 2: 1.2M conv parameters): the column with HO-CP convs of rank 6·C_in and ReLU.
+    """HO-CP ConvNet (Table 2: {HOCP_TABLE2[hocp-convnet].conv_params:g}M conv parameters): the column with HO-CP convs of rank 6·C_in and ReLU.
 
     "replaced the 3D convolutions with our proposed block and used, for each layer, 6 × n_input-channels for the rank"; "without skip connection and with RELU"
     — HOCPConv with Ψ = BN + ReLU between factors (eq. 16); R(C + T + 9) parameters per layer."""
@@ -202,8 +207,9 @@ def hocp_convnet(*, num_classes=None, in_channels=3, width=1.0, input_size=None,
 
 
 @register_model("hocp-convnet-s")
+@pv.doc
 def hocp_convnet_s(*, num_classes=None, in_channels=3, width=1.0, input_size=None, backend="auto"):
-    """HO-CP ConvNet-S (Table 2: 1.2M conv parameters): HO-CP ConvNet with skip connections and PReLU.
+    """HO-CP ConvNet-S (Table 2: {HOCP_TABLE2[hocp-convnet-s].conv_params:g}M conv parameters): HO-CP ConvNet with skip connections and PReLU.
 
     "The version with skip-connection and PReLU" — as hocp-convnet with Ψ = BN + PReLU and the skip of `HOCPBlock3d`."""
     return ConvNet3D(lambda a, b: HOCPBlock3d(a, b, rank=6 * a, activation="prelu", skip=True, backend=backend),
