@@ -18,6 +18,14 @@ def test_load_judgement_marks_a_loaded_run_invalid(monkeypatch):
     assert not m["valid_for_readme"] and "before" in m["load_note"] and "after" in m["load_note"]
 
 
+def test_benchmark_shapes_use_the_papers_grids():
+    from suite.bench_shapes import FCNN_GRIDS_2D, FCNN_STAGES
+    from suite.paper_values import FCNN_TABLE1_OUTPUT, FCNN_TABLE3
+
+    assert FCNN_GRIDS_2D == {row.channels: (row.d2, row.c2) for row in FCNN_TABLE3.values()}
+    assert [h for _, h in FCNN_STAGES] == [FCNN_TABLE1_OUTPUT[s] for s in ("conv2_x", "conv3_x", "conv4_x")]
+
+
 def test_machine_records_cpu_isa_threads_and_load():
     m = bench.machine()
     assert m["cpu"] and isinstance(m["isa"], list) and m["torch_threads"] >= 1 and len(m["load_before"]) == 3
