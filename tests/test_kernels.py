@@ -268,3 +268,13 @@ def test_cpu_kernels_with_kernel_wider_than_the_map(h, w, k):
     sb, sp = f(2, 3, k, k), f(2, 3, 3)
     torch.testing.assert_close(ops.single_basis_stack(x, sb, sp, backend="numba"),
                                ops.single_basis_stack(x, sb, sp, backend="torch"), rtol=1e-9, atol=1e-9)
+
+
+def test_warm_compiles_every_numba_kernel():
+    """`python -m suite.kernels` (the cache warm-up) runs every registered CPU kernel forward and backward."""
+    from suite.kernels.__main__ import warm
+    from suite.ops import registry
+
+    costs = warm([torch.float64])
+    assert {name.split()[0] for name in costs} == set(registry.ops_with("numba"))
+    assert all(seconds >= 0 for seconds in costs.values())

@@ -20,6 +20,7 @@ seconds: `SUITE_AUTOTUNE_BUDGET` (default 0.2). CLI: `python -m suite.autotune l
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import logging
@@ -109,8 +110,17 @@ def _cpu_identity() -> str:
     return f"{model} | {flags}"
 
 
+@functools.lru_cache(maxsize=1)
+def _fingerprint() -> str:
+    return json.dumps(_machine(), sort_keys=True)
+
+
 def fingerprint() -> dict:
     """What a measured choice depends on besides the call: the processors and the software."""
+    return json.loads(_fingerprint())
+
+
+def _machine() -> dict:
     from importlib import metadata
 
     def version(dist):
@@ -133,8 +143,7 @@ def cache_dir() -> Path:
 
 
 def cache_file() -> Path:
-    fp = json.dumps(fingerprint(), sort_keys=True)
-    return cache_dir() / f"choices-{hashlib.sha256(fp.encode()).hexdigest()[:16]}.json"
+    return cache_dir() / f"choices-{hashlib.sha256(_fingerprint().encode()).hexdigest()[:16]}.json"
 
 
 # ---------------------------------------------------------------- the disk cache
