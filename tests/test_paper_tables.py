@@ -10,7 +10,7 @@ from paper_tables import __main__ as cli
 from paper_tables import _render
 from paper_tables import complexity as pt
 from paper_tables import stats
-from suite import complexity, models, results
+from suite import complexity, models
 from suite import paper_values as pv
 from tests.test_results import corrupt_results, make_run
 
