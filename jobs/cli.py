@@ -124,11 +124,13 @@ def cmd_status(args) -> int:
 
 def cmd_collect(args) -> int:
     import paper_tables
+    from paper_tables import curves
     exp = experiments.get(args.experiment)
     for line in records.wait_for_jobs(exp, results.check_profile(args.profile), args.results, args.timeout):
         print(f"collect: {line}", file=sys.stderr)
     text = paper_tables.render(args.experiment, profile=args.profile, results_root=args.results, out_dir=args.out)
     print(text)
+    print(curves.collect_line(args.experiment, args.profile, args.results, args.out), file=sys.stderr)
     return 0
 
 

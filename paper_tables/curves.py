@@ -124,6 +124,17 @@ def render(experiment: str, profile: str = "local", results_root=None, out_dir=N
     return paths
 
 
+def collect_line(experiment: str, profile: str, results_root=None, out_dir=None) -> str:
+    """What ``jobs collect`` prints after the table: where the curves of the experiment's runs went, or why
+    there are none (the table, not the curves, is what collect must produce)."""
+    from . import RUNS_OF
+    try:
+        paths = render(RUNS_OF.get(experiment, experiment), profile, results_root, out_dir)
+    except ValueError as e:
+        return str(e)
+    return f"curves: {paths[0]} (and .pdf, .csv)"
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m paper_tables curves", description=__doc__.split("\n\n")[0])
     parser.add_argument("experiment", help="experiment whose runs to plot (a directory under the results root)")

@@ -83,3 +83,17 @@ def test_tensorboard_event_files_per_run(tiny_results, tmp_path):
     for d in dirs:
         assert list((tmp_path / "tensorboard" / "tiny" / "local" / d.name).glob("events.out.tfevents.*"))
     assert len(paths) == 3 + len(dirs)
+
+
+def test_jobs_collect_writes_the_curves_beside_the_table(tmp_path, capsys):
+    from jobs.cli import main as jobs_main
+    from tests.test_results import make_run
+    for seed in (0, 1):
+        make_run(tmp_path / "results", model="fcnn-a", seed=seed, epochs=3)
+    out = tmp_path / "out"
+    assert jobs_main(["collect", "fcnn-table2", "--results", str(tmp_path / "results"), "--out", str(out)]) == 0
+    assert f"curves: {out / 'curves_fcnn_table2_local.png'}" in capsys.readouterr().err
+    assert {"fcnn_table2_local.md", "curves_fcnn_table2_local.png", "curves_fcnn_table2_local.pdf"} <= \
+        {p.name for p in out.iterdir()}
+    assert jobs_main(["collect", "hocp-table1", "--results", str(tmp_path / "results"), "--out", str(out)]) == 0
+    assert "curves: no finished run" in capsys.readouterr().err  # the table is still written
