@@ -4,8 +4,9 @@ Per model of ``results/<experiment>/<profile>/``: training and validation loss, 
 accuracy, per epoch. The line is the mean over the model's seeds, the band their min–max (with three
 seeds a min–max band shows every run, where ±1 sd would pretend to a distribution); a model with one seed
 is a line. Seeds stopped by a plateau schedule at different epochs are averaged over those that reached
-the epoch (the CSV says how many). Built from :func:`suite.results.metrics_frame`; only finished runs
-unless ``--include-unfinished`` (curves of runs still training). Writes
+the epoch (the CSV says how many). Built from :func:`suite.results.metrics_frame`: the runs of the one
+configuration the experiment's table shows (``suite.results.select_runs``; ``jobs collect --set`` picks
+another), only finished ones unless ``--include-unfinished`` (curves of runs still training). Writes
 ``curves_<experiment>_<profile>.png``/``.pdf`` and the plotted numbers as ``.csv``, all atomically.
 
 ``--tensorboard`` also writes one TensorBoard event directory per run (torch's ``SummaryWriter``) under
@@ -16,7 +17,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from suite.results import DEFAULT_RESULTS, PROFILES, check_profile, metrics_frame, run_dirs
+from suite.results import DEFAULT_RESULTS, PROFILES, check_profile, metrics_frame, run_dirs, select_runs
 
 from . import _render
 
@@ -39,7 +40,14 @@ def load(experiment: str, profile: str, results_root=None, *, include_unfinished
     root = Path(results_root) if results_root is not None else DEFAULT_RESULTS
     check_profile(profile)
     frame = metrics_frame(root, experiment, profile)
-    keep = frame.status.isin(["finished", "unfinished"] if include_unfinished else ["finished"])
+    keep = frame.status.isin(["finished", "running", "unfinished", "failed"] if include_unfinished else ["finished"])
+    identity = select_runs(root, experiment, profile).identity  # the configuration the table shows
+    if identity is not None:
+        keep &= frame.identity == identity
+    elif frame[keep].identity.nunique() > 1:
+        raise ValueError(f"curves: runs of {frame[keep].identity.nunique()} configurations under "
+                         f"{root / experiment / profile} and none is the profile's own; choose one with "
+                         f"`python -m jobs collect {experiment} --set ...`")
     if not keep.any():
         have = sorted({p.relative_to(root).parts[0] for p in run_dirs(root, None, profile)})
         hint = f"experiments with runs of profile {profile!r}: {', '.join(have)}" if have else \
@@ -114,7 +122,7 @@ def render(experiment: str, profile: str = "local", results_root=None, out_dir=N
     table = curve_table(frame)
     runs = frame.run_id.nunique()
     title = f"{experiment}, profile {profile}: {runs} run(s)" + (
-        f", {skipped.run_id.nunique()} not finished and left out" if len(skipped) else "")
+        f", {skipped.run_id.nunique()} left out (not finished or another configuration)" if len(skipped) else "")
     stem = out / f"curves_{experiment.replace('-', '_')}_{profile}"
     paths = _render.save_figure(plot(table, title), stem)
     _render.write_text(stem.with_suffix(".csv"), table.to_csv(index=False))

@@ -1,19 +1,21 @@
 """The run directories under a results root as pandas DataFrames (``suite.results.runs_frame`` /
 ``metrics_frame`` call these).
 
-``runs_frame``: one row per run directory, finished or not. Identity columns first (``run_id`` =
-``<experiment>/<profile>/<run directory>``, whose last part ends with the run's config hash;
-``experiment``, ``profile``, ``model``, ``seed``, ``status`` = finished / unfinished / bad, ``reason`` why
-it is not finished, ``path``), then the summary's values under their own names
+``runs_frame``: one row per started run directory, finished or not. Identity columns first (``run_id`` =
+``<experiment>/<profile>/<run directory>``; ``experiment``, ``profile``, ``model``, ``seed``; ``identity``,
+the configuration key of :func:`suite.results.identity_key` that tables never mix; ``status`` as
+:func:`suite.results.classify` says: finished, running, unfinished, failed or bad; ``reason`` why it is not
+finished; ``path``), then the summary's values under their own names
 (``top1``, ``top5``, ``epochs``, ...; empty unless finished), then ``config.*`` and ``env.*``: config.json
 and env.json flattened with dotted keys (``config.recipe.lr``).
 
 ``metrics_frame``: one row per epoch per run, the identity columns and the metrics.jsonl keys
 (``epoch``, ``train_loss``, ``val_top1``, ``val_top5``, ``val_loss``, ``lr``, ``seconds``, ``time``).
-Unfinished runs contribute the epochs they have logged (``status`` says so); a run whose metrics cannot
-be read contributes none. Filter on ``status == "finished"`` for anything a table reports.
+Runs not finished contribute the epochs they have logged (``status`` says so); a run whose metrics cannot
+be read contributes none. Filter on ``status == "finished"`` (and one ``identity``) for anything a table
+reports.
 
-Which runs are finished and why a run is bad is decided by :func:`suite.results.scan`, once.
+Which runs are finished and why a run is bad is decided by :func:`suite.results.classify`, once.
 """
 from __future__ import annotations
 
@@ -24,8 +26,7 @@ import pandas as pd
 from . import results
 from .runlog import run_id
 
-IDENTITY = ("run_id", "experiment", "profile", "model", "seed", "status", "reason", "path")
-STATUSES = ("finished", "unfinished", "bad")
+IDENTITY = ("run_id", "experiment", "profile", "model", "seed", "identity", "status", "reason", "path")
 
 
 def _flat(prefix: str, obj) -> dict:
@@ -37,41 +38,49 @@ def _flat(prefix: str, obj) -> dict:
     return out
 
 
-def _read_optional(path: Path):
-    """A JSON file's object, or None if it is missing or unreadable (a bad run says why elsewhere)."""
+def _read_optional(path: Path, read=results.read_json):
+    """What ``read`` makes of a file, or None if it is missing or unreadable (the status says why)."""
     try:
-        obj = results.read_json(path)
+        return read(path)
     except (OSError, ValueError):
         return None
-    return obj if isinstance(obj, dict) else None
 
 
 def _identity(path: Path, config: dict | None, status: str, reason: str | None) -> dict:
     """Identity columns; experiment/profile from the directory when the config cannot be read."""
-    config = config or {}
+    config = config if isinstance(config, dict) else {}
     parts = Path(path).parts
-    where = {"experiment": parts[-3] if len(parts) >= 3 else None, "profile": parts[-2] if len(parts) >= 2 else None}
-    experiment = config.get("experiment", where["experiment"])
-    profile = config.get("profile", where["profile"])
+    experiment = config.get("experiment", parts[-3] if len(parts) >= 3 else None)
+    profile = config.get("profile", parts[-2] if len(parts) >= 2 else None)
     return {"run_id": run_id(path, {"experiment": experiment, "profile": profile}), "experiment": experiment,
-            "profile": profile, "model": config.get("model"), "seed": config.get("seed"), "status": status,
-            "reason": reason, "path": str(path)}
+            "profile": profile, "model": config.get("model"), "seed": config.get("seed"),
+            "identity": results.identity_key(config) if config else None, "status": status,
+            "reason": reason or None, "path": str(path)}
+
+
+def _misplaced(config: dict, experiment, profile) -> str | None:
+    """Why a run sits in the wrong directory (as :func:`suite.results.select_runs` says), or None."""
+    for key, want in (("profile", profile), ("experiment", experiment)):
+        if want and config.get(key) != want:
+            return f"{key} {config.get(key)!r} in a {want!r} directory"
+    return None
 
 
 def _entries(root, experiment, profile):
-    """(path, config, summary, metrics, status, reason) of every run directory, via results.scan."""
-    good, bad = results.scan(root, experiment, profile)
-    for run in good:
-        yield run.path, run.config, run.summary, run.metrics, "finished", None
-    for b in bad:
-        status = "unfinished" if isinstance(b, results.UnfinishedRun) else "bad"
-        metrics = None
-        if status == "unfinished":
-            try:
-                metrics = results.read_metrics(b.path / results.METRICS)
-            except (OSError, ValueError):
-                metrics = None
-        yield b.path, _read_optional(b.path / results.CONFIG), None, metrics, status, b.reason
+    """(path, config, summary, metrics, status, reason) of every started run directory, as
+    :func:`suite.results.classify` reads it."""
+    for d in results.run_dirs(root, experiment, profile):
+        st = results.classify(d)
+        if st.state == results.NOT_STARTED:
+            continue
+        if st.state == results.FINISHED:
+            run = st.run
+            wrong = _misplaced(run.config, experiment, profile)
+            yield d, run.config, run.summary, run.metrics, results.BAD if wrong else st.state, wrong
+            continue
+        config = _read_optional(d / results.CONFIG)
+        metrics = None if st.state == results.BAD else _read_optional(d / results.METRICS, results.read_metrics)
+        yield d, config, None, metrics, st.state, st.reason or st.describe()
 
 
 def _check_root(root) -> Path:

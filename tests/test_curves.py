@@ -85,15 +85,25 @@ def test_tensorboard_event_files_per_run(tiny_results, tmp_path):
     assert len(paths) == 3 + len(dirs)
 
 
-def test_jobs_collect_writes_the_curves_beside_the_table(tmp_path, capsys):
+def test_jobs_collect_writes_the_curves_of_the_configuration_it_renders(tmp_path, capsys):
+    import pandas as pd
+
+    from jobs import runner
     from jobs.cli import main as jobs_main
-    from tests.test_results import make_run
-    for seed in (0, 1):
-        make_run(tmp_path / "results", model="fcnn-a", seed=seed, epochs=3)
-    out = tmp_path / "out"
-    assert jobs_main(["collect", "fcnn-table2", "--results", str(tmp_path / "results"), "--out", str(out)]) == 0
+    from tests.test_jobs import SMOKE, fake_run
+    root, out = tmp_path / "results", tmp_path / "out"
+    for seed, top1 in ((0, 94.5), (1, 90.5)):
+        fake_run(runner.tasks_for("fcnn-table2", "local", root, models=["fcnn-a"], seeds=[seed])[0], top1)
+    fake_run(runner.tasks_for("fcnn-table2", "local", root, models=["fcnn-a"], overrides=SMOKE)[0], 11.6)
+    csv = out / "curves_fcnn_table2_local.csv"
+    assert jobs_main(["collect", "fcnn-table2", "--results", str(root), "--out", str(out)]) == 0
     assert f"curves: {out / 'curves_fcnn_table2_local.png'}" in capsys.readouterr().err
-    assert {"fcnn_table2_local.md", "curves_fcnn_table2_local.png", "curves_fcnn_table2_local.pdf"} <= \
-        {p.name for p in out.iterdir()}
-    assert jobs_main(["collect", "hocp-table1", "--results", str(tmp_path / "results"), "--out", str(out)]) == 0
+    assert (out / "curves_fcnn_table2_local.pdf").is_file() and (out / "fcnn_table2_local.md").is_file()
+    row = pd.read_csv(csv).iloc[0]  # the profile's two seeds, never the smoke run
+    assert (row.n, row.val_top1_mean, row.val_top1_min, row.val_top1_max) == (2, 92.5, 90.5, 94.5)
+    set_args = [a for k, v in SMOKE for a in ("--set", f"{k}={v}")]
+    assert jobs_main(["collect", "fcnn-table2", "--results", str(root), "--out", str(out), *set_args]) == 0
+    row = pd.read_csv(csv).iloc[0]
+    assert (row.n, row.val_top1_mean) == (1, 11.6)
+    assert jobs_main(["collect", "hocp-table1", "--results", str(root), "--out", str(out)]) == 0
     assert "curves: no finished run" in capsys.readouterr().err  # the table is still written

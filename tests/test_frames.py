@@ -13,11 +13,14 @@ def test_runs_frame_one_row_per_run(tiny_results):
     root, dirs = tiny_results
     frame = results.runs_frame(root)
     assert len(frame) == len(MODELS) * len(SEEDS) and set(frame.status) == {"finished"}
-    assert list(frame.columns[:8]) == ["run_id", "experiment", "profile", "model", "seed", "status", "reason", "path"]
+    assert list(frame.columns[:9]) == ["run_id", "experiment", "profile", "model", "seed", "identity", "status",
+                                       "reason", "path"]
+    assert frame.identity.nunique() == 1  # model and seed are not part of a configuration's identity
     for d in dirs:
         row = frame.set_index("path").loc[str(d)]
         summary = json.loads((d / results.SUMMARY).read_text())
         assert row.run_id == f"tiny/local/{d.name}" and row.model == summary["model"] and row.seed == summary["seed"]
+        assert row.identity == results.identity_key(json.loads((d / results.CONFIG).read_text()))
         assert row.top1 == summary["top1"] and row.top5 == summary["top5"] and row.epochs == EPOCHS
         assert row["config.recipe.lr"] == 0.05 and row["config.dataset"] == "digits"
         assert row["env.device"] == "cpu" and "env.packages.torch" in frame.columns
