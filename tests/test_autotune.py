@@ -137,3 +137,14 @@ def test_cli_lists_and_clears(tuned):
     assert listed.returncode == 0 and "1 choice(s)" in listed.stdout and "cp_conv" in listed.stdout
     assert run("clear").returncode == 0
     assert "0 choice(s)" in run("list").stdout
+
+
+def test_a_candidate_that_fails_is_left_out(tuned):
+    def broken(*args):
+        raise ValueError("cannot take this call")
+
+    registry.register("cp_conv", "broken-kernel", device="cpu", dtypes=None)(broken)
+    reference = registry.implementations("cp_conv")["torch"].fn
+    args = _cp_args()
+    torch.testing.assert_close(ops.cp_conv(*args), reference(*args))
+    assert set(autotune.cached().values()) <= set(registry.auto_candidates("cp_conv", args[0])) - {"broken-kernel"}

@@ -273,21 +273,31 @@ def _runner(fn: Callable, args, grad: bool) -> Callable[[], None]:
 
 
 def measure(candidates: dict[str, Callable], args, grad: bool, budget: float) -> dict[str, float]:
-    """Best seconds per call of each candidate: one warm-up call, then calls until `budget` seconds."""
-    times = {}
+    """Best seconds per call of each candidate: one warm-up call each, then round-robin calls (so a change
+    of the machine's load hits every candidate alike) until each has spent `budget` seconds. A candidate
+    that fails on these arguments is left out (with a log line); the torch reference never is."""
+    runs = {}
     for name, fn in candidates.items():
         run = _runner(fn, args, grad)
-        run()  # warm-up: compiles (or loads) kernels, fills allocator caches
-        best, spent = float("inf"), 0.0
-        while spent < budget:
+        try:
+            run()  # warm-up: compiles (or loads) kernels, fills allocator caches
+        except Exception as err:  # noqa: BLE001 - a kernel that cannot take this call is not a choice
+            if name == "torch":
+                raise
+            log.warning("autotune: %s failed on this call (%s: %s); not a candidate", name, type(err).__name__, err)
+            continue
+        runs[name] = run
+    best = dict.fromkeys(runs, float("inf"))
+    spent = dict.fromkeys(runs, 0.0)
+    while any(spent[name] < budget for name in runs):
+        for name, run in runs.items():
+            if spent[name] >= budget:
+                continue
             start = time.perf_counter()
             run()
             elapsed = time.perf_counter() - start
-            best, spent = min(best, elapsed), spent + elapsed
-            if elapsed == 0.0:
-                break
-        times[name] = best
-    return times
+            best[name], spent[name] = min(best[name], elapsed), spent[name] + max(elapsed, 1e-9)
+    return best
 
 
 def choose(op: str, args, candidates: dict[str, Callable]) -> str:
