@@ -236,6 +236,7 @@ def selected_identity(exp, profile, overrides, data_root, results_root) -> tuple
 
 def cmd_collect(args) -> int:
     import paper_tables
+    from paper_tables import curves
     exp = experiments.get(args.experiment)
     profile = results.check_profile(args.profile)
     overrides = parse_overrides(args)
@@ -246,10 +247,12 @@ def cmd_collect(args) -> int:
     with results.selecting(identity or "none"):  # the tables see the runs of this configuration only
         text = paper_tables.render(args.experiment, profile=profile, results_root=args.results, out_dir=args.out)
         others = results.select_runs(args.results, exp.results_key, profile).others
+        curve_line = curves.collect_line(args.experiment, profile, args.results, args.out)
     print(text)
     for line in notes + [f"other configuration present, not in this table: {desc}: {n} finished run(s); render it "
                          f"with those --set options" for desc, n in others]:
         print(f"collect: {line}")
+    print(curve_line, file=sys.stderr)
     return 0
 
 

@@ -3,6 +3,8 @@ tables and figures.
 
 With EXPERIMENT: that table (or "complexity": every complexity table), printed as Markdown. Without:
 every generator, each accuracy table for the local profile and every other profile that has runs.
+`python -m paper_tables curves EXPERIMENT [--profile P]`: training curves of its runs (see
+`paper_tables.curves`).
 """
 from __future__ import annotations
 
@@ -18,6 +20,10 @@ README_START, README_END = "<!-- complexity-tables:start -->", "<!-- complexity-
 
 
 def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["curves"]:
+        from .curves import main as curves
+        return curves(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m paper_tables", description=__doc__.split("\n\n")[0])
     parser.add_argument("experiment", nargs="?", choices=sorted(GENERATORS), help="render only this one and print it")
     parser.add_argument("--profile", choices=PROFILES, help="profile of the runs to read (default: local with an "

@@ -14,6 +14,8 @@ from pathlib import Path
 
 from suite.results import atomic_write_bytes
 
+from . import _latex
+
 OUT_DIR = Path(__file__).resolve().parent / "out"  # default output directory of every generator
 
 
@@ -86,21 +88,9 @@ def to_csv(table: Table) -> str:
     return buf.getvalue()
 
 
-def _latex_escape(text: str) -> str:
-    for a, b in (("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("_", r"\_"), ("#", r"\#"),
-                 ("$", r"\$"), ("{", r"\{"), ("}", r"\}"), ("~", r"\textasciitilde{}"), ("^", r"\^{}")):
-        text = text.replace(a, b)
-    return text
-
-
 def to_latex(table: Table) -> str:
-    cols = "l" * len(table.columns)
-    lines = [r"\begin{table}[ht]", r"\centering", rf"\caption{{{_latex_escape(table.title)}}}",
-             rf"\begin{{tabular}}{{{cols}}}", r"\hline",
-             " & ".join(_latex_escape(c) for c in table.columns) + r" \\", r"\hline"]
-    lines += [" & ".join(_latex_escape(fmt(v)) for v in row) + r" \\" for row in table.rows]
-    lines += [r"\hline", r"\end{tabular}", r"\end{table}", ""]
-    return "\n".join(lines)
+    """LaTeX that fits a page (booktabs, run names in the notes): see `paper_tables._latex`."""
+    return _latex.to_latex(table, fmt)
 
 
 def write_text(path: Path, text: str) -> None:

@@ -633,3 +633,16 @@ def scan(results_root, experiment: str | None = None, profile: str | None = None
     """(finished runs of one configuration, bad runs): :func:`select_runs` without the rest."""
     sel = select_runs(results_root, experiment, profile)
     return sel.runs, sel.bad
+
+
+# ----------------------------------------------------------------------------------------------- pandas
+def runs_frame(results_root, experiment: str | None = None, profile: str | None = None):
+    """One row per run (identity, status, summary, flattened config and env): see :mod:`suite.frames`."""
+    from .frames import runs_frame as frame
+    return frame(results_root, experiment, profile)
+
+
+def metrics_frame(results_root, experiment: str | None = None, profile: str | None = None):
+    """One row per logged epoch per run (identity, status, metrics.jsonl keys): see :mod:`suite.frames`."""
+    from .frames import metrics_frame as frame
+    return frame(results_root, experiment, profile)

@@ -28,7 +28,7 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import DataLoader
 
-from . import results
+from . import results, runlog
 
 SCHEDULES = ("plateau", "step")
 
@@ -251,6 +251,7 @@ def _train(model, train_set, val_set, recipe, run_dir, seed, config, progress, h
         set_rng_state(ckpt["rng"])
         results.write_metrics(run_dir, history)  # drop any line of an epoch the checkpoint lacks
     stopped = ckpt.get("stopped") if ckpt is not None else None  # e.g. killed between checkpoint and summary
+    log = runlog.TrainLog(run_dir, config, epochs_total=recipe.epochs, start_epoch=start)
     for epoch in range(start, recipe.epochs):
         if stopped:
             break
@@ -271,7 +272,7 @@ def _train(model, train_set, val_set, recipe, run_dir, seed, config, progress, h
                        device=device)
         check_finite(model, val["loss"], f"{run_dir}: epoch {epoch + 1}")
         elapsed += time.perf_counter() - t0
-        history.append({"epoch": epoch + 1, "train_loss": loss, "val_top1": val["top1"],
+        history.append({**log.stamp(), "epoch": epoch + 1, "train_loss": loss, "val_top1": val["top1"],
                         "val_top5": val["top5"], "val_loss": val["loss"], "lr": lr,
                         "seconds": round(time.perf_counter() - t0, 3)})
         if recipe.schedule == "plateau":
@@ -287,6 +288,7 @@ def _train(model, train_set, val_set, recipe, run_dir, seed, config, progress, h
             "elapsed": elapsed, "rng": rng_state(), "stopped": stop})
         results.write_metrics(run_dir, history)
         heartbeat()
+        log.epoch(history[-1], elapsed)
         if stop:
             stopped = stop
             break

@@ -18,3 +18,11 @@ def fresh_seed():
     random.seed(seed)
     print(f"SUITE_SEED={seed}")  # shown by pytest when the test fails
     yield seed
+
+
+@pytest.fixture(scope="session")
+def tiny_results(tmp_path_factory):
+    """A results root holding tiny real runs (tests/_runs.py), trained once per session."""
+    from tests._runs import tiny_results as make
+    root = tmp_path_factory.mktemp("results")
+    return root, make(root)

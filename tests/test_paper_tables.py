@@ -26,7 +26,7 @@ def test_render_markdown_csv_latex(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["demo.csv", "demo.md", "demo.tex"] == sorted(p.name for p in paths)
     rows = list(csv.reader(open(tmp_path / "demo.csv")))
     assert rows == [["Model", "Paper", "Ours", "Rel. diff."], ["a|b", "2.0", "2.5", "25.0"], ["c", "", "1234567", ""]]
-    assert r"\begin{tabular}{llll}" in (tmp_path / "demo.tex").read_text()
+    assert r"\begin{tabular}{lrrr}" in (tmp_path / "demo.tex").read_text()
     with pytest.raises(ValueError, match="expected 4 values"):
         t.add(1, 2)
     with pytest.raises(ValueError, match="file stem"):

@@ -50,7 +50,8 @@ def run_script(tmp_path, run_dir, seed, kill_epoch=-1, kill_step=-1):
 def metrics(run_dir):
     rows = [json.loads(line) for line in (Path(run_dir) / results.METRICS).read_text().splitlines()]
     for r in rows:
-        r.pop("seconds")  # wall time is the only thing allowed to differ
+        r.pop("seconds"), r.pop("time")  # wall time and clock are the only things allowed to differ
+        assert r.pop("run_id") == f"resume-test/local/{Path(run_dir).name}"
     return rows
 
 
@@ -65,6 +66,9 @@ def test_resume_after_kill_gives_identical_metrics(tmp_path, fresh_seed):
     p = run_script(tmp_path, killed, fresh_seed)  # resume: same command, no kill
     assert p.returncode == 0, p.stderr
     assert metrics(killed) == metrics(whole) and len(metrics(whole)) == 3
+    log = (killed / "train.log").read_text().splitlines()  # every epoch logged once, the resume noted
+    assert [line.split("| epoch ")[1].split(" |")[0] for line in log if "| epoch " in line] == ["1/3", "2/3", "3/3"]
+    assert sum("resumed after epoch 1" in line for line in log) == 1
     assert len({r["lr"] for r in metrics(whole)}) >= 1
     a, b = torch.load(whole / "final_weights.pt"), torch.load(killed / "final_weights.pt")
     assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)

@@ -1,0 +1,51 @@
+"""LaTeX tables that fit a page: booktabs, numbers right-aligned, headers broken, run names in the notes."""
+import re
+
+from paper_tables import _latex, _render
+from paper_tables import fcnn_accuracy
+from tests.test_results import make_run
+
+
+def tabular_rows(tex: str) -> tuple[str, list[str]]:
+    spec = re.search(r"\\begin\{tabular\}\{(.*)\}\n\\toprule", tex).group(1)
+    body = tex.split("\\toprule\n", 1)[1].split("\\bottomrule", 1)[0]
+    return spec, [line for line in body.splitlines() if line.endswith(r"\\")]
+
+
+def n_columns(spec: str) -> int:
+    return len(re.findall(r"(?<![{\\])[lrc]|p\{", re.sub(r">\{[^}]*\}", "", spec)))
+
+
+def test_latex_booktabs_and_run_names_in_the_notes():
+    t = _render.Table("demo", "Demo 3×3", ["Model", "Method", "Top-1 % (measured, local, mean ± std)", "Mult. 10⁹",
+                                           "Runs", "Source of measured"])
+    t.add("A", "1 basis, kernel size = 5, double layers", "61.2 ± 0.4", 1.5, 2, "a_s0_x, a_s1_y")
+    t.add("B", "baseline", None, 1_234_567, 0, "no finished run")
+    t.notes.append("from `results/x` with **care** & 100%")
+    tex = _latex.to_latex(t, _render.fmt)
+    spec, rows = tabular_rows(tex)
+    assert r"\hline" not in tex and r"\toprule" in tex and r"\midrule" in tex and r"\bottomrule" in tex
+    assert spec == r"l>{\raggedright\arraybackslash}p{0.22\linewidth}rrr"
+    assert all(row.count(" & ") == n_columns(spec) - 1 == 4 for row in rows)  # header and both data rows
+    assert "Source of measured" not in rows[0] and "a\\_s0\\_x" not in "".join(rows)
+    assert r"\textit{Source of measured}: A: a\_s0\_x, a\_s1\_y; B: no finished run." in tex
+    assert r"from \texttt{results/x} with \textbf{care} \& 100\%\par" in tex
+    assert r"\begin{tabular}[b]{@{}c@{}}Top-1 \%\\(measured,\\local, mean\\$\pm$ std)\end{tabular}" in rows[0]
+    assert r"Mult. 10$^9$" in rows[0] and r"Demo 3$\times$3" in tex and r"61.2 $\pm$ 0.4" in rows[1]
+    assert not set(tex) - set(map(chr, range(32, 127))) - {"\n", "–"}  # pdflatex-safe characters only
+    assert r"\begin{adjustbox}{max width=\linewidth}" in tex  # shrinks a wide table, never enlarges one
+
+
+def test_accuracy_table_tex_fits(tmp_path):
+    for model, seed in (("fcnn-a", 0), ("fcnn-a", 1), ("fcnn-b", 0)):
+        make_run(tmp_path, model=model, seed=seed)
+    table = fcnn_accuracy.table("fcnn-table2", "local", tmp_path)
+    tex = _latex.to_latex(table, _render.fmt)
+    spec, rows = tabular_rows(tex)
+    assert len(rows) == 1 + len(table.rows) and all(r.count(" & ") == n_columns(spec) - 1 for r in rows)
+    assert n_columns(spec) == len(table.columns) - 1  # the run names left the columns ...
+    names = sorted(d.name for d in (tmp_path / "fcnn-table2" / "local").iterdir())
+    assert all(n.replace("_", r"\_") in tex.split(r"\bottomrule")[1] for n in names)  # ... for the notes
+    header = re.sub(r"\\(begin|end)\{tabular\}(\[b\]\{@\{\}c@\{\}\})?", "", rows[0])
+    lines = [x.strip().replace(r"\%", "%").replace(r"$\sim$", "~") for x in re.split(r"\\\\|&", header)]
+    assert max(map(len, lines)) <= _latex.HEADER_WIDTH and len(lines) > len(table.columns)  # headers broken
