@@ -15,7 +15,7 @@ import submitit
 
 from suite.results import check_profile
 
-from . import distributed, experiments
+from . import distributed, experiments, provenance
 
 
 @dataclass(frozen=True)
@@ -113,7 +113,8 @@ class RunOne(submitit.helpers.Checkpointable):
         build_overrides = dict(s.model_overrides)
         build_overrides.setdefault("in_channels", train_set.sample_shape[0])
         net = build_model(model, num_classes=train_set.num_classes, overrides=build_overrides)
-        config = {**run_config(exp, model, seed, profile, overrides), "num_classes": train_set.num_classes}
+        config = {**run_config(exp, model, seed, profile, overrides), "num_classes": train_set.num_classes,
+                  "provenance": provenance.to_config(experiment, profile, s)}
         env = {"data_root": None if data_root is None else str(data_root)}
         env["data"] = {"train": train_set.description, "val": val_set.description,
                           "num_classes": train_set.num_classes, "sample_shape": list(train_set.sample_shape)}
