@@ -29,10 +29,15 @@ class Setting:
     val_limit: int | None = None
     resources: dict = field(default_factory=dict)  # hints for cluster executors (gpus, time, memory)
 
+    def splits(self) -> dict:
+        """Which split decides (the schedule reads it) and which is reported (see suite.data.splits)."""
+        from suite import data
+        return data.splits(self.dataset)
+
     def to_config(self) -> dict:
         return {"dataset": self.dataset, "data_options": dict(self.data_options),
                 "model_overrides": dict(self.model_overrides), "train_limit": self.train_limit,
-                "val_limit": self.val_limit, "recipe": self.recipe.to_dict()}
+                "val_limit": self.val_limit, "recipe": self.recipe.to_dict(), "splits": self.splits()}
 
 
 @dataclass(frozen=True)

@@ -208,8 +208,7 @@ def setting_fields(setting: experiments.Setting) -> dict:
     out.update({f"data.{k}": v for k, v in setting.data_options.items()})
     out.update({f"model.{k}": v for k, v in setting.model_overrides.items()})
     out.update({f"recipe.{f.name}": getattr(setting.recipe, f.name) for f in fields(setting.recipe)})
-    if hasattr(setting, "splits"):
-        out["splits"] = setting.splits()
+    out["splits"] = setting.splits()
     return out
 
 

@@ -101,7 +101,7 @@ class RunOne(submitit.helpers.Checkpointable):
 
     def __call__(self, experiment: str, model: str, seed: int, profile: str, results_root,
                  data_root=None, overrides=(), progress: bool = True) -> dict:
-        from suite import data, train
+        from suite import data, models, train
         exp = experiments.get(experiment)
         check_profile(profile)
         if model not in exp.models:
@@ -109,14 +109,18 @@ class RunOne(submitit.helpers.Checkpointable):
         s = setting_for(exp, profile, overrides)
         train_set = data.build(s.dataset, "train", root=data_root, limit=s.train_limit, **s.data_options)
         val_set = data.build(s.dataset, "val", root=data_root, limit=s.val_limit, **s.data_options)
+        # the reported split, read once after training (None: the paper reports on val, e.g. ImageNet)
+        test_set = data.build(s.dataset, "test", root=data_root, **s.data_options) \
+            if s.splits()["report"] == "test" else None
         train.seed_everything(seed)  # the initial weights are the seed's, in every process
         build_overrides = dict(s.model_overrides)
         build_overrides.setdefault("in_channels", train_set.sample_shape[0])
         net = build_model(model, num_classes=train_set.num_classes, overrides=build_overrides)
         config = {**run_config(exp, model, seed, profile, overrides), "num_classes": train_set.num_classes,
-                  "provenance": provenance.to_config(experiment, profile, s)}
+                  "provenance": provenance.to_config(experiment, profile, s), "reading": models.reading(model)}
         env = {"data_root": None if data_root is None else str(data_root)}
         env["data"] = {"train": train_set.description, "val": val_set.description,
+                       "test": None if test_set is None else test_set.description,
                           "num_classes": train_set.num_classes, "sample_shape": list(train_set.sample_shape)}
         task = Task(experiment, model, seed, profile, str(results_root),
                     None if data_root is None else str(data_root), tuple(overrides))
@@ -125,12 +129,13 @@ class RunOne(submitit.helpers.Checkpointable):
         ranks = distributed.init(train.default_device().type)
         if ranks is None:
             return train.train(net, train_set, val_set, recipe=recipe, run_dir=out, seed=seed,
-                               config=config, env=env, progress=progress)
+                               config=config, env=env, progress=progress, test_set=test_set)
         env["distributed"] = {"world_size": ranks.world, "backend": ranks.backend}
         net, train_set, recipe, out = distributed.prepare(net, train_set, recipe, out, ranks)
         try:
             return train.train(net, train_set, val_set, recipe=recipe, run_dir=out, seed=seed, config=config,
-                               env=env, progress=progress and ranks.rank == 0, device=ranks.device)
+                               env=env, progress=progress and ranks.rank == 0, device=ranks.device,
+                               test_set=test_set)
         finally:
             distributed.finish()
 

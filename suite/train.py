@@ -190,7 +190,7 @@ def train_epoch(model, loader, optimizer, *, progress: bool, desc: str, hook=Non
 
 
 def train(model, train_set, val_set, *, recipe: Recipe, run_dir, seed: int = 0, config: dict | None = None,
-          env: dict | None = None, progress: bool = True, hook=None, device=None) -> dict:
+          env: dict | None = None, progress: bool = True, hook=None, device=None, test_set=None) -> dict:
     """Train ``model`` with ``recipe`` into ``run_dir`` (see :mod:`suite.results`), resuming from
     ``run_dir/checkpoint.pt`` if present. Returns the summary (also written to summary.json).
 
@@ -198,6 +198,8 @@ def train(model, train_set, val_set, *, recipe: Recipe, run_dir, seed: int = 0, 
     ``env`` adds entries to env.json (e.g. where the data came from).
     ``hook(epoch, step)`` is called after every optimizer step (tests use it to kill a run mid-epoch).
     ``device``: default CUDA when available (paper profile on a GPU node), else CPU.
+    ``test_set``: the reported split, when it is not ``val_set``: read once, after the last epoch, for the
+    summary's top-1/top-5; the schedule and the stopping rule read ``val_set`` only.
     """
     run_dir = Path(run_dir)
     config = dict(config or {})
@@ -257,18 +259,26 @@ def train(model, train_set, val_set, *, recipe: Recipe, run_dir, seed: int = 0, 
         if stop:
             stopped = stop
             break
-    return _finish(run_dir, config, history, elapsed, stopped or "epochs")
+    reported = None
+    if test_set is not None and history:
+        reported = evaluate(model, test_set, batch_size=recipe.eval_batch_size, num_workers=recipe.num_workers,
+                            device=device)
+    return _finish(run_dir, config, history, elapsed, stopped or "epochs", reported)
 
 
-def _finish(run_dir: Path, config: dict, history: list[dict], elapsed: float, stopped: str) -> dict:
+def _finish(run_dir: Path, config: dict, history: list[dict], elapsed: float, stopped: str,
+            reported: dict | None = None) -> dict:
+    """``reported``: the test split's metrics (else the last epoch's validation metrics are reported)."""
     if not history:
         raise ValueError(f"{run_dir}: no epoch was trained (recipe.epochs must be >= 1)")
     last = history[-1]
     summary = {"schema": results.SCHEMA, "experiment": config.get("experiment", ""),
                "model": config.get("model", ""), "profile": config.get("profile", ""),
                "seed": int(config["seed"]), "epochs": len(history),
-               "top1": last["val_top1"], "top5": last["val_top5"],
-               "best_top1": max(h["val_top1"] for h in history),
+               "top1": (reported or {}).get("top1", last["val_top1"]),
+               "top5": (reported or {}).get("top5", last["val_top5"]),
+               "reported_split": "val" if reported is None else "test",
+               "val_top1": last["val_top1"], "best_top1": max(h["val_top1"] for h in history),
                "final_train_loss": last["train_loss"], "train_seconds": round(elapsed, 3),
                "stopped": stopped, "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     if not all(math.isfinite(summary[k]) for k in ("top1", "top5")):
