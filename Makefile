@@ -7,7 +7,7 @@ PYTHON := $(BIN)/python
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: install test test-fast reproduce-table2 clean-venv reproduce-fcnn-table4 reproduce-fcnn-table5 \
+.PHONY: help install test test-fast reproduce-table2 clean-venv reproduce-fcnn-table4 reproduce-fcnn-table5 \
 	reproduce-fcnn-table7 reproduce-fcnn-figure2 reproduce-hocp-table1 reproduce-hocp-table2
 
 # Reinstall only when the dependency list changed (pyproject.toml newer than the stamp).
@@ -18,12 +18,18 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q --disable-pip-version-check -e '.[dev]'
 	@touch $@
 
-install: $(STAMP)
+# `make help`: every target with the one-line description after its `##` (no venv needed).
+help:  ## list the targets with a one-line description
+	@awk -F':.*## ' '/^[a-zA-Z0-9][a-zA-Z0-9 _.%-]*:.*## / { n = split($$1, names, " "); \
+	  for (i = 1; i <= n; i++) printf "  %-24s %s\n", names[i], $$2 }' $(firstword $(MAKEFILE_LIST))
+	@echo "Knobs (make VAR=value target): PROFILE EXECUTOR DATA JOBS_ARGS PYTEST_ARGS N BASE FACTOR BENCH BENCH_ARGS"
 
-test: $(STAMP)
+install: $(STAMP)  ## create .venv and install the package with its test and bench extras
+
+test: $(STAMP)  ## run the whole test suite (slow tests included; PYTEST_ARGS=... for more pytest options)
 	$(PYTHON) -m pytest $(PYTEST_ARGS)
 
-test-fast: $(STAMP)
+test-fast: $(STAMP)  ## run the tests not marked slow
 	$(PYTHON) -m pytest -m "not slow" $(PYTEST_ARGS)
 
 # ---- training / tables (jobs -> suite.train -> results/ -> paper_tables) ----
@@ -37,25 +43,25 @@ DATA ?=
 JOBS_ARGS ?=
 JOBS_RUN = $(PYTHON) -m jobs run --profile $(PROFILE) --executor $(EXECUTOR) $(if $(DATA),--data $(DATA)) $(JOBS_ARGS)
 
-reproduce-table2: $(STAMP)
+reproduce-table2: $(STAMP)  ## train FCNN Table 2's models (PROFILE, EXECUTOR, DATA) and write the table
 	$(JOBS_RUN) fcnn-table2
 	$(PYTHON) -m jobs collect fcnn-table2 --profile $(PROFILE)
 
-reproduce-fcnn-table4 reproduce-fcnn-table5 reproduce-fcnn-table7 reproduce-hocp-table1 reproduce-hocp-table2: reproduce-%: $(STAMP)
+reproduce-fcnn-table4 reproduce-fcnn-table5 reproduce-fcnn-table7 reproduce-hocp-table1 reproduce-hocp-table2: reproduce-%: $(STAMP)  ## train the models of the table in the target's name and write that table
 	$(JOBS_RUN) $*
 	$(PYTHON) -m jobs collect $* --profile $(PROFILE)
 
-reproduce-fcnn-figure2: reproduce-fcnn-table7
+reproduce-fcnn-figure2: reproduce-fcnn-table7  ## FCNN Figure 2 from FCNN Table 7's runs
 	$(PYTHON) -m jobs collect fcnn-figure2 --profile $(PROFILE)
 
-clean-venv:
+clean-venv:  ## remove .venv
 	rm -rf $(VENV)
 
 # Every table and figure of both papers -> paper_tables/out/: the complexity tables and HO-CP Figure 5
 # (suite.complexity, no training) and each accuracy table from the finished runs in results/ (local profile
 # always, other profiles where runs exist). One table: `python -m paper_tables fcnn-table2 --profile local`.
 .PHONY: tables
-tables: $(STAMP)
+tables: $(STAMP)  ## complexity tables and figures of both papers (no training) -> paper_tables/out/
 	$(PYTHON) -m paper_tables
 
 # ---- asv: kernel throughput over commits (README "Tracking kernel performance (asv)") ----------------
@@ -71,15 +77,15 @@ ASV_ENV = PYTHON=$(CURDIR)/$(PYTHON)
 
 .PHONY: bench bench-history bench-html bench-check
 
-bench: $(STAMP)
+bench: $(STAMP)  ## asv: benchmark the working tree, saved as HEAD (BENCH, BENCH_ARGS)
 	$(ASV_ENV) scripts/asv_bench.sh head
 
-bench-history: $(STAMP)
+bench-history: $(STAMP)  ## asv: benchmark the last N commits of main
 	$(ASV_ENV) scripts/asv_bench.sh history $(N) main
 
-bench-html: $(STAMP)
-	$(PYTHON) -m asv publish
-	@echo "HTML report: .asv/html/index.html -- view it with '$(PYTHON) -m asv preview' (http://127.0.0.1:8080)"
+bench-html: $(STAMP)  ## asv: publish .asv/html/, a page that works offline (vendored scripts)
+	$(ASV_ENV) scripts/asv_bench.sh html
+	@echo "HTML report: .asv/html/index.html (works offline) -- view it with '$(PYTHON) -m asv preview' (http://127.0.0.1:8080)"
 
-bench-check: $(STAMP)
+bench-check: $(STAMP)  ## asv: fail if HEAD is more than FACTOR slower than BASE
 	$(ASV_ENV) scripts/asv_bench.sh check $(BASE) $(FACTOR)

@@ -3,6 +3,7 @@ where its setting comes from."""
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
@@ -16,6 +17,22 @@ def _split(value: str | None):
     return [v for v in value.split(",") if v] if value else None
 
 
+def parse_seeds(text: str | None) -> list[int] | None:
+    if text is None:
+        return None
+    try:
+        seeds = [int(s) for s in _split(text) or []]
+    except ValueError:
+        seeds = []
+    if not seeds or any(s < 0 for s in seeds):
+        raise ValueError(f"--seeds: expected comma-separated non-negative integers, e.g. 0,1,2; got {text!r}")
+    return seeds
+
+
+def parse_overrides(args) -> tuple:
+    return tuple(runner.parse_override(o) for o in args.set or ())
+
+
 def resource_overrides(args) -> dict:
     """Cluster resources given on the command line (they override the profile's)."""
     r = {"partition": args.partition, "account": args.account, "constraint": args.constraint,
@@ -25,34 +42,88 @@ def resource_overrides(args) -> dict:
     return {k: v for k, v in r.items() if v is not None}
 
 
-def report(task, job) -> bool:
+def check_writable(directory: Path) -> None:
+    """Fail before submitting anything if the results directory cannot be written."""
+    import tempfile
     try:
-        s = executors.first_result(job)
-    except Exception as e:  # report every failed run, then fail the command
-        print(f"  {task.model:<18} seed {task.seed}: FAILED: {type(e).__name__}: {e}", file=sys.stderr, flush=True)
-        return False
-    print(f"  {task.model:<18} seed {task.seed}: top-1 {s['top1']:.2f}%  top-5 {s['top5']:.2f}%  "
-          f"({s['epochs']} epochs, {s['train_seconds']:.0f} s)  {runner.run_dir(task)}", flush=True)
-    return True
+        directory.mkdir(parents=True, exist_ok=True)
+        tempfile.TemporaryFile(dir=directory).close()
+    except OSError as e:
+        raise ValueError(f"results directory {directory} is not writable ({e.strerror}); choose a writable "
+                         f"one with --results") from None
+
+
+def _line(task, text: str) -> str:
+    return f"  {task.model:<18} seed {task.seed}: {text}"
+
+
+def report(task, job) -> bool | None:
+    """Print how a run ended; True finished, False failed, None skipped (another process trains it)."""
+    status = results.classify(runner.run_dir(task))
+    if status.state == results.FINISHED:
+        s = status.run.summary
+        print(_line(task, f"top-1 {s['top1']:.2f}%  top-5 {s['top5']:.2f}%  ({s['epochs']} epochs, "
+                          f"{s['train_seconds']:.0f} s)  {status.path}"), flush=True)
+        return True
+    error = job.error()
+    if isinstance(error, results.RunLocked) or status.state == results.RUNNING:
+        print(_line(task, f"skipped: {error or status.describe()}"), flush=True)
+        return None
+    text = f"{type(error).__name__}: {error}" if isinstance(error, BaseException) else str(error or status.describe())
+    print(_line(task, f"FAILED: {text}"), file=sys.stderr, flush=True)
+    return False
+
+
+def triage(tasks) -> tuple[list, int]:
+    """(the tasks to submit, how many runs are finished): finished runs are reported, runs that another
+    process trains are skipped (the lock names it), bad runs are retrained (their worker sets the bad
+    directory aside)."""
+    todo, finished = [], 0
+    for task in tasks:
+        status = results.classify(runner.run_dir(task))
+        if status.state == results.FINISHED:
+            finished += 1
+            print(_line(task, f"already {status.describe()}  {status.path}"), flush=True)
+        elif status.state == results.RUNNING:
+            print(_line(task, f"skipped: {status.describe()}"), flush=True)
+        else:
+            if status.state in (results.BAD, results.FAILED):
+                print(_line(task, f"{status.describe()}; training it again"), flush=True)
+            todo.append(task)
+    return todo, finished
 
 
 def cmd_run(args) -> int:
     exp = experiments.get(args.experiment)
     results.check_profile(args.profile)
-    overrides = tuple(runner.parse_override(o) for o in args.set or ())
-    tasks = runner.tasks_for(args.experiment, args.profile, args.results, args.data,
-                             _split(args.models), [int(s) for s in _split(args.seeds)] if args.seeds else None,
+    overrides = parse_overrides(args)
+    models = _split(args.models)
+    tasks = runner.tasks_for(args.experiment, args.profile, args.results, args.data, models, parse_seeds(args.seeds),
                              overrides)
+    runner.validate(exp, args.profile, overrides, args.data, models)
+    out = Path(args.results) / exp.results_key / args.profile
+    check_writable(out)
     setting = runner.setting_for(exp, args.profile, overrides)
     folder = Path(args.results) / "_submitit" / exp.results_key / args.profile
+    print(f"{exp.name} ({exp.paper} {exp.target}), profile {args.profile}, executor {args.executor}: "
+          f"{len(tasks)} run(s) -> {out}", flush=True)
+    todo, done = triage(tasks)
+    if not todo:
+        print(f"{done}/{len(tasks)} run(s) finished; nothing to train", flush=True)
+        return 0
     ex = executors.get(args.executor, folder=folder, resources={**setting.resources, **resource_overrides(args)},
                        options={"progress": not args.no_progress, "workers": args.workers,
                                 "name": f"{exp.name}-{args.profile}"})
-    print(f"{exp.name} ({exp.paper} {exp.target}), profile {args.profile}, executor {args.executor}: "
-          f"{len(tasks)} run(s) -> {Path(args.results) / exp.results_key / args.profile}", flush=True)
+    try:
+        return _submit_and_wait(args, exp, ex, tasks, todo, done, folder)
+    finally:
+        ex.close()
+
+
+def _submit_and_wait(args, exp, ex, tasks, todo, done: int, folder) -> int:
     t0 = time.perf_counter()
     submitted = []
-    for task, job in ex.submit(runner.run_one, tasks):
+    for task, job in ex.submit(runner.run_one, todo):
         submitted.append((task, job))
         records.record_jobs(args.results, exp, args.profile, args.executor, [(task, job)], ex.folder)
     if args.no_wait:
@@ -65,43 +136,58 @@ def cmd_run(args) -> int:
     # runs that ended while being submitted (in-process) need no bar
     bar = tqdm(total=len(submitted), desc="runs finished",
                disable=args.no_progress or all(job.done() for _, job in submitted))
-    ok = []
+    outcomes = []
 
     def on_done(task, job):
         bar.update()
-        ok.append(report(task, job))
+        outcomes.append(report(task, job))
 
     ex.wait(submitted, on_done)
     bar.close()
-    failed = ok.count(False)
-    print(f"{len(tasks) - failed}/{len(tasks)} run(s) finished in {time.perf_counter() - t0:.0f} s", flush=True)
+    failed, skipped = outcomes.count(False), outcomes.count(None)
+    print(f"{done + outcomes.count(True)}/{len(tasks)} run(s) finished in {time.perf_counter() - t0:.0f} s"
+          + (f"; {skipped} skipped (trained by another process)" if skipped else ""), flush=True)
     return 1 if failed else 0
 
 
-def status_rows(exp, profile, results_root) -> list[dict]:
+# ------------------------------------------------------------------------------------------------ status
+def _overrides_of(path: Path, record: dict | None) -> dict:
+    try:
+        return dict(results.read_json(path / results.CONFIG).get("overrides") or {})
+    except (OSError, ValueError, AttributeError, TypeError):
+        return {k: v for k, v in (record or {}).get("overrides", [])} if record else {}
+
+
+def status_rows(exp, profile, results_root, data_root=None, overrides=()) -> list[dict]:
+    """One row per run of the experiment: the profile's runs (those of ``overrides``), every run
+    submitted (jobs.jsonl) and every run directory on disk; each classified by suite.results."""
+    from suite.data import DatasetError
+    rows: dict[str, dict] = {}
+    try:
+        for t in runner.tasks_for(exp.name, profile, results_root, data_root, overrides=overrides):
+            rows[str(runner.run_dir(t))] = {"model": t.model, "seed": t.seed}
+    except DatasetError:  # the paper profile without --data: only what was submitted or exists
+        pass
     jobs = records.read_jobs(results_root, exp, profile)
-    tasks = {(t.model, t.seed): t for t in runner.tasks_for(exp.name, profile, results_root)}
-    for (model, seed), rec in jobs.items():  # the latest submission of each (model, seed), as submitted
-        tasks[(model, seed)] = runner.Task(exp.name, model, seed, profile, str(results_root),
-                                           overrides=tuple(tuple(o) for o in rec.get("overrides", ())))
-    rows = []
-    for task in tasks.values():
-        d = runner.run_dir(task)
-        row = {"model": task.model, "seed": task.seed, "dir": str(d), "job": jobs.get((task.model, task.seed))}
+    records.refresh_jobs(jobs.values())
+    for key, rec in jobs.items():
+        if isinstance(key, str):
+            rows.setdefault(key, {"model": rec["model"], "seed": rec["seed"]})["job"] = rec
+    for d in results.run_dirs(results_root, exp.results_key, profile):
+        model, _, rest = d.name.partition("_s")
+        if model in exp.models:
+            rows.setdefault(str(d), {"model": model, "seed": rest.split("_")[0]})
+    out = []
+    for path, row in rows.items():
+        if row["model"] not in exp.models:
+            continue
+        status = results.classify(path)
+        row.update(dir=path, state=status.describe(), overrides=_overrides_of(Path(path), row.get("job")),
+                   job=row.get("job"))
         row["job_state"], row["error"] = records.job_state(row["job"]) if row["job"] else ("", None)
-        if not (d / results.CONFIG).is_file():
-            row["state"] = "not started"
-        else:
-            try:
-                run = results.read_run(d)
-                row["state"] = f"finished: top-1 {run.summary['top1']:.2f}% ({run.summary['epochs']} epochs)"
-            except results.UnfinishedRun:
-                metrics = d / results.METRICS
-                row["state"] = f"unfinished: {len(metrics.read_text().splitlines())} epoch(s) done"
-            except results.BadRun as e:
-                row["state"] = f"bad: {e}"
-        rows.append(row)
-    return rows
+        out.append(row)
+    order = {m: i for i, m in enumerate(exp.models)}
+    return sorted(out, key=lambda r: (order[r["model"]], str(r["seed"]), repr(sorted(r["overrides"].items()))))
 
 
 def cmd_status(args) -> int:
@@ -110,26 +196,61 @@ def cmd_status(args) -> int:
     for name in names:
         exp = experiments.get(name)
         for profile in profiles:
-            rows = status_rows(exp, profile, args.results)
-            if not args.experiment and all(r["state"] == "not started" for r in rows):
+            rows = status_rows(exp, profile, args.results, args.data)
+            if not args.experiment and all(r["state"] == results.NOT_STARTED for r in rows):
                 continue
             print(f"{exp.name} [{profile}]")
             for r in rows:
                 job = f"  job {r['job']['executor']}:{r['job']['job_id']}" if r["job"] else ""
                 job += f" {r['job_state']}" if r["job_state"] else ""
-                print(f"  {r['model']:<18} seed {r['seed']}: {r['state']}{job}")
+                over = f"  [{results.format_overrides(r['overrides'])}]" if r["overrides"] else ""
+                print(f"  {r['model']:<18} seed {r['seed']}: {r['state']}{job}{over}")
                 if r["error"]:
                     print("\n".join("      | " + line for line in r["error"].splitlines()))
     return 0
 
 
+# ------------------------------------------------------------------------------------------------ collect
+def selected_identity(exp, profile, overrides, data_root, results_root) -> tuple[str, list[str]]:
+    """The identity of the configuration to render (the profile's setting with ``overrides``), and
+    notes. Without --data on a profile that reads a data directory, the finished runs of that setting
+    are taken on the data most of them used; the others are named."""
+    from suite.data import DatasetError
+    try:
+        return results.identity_key(runner.run_config(exp, exp.models[0], 0, profile, overrides, data_root)), []
+    except DatasetError:
+        pass
+    expected = json.loads(json.dumps(runner.setting_config(exp, profile, overrides)))
+    groups: dict[str, list] = {}
+    for d in results.run_dirs(results_root, exp.results_key, profile):
+        status = results.classify(d)
+        if status.state == results.FINISHED:
+            config = {k: v for k, v in status.run.config.items() if k not in (*results.IDENTITY_EXCLUDED, "data")}
+            if config == expected:
+                groups.setdefault(status.run.identity, []).append(status.run)
+    if not groups:
+        return "", []
+    key = max(groups, key=lambda k: len(groups[k]))
+    return key, [f"{len(rs)} run(s) of this setting on other data ({rs[0].config.get('data')}) not used; choose the "
+                 f"data with --data" for k, rs in groups.items() if k != key]
+
+
 def cmd_collect(args) -> int:
     import paper_tables
     exp = experiments.get(args.experiment)
-    for line in records.wait_for_jobs(exp, results.check_profile(args.profile), args.results, args.timeout):
+    profile = results.check_profile(args.profile)
+    overrides = parse_overrides(args)
+    runner.setting_for(exp, profile, overrides)  # a bad --set is an error here too
+    for line in records.wait_for_jobs(exp, profile, args.results, args.timeout):
         print(f"collect: {line}", file=sys.stderr)
-    text = paper_tables.render(args.experiment, profile=args.profile, results_root=args.results, out_dir=args.out)
+    identity, notes = selected_identity(exp, profile, overrides, args.data, args.results)
+    with results.selecting(identity or "none"):  # the tables see the runs of this configuration only
+        text = paper_tables.render(args.experiment, profile=profile, results_root=args.results, out_dir=args.out)
+        others = results.select_runs(args.results, exp.results_key, profile).others
     print(text)
+    for line in notes + [f"other configuration present, not in this table: {desc}: {n} finished run(s); render it "
+                         f"with those --set options" for desc, n in others]:
+        print(f"collect: {line}")
     return 0
 
 
@@ -161,19 +282,22 @@ def parser() -> argparse.ArgumentParser:
             sp.add_argument("experiment", nargs="?", help="default: every experiment")
         sp.add_argument("--results", default=str(results.DEFAULT_RESULTS), help="results root (default: %(default)s)")
 
+    def configuration(sp, what):
+        sp.add_argument("--data", default=None, help="dataset directory (paper profile): part of a run's identity")
+        sp.add_argument("--set", action="append", metavar="KEY=VALUE",
+                        help=f"override the profile's setting, e.g. recipe.epochs=1, train_limit=500, "
+                             f"model.width=0.5, seeds=[0,1] (repeatable; {what})")
+
     r = sub.add_parser("run", help="train an experiment's models")
     common(r)
     r.add_argument("--profile", default="local", help=f"one of {', '.join(results.PROFILES)} (default local)")
     r.add_argument("--executor", default=executors.DEFAULT, help="default: %(default)s; see `list`")
-    r.add_argument("--data", default=None, help="dataset directory (paper profile)")
+    configuration(r, "the run's config records it")
     r.add_argument("--models", default=None, help="comma-separated subset of the experiment's models")
     r.add_argument("--seeds", default=None, help="comma-separated seeds (default: the profile's)")
     r.add_argument("--workers", type=int, default=None, help="pool executor: worker processes (default: cores)")
     r.add_argument("--no-wait", action="store_true", help="submit and return (cluster executors)")
     r.add_argument("--no-progress", action="store_true", help="no tqdm bars")
-    r.add_argument("--set", action="append", metavar="KEY=VALUE",
-                   help="override the profile's setting, e.g. recipe.epochs=1, train_limit=500, model.width=0.5 "
-                        "(repeatable; the run's config records it)")
     g = r.add_argument_group("cluster resources (slurm executor; override the profile's)")
     g.add_argument("--partition", help=executors.RESOURCE_KEYS["partition"])
     g.add_argument("--account", help=executors.RESOURCE_KEYS["account"])
@@ -189,10 +313,12 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("status", help="state of each run of an experiment")
     common(s, experiment_required=False)
     s.add_argument("--profile", default=None)
+    s.add_argument("--data", default=None, help="dataset directory (paper profile), to list its runs not started")
     s.set_defaults(fn=cmd_status)
     c = sub.add_parser("collect", help="render the experiment's table/figure from its finished runs")
     common(c)
     c.add_argument("--profile", default="local")
+    configuration(c, "default: the profile's own setting")
     c.add_argument("--out", default=None, help="output directory (default: paper_tables/out)")
     c.add_argument("--timeout", type=float, default=None, help="seconds to wait for submitted jobs (default: no limit)")
     c.set_defaults(fn=cmd_collect)
@@ -209,6 +335,10 @@ def main(argv=None) -> int:
     args = parser().parse_args(argv)
     try:
         return args.fn(args)
-    except ValueError as e:  # unknown names, missing data: one clear line, no traceback
+    except ValueError as e:  # unknown names, bad --set, missing data: one clear line, no traceback
         print(f"error: {e}", file=sys.stderr)
+        return 2
+    except OSError as e:  # e.g. a results directory that cannot be written
+        print(f"error: {e.filename or ''}: {e.strerror or e}; check the path and its permissions (--results)",
+              file=sys.stderr)
         return 2

@@ -5,10 +5,12 @@ An executor factory is registered with ``@register(name)`` and called as
 interface for every executor, so the CLI never asks which one it has.
 
 - ``submit(fn, tasks)`` yields ``(task, handle)`` as each task is submitted (or, in-process, run),
-  where a handle has ``job_id``, ``done()``, ``result()`` and ``state`` — the interface of
-  ``submitit.Job``; submitit's executors submit all tasks in one ``batch``, which SLURM receives
+  where a handle has ``job_id``, ``done()``, ``state`` and ``error()`` (the exception or the text
+  that says why the job failed, None if it did not); a run's result is read from its run directory
+  (suite.results), never from a job's pickle; submitit's executors submit all tasks in one ``batch``, which SLURM receives
   as one job array (like ``map_array``);
-- ``wait(submitted, on_done)`` calls ``on_done(task, handle)`` as each handle ends;
+- ``wait(submitted, on_done)`` calls ``on_done(task, handle)`` as each handle ends; ``close()``
+  releases local workers;
 - ``folder``: where the executor keeps its jobs' logs (submitit), else None.
 
 Built in:
@@ -64,6 +66,9 @@ class Executor:
     def refresh(self) -> None:
         """Bring the handles' states up to date before a poll (SLURM: one sacct call)."""
 
+    def close(self) -> None:
+        """Release local workers (the pool's), after every handle ended or when given up."""
+
     def wait(self, submitted, on_done) -> None:
         pending = list(submitted)
         while pending:
@@ -94,6 +99,9 @@ class DoneJob:
             raise self._error
         return self._result
 
+    def error(self):
+        return self._error
+
 
 @register("inprocess")
 class InProcessExecutor(Executor):
@@ -118,7 +126,22 @@ class SubmititExecutor(Executor):
         tasks = list(tasks)
         with self.executor.batch():
             jobs = [self.executor.submit(fn, **t.kwargs(), progress=self.progress) for t in tasks]
-        yield from zip(tasks, jobs)
+        yield from zip(tasks, map(SubmititHandle, jobs))
+
+
+class SubmititHandle:
+    """A submitit job whose failure is read from its log (text), never from its result pickle."""
+
+    def __init__(self, job):
+        self.job = job
+
+    def __getattr__(self, name):  # job_id, state, done, paths, ... of the submitit job
+        return getattr(self.job, name)
+
+    def error(self):
+        """Why the job ended without a finished run (asked only then): the end of its stderr log."""
+        from .records import log_tail
+        return log_tail(self.job.paths.stderr) or f"job {self.job.job_id} ended ({self.job.state}) without a log"
 
 
 @register("local")
@@ -154,9 +177,21 @@ class FutureJob:
     def result(self):
         return self.future.result()
 
+    def error(self):
+        return self.future.exception()
 
-def _pool_worker_init(threads: int) -> None:
-    """Each worker gets its share of the cores, for torch and for the Numba kernels (auto backend)."""
+
+def _pool_worker_init(threads: int, parent: int) -> None:
+    """Each worker gets its share of the cores, for torch and for the Numba kernels (auto backend),
+    and dies with its parent (else a killed ``jobs run`` leaves its workers training)."""
+    import os
+    import threading
+
+    def orphaned():
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+    threading.Thread(target=orphaned, name="die-with-parent", daemon=True).start()
     import torch
     torch.set_num_threads(threads)
     try:
@@ -184,8 +219,11 @@ class PoolExecutor(Executor):
             raise ValueError(f"workers: expected >= 1, got {self.workers}")
         threads = max(1, cores // self.workers)
         self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                        initializer=_pool_worker_init, initargs=(threads,))
+                                        initializer=_pool_worker_init, initargs=(threads, os.getpid()))
         self.count = 0
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
 
     def submit_one(self, fn, task):
         self.count += 1
@@ -273,8 +311,3 @@ class SlurmExecutor(SubmititExecutor):
     def refresh(self) -> None:
         from .records import refresh_states
         refresh_states()  # else a cancelled job looks running for up to 10 min
-
-
-def first_result(job):
-    """The run's summary: a DDP job has one result per task, rank 0's is the run's."""
-    return job.results()[0] if hasattr(job, "results") else job.result()

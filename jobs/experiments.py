@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from suite.results import PROFILES, check_profile
+from suite.results import check_profile
 from suite.train import FCNN_CAFFE, FCNN_TORCH, HOCP_CIFAR, HOCP_JESTER, Recipe
 
 
@@ -69,6 +69,14 @@ LOCAL_FCNN = Setting(
 # smallest size, so Table 4 uses the same images as Table 2. Width 0.5: model H's 3-D topology
 # (Table 3's ratios) needs at least 64 channels per stage.
 LOCAL_FCNN_SMALL = replace(LOCAL_FCNN, model_overrides={**LOCAL_FCNN.model_overrides, "width": 0.5})
+# FCNN Table 2 with statistical power: 5 seeds, each model's 95 % interval about 1 point wide or less.
+# Cluttered digits (4 fragments; see suite/data/digits.py) keep the models below the plain digits'
+# 94-97 % ceiling; 2 views of each test digit (2000 images) halve the sampling error of 1000; a
+# fixed step schedule (4 epochs at lr 0.1, 2 at 0.01; chosen) instead of the plateau schedule gives every
+# seed the same schedule (the held-out validation split is still recorded per epoch).
+LOCAL_TABLE2 = replace(
+    LOCAL_FCNN, data_options={**LOCAL_FCNN.data_options, "clutter": 4, "views": 2}, seeds=(0, 1, 2, 3, 4),
+    recipe=replace(LOCAL_FCNN.recipe, epochs=6, schedule="step", step_epochs=4))
 LOCAL_REFERENCE = replace(  # FCNN Table 7: Torch recipe (batch 256, step schedule), shortened
     LOCAL_FCNN, recipe=replace(FCNN_TORCH, batch_size=128, epochs=3, step_epochs=2, eval_batch_size=250),
     data_options={"resize": 72, "crop": 64}, model_overrides={"in_channels": 1, "input_size": (1, 64, 64)},
@@ -104,7 +112,7 @@ def _exp(name, paper, target, models, paper_setting, local_setting, **kw) -> Exp
 
 
 EXPERIMENTS = {e.name: e for e in [
-    _exp("fcnn-table2", "FCNN", "Table 2", [f"fcnn-{c}" for c in "abcdef"], PAPER_IMAGENET, LOCAL_FCNN,
+    _exp("fcnn-table2", "FCNN", "Table 2", [f"fcnn-{c}" for c in "abcdef"], PAPER_IMAGENET, LOCAL_TABLE2,
          note="bases (Alg. 2) and single-basis layers (Alg. 3) vs baselines A, B"),
     _exp("fcnn-table4", "FCNN", "Table 4", ["fcnn-a0", "fcnn-g", "fcnn-h", "fcnn-i"], PAPER_IMAGENET_150,
          LOCAL_FCNN_SMALL, note="2-D / 3-D topological connections (Alg. 4) vs grouping, smaller images"),

@@ -19,25 +19,33 @@ def jobs_log(results_root, exp, profile) -> Path:
 
 def record_jobs(results_root, exp, profile, executor: str, submitted, folder=None) -> None:
     """Append one line per submitted ``(task, job)`` to the experiment's jobs.jsonl; ``folder``: where
-    submitit keeps the job's logs and pickles."""
+    submitit keeps the job's logs."""
+    from .runner import run_dir
     now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     results.append_json_lines(jobs_log(results_root, exp, profile), [
         {"model": task.model, "seed": task.seed, "executor": executor, "job_id": str(job.job_id), "submitted": now,
+         "run": run_dir(task).name, **({"data_root": task.data_root} if task.data_root else {}),
          **({"folder": str(folder)} if folder is not None else {}),
          **({"overrides": [list(o) for o in task.overrides]} if task.overrides else {})}
         for task, job in submitted])
 
 
 def read_jobs(results_root, exp, profile) -> dict:
-    """The latest record of each (model, seed) in the experiment's jobs.jsonl."""
+    """The latest record of each run directory (or (model, seed), for older lines) in jobs.jsonl."""
     path = jobs_log(results_root, exp, profile)
     jobs = {}
     if path.is_file():
         for line in path.read_text().splitlines():
             try:
                 j = json.loads(line)
-                jobs[(j["model"], j["seed"])] = j
-            except (json.JSONDecodeError, KeyError, TypeError):
+                run = j.get("run", "")
+                if not (isinstance(run, str) and isinstance(j.get("folder", ""), str)) or "/" in run or \
+                        run.startswith("."):
+                    continue
+                j = {**j, "model": j["model"], "seed": j["seed"], "executor": j["executor"], "job_id": j["job_id"],
+                     "run_dir": str(path.parent / run) if run else None}  # a log names runs beside it only
+                jobs[j["run_dir"] or (j["model"], j["seed"])] = j
+            except (json.JSONDecodeError, KeyError, TypeError, AttributeError):
                 continue  # a torn last line of a log is not worth failing status over
     return jobs
 
@@ -74,40 +82,51 @@ def refresh_states(min_interval_s: float = 5.0) -> None:
         _last_refresh = time.monotonic()
 
 
+def refresh_jobs(recs) -> None:
+    """Bring the scheduler states of these records up to date with one sacct call."""
+    if any(rec.get("executor") == "slurm" for rec in recs):
+        for rec in recs:
+            job_handle(rec)  # registers the job with submitit's watcher
+        refresh_states(min_interval_s=0)
+
+
 def job_state(record: dict, *, tail: int = 15) -> tuple[str, str | None]:
-    """(state, error) of a recorded job: COMPLETED / FAILED from its result file, else the scheduler's
-    state (sacct for SLURM); for a failed job, the last ``tail`` lines of its traceback (or of its
-    stderr if it died without writing one, e.g. killed or out of memory)."""
-    from submitit.core.utils import pickle_load
+    """(state, error) of a recorded job: the scheduler's state (sacct for SLURM; for a local job,
+    whether its process lives and, once it ended, whether its run finished); for a job that ended
+    without a finished run, the reason its run directory records or the last ``tail`` lines of its
+    stderr log. Nothing of the job's folder is unpickled."""
     job = job_handle(record)
     if job is None:
         return "", None
-    if job.paths.result_pickle.exists():
-        try:
-            outcome, value = pickle_load(job.paths.result_pickle)
-        except Exception as e:  # a result file that cannot be read is itself worth showing
-            outcome, value = "error", f"unreadable result file {job.paths.result_pickle}: {e}"
-        return ("COMPLETED", None) if outcome == "success" else ("FAILED", _tail(value, tail))
-    state = _local_state(job) if record["executor"] == "local" else job.state
-    if ended_without_result(state):
-        err = job.paths.stderr
-        return state, (_tail(err.read_text(errors="replace"), tail) if err.is_file() else None)
-    return state, None
+    status = results.classify(record["run_dir"]) if record.get("run_dir") else None
+    finished = status is not None and status.state == results.FINISHED
+    if record["executor"] == "local" and not _alive(job) or job.paths.result_pickle.exists():
+        state = "COMPLETED" if finished else "FAILED"  # the job ended (its result file is not read)
+    else:
+        state = "RUNNING" if record["executor"] == "local" else job.state  # sacct, which can lag
+    if not ended_without_result(state):
+        return state, None
+    reason = status.reason if status is not None and status.state == results.FAILED else None
+    return state, log_tail(job.paths.stderr, tail) or reason
 
 
-def _local_state(job) -> str:
+def _alive(job) -> bool:
     """A local job (submitit.LocalExecutor) is a process whose id is the job id."""
     try:
         os.kill(int(job.job_id), 0)
-        return "RUNNING"
+        return True
     except (ProcessLookupError, ValueError):
-        return "STOPPED (no result)"
+        return False
     except PermissionError:
-        return "RUNNING"
+        return True
 
 
-def _tail(text: str, n: int) -> str:
-    return "\n".join(str(text).rstrip().splitlines()[-n:])
+def log_tail(path: Path, n: int = 15) -> str | None:
+    """The last ``n`` lines of a text log, or None if there is none."""
+    try:
+        return "\n".join(Path(path).read_text(errors="replace").rstrip().splitlines()[-n:]) or None
+    except OSError:
+        return None
 
 
 def wait_for_jobs(exp, profile, results_root, timeout_s: float | None = None, poll_s: float = 5.0) -> list[str]:
@@ -124,7 +143,7 @@ def wait_for_jobs(exp, profile, results_root, timeout_s: float | None = None, po
             if state == "COMPLETED" or ended_without_result(state):
                 del pending[key]
                 if state != "COMPLETED":
-                    bad.append(f"{key[0]} seed {key[1]}: job {rec['job_id']} {state}" + (f": {error}" if error else ""))
+                    bad.append(f"{rec['model']} seed {rec['seed']}: job {rec['job_id']} {state}" + (f": {error}" if error else ""))
         if pending:
             if deadline is not None and time.monotonic() > deadline:
                 raise TimeoutError(f"collect: {len(pending)} job(s) still running after {timeout_s} s: "

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, fields, replace
+from functools import lru_cache
 from pathlib import Path
 
 import submitit
 
+from suite import results
 from suite.results import check_profile
 
 from . import distributed, experiments, provenance
@@ -64,31 +66,62 @@ def apply_overrides(setting: experiments.Setting, overrides=()) -> experiments.S
         elif head == "data" and tail:
             setting = replace(setting, data_options={**setting.data_options, tail: value})
         elif key in SETTING_KEYS:
-            setting = replace(setting, **{key: tuple(value) if key == "seeds" else value})
+            setting = replace(setting, **{key: _setting_value(key, value)})
         else:
             raise ValueError(f"override {key!r}: expected recipe.<field>, model.<key>, data.<key> "
                              f"or one of {', '.join(SETTING_KEYS)}")
     return setting
 
 
+def _setting_value(key: str, value):
+    if key == "seeds":
+        if not (isinstance(value, list) and value and all(type(v) is int and v >= 0 for v in value)):
+            raise ValueError(f"override 'seeds': expected a JSON list of non-negative integers, e.g. "
+                             f"seeds=[0,1,2], got {value!r}")
+        return tuple(value)
+    if not (value is None or (type(value) is int and value > 0)):
+        raise ValueError(f"override {key!r}: expected a positive integer or null, got {value!r}")
+    return value
+
+
 def setting_for(exp: experiments.Experiment, profile: str, overrides=()) -> experiments.Setting:
     return apply_overrides(exp.setting(profile), overrides)
 
 
-def run_config(exp: experiments.Experiment, model: str, seed: int, profile: str, overrides=()) -> dict:
-    """Everything that defines the run (and its directory's hash); no machine-specific paths."""
-    config = {"experiment": exp.results_key, "model": model, "seed": seed, "profile": profile,
-              "paper": exp.paper, "target": exp.target, **setting_for(exp, profile, overrides).to_config()}
+@lru_cache(maxsize=16)
+def data_fingerprint(dataset: str, data_root: str | None) -> dict:
+    from suite import data
+    return data.fingerprint(dataset, data_root)
+
+
+def run_config(exp: experiments.Experiment, model: str, seed: int, profile: str, overrides=(),
+               data_root=None) -> dict:
+    """Everything that defines the run (and its directory's hash): the resolved setting with every
+    override and the fingerprint of the data it reads (its identity, see suite.results)."""
+    from suite import models
+    config = {**setting_config(exp, profile, overrides), "model": model, "seed": seed}
+    config["data"] = data_fingerprint(config["dataset"], None if data_root is None else str(data_root))
+    # documentation of the setting and the model (not part of a table's identity, see suite.results)
+    config["provenance"] = provenance.to_config(exp.results_key, profile, setting_for(exp, profile, overrides))
+    config["reading"] = models.reading(model)
+    return config
+
+
+def setting_config(exp: experiments.Experiment, profile: str, overrides=()) -> dict:
+    """What the runs of one table share: the resolved setting, every override. (An experiment that
+    plots another's runs, Figure 2, names the runs as that one does: one run, one identity.)"""
+    owner = experiments.get(exp.results_key)
+    config = {"experiment": owner.name, "profile": profile, "paper": owner.paper, "target": owner.target,
+              **setting_for(exp, profile, overrides).to_config()}
     if overrides:  # a run off the profile's exact setting says so
         config["overrides"] = {k: v for k, v in overrides}
     return config
 
 
 def run_dir(task: Task) -> Path:
-    from suite import results
     exp = experiments.get(task.experiment)
-    return results.run_dir_for(task.results_root,
-                               run_config(exp, task.model, task.seed, task.profile, task.overrides))
+    return results.run_dir_for(task.results_root, run_config(exp, task.model, task.seed, task.profile,
+                                                             task.overrides, task.data_root))
 
 
 def build_model(name: str, *, num_classes: int, overrides: dict):
@@ -101,7 +134,7 @@ class RunOne(submitit.helpers.Checkpointable):
 
     def __call__(self, experiment: str, model: str, seed: int, profile: str, results_root,
                  data_root=None, overrides=(), progress: bool = True) -> dict:
-        from suite import data, models, train
+        from suite import data, train
         exp = experiments.get(experiment)
         check_profile(profile)
         if model not in exp.models:
@@ -116,8 +149,7 @@ class RunOne(submitit.helpers.Checkpointable):
         build_overrides = dict(s.model_overrides)
         build_overrides.setdefault("in_channels", train_set.sample_shape[0])
         net = build_model(model, num_classes=train_set.num_classes, overrides=build_overrides)
-        config = {**run_config(exp, model, seed, profile, overrides), "num_classes": train_set.num_classes,
-                  "provenance": provenance.to_config(experiment, profile, s), "reading": models.reading(model)}
+        config = {**run_config(exp, model, seed, profile, overrides, data_root), "num_classes": train_set.num_classes}
         env = {"data_root": None if data_root is None else str(data_root)}
         env["data"] = {"train": train_set.description, "val": val_set.description,
                        "test": None if test_set is None else test_set.description,
@@ -143,6 +175,28 @@ class RunOne(submitit.helpers.Checkpointable):
 run_one = RunOne()
 
 
+def validate(exp: experiments.Experiment, profile: str, overrides=(), data_root=None, models=None) -> None:
+    """Everything that can fail on a typo, checked before anything is submitted (a SLURM array should
+    not wait in the queue only to fail): the setting with its overrides, the data directory's layout
+    and options (by opening its validation split), and each model's options (built on the meta device,
+    no memory)."""
+    import torch
+
+    from suite import data
+    s = setting_for(exp, profile, overrides)
+    try:
+        val_set = data.build(s.dataset, "val", root=data_root, limit=s.val_limit, **s.data_options)
+    except TypeError as e:  # an unknown data.<key>
+        raise ValueError(f"data options {s.data_options}: {e}") from None
+    build_overrides = {"in_channels": val_set.sample_shape[0], **s.model_overrides}
+    for model in models or exp.models:
+        try:
+            with torch.device("meta"):
+                build_model(model, num_classes=val_set.num_classes, overrides=build_overrides)
+        except (TypeError, ValueError) as e:
+            raise ValueError(f"model {model} with model options {s.model_overrides}: {e}") from None
+
+
 def tasks_for(experiment: str, profile: str, results_root, data_root=None, models=None, seeds=None,
               overrides=()) -> list[Task]:
     exp = experiments.get(experiment)
@@ -153,5 +207,6 @@ def tasks_for(experiment: str, profile: str, results_root, data_root=None, model
         if m not in exp.models:
             raise ValueError(f"model {m!r} is not in experiment {experiment}; its models: {', '.join(exp.models)}")
     seeds = list(s.seeds if seeds is None else seeds)
+    models, seeds = list(dict.fromkeys(models)), list(dict.fromkeys(int(sd) for sd in seeds))  # no run twice
     return [Task(experiment, m, int(sd), profile, str(results_root), None if data_root is None else str(data_root),
                  overrides) for m in models for sd in seeds]

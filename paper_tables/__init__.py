@@ -10,9 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from suite import results
+from suite.results import DEFAULT_RESULTS, PROFILES, check_profile
 
-from . import complexity, fcnn_accuracy, fcnn_figure2, fcnn_table7, hocp_accuracy
-from .accuracy import DEFAULT_RESULTS, PROFILES, check_profile
+from . import _render, claims, complexity, fcnn_accuracy, fcnn_figure2, fcnn_table7, hocp_accuracy
 
 GENERATORS = {
     "complexity": complexity.render,
@@ -23,16 +23,23 @@ GENERATORS = {
     "fcnn-table7": fcnn_table7.render,
     "hocp-table1": hocp_accuracy.render,
     "hocp-table2": hocp_accuracy.render,
+    "claims": claims.render,
 }
-PROFILE_FREE = ("complexity",)                # generators that read no runs
+PROFILE_FREE = ("complexity", "claims")       # generators rendered once (no runs, or every profile at once)
 RUNS_OF = {"fcnn-figure2": fcnn_figure2.RESULTS_OF}  # generators that plot another experiment's runs
 
 
 def render(experiment: str, profile: str = "local", results_root=None, out_dir=None) -> str:
-    """Regenerate the tables/figures of ``experiment`` (a `GENERATORS` name); returns their Markdown."""
+    """Regenerate the tables/figures of ``experiment`` (a `GENERATORS` name) and, under them, the verdicts of
+    its claims (also written as <experiment>_<profile>_claims.md/.csv); returns their Markdown."""
     if experiment not in GENERATORS:
         raise ValueError(f"unknown experiment {experiment!r}; valid experiments: {', '.join(sorted(GENERATORS))}")
-    return GENERATORS[experiment](experiment, check_profile(profile), results_root, out_dir)
+    md = GENERATORS[experiment](experiment, check_profile(profile), results_root, out_dir)
+    if experiment in PROFILE_FREE or not claims.for_experiment(experiment):
+        return md
+    verdicts = claims.table(experiment, profile, results_root)
+    _render.write(verdicts, Path(out_dir) if out_dir is not None else _render.OUT_DIR, formats=(".md", ".csv"))
+    return md + "\n" + _render.to_markdown(verdicts)
 
 
 def profiles_with_runs(experiment: str, results_root=None) -> list[str]:

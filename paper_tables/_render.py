@@ -64,8 +64,9 @@ def fmt(value, *, digits: int = 4) -> str:
     return str(value)
 
 
-def percent(value: float | None) -> str | None:
-    return None if value is None else f"{100 * value:+.2f}%"
+def percent(value: float | None) -> float | None:
+    """A relative difference in percent, two decimals (numeric, for columns named "... (%)")."""
+    return None if value is None else round(100 * value, 2)
 
 
 def to_markdown(table: Table) -> str:
@@ -106,26 +107,50 @@ def write_text(path: Path, text: str) -> None:
     atomic_write_bytes(Path(path), text.encode())
 
 
-def write(table: Table, out_dir: Path) -> list[Path]:
-    """Write `table` as <name>.md, <name>.csv and <name>.tex under out_dir; returns the paths."""
+def write(table: Table, out_dir: Path, formats=(".md", ".csv", ".tex")) -> list[Path]:
+    """Write `table` as <name>.md, <name>.csv and <name>.tex (or the given ``formats``) under out_dir;
+    returns the paths."""
     out_dir = Path(out_dir)
     paths = []
     for ext, render in ((".md", to_markdown), (".csv", to_csv), (".tex", to_latex)):
+        if ext not in formats:
+            continue
         path = out_dir / f"{table.name}{ext}"
         write_text(path, render(table))
         paths.append(path)
     return paths
 
 
+# One plotting style for every figure, sized as printed: a one-column (3.5 in, 89 mm) or two-column
+# (7.2 in, 183 mm) paper figure, so the font sizes below (>= 7 pt) are the sizes on paper.
+ONE_COLUMN, TWO_COLUMN = 3.5, 7.2
+STYLE = {"font.size": 8, "axes.titlesize": 8, "axes.labelsize": 8, "xtick.labelsize": 7, "ytick.labelsize": 7,
+         "legend.fontsize": 7, "legend.frameon": False, "lines.markersize": 5, "axes.grid": True,
+         "grid.alpha": 0.3, "grid.linewidth": 0.5, "axes.spines.top": False, "axes.spines.right": False,
+         "pdf.fonttype": 42, "ps.fonttype": 42}  # 42: TrueType text in the PDF (selectable, editable)
+
+
 def pyplot():
-    """matplotlib.pyplot on the non-interactive Agg backend (imported only by the generators that plot)."""
+    """matplotlib.pyplot on the non-interactive Agg backend with `STYLE` (imported only by the generators
+    that plot)."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    matplotlib.rcParams.update(STYLE)
     return plt
 
 
-def save_figure(fig, stem: Path, *, dpi: int = 150) -> list[Path]:
+def figure(*, columns: int = 2, height: float = 2.6, ncols: int = 1):
+    """(fig, axes) of a ``columns``-column paper figure ``height`` inches high; constrained layout keeps
+    every label inside the figure without changing its printed size."""
+    if columns not in (1, 2):
+        raise ValueError(f"columns: expected 1 or 2, got {columns!r}")
+    plt = pyplot()
+    return plt.subplots(1, ncols, figsize=(ONE_COLUMN if columns == 1 else TWO_COLUMN, height),
+                        layout="constrained")
+
+
+def save_figure(fig, stem: Path, *, dpi: int = 300) -> list[Path]:
     """Write ``fig`` as <stem>.png and <stem>.pdf (rendered in memory, then written atomically); close it."""
     paths = []
     for ext in ("png", "pdf"):

@@ -15,7 +15,7 @@ from suite import results
 from suite.models.readings import VARIANTS
 from suite.results import DEFAULT_RESULTS, PROFILES, check_profile
 
-from . import _render
+from . import _render, stats
 
 READ_MODELS = {v.of for v in VARIANTS.values()} | set(VARIANTS)  # models with another reading
 UNRECORDED = ("not recorded: the runs predate the record; until then fcnn-c/d and hocp-convnet(-s) had their "
@@ -30,9 +30,17 @@ class Collected:
     runs: dict[str, list] = field(default_factory=dict)   # model -> finished runs
     bad: list = field(default_factory=list)               # results.BadRun
     other_profiles: dict[str, int] = field(default_factory=dict)
+    other_configs: list = field(default_factory=list)      # (description, run count), results.Selection.others
 
     def values(self, model: str, key: str) -> list[float]:
         return [float(r.summary[key]) for r in self.runs.get(model, [])]
+
+    def seed_values(self, model: str, key: str) -> dict[int, float]:
+        """seed -> value of ``model``'s finished runs (the claims pair models by seed)."""
+        return {int(r.summary["seed"]): float(r.summary[key]) for r in self.runs.get(model, [])}
+
+    def summary(self, model: str, key: str) -> stats.Summary:
+        return stats.summarize(self.values(model, key))
 
     def mean(self, model: str, key: str) -> float | None:
         v = self.values(model, key)
@@ -49,8 +57,9 @@ class Collected:
         return ", ".join(r.name for r in self.runs.get(model, [])) or "no finished run"
 
     def notes(self) -> list[str]:
-        out = [f"Measured columns: profile **{self.profile}**, mean over finished runs in "
-               f"`{self.results_root / self.experiment / self.profile}`."]
+        out = [f"Measured columns: profile **{self.profile}**, mean, sample sd, n and 95 % Student t-interval of the "
+               f"mean over the finished seeds in `{self.results_root / self.experiment / self.profile}` "
+               "(`paper_tables.stats`; no interval below n = 2)."]
         configs = [r.config for rs in self.runs.values() for r in rs]
         if configs:
             out.append("Setting of those runs: " + describe(configs[0]))
@@ -64,9 +73,25 @@ class Collected:
                        f"--profile {self.profile}`; the measured columns stay empty.")
         for b in self.bad:
             out.append(f"Skipped bad run `{b.path}`: {b.reason}")
+        for desc, n in self.other_configs:
+            out.append(f"{n} finished run(s) of another configuration ({desc}) exist and were not used "
+                       f"(configurations are never mixed; `python -m jobs collect` with its --set options renders it).")
         for p, n in sorted(self.other_profiles.items()):
             out.append(f"{n} run(s) of profile {p!r} exist and were not used (profiles are never mixed).")
         return out
+
+
+def measured_columns(what: str, profile: str) -> list[str]:
+    """Column names of `measured_cells`: mean, sd and the 95 % interval of ``what`` (e.g. "Top-1 %")."""
+    return [f"{what} (measured, {profile}, mean)", f"{what} sd", f"{what} 95% CI low", f"{what} 95% CI high"]
+
+
+def measured_cells(s: stats.Summary, *, error: bool = False) -> list:
+    """mean, sd, lo, hi of ``s`` rounded to 0.01; ``error``: of 100 − the values (error rates)."""
+    mean, lo, hi = s.mean, s.lo, s.hi
+    if error and mean is not None:
+        mean, lo, hi = 100 - mean, None if hi is None else 100 - hi, None if lo is None else 100 - lo
+    return [None if v is None else round(v, 2) for v in (mean, s.sd, lo, hi)]
 
 
 def readings_notes(runs: dict) -> list[str]:
@@ -107,9 +132,9 @@ def collect(experiment: str, profile: str, results_root=None, models=None) -> Co
     """Finished runs of ``experiment`` under ``profile`` grouped by model, plus the bad runs."""
     root = Path(results_root) if results_root is not None else DEFAULT_RESULTS
     check_profile(profile)
-    good, bad = results.scan(root, experiment, profile)
-    col = Collected(experiment, profile, root, bad=bad)
-    for run in good:
+    sel = results.select_runs(root, experiment, profile)  # one configuration (identity) only
+    col = Collected(experiment, profile, root, bad=sel.bad, other_configs=sel.others)
+    for run in sel.runs:
         model = run.summary["model"]
         if models is not None and model not in models:
             continue

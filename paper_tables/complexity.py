@@ -25,7 +25,7 @@ from suite.layers import HOCPConv
 from suite.models.fcnn import SUBSTITUTED
 from suite.models.readings import VARIANTS
 
-from ._render import OUT_DIR, Table, percent, pyplot, relative_difference, save_figure, to_markdown, write, write_text
+from ._render import OUT_DIR, Table, figure, percent, relative_difference, save_figure, to_markdown, write, write_text
 
 # HO-CP Figure 5 does not list the channel pairs of its x-axis: we sweep C×T over powers of two 16..512.
 FIGURE5_PAIRS = [(16, 16), (16, 32), (32, 32), (32, 64), (64, 64), (64, 128), (128, 128), (128, 256), (256, 256),
@@ -61,26 +61,35 @@ class Counts:
 COUNTS = Counts()  # shared by every generator, so that all tables show the same counts
 
 
+def relative_complexity(model: str, baseline: str, *, exact: bool = False, counts: Counts = COUNTS) -> float:
+    """Multiplications of ``model``'s substituted layers / ``baseline``'s, counted as FCNN Tables 2, 4, 5 do
+    (Alg. 1 convention) or, with ``exact``, at the real output sizes."""
+    sub, base = (counts(m).select(SUBSTITUTED) for m in (model, baseline))
+    if exact:
+        return sub.multiplications / base.multiplications
+    return alg1_convention(sub) / alg1_convention(base)
+
+
 def _ratio_table(counts: Counts, name: str, title: str, rows, baseline: str, source: str) -> Table:
     base = counts(baseline)
-    base_sub = base.select(SUBSTITUTED)
-    t = Table(name, title, ["Model", "Method (paper)", "Paper complexity", "Ours: substituted layers (Alg. 1 conv.)",
-                            "Rel. diff.", "Ours: substituted layers (exact)", "Ours: whole network (exact)",
+    t = Table(name, title, ["Model", "Method (paper)", "Paper complexity", "Paper approx. (~)",
+                            "Ours: substituted layers (Alg. 1 conv.)", "Rel. diff. (%)",
+                            "Ours: substituted layers (exact)", "Ours: whole network (exact)",
                             "Ours: multiplications (M, exact)", "Ours: parameters (M)"])
     for r in rows.values():
         cx = counts(r.model)
-        sub = cx.select(SUBSTITUTED)
-        conv = alg1_convention(sub) / alg1_convention(base_sub)
-        t.add(r.model, r.method, r.complexity_printed, round(conv, 4), percent(relative_difference(conv, r.complexity)),
-              round(sub.multiplications / base_sub.multiplications, 4),
+        conv = relative_complexity(r.model, baseline, counts=counts)
+        t.add(r.model, r.method, r.complexity, r.approximate, round(conv, 4),
+              percent(relative_difference(conv, r.complexity)),
+              round(relative_complexity(r.model, baseline, exact=True, counts=counts), 4),
               round(cx.multiplications / base.multiplications, 4), round(cx.multiplications / 1e6, 2),
               round(cx.parameters / 1e6, 3))
     t.notes += [
         f"Paper: {source}; complexity relative to {baseline}, \"calculated regarding to these layers\" (the "
         "substituted stage layers: not the 7×7 stem, the 1×1 convs across stages or the fc).",
         "Ours: `suite.complexity.count(suite.models.build(model))` at the paper's input size; substituted layers "
-        "= layers under `conv{2,3,4}_x.blocks`. Rel. diff. = (ours, Alg. 1 convention − paper) / paper; "
-        "\"~\" values are the paper's approximations.",
+        "= layers under `conv{2,3,4}_x.blocks`. Rel. diff. = (ours, Alg. 1 convention − paper) / paper in %; "
+        "Paper approx. (~): the paper prints the value with \"~\" (an approximation).",
         "Alg. 1 convention: every conv counted at the stage resolution (the paper's 'same'-size assumption); "
         "exact: Model A's unpadded k = 2 conv really outputs (s−1)², so its exact count is lower.",
     ]
@@ -146,8 +155,8 @@ def fcnn_tables(counts: Counts) -> list[Table]:
 
 def fcnn_table7(counts: Counts) -> Table:
     t = Table("fcnn_table7_complexity", "FCNN Table 7 — multiplications and parameters",
-              ["Model", "Paper mult. (M)", "Ours mult. (M)", "Rel. diff. (mult.)", "Paper params (M)", "Ours params (M)",
-               "Rel. diff. (params)", "Input"])
+              ["Model", "Paper mult. (M)", "Ours mult. (M)", "Rel. diff. mult. (%)", "Paper params (M)", "Ours params (M)",
+               "Rel. diff. params (%)", "Input"])
     for model, r in pv.FCNN_TABLE7.items():
         cx = counts(model)
         m, p = cx.multiplications / 1e6, cx.parameters / 1e6
@@ -173,7 +182,7 @@ def fcnn_table7(counts: Counts) -> Table:
 
 def fcnn_statements(counts: Counts) -> Table:
     t = Table("fcnn_stated_counts", "FCNN — counts stated in the text",
-              ["Statement (FCNN)", "Paper", "Ours", "Rel. diff.", "How ours is computed"])
+              ["Statement (FCNN)", "Paper", "Ours", "Rel. diff. (%)", "How ours is computed"])
 
     def add(statement, paper, ours, how):
         t.add(statement, paper, ours, percent(relative_difference(ours, paper)), how)
@@ -208,7 +217,7 @@ def fcnn_statements(counts: Counts) -> Table:
 
 def hocp_tables(counts: Counts) -> list[Table]:
     t1 = Table("hocp_table1_parameters", "HO-CP Table 1 — parameters on CIFAR-10",
-               ["Network", "Paper params (M)", "Ours params (M)", "Ours params (exact)", "Rel. diff."])
+               ["Network", "Paper params (M)", "Ours params (M)", "Ours params (exact)", "Rel. diff. (%)"])
     for model, r in pv.HOCP_TABLE1.items():
         p = counts(model).parameters
         t1.add(f"{r.label} ({model})", r.params, round(p / 1e6, 4), p, percent(relative_difference(p / 1e6, r.params)))
@@ -218,7 +227,7 @@ def hocp_tables(counts: Counts) -> list[Table]:
                  "same network with HOSConv blocks (two 1-D depthwise convs, BN + ReLU after each factor), "
                  "3×32×32 input, 10 classes."]
     t2 = Table("hocp_table2_conv_parameters", "HO-CP Table 2 — convolutional parameters on 20BN-Jester",
-               ["Network", "Paper conv params (M)", "Ours conv params (M)", "Ours conv params (exact)", "Rel. diff.",
+               ["Network", "Paper conv params (M)", "Ours conv params (M)", "Ours conv params (exact)", "Rel. diff. (%)",
                 "Ours all params (M)"])
     for model, r in pv.HOCP_TABLE2.items():
         cx = counts(model)
@@ -305,22 +314,26 @@ def figure5(out_dir: Path) -> tuple[Table, list[Path]]:
 
 
 def _plot_figure5(data, series, out_dir: Path) -> list[Path]:
-    plt = pyplot()
-    labels = [f"{r['in_channels']}×{r['out_channels']}" for r in data]
-    fig, ax = plt.subplots(figsize=(9, 4.2))
+    """Grouped bars per channel pair (log scale), each group annotated with CP-HOConv / 3D-Conv."""
+    fig, ax = figure(columns=2, height=2.8)
     width = 0.8 / len(series)
     for i, s in enumerate(series):
         xs = [j + (i - (len(series) - 1) / 2) * width for j in range(len(data))]
-        ax.bar(xs, [r[s] for r in data], width=width, label=s)
+        ax.bar(xs, [r[s] for r in data], width=width, label=s, color=f"C{i}")
+    for j, r in enumerate(data):  # the ratios the figure is about, above each group
+        ratios = "\n".join(f"×{r[f'CP-HOConv-{k}'] / r['3D-Conv']:.2f}" for k in sorted(pv.HOCP_FIGURE5_RANKS,
+                                                                                      reverse=True))
+        ax.annotate(ratios, (j, r["3D-Conv"]), xytext=(0, 3), textcoords="offset points", ha="center",
+                    va="bottom", fontsize=7, linespacing=1.0)
     ax.set_yscale("log")
-    ax.set_xticks(range(len(data)))
-    ax.set_xticklabels(labels, rotation=30)
+    ax.set_ylim(top=max(r["3D-Conv"] for r in data) * 12)  # room for the annotations
+    ax.set_xticks(range(len(data)), [f"{r['in_channels']}×{r['out_channels']}" for r in data], rotation=30)
     ax.set_xlabel("input × output channels")
-    ax.set_ylabel("GFLOPs (2 × MACs, log scale)")
-    ax.set_title(f"3×3×3 convolution on a {FIGURE5_SIZE} input (HO-CP Figure 5, recomputed)")
-    ax.grid(axis="y", which="both", alpha=0.3)
-    ax.legend()
-    fig.tight_layout()
+    ax.set_ylabel("GFLOPs (2 × MACs)")
+    ax.set_title(f"HO-CP Figure 5, recomputed: 3×3×3 convolution on a {FIGURE5_SIZE} input; above each group: "
+                 f"CP-HOConv-{'/'.join(map(str, sorted(pv.HOCP_FIGURE5_RANKS, reverse=True)))} / 3D-Conv")
+    ax.grid(axis="x", visible=False)
+    ax.legend(loc="upper left", ncols=len(series))
     return save_figure(fig, Path(out_dir) / "hocp_figure5_gflops")
 
 

@@ -12,11 +12,9 @@ from dataclasses import dataclass
 
 from suite import paper_values as pv
 
-from suite.models.fcnn import SUBSTITUTED
-
 from . import _render
-from .accuracy import collect, emit
-from .complexity import COUNTS, alg1_convention
+from .accuracy import collect, emit, measured_cells, measured_columns
+from .complexity import COUNTS, relative_complexity
 
 
 @dataclass(frozen=True)
@@ -37,19 +35,15 @@ SPECS = {
 def table(experiment: str, profile: str, results_root=None) -> _render.Table:
     spec = SPECS[experiment]
     col = collect(experiment, profile, results_root, list(spec.rows))
-    base = COUNTS(spec.baseline)
-    base_sub = base.select(SUBSTITUTED)
     t = _render.Table(f"{experiment.replace('-', '_')}_{profile}", spec.title, [
-        "Model", "Method", "Top-1 % (paper)", f"Top-1 % (measured, {profile})", "Runs",
-        "Complexity (paper)", "Complexity (computed, Alg. 1 conv.)", "Complexity (computed, exact)",
-        "Whole-net mult. M (computed)", "Source of measured"])
+        "Model", "Method", "Top-1 % (paper)", *measured_columns("Top-1 %", profile), "n",
+        "Complexity (paper)", "Paper approx. (~)", "Complexity (computed, Alg. 1 conv.)",
+        "Complexity (computed, exact)", "Whole-net mult. M (computed)", "Source of measured"])
     for r in spec.rows.values():
-        cx = COUNTS(r.model)
-        sub = cx.select(SUBSTITUTED)
-        t.add(r.model.removeprefix("fcnn-").upper(), r.method, r.top1, col.mean(r.model, "top1"), col.n(r.model),
-              r.complexity_printed, round(alg1_convention(sub) / alg1_convention(base_sub), 3),
-              round(sub.multiplications / base_sub.multiplications, 3), round(cx.multiplications / 1e6, 1),
-              col.run_names(r.model))
+        t.add(r.model.removeprefix("fcnn-").upper(), r.method, r.top1, *measured_cells(col.summary(r.model, "top1")),
+              col.n(r.model), r.complexity, r.approximate, round(relative_complexity(r.model, spec.baseline), 3),
+              round(relative_complexity(r.model, spec.baseline, exact=True), 3),
+              round(COUNTS(r.model).multiplications / 1e6, 1), col.run_names(r.model))
     t.notes = [
         "Top-1 % (paper) and Complexity (paper): FCNN, ImageNet 2012 validation, center crop.",
         "Complexity (computed): `suite.complexity.count` at the paper's input (3×221×221, 3×150×150 for Sec. 3.2) "

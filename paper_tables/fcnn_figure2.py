@@ -14,8 +14,8 @@ from pathlib import Path
 
 from suite import paper_values as pv
 
-from . import _render
-from .accuracy import collect, emit
+from . import _render, stats
+from .accuracy import collect, emit, measured_cells, measured_columns
 from .complexity import COUNTS
 
 MODELS = ("fcnn-l", "alexnet", "googlenet", "resnet18")  # the networks Figure 2 plots
@@ -39,42 +39,69 @@ def trained_multiplications(run) -> int:
 
 
 def points(profile: str, results_root=None):
+    """(collected runs, paper points, measured points): paper = (label, mult. 10⁹ as printed, top-1 %, our
+    mult. 10⁹ at the paper input); measured = (label, mult. 10⁹ as trained, stats.Summary of top-1, run)."""
     col = collect(RESULTS_OF, profile, results_root, list(MODELS))
     paper, measured = [], []
     for name in MODELS:
         r = pv.FCNN_TABLE7[name]
         paper.append((r.label, r.mult / 1e3, 100.0 - r.top1_err, COUNTS(name).multiplications / 1e9))
         if col.n(name):
-            measured.append((r.label, trained_multiplications(col.runs[name][0]) / 1e9, col.mean(name, "top1"), col.n(name)))
+            run = col.runs[name][0]
+            measured.append((r.label, trained_multiplications(run) / 1e9, col.summary(name, "top1"), run))
     return col, paper, measured
 
 
-def render(experiment: str = "fcnn-figure2", profile: str = "local", results_root=None, out_dir=None) -> str:
-    plt = _render.pyplot()
-    col, paper, measured = points(profile, results_root)
-    fig, (a, b) = plt.subplots(1, 2, figsize=(10, 4))
+def _plot(profile: str, paper, measured, stem: Path) -> list[Path]:
+    """Left: the paper's points (filled) and our count of each network at the paper's accuracy (hollow).
+    Right: measured top-1 (mean, error bar = 95 % t-interval) of the networks as trained, chance line."""
+    fig, (a, b) = _render.figure(columns=2, height=2.8, ncols=2)
+    colors = dict(zip([p[0] for p in paper], ("C3", "C0", "C1", "C2")))
     for label, x, y, xc in paper:
-        a.scatter([x], [y], label=f"{label} (paper)")
-        a.scatter([xc], [y], facecolors="none", edgecolors="k", s=40)
-        a.annotate(label, (x, y), textcoords="offset points", xytext=(4, 4), fontsize=8)
-    a.scatter([], [], facecolors="none", edgecolors="k", label="computed mult. (suite.complexity)")
-    a.set(xlabel="#Multiplications (10⁹)", ylabel="Top-1 accuracy (%)", title="FCNN Fig. 2, ImageNet (paper)")
-    a.legend(fontsize=7)
-    for label, x, y, n in measured:
-        b.scatter([x], [y])
-        b.annotate(f"{label} (n={n})", (x, y), textcoords="offset points", xytext=(4, 4), fontsize=8)
-    b.set(xlabel="#Multiplications of the trained net (10⁹)", ylabel="Top-1 accuracy (%)",
-          title=f"measured, profile {profile}" + ("" if measured else " (no finished run)"))
-    fig.tight_layout()
+        a.plot([x, xc], [y, y], color=colors[label], lw=0.8)
+        a.plot(x, y, "o", color=colors[label], label=label)
+        a.plot(xc, y, "s", mfc="none", color=colors[label])
+    a.plot([], [], "ok", label="paper (Table 7)")
+    a.plot([], [], "sk", mfc="none", label="our count, paper top-1")
+    a.set(xlabel="multiplications (10⁹)", ylabel="top-1 accuracy (%)",
+          title="ImageNet: FCNN Fig. 2 (paper values)")
+    a.margins(x=0.12, y=0.15)
+    a.legend(loc="center right")  # the empty region between AlexNet (bottom left) and the others (top)
+    if measured:
+        classes = {int(run.config.get("num_classes", 10)) for *_, run in measured}
+        datasets = sorted({str(run.config.get("dataset")) for *_, run in measured})
+        for label, x, s, run in measured:
+            err = None if s.half_width is None else [[s.half_width], [s.half_width]]
+            b.errorbar([x], [s.mean], yerr=err, fmt="D", color=colors[label], mfc="white", capsize=3,
+                       label=f"{label} (n={s.n})")
+        for c in sorted(classes):
+            b.axhline(100 / c, color="0.4", ls="--", lw=0.8, label=f"chance ({100 / c:g} %, {c} classes)")
+        b.set_ylim(0, 100)
+        b.set_xscale("log")  # the local nets differ by two orders of magnitude in multiplications
+        b.set_title(f"measured: {', '.join(datasets)}, {profile} profile\nmean, error bar 95 % t-interval")
+        b.legend(loc="center right")  # between chance (bottom) and the measured points (top)
+    else:
+        b.text(0.5, 0.5, f"no finished run\n(profile {profile})", ha="center", va="center", transform=b.transAxes)
+        b.set_title(f"measured: {profile} profile")
+    b.set(xlabel="multiplications of the trained net (10⁹)", ylabel="top-1 accuracy (%)")
+    b.margins(x=0.15)
+    return _render.save_figure(fig, stem)
+
+
+def render(experiment: str = "fcnn-figure2", profile: str = "local", results_root=None, out_dir=None) -> str:
+    col, paper, measured = points(profile, results_root)
     out = Path(out_dir) if out_dir is not None else _render.OUT_DIR
     stem = f"fcnn_figure2_{profile}"
-    _render.save_figure(fig, out / stem)
+    _plot(profile, paper, measured, out / stem)
     t = _render.Table(stem, "FCNN Figure 2: accuracy vs multiplications (plotted points)", [
         "Model", "Top-1 % (paper)", "Mult. 10⁹ (paper)", "Mult. 10⁹ (computed, paper input)",
-        f"Top-1 % (measured, {profile})", "Mult. 10⁹ (computed, as trained)", "Runs"])
+        *measured_columns("Top-1 %", profile), "n", "Mult. 10⁹ (computed, as trained)"])
     got = {m[0]: m for m in measured}
     for label, x, y, xc in paper:
         m = got.get(label)
-        t.add(label, y, x, round(xc, 3), m[2] if m else None, round(m[1], 4) if m else None, m[3] if m else 0)
-    t.notes = [f"Figure: `{out / stem}.png` and `.pdf`."] + col.notes()
+        s = m[2] if m else stats.summarize([])
+        t.add(label, y, x, round(xc, 3), *measured_cells(s), s.n, round(m[1], 4) if m else None)
+    t.notes = [f"Figure: `{out / stem}.png` and `.pdf` (left: the paper's points, filled, and our count of each "
+               "network at the paper's accuracy, hollow; right: measured, error bars = 95 % t-interval of the mean, "
+               "dashed line = chance)."] + col.notes()
     return emit(t, out)

@@ -1,7 +1,7 @@
 """HO-CP Tables 1 (CIFAR-10) and 2 (20BN-Jester): accuracy averaged over runs, parameters computed.
 
 "In all cases we report average performance over 3 runs" (HO-CP Sec. 4.2): the measured columns are
-the mean (± sample std) over the finished seeds of each model. Parameters (computed): from
+mean, sample sd, n and 95 % t-interval over the finished seeds of each model. Parameters (computed): from
 ``suite.complexity`` at the paper's configuration (all parameters for Table 1, convolutional ones for
 Table 2's "#conv parameters").
 """
@@ -10,25 +10,18 @@ from __future__ import annotations
 from suite import paper_values as pv
 
 from . import _render
-from .accuracy import collect, emit
+from .accuracy import collect, emit, measured_cells, measured_columns
 from .complexity import COUNTS
-
-
-def measured(col, model, key):
-    mean, std = col.mean(model, key), col.std(model, key)
-    if mean is None:
-        return None
-    return f"{mean:.2f}" + (f" ± {std:.2f}" if std is not None else "")
 
 
 def table1(profile, results_root=None) -> _render.Table:
     col = collect("hocp-table1", profile, results_root, list(pv.HOCP_TABLE1))
     t = _render.Table(f"hocp_table1_{profile}", "HO-CP Table 1: results on CIFAR-10", [
         "Network", "# params 10⁶ (paper)", "# params 10⁶ (computed)", "Accuracy % (paper)",
-        f"Accuracy % (measured, {profile}, mean ± std)", "Runs", "Source of measured"])
+        *measured_columns("Accuracy %", profile), "n", "Source of measured"])
     for name, r in pv.HOCP_TABLE1.items():
-        t.add(r.label, r.params, round(COUNTS(name).parameters / 1e6, 3), r.accuracy, measured(col, name, "top1"),
-              col.n(name), col.run_names(name))
+        t.add(r.label, r.params, round(COUNTS(name).parameters / 1e6, 3), r.accuracy,
+              *measured_cells(col.summary(name, "top1")), col.n(name), col.run_names(name))
     printed = " and ".join(f"'{r.params_printed.replace(',', ', ')}'" for r in pv.HOCP_TABLE1.values())
     t.notes = [f"Paper columns: HO-CP Table 1 (the paper prints {printed} million parameters).",
                "Computed: `suite.complexity.count(...).parameters` at 3×32×32, 10 classes."] + col.notes()
@@ -39,11 +32,12 @@ def table2(profile, results_root=None) -> _render.Table:
     col = collect("hocp-table2", profile, results_root, list(pv.HOCP_TABLE2))
     t = _render.Table(f"hocp_table2_{profile}", "HO-CP Table 2: results on the 20BN-Jester dataset", [
         "Network", "# conv params 10⁶ (paper)", "# conv params 10⁶ (computed)", "Top-1 % (paper)",
-        f"Top-1 % (measured, {profile}, mean ± std)", "Top-5 % (paper)", f"Top-5 % (measured, {profile})", "Runs",
+        *measured_columns("Top-1 %", profile), "Top-5 % (paper)", *measured_columns("Top-5 %", profile), "n",
         "Source of measured"])
     for name, r in pv.HOCP_TABLE2.items():
-        t.add(r.label, r.conv_params, round(COUNTS(name).conv_parameters / 1e6, 3), r.top1, measured(col, name, "top1"),
-              r.top5, measured(col, name, "top5"), col.n(name), col.run_names(name))
+        t.add(r.label, r.conv_params, round(COUNTS(name).conv_parameters / 1e6, 3), r.top1,
+              *measured_cells(col.summary(name, "top1")), r.top5, *measured_cells(col.summary(name, "top5")),
+              col.n(name), col.run_names(name))
     t.notes = ["Paper columns: HO-CP Table 2 (20BN-Jester v1 validation).",
                "Computed: `suite.complexity.count(...).conv_parameters` at 3×18×84×84, 27 classes."] + col.notes()
     if profile == "local":

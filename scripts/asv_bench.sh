@@ -9,9 +9,11 @@
 #   scripts/asv_bench.sh history N [REF]   the last N first-parent commits of REF (default main)
 #   scripts/asv_bench.sh check BASE [F]    HEAD vs BASE, exit 1 if a time_* benchmark is > F (1.5) slower
 #   scripts/asv_bench.sh ci                CI: asv check + one quick run of the 'small' shapes, no results
+#   scripts/asv_bench.sh html              asv publish, then point the page at vendor/asv-html/ (no network)
 #
 # Environment: PYTHON (default .venv/bin/python), BENCH (asv -b regex), BENCH_ARGS (extra asv run
-# arguments, e.g. --quick), BENCH_REUSE=1 (check: compare saved results, run nothing).
+# arguments, e.g. --quick), BENCH_REUSE=1 (check: compare saved results, run nothing), ASV_CONFIG (html:
+# another asv config, e.g. the browser test's).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -101,10 +103,18 @@ cmd_ci() {
     asv run --python=same --quick --dry-run --show-stderr --bench "${BENCH:-small}" "${EXTRA[@]}"
 }
 
+cmd_html() {
+  # asv 0.6's page loads its scripts from CDNs; the vendored npm copies make it work offline.
+  local conf=${ASV_CONFIG:-$ROOT/asv.conf.json}
+  asv publish --config "$conf" || die "asv publish failed (no results yet? run make bench or make bench-history first)"
+  "$PYTHON" scripts/asv_offline_html.py --config "$conf"
+}
+
 case "${1:-}" in
   head) cmd_head ;;
   history) shift; cmd_history "$@" ;;
   check) shift; cmd_check "$@" ;;
   ci) ensure_machine; cmd_ci ;;
-  *) die "usage: $0 head | history N [REF] | check BASE [FACTOR] | ci" ;;
+  html) cmd_html ;;
+  *) die "usage: $0 head | history N [REF] | check BASE [FACTOR] | ci | html" ;;
 esac

@@ -282,8 +282,8 @@ def measure_memory(index: int, quick: bool) -> dict | str:
 def model_rows(quick: bool, repeats: int, compiler: Compiler) -> list[dict]:
     """Model L vs ResNet-18 inference (eval mode, batch N), each on its fastest form.
 
-    Model L forms: eager NCHW / channels_last on torch, and `suite.layers.fusion.fuse_for_inference`
-    (BatchNorm folded into the fused Numba single-basis kernel). ResNet-18: eager NCHW / channels_last,
+    Model L forms: eager NCHW / channels_last (layers on `auto`), and `suite.layers.fusion.fuse_for_inference`
+    (BatchNorm folded into fused single-basis steps, each on its measured fastest implementation). ResNet-18: eager NCHW / channels_last,
     and torch.compile (channels_last) while the compile budget lasts.
     """
     try:
@@ -302,7 +302,7 @@ def model_rows(quick: bool, repeats: int, compiler: Compiler) -> list[dict]:
         forms = {"eager NCHW": (lambda m_, x_: lambda: m_(x_))(model, x),
                  "eager channels_last": (lambda m_, x_: lambda: m_(x_))(mc, xc)}
         if name == "fcnn-l":
-            forms["fused Numba (BN folded)"] = (lambda m_, x_: lambda: m_(x_))(fuse_for_inference(model), x)
+            forms["fused steps (BN folded, auto per layer)"] = (lambda m_, x_: lambda: m_(x_))(fuse_for_inference(model), x)
         else:
             compiled = compiler.build(f"{name} compile channels_last", mc, (xc,))
             if compiled is not None:
@@ -319,24 +319,60 @@ def model_rows(quick: bool, repeats: int, compiler: Compiler) -> list[dict]:
 
 
 # ---------------------------------------------------------------- report
-def machine() -> dict:
-    cpu = platform.processor() or "?"
+SIMD_FLAGS = ("sse4_2", "avx", "avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512_vnni", "avx512_bf16",
+              "amx_tile", "amx_bf16", "neon", "asimd", "sve")
+LOAD_LIMIT = 0.3  # 1-minute load above this (beyond the run's own threads) marks a run as taken under load
+
+
+def _cpuinfo() -> tuple[str, list[str]]:
+    cpu, flags = platform.processor() or "?", []
     try:
         with open("/proc/cpuinfo") as f:
             for line in f:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
+                name, _, value = line.partition(":")
+                if name.strip() == "model name" and cpu in ("?", platform.processor()):
+                    cpu = value.strip()
+                elif name.strip() in ("flags", "Features") and not flags:
+                    flags = value.split()
     except OSError:
         pass
+    return cpu, [f for f in SIMD_FLAGS if f in flags]
+
+
+def load_average() -> list[float]:
+    try:
+        return [round(v, 2) for v in os.getloadavg()]
+    except OSError:
+        return []
+
+
+def machine() -> dict:
     import numba
 
-    return {"cpu": cpu, "cores": os.cpu_count(), "torch_threads": torch.get_num_threads(),
+    cpu, isa = _cpuinfo()
+    return {"cpu": cpu, "isa": isa, "cores": os.cpu_count(), "torch_threads": torch.get_num_threads(),
             "numba_threads": numba.get_num_threads(), "torch": torch.__version__, "numba": numba.__version__,
-            "cpu_capability": torch.backends.cpu.get_cpu_capability(), "python": platform.python_version()}
+            "cpu_capability": torch.backends.cpu.get_cpu_capability(), "python": platform.python_version(),
+            "load_before": load_average()}
+
+
+def judge_load(m: dict) -> None:
+    """Record the load after the run and whether the run counts for the README: idle before (1-minute load
+    <= LOAD_LIMIT) and, after, no load beyond the run's own threads plus LOAD_LIMIT."""
+    m["load_after"] = load_average()
+    threads = max(m["torch_threads"], m["numba_threads"])
+    before, after = (m["load_before"] or [0.0])[0], (m["load_after"] or [0.0])[0]
+    reasons = []
+    if before > LOAD_LIMIT:
+        reasons.append(f"1-minute load {before:.2f} before the run (limit {LOAD_LIMIT})")
+    if after > threads + LOAD_LIMIT:
+        reasons.append(f"1-minute load {after:.2f} after the run (limit {threads} own threads + {LOAD_LIMIT})")
+    m["valid_for_readme"] = not reasons
+    m["load_note"] = "; ".join(reasons) or "idle machine"
 
 
 def run(quick: bool, repeats: int, compile_: bool, budget: float, only: str | None) -> dict:
+    m = machine()
     compiler = Compiler(compile_, budget)
     rows = []
     all_cases = cases(quick)
@@ -372,10 +408,11 @@ def run(quick: bool, repeats: int, compile_: bool, budget: float, only: str | No
     peak = max([r["dense_gflops"] for r in rows] + [0.0])
     for r in rows:
         r["conv_peak_gflops"] = peak
-    result = {"machine": machine(), "quick": quick, "repeats": repeats, "rows": rows,
+    result = {"machine": m, "quick": quick, "repeats": repeats, "rows": rows,
               "compile_excluded": compiler.reasons, "compile_seconds": compiler.spent}
     if only is None or "model" in only:
         result["models"] = model_rows(quick, max(2, repeats // 2), compiler)
+    judge_load(m)
     return result
 
 
@@ -389,9 +426,13 @@ def _row_line(r: dict) -> str:
 def markdown(result: dict) -> str:
     m = result["machine"]
     peak = max([r["conv_peak_gflops"] for r in result["rows"]] + [0.0])
-    lines = [f"Machine: {m['cpu']}, {m['cores']} cores, torch {m['torch']} ({m['cpu_capability']}, "
-             f"{m['torch_threads']} threads), numba {m['numba']} ({m['numba_threads']} threads). "
-             f"Measured conv peak (best dense torch conv of the run): {peak:.0f} GFLOP/s.", "",
+    load = (f"Load average (1, 5, 15 min) before {m.get('load_before', '?')}, after {m.get('load_after', '?')}: "
+            + ("idle, valid for the README." if m.get("valid_for_readme") else
+               f"**NOT VALID FOR THE README** ({m.get('load_note', 'load not recorded')})."))
+    lines = [f"Machine: {m['cpu']} ({', '.join(m.get('isa', [])) or 'ISA flags not recorded'}), {m['cores']} cores, "
+             f"torch {m['torch']} ({m['cpu_capability']}, {m['torch_threads']} threads), numba {m['numba']} "
+             f"({m['numba_threads']} threads). Measured conv peak (best dense torch conv of the run): {peak:.0f} GFLOP/s.",
+             load, "",
              "| operator | shape | ours ms | vs best dense | vs best factorized (form) | mult. ratio (paper count) | GFLOP/s | extra mem / input |",
              "| --- | --- | ---: | ---: | --- | ---: | ---: | ---: |"]
     for r in result["rows"]:

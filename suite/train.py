@@ -53,6 +53,13 @@ class Recipe:
     num_workers: int = 0
 
     def __post_init__(self):
+        for f in fields(self):  # types first: a typo on the command line is an error, not a traceback
+            value, typ = getattr(self, f.name), {"float": float, "int": int, "str": str}[f.type]
+            number = isinstance(value, (int, float)) and not isinstance(value, bool)
+            if typ is float and not (number and math.isfinite(value)):
+                raise ValueError(f"recipe.{f.name}: expected a finite number, got {value!r}")
+            if typ is not float and not (isinstance(value, typ) and not isinstance(value, bool)):
+                raise ValueError(f"recipe.{f.name}: expected {'an integer' if typ is int else 'a string'}, got {value!r}")
         if self.schedule not in SCHEDULES:
             raise ValueError(f"schedule: expected one of {SCHEDULES}, got {self.schedule!r}")
         for name in ("batch_size", "epochs", "eval_batch_size", "step_epochs"):
@@ -100,12 +107,16 @@ def seed_everything(seed: int) -> None:
 
 
 def rng_state() -> dict:
-    return {"torch": torch.get_rng_state(), "numpy": np.random.get_state(), "python": random.getstate()}
+    """The RNG states as tensors and plain data (a checkpoint loads with ``weights_only=True``)."""
+    name, keys, pos, has_gauss, cached = np.random.get_state()
+    return {"torch": torch.get_rng_state(), "python": random.getstate(),
+            "numpy": [name, torch.from_numpy(keys.astype(np.int64)), int(pos), int(has_gauss), float(cached)]}
 
 
 def set_rng_state(state: dict) -> None:
     torch.set_rng_state(state["torch"])
-    np.random.set_state(state["numpy"])
+    name, keys, pos, has_gauss, cached = state["numpy"]
+    np.random.set_state((name, keys.numpy().astype(np.uint32), pos, has_gauss, cached))
     random.setstate(state["python"])
 
 
@@ -159,9 +170,17 @@ def save_checkpoint(path: Path, state: dict) -> None:
 
 
 def load_checkpoint(path: Path) -> dict | None:
+    """The checkpoint's tensors and plain data; never unpickles code (``weights_only=True``)."""
     if not path.is_file():
         return None
-    return torch.load(path, map_location="cpu", weights_only=False)
+    try:
+        ckpt = torch.load(path, map_location="cpu", weights_only=True)
+        if not isinstance(ckpt, dict) or not {"model", "optimizer", "scheduler", "history", "epoch"} <= set(ckpt):
+            raise ValueError("not a checkpoint of suite.train")
+        return ckpt
+    except Exception as e:  # truncated, garbage, a foreign pickle: say which file and what to do
+        raise ValueError(f"{path}: unreadable checkpoint ({type(e).__name__}: {str(e).splitlines()[0][:200]}); "
+                         f"delete it to restart this run from its first epoch") from None
 
 
 # ----------------------------------------------------------------------------------------------- training
@@ -179,7 +198,8 @@ def train_epoch(model, loader, optimizer, *, progress: bool, desc: str, hook=Non
         optimizer.zero_grad(set_to_none=True)
         loss = F.cross_entropy(model(x), y)
         if not torch.isfinite(loss):
-            raise FloatingPointError(f"{desc}: training loss is {float(loss)} at step {step}; lower the lr")
+            raise results.Diverged(f"{desc}: training loss is {float(loss)} at step {step}; training diverged, "
+                                   f"lower the learning rate (--set recipe.lr=...)")
         loss.backward()
         optimizer.step()
         total += loss.item() * len(y)
@@ -205,15 +225,30 @@ def train(model, train_set, val_set, *, recipe: Recipe, run_dir, seed: int = 0, 
     config = dict(config or {})
     config.setdefault("seed", seed)
     config.setdefault("recipe", recipe.to_dict())
-    if results.is_finished(run_dir):  # done: never retrain, never rewrite its env.json
-        results.check_config(run_dir, config)
-        return results.read_json(run_dir / results.SUMMARY)
-    device = torch.device(device) if device is not None else default_device()
-    results.start_run(run_dir, config, {**(env or {}), "device": str(device)})
+    with results.lock_run(run_dir) as heartbeat:
+        status = results.classify(run_dir, check_lock=False)
+        if status.state == results.FINISHED:  # done and verified: never retrain, never rewrite env.json
+            results.check_config(run_dir, config)
+            return status.run.summary
+        if status.state == results.BAD:  # keep the damaged directory, train the run afresh
+            aside = results.set_aside(run_dir)
+            print(f"{run_dir.name}: bad run ({status.reason}); moved to {aside.name}, training it again", flush=True)
+        device = torch.device(device) if device is not None else default_device()
+        results.start_run(run_dir, config, {**(env or {}), "device": str(device)})
+        try:
+            return _train(model, train_set, val_set, recipe, run_dir, seed, config, progress, hook, device, heartbeat,
+                          test_set)
+        except Exception as e:  # the directory says why it stopped (status); a rerun resumes and clears it
+            results.record_failure(run_dir, e)
+            raise
+
+
+def _train(model, train_set, val_set, recipe, run_dir, seed, config, progress, hook, device, heartbeat,
+           test_set=None) -> dict:
     model.to(device)
     optimizer = make_optimizer(model, recipe)
     scheduler = make_scheduler(optimizer, recipe)
-    history, best, start, elapsed = [], 0.0, 0, 0.0
+    history, start, elapsed = [], 0, 0.0
     ckpt = load_checkpoint(run_dir / results.CHECKPOINT)
     if ckpt is not None:
         model.load_state_dict(ckpt["model"])
@@ -234,12 +269,16 @@ def train(model, train_set, val_set, *, recipe: Recipe, run_dir, seed: int = 0, 
         loader = DataLoader(train_set, batch_size=recipe.batch_size, shuffle=True, generator=order,
                             num_workers=recipe.num_workers, drop_last=False)
         lr = current_lr(optimizer)
-        step_hook = (lambda step, e=epoch: hook(e, step)) if hook else None
-        loss = train_epoch(model, loader, optimizer, progress=progress,
-                           desc=f"{config.get('model', 'model')} s{seed} epoch {epoch + 1}/{recipe.epochs}",
-                           hook=step_hook, device=device)
+
+        def step_hook(step, e=epoch):
+            heartbeat()
+            if hook:
+                hook(e, step)
+        desc = f"{config.get('model', 'model')} s{seed} epoch {epoch + 1}/{recipe.epochs}"
+        loss = train_epoch(model, loader, optimizer, progress=progress, desc=desc, hook=step_hook, device=device)
         val = evaluate(model, val_set, batch_size=recipe.eval_batch_size, num_workers=recipe.num_workers,
                        device=device)
+        check_finite(model, val["loss"], f"{run_dir}: epoch {epoch + 1}")
         elapsed += time.perf_counter() - t0
         history.append({"epoch": epoch + 1, "train_loss": loss, "val_top1": val["top1"],
                         "val_top5": val["top5"], "val_loss": val["loss"], "lr": lr,
@@ -256,32 +295,29 @@ def train(model, train_set, val_set, *, recipe: Recipe, run_dir, seed: int = 0, 
             "scheduler": scheduler.state_dict(), "history": history, "epoch": epoch + 1,
             "elapsed": elapsed, "rng": rng_state(), "stopped": stop})
         results.write_metrics(run_dir, history)
+        heartbeat()
         if stop:
             stopped = stop
             break
-    reported = None
-    if test_set is not None and history:
-        reported = evaluate(model, test_set, batch_size=recipe.eval_batch_size, num_workers=recipe.num_workers,
-                            device=device)
-    return _finish(run_dir, config, history, elapsed, stopped or "epochs", reported)
+    summary = results.make_summary(config, history, elapsed, stopped or "epochs")
+    if test_set is not None:  # the reported split, read once, now that no decision is left to make
+        test = evaluate(model, test_set, batch_size=recipe.eval_batch_size, num_workers=recipe.num_workers,
+                        device=device)
+        results.atomic_write_json(run_dir / results.TEST, test)
+        summary = reported_on_test(summary, test)
+    return results.finish_run(run_dir, summary)
 
 
-def _finish(run_dir: Path, config: dict, history: list[dict], elapsed: float, stopped: str,
-            reported: dict | None = None) -> dict:
-    """``reported``: the test split's metrics (else the last epoch's validation metrics are reported)."""
-    if not history:
-        raise ValueError(f"{run_dir}: no epoch was trained (recipe.epochs must be >= 1)")
-    last = history[-1]
-    summary = {"schema": results.SCHEMA, "experiment": config.get("experiment", ""),
-               "model": config.get("model", ""), "profile": config.get("profile", ""),
-               "seed": int(config["seed"]), "epochs": len(history),
-               "top1": (reported or {}).get("top1", last["val_top1"]),
-               "top5": (reported or {}).get("top5", last["val_top5"]),
-               "reported_split": "val" if reported is None else "test",
-               "val_top1": last["val_top1"], "best_top1": max(h["val_top1"] for h in history),
-               "final_train_loss": last["train_loss"], "train_seconds": round(elapsed, 3),
-               "stopped": stopped, "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
-    if not all(math.isfinite(summary[k]) for k in ("top1", "top5")):
-        raise FloatingPointError(f"{run_dir}: non-finite accuracy {summary['top1']}")
-    results.finish_run(run_dir, summary)
-    return summary
+def reported_on_test(summary: dict, test: dict) -> dict:
+    """``summary`` reporting the test split's top-1/top-5; the last validation ones stay as val_top1/5."""
+    return {**summary, "top1": test["top1"], "top5": test["top5"], "reported_split": "test",
+            "val_top1": summary["top1"], "val_top5": summary["top5"]}
+
+
+def check_finite(model, val_loss: float, where: str) -> None:
+    """A diverged run stops here, before its epoch is saved: it never reaches a summary."""
+    bad = [name for name, t in model.state_dict().items() if t.is_floating_point() and not torch.isfinite(t).all()]
+    if bad or not math.isfinite(val_loss):
+        what = f"weights {', '.join(bad[:3])}{' ...' if len(bad) > 3 else ''}" if bad else f"validation loss {val_loss}"
+        raise results.Diverged(f"{where}: training diverged ({what} not finite); lower the learning rate "
+                               f"(--set recipe.lr=...)")

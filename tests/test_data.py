@@ -1,6 +1,7 @@
 """suite.data: the real loaders read tiny ImageFolder / CIFAR / Jester trees written from the shipped
 MNIST digits; missing or malformed directories give errors that say what was expected."""
 import pickle
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -47,6 +48,25 @@ def test_digit_images_crops():
     assert crops[0].shape == (1, 32, 32) and not all(torch.equal(crops[0], c) for c in crops[1:])
     with pytest.raises(ValueError, match="crop"):
         data.build("digits", "val", resize=28, crop=30)
+
+
+def test_cluttered_digits_are_fixed_harder_views_of_the_same_split():
+    """The local Table 2 variant: each digit on a 40×40 canvas with random fragments of other digits of
+    the same split, the same images in every run, `views` canvases per digit."""
+    a = data.build("digits", "val", resize=40, clutter=4, views=2)
+    b = data.build("digits", "val", resize=40, clutter=4, views=2)
+    n = len(split_indices("val"))
+    assert len(a) == 2 * n and torch.equal(a.images, b.images) and torch.equal(a.labels[:n], a.labels[n:])
+    assert not torch.equal(a.images[:n], a.images[n:])  # two different canvases of each digit
+    assert a.sample_shape == (1, 40, 40) and "cluttered (4 fragments" in a.description
+    digits, _ = mnist_digits()
+    canvas = data.digits.cluttered(digits[:50], 3, seed=0)
+    ink, digit_ink = canvas.sum((1, 2)), digits[:50].sum((1, 2))
+    assert canvas.shape == (50, 40, 40) and (ink >= digit_ink - 1e-3).all()  # the digit is never erased
+    assert (ink > digit_ink + 1).float().mean() > 0.9  # fragments add strokes
+    for bad in ({"clutter": -1}, {"clutter": 2.5}, {"views": 2}, {"clutter": 2, "views": 0}):
+        with pytest.raises(ValueError, match="clutter|views"):
+            data.build("digits", "val", **bad)
 
 
 def test_moving_digits_move_in_their_labelled_direction():
@@ -206,3 +226,31 @@ def test_jester_errors(tmp_path):
 def test_unknown_dataset_lists_names():
     with pytest.raises(ValueError, match="valid names: cifar10, digits, imagenet"):
         data.build("mnist", "train")
+
+
+def test_truncated_images_are_errors_that_name_the_file(tmp_path):
+    """A truncated or garbage image names its path and says what to do (ImageNet and Jester frames)."""
+    write_imagefolder(tmp_path / "imagenet")
+    val = data.build("imagenet", "val", root=tmp_path / "imagenet")
+    path = Path(val.samples[0][0])
+    path.write_bytes(path.read_bytes()[:100])
+    with pytest.raises(data.DatasetError, match=f"{path}: unreadable image .*replace it"):
+        val[0]
+    write_jester(tmp_path / "jester")
+    clips = data.build("jester", "val", root=tmp_path / "jester")
+    frame = sorted((clips.video_dir / clips.items[0][0]).iterdir())[0]
+    frame.write_bytes(b"not a jpeg")
+    with pytest.raises(data.DatasetError, match=f"{frame}: unreadable image"):
+        clips[0]
+
+
+def test_fingerprint_names_the_data(tmp_path):
+    """The data's identity: package data by version and digest, a directory by path and layout."""
+    assert data.fingerprint("digits") == data.fingerprint("moving-digits")
+    write_imagefolder(tmp_path)
+    fp = data.fingerprint("imagenet", tmp_path)
+    assert fp["root"] == str(tmp_path.resolve()) and data.fingerprint("imagenet", tmp_path) == fp
+    (tmp_path / "val" / "n03").mkdir()
+    assert data.fingerprint("imagenet", tmp_path) != fp
+    with pytest.raises(data.DatasetError, match="needs a data directory"):
+        data.fingerprint("cifar10")

@@ -7,6 +7,7 @@ import torch.nn.functional as F
 
 from suite import models, ops
 from suite.models import fcnn
+from suite.paper_values import FCNN_TABLE3
 
 FCNN = [n for n in models.names() if n.startswith("fcnn-")]
 
@@ -82,12 +83,11 @@ def test_min_input_size_is_exact():
 
 
 def test_table3_grids():
-    for m, (d, c) in fcnn.TABLE3_2D.items():
-        assert fcnn.grid_2d(m) == (d, c) and math.prod(d) == m and math.prod(c) * 4 == m
-    table3_3d = {128: ((4, 8, 4), (2, 5, 3)), 256: ((8, 8, 4), (4, 5, 3)), 512: ((8, 8, 8), (4, 5, 6))}  # FCNN Table 3
-    for m, (d, c) in table3_3d.items():
-        assert fcnn.grid_3d(m) == (d, c)  # the width rule reproduces the paper's grids
-        assert math.prod(d) == m and abs(m / math.prod(c) - 4.27) < 0.01
+    for row in FCNN_TABLE3.values():  # the width rules reproduce the paper's grids
+        m = row.channels
+        assert fcnn.grid_2d(m) == (row.d2, row.c2) and math.prod(row.d2) == m and math.prod(row.c2) * 4 == m
+        assert fcnn.grid_3d(m) == (row.d3, row.c3)
+        assert math.prod(row.d3) == m and abs(m / math.prod(row.c3) - 4.27) < 0.01
     with pytest.raises(ValueError, match="64 channels"):
         fcnn.grid_3d(32)
     with pytest.raises(ValueError, match="power-of-two"):

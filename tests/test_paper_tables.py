@@ -1,7 +1,6 @@
 """paper_tables: the shared renderer, the one entry point, the complexity tables / Figure 5 written by
 `make tables`, and the accuracy tables rendered from result logs."""
 import csv
-import json
 import math
 
 import pytest
@@ -10,22 +9,23 @@ import paper_tables
 from paper_tables import __main__ as cli
 from paper_tables import _render
 from paper_tables import complexity as pt
-from suite import complexity, models, results
+from paper_tables import stats
+from suite import complexity, models
 from suite import paper_values as pv
 from tests.test_results import corrupt_results, make_run
 
 
 def test_render_markdown_csv_latex(tmp_path):
     t = _render.Table("demo", "Demo", ["Model", "Paper", "Ours", "Rel. diff."])
-    t.add("a|b", 2.0, 2.5, _render.percent(_render.relative_difference(2.5, 2.0)))
+    t.add("a|b", 2.0, 2.5, _render.percent(_render.relative_difference(2.5, 2.0)))  # 25.0 (%)
     t.add("c", None, 1_234_567, None)
     t.notes.append("source: test")
     md = _render.to_markdown(t)
-    assert "| a\\|b | 2 | 2.5 | +25.00% |" in md and "| c | – | 1,234,567 | – |" in md and "- source: test" in md
+    assert "| a\\|b | 2 | 2.5 | 25 |" in md and "| c | – | 1,234,567 | – |" in md and "- source: test" in md
     paths = _render.write(t, tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["demo.csv", "demo.md", "demo.tex"] == sorted(p.name for p in paths)
     rows = list(csv.reader(open(tmp_path / "demo.csv")))
-    assert rows == [["Model", "Paper", "Ours", "Rel. diff."], ["a|b", "2.0", "2.5", "+25.00%"], ["c", "", "1234567", ""]]
+    assert rows == [["Model", "Paper", "Ours", "Rel. diff."], ["a|b", "2.0", "2.5", "25.0"], ["c", "", "1234567", ""]]
     assert r"\begin{tabular}{llll}" in (tmp_path / "demo.tex").read_text()
     with pytest.raises(ValueError, match="expected 4 values"):
         t.add(1, 2)
@@ -89,12 +89,13 @@ def test_make_tables_writes_everything(generated):
 
 def test_fcnn_ratio_columns(generated):
     t2 = _csv(generated, "fcnn_table2_complexity")
-    assert float(t2["fcnn-b"][3]) == 2.25  # 9/4 under the paper's counting, exactly
+    assert float(t2["fcnn-b"][4]) == 2.25  # 9/4 under the paper's counting, exactly
+    assert (t2["fcnn-b"][2:4], t2["fcnn-d"][2:4]) == (["2.25", "False"], ["0.5", "True"])  # "~0.5": numeric + flag
     t4 = _csv(generated, "fcnn_table4_complexity")
-    assert float(t4["fcnn-g"][3]) == 0.5 and float(t4["fcnn-i"][3]) == 0.5
-    assert abs(float(t4["fcnn-h"][3]) - 0.47) < 0.005
+    assert float(t4["fcnn-g"][4]) == 0.5 and float(t4["fcnn-i"][4]) == 0.5
+    assert abs(float(t4["fcnn-h"][4]) - 0.47) < 0.005
     t5 = _csv(generated, "fcnn_table5_complexity")
-    assert float(t5["fcnn-j"][3]) == 0.5
+    assert float(t5["fcnn-j"][4]) == 0.5
 
 
 def test_hocp_columns(generated):
@@ -173,7 +174,9 @@ def test_one_entry_point_renders_one_experiment(tmp_path, capsys):
     assert cli.main(["fcnn-table2", "--profile", "local", *args]) == 0
     out = capsys.readouterr().out
     assert out.startswith("### FCNN Table 2") and "| 41 |" in out
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [f"fcnn_table2_local.{e}" for e in ("csv", "md", "tex")]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(
+        [f"fcnn_table2_local.{e}" for e in ("csv", "md", "tex")] + [f"fcnn_table2_local_claims.{e}" for e in ("csv", "md")])
+    assert "### Claims of fcnn-table2 and their verdicts (profile local)" in out
     with pytest.raises(SystemExit):
         cli.main(["fcnn-table9", *args])
     assert "invalid choice: 'fcnn-table9'" in capsys.readouterr().err
@@ -186,7 +189,7 @@ def test_only_accuracy_renders_every_experiment_and_profile_with_runs(tmp_path, 
     assert capsys.readouterr().out.splitlines() == [
         f"fcnn-table2 [{p}]: written under {tmp_path / 'out'}" for p in ("paper", "local")] + [
         f"fcnn-table5 [local]: written under {tmp_path / 'out'}"]
-    assert set(cli.GROUPS["accuracy"]) == set(paper_tables.GENERATORS) - {"complexity"}
+    assert set(cli.GROUPS["accuracy"]) == set(paper_tables.GENERATORS) - {"complexity", "claims"}
     assert paper_tables.profiles_with_runs("fcnn-figure2", tmp_path / "results") == ["local"]
     make_run(tmp_path / "results", experiment="fcnn-table7", model="fcnn-l", profile="paper")
     assert paper_tables.profiles_with_runs("fcnn-figure2", tmp_path / "results") == ["paper", "local"]
@@ -197,19 +200,22 @@ def test_table2_renders_from_good_runs_and_names_bad_ones(tmp_path):
     make_run(tmp_path / "results", profile="paper", model="fcnn-a", top1=99.0)
     md = paper_tables.render("fcnn-table2", "local", tmp_path / "results", tmp_path / "out")
     row_a = next(line for line in md.splitlines() if line.startswith("| A |"))
-    assert "| 45 |" in row_a and "| 2 |" in row_a  # mean of the two good seeds (40, 50), not 99 (paper)
+    s = stats.summarize([40.0, 50.0])  # the two good seeds, not 99 (paper profile)
+    cells = "| " + " | ".join(_render.fmt(round(v, 2)) for v in (s.mean, s.sd, s.lo, s.hi)) + " | 2 |"
+    assert cells in row_a, row_a
     for d in good:
         assert d.name in row_a
     for d in bad:
         assert f"Skipped bad run `{d}`" in md
     assert "profile **local**" in md and "1 run(s) of profile 'paper' exist and were not used" in md
     row_b = next(line for line in md.splitlines() if line.startswith("| B |"))
-    assert "| – |" in row_b and "| 62.1 |" in row_b  # no good run: measured empty, paper value kept
-    assert "| 45 |" in (tmp_path / "out" / "fcnn_table2_local.md").read_text()
-    assert (tmp_path / "out" / "fcnn_table2_local.csv").read_text().startswith("Model,Method,")
+    assert "| – | – | – | – | 0 |" in row_b and "| 62.1 |" in row_b  # no good run: measured empty, paper kept
+    assert cells in (tmp_path / "out" / "fcnn_table2_local.md").read_text()
+    rows = _csv(tmp_path / "out", "fcnn_table2_local")
+    assert [float(x) for x in rows["A"][3:8]] == [45.0, round(s.sd, 2), round(s.lo, 2), round(s.hi, 2), 2]
     with pytest.raises(ValueError, match="valid profiles: paper, local"):
         paper_tables.render("fcnn-table2", "laptop", tmp_path / "results", tmp_path / "out")
-    with pytest.raises(ValueError, match="valid experiments: complexity, fcnn-figure2"):
+    with pytest.raises(ValueError, match="valid experiments: claims, complexity, fcnn-figure2"):
         paper_tables.render("fcnn-table9", "local", tmp_path / "results", tmp_path / "out")
 
 
@@ -219,17 +225,17 @@ def test_hocp_table2_averages_seeds(tmp_path):
     for seed, top1 in enumerate([60.0, 70.0, 80.0]):
         make_run(tmp_path / "results", experiment="hocp-table2", model="hocp-convnet", seed=seed, top1=top1)
     md = paper_tables.render("hocp-table2", "local", tmp_path / "results", tmp_path / "out")
-    row = next(line for line in md.splitlines() if line.startswith("| HO-CP ConvNet (Ours) |"))
-    assert "| 70.00 ± 10.00 |" in row and "| 3 |" in row and "| 83.8 |" in row
+    row = _csv(tmp_path / "out", "hocp_table2_local")["HO-CP ConvNet (Ours)"]
+    s = stats.summarize([60.0, 70.0, 80.0])
+    assert row[3] == "83.8" and [float(x) for x in row[4:8]] == [70.0, 10.0, round(s.lo, 2), round(s.hi, 2)]
+    assert row[13] == "3" and round(s.hi - 70, 2) == 24.84  # t(0.975, 2) = 4.303: 4.303 · 10 / √3
     assert "stand in for 20BN-Jester" in md
 
 
 @pytest.mark.slow  # counts the paper-size reference networks (~1 min on 2 cores)
 def test_figure2_writes_png_and_pdf_with_measured_points(tmp_path):
-    d = make_run(tmp_path / "results", experiment="fcnn-table7", model="fcnn-l", top1=91.0)
-    cfg = json.loads((d / results.CONFIG).read_text())
-    cfg.update(model_overrides={"in_channels": 1, "input_size": [1, 64, 64], "width": 0.25}, num_classes=10)
-    (d / results.CONFIG).write_text(json.dumps(cfg))
+    make_run(tmp_path / "results", experiment="fcnn-table7", model="fcnn-l", top1=91.0, num_classes=10,
+             model_overrides={"in_channels": 1, "input_size": [1, 64, 64], "width": 0.25})
     md = paper_tables.render("fcnn-figure2", "local", tmp_path / "results", tmp_path / "out")
     for ext in ("png", "pdf"):
         assert (tmp_path / "out" / f"fcnn_figure2_local.{ext}").stat().st_size > 1000

@@ -8,17 +8,18 @@ from suite import results
 
 
 def make_run(root, *, model="fcnn-a", seed=0, profile="local", experiment="fcnn-table2", top1=50.0, epochs=2,
-             finish=True):
+             finish=True, **config_extra):
+    """A run written by the real writers (config, env, metrics, a checkpoint, a verified summary)."""
     config = {"experiment": experiment, "profile": profile, "model": model, "seed": seed, "dataset": "digits",
-              "recipe": {"lr": 0.1, "batch_size": 96, "epochs": epochs}}
+              "recipe": {"lr": 0.1, "batch_size": 96, "epochs": epochs}, "data": {"source": "test"}, **config_extra}
     d = results.run_dir_for(root, config)
     results.start_run(d, config)
     history = [{"epoch": e + 1, "train_loss": 1.0 / (e + 1), "val_top1": top1 - (epochs - 1 - e), "val_top5": 99.0,
-                "lr": 0.1} for e in range(epochs)]
+                "val_loss": 1.0, "lr": 0.1, "seconds": 0.5} for e in range(epochs)]
     results.write_metrics(d, history)
+    results.atomic_write_bytes(d / results.CHECKPOINT, b"weights of " + d.name.encode())
     if finish:
-        results.finish_run(d, {"schema": results.SCHEMA, "experiment": experiment, "model": model,
-                               "profile": profile, "seed": seed, "epochs": epochs, "top1": top1, "top5": 99.0})
+        results.finish_run(d, results.make_summary(config, history, 1.0, "epochs"))
     return d
 
 
@@ -49,6 +50,12 @@ def test_finish_run_rejects_wrong_schema(tmp_path):
         results.finish_run(tmp_path, {"schema": 1, "experiment": "e", "model": "m", "profile": "p", "seed": 0,
                                       "epochs": 1, "top5": 1.0})
     assert not results.is_finished(tmp_path)
+    d = make_run(tmp_path, finish=False)
+    history = results.read_metrics(d / results.METRICS)
+    summary = results.make_summary(results.read_json(d / results.CONFIG), history, 1.0, "epochs")
+    with pytest.raises(ValueError, match="top1=99.0 differs from metrics.jsonl"):  # summary must match the log
+        results.finish_run(d, {**summary, "top1": 99.0})
+    assert not results.is_finished(d)
 
 
 def corrupt_results(root):
@@ -60,7 +67,7 @@ def corrupt_results(root):
         f.write('{"epoch": 3, "train_loss": 0.')  # killed while writing a line
     bad[d] = "not valid JSON"
     d = make_run(root, model="fcnn-c", finish=False)
-    bad[d] = "unfinished"
+    bad[d] = "unfinished: 2 epoch(s) done"
     d = make_run(root, model="fcnn-d", top1=70.0)
     s = json.loads((d / results.SUMMARY).read_text())
     s["top1"] = "70%"
@@ -99,3 +106,70 @@ def test_scan_never_mixes_profiles(tmp_path):
     runs, bad = results.scan(tmp_path, "fcnn-table2", "local")
     assert [r.summary["top1"] for r in runs] == [30.0]
     assert [b.path for b in bad] == [target] and "profile 'paper'" in bad[0].reason
+
+
+def test_wrong_but_well_formed_numbers_never_count(tmp_path):
+    """Case 4: an edited top-1, NaN or Infinity anywhere, a file changed after the summary: bad."""
+    edits = {}
+    d = make_run(tmp_path, model="fcnn-a")
+    s = json.loads((d / results.SUMMARY).read_text())
+    (d / results.SUMMARY).write_text(json.dumps({**s, "top1": 99.9}))
+    edits[d] = "summary top1=99.9 differs from metrics.jsonl (50.0)"
+    d = make_run(tmp_path, model="fcnn-b")
+    (d / results.METRICS).write_text((d / results.METRICS).read_text().replace('"val_loss": 1.0', '"val_loss": NaN'))
+    edits[d] = "non-finite number NaN"
+    d = make_run(tmp_path, model="fcnn-c")
+    (d / results.SUMMARY).write_text((d / results.SUMMARY).read_text().replace('"train_seconds": 1.0',
+                                                                                '"train_seconds": Infinity'))
+    edits[d] = "non-finite number Infinity"
+    d = make_run(tmp_path, model="fcnn-d")
+    (d / results.CHECKPOINT).write_bytes(b"other weights")
+    edits[d] = "checkpoint.pt changed after the run finished"
+    d = make_run(tmp_path, model="fcnn-e")
+    env = json.loads((d / results.ENV).read_text())
+    results.atomic_write_json(d / results.ENV, {**env, "git_commit": None})
+    edits[d] = "env.json changed after the run finished"
+    runs, bad = results.scan(tmp_path, "fcnn-table2", "local")
+    assert not runs
+    reasons = {b.path: b.reason for b in bad}
+    for d, expected in edits.items():
+        assert expected in reasons[d], reasons[d]
+        assert results.classify(d).state == results.BAD
+
+
+def test_files_get_the_users_umask(tmp_path):
+    """Case 7: results are readable by colleagues (umask 022 -> 0644), not mkstemp's 0600."""
+    import os
+    import stat
+    old = os.umask(0o022)
+    try:
+        d = make_run(tmp_path)
+        os.umask(0o027)
+        results.atomic_write_json(tmp_path / "x.json", {})
+    finally:
+        os.umask(old)
+    for name in (results.CONFIG, results.ENV, results.METRICS, results.SUMMARY, results.CHECKPOINT):
+        assert stat.S_IMODE((d / name).stat().st_mode) == 0o644, name
+    assert stat.S_IMODE((tmp_path / "x.json").stat().st_mode) == 0o640
+
+
+def test_classify_a_directory_being_written(tmp_path):
+    """Case 8: while a process holds the run's lock, its directory is running, whatever is in it."""
+    d = tmp_path / "fcnn-table2" / "local" / "fcnn-a_s0_x"
+    assert results.classify(d).state == results.NOT_STARTED
+    with results.lock_run(d):
+        st = results.classify(d)
+        assert st.state == results.RUNNING and st.epochs == 0 and st.heartbeat_age < 60 and ":" in st.holder
+        d.mkdir(parents=True)
+        (d / results.METRICS).write_text('{"epoch": 1}\n{"epo')  # a line being written
+        assert results.classify(d).describe().startswith("running: 1 epoch(s) done")
+    assert results.classify(d).state == results.BAD  # no lock, no config: damaged
+
+
+def test_run_errors_cross_process_boundaries(tmp_path):
+    """A pool worker's BadRun / RunLocked reaches `jobs run` intact (pickled by concurrent.futures)."""
+    import pickle
+    for error in (results.BadRun(tmp_path, "why"), results.UnfinishedRun(tmp_path, "unfinished"),
+                  results.RunLocked(tmp_path, "host:42")):
+        again = pickle.loads(pickle.dumps(error))
+        assert type(again) is type(error) and str(again) == str(error) and again.path == tmp_path

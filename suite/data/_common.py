@@ -19,6 +19,17 @@ def require_dir(path, what: str, expected: str, source: str) -> Path:
     return path
 
 
+def open_image(path, convert: str = "RGB"):
+    """A PIL image, decoded now; a truncated or corrupt file raises DatasetError naming it."""
+    from PIL import Image
+    try:
+        with Image.open(path) as im:
+            return im.convert(convert)
+    except (OSError, ValueError, SyntaxError) as e:  # PIL's errors for truncated / non-image files
+        raise DatasetError(f"{path}: unreadable image ({e}); replace it from the original archive or "
+                           f"remove it from the dataset") from None
+
+
 class Limited(Dataset):
     """The first ``limit`` items of a fixed random permutation (seed 0) of ``base``: a subset that is
     the same on every run and every machine. Keeps ``num_classes`` and ``sample_shape``."""

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from torchvision import datasets, transforms
 
-from ._common import DatasetError, require_dir
+from ._common import DatasetError, open_image, require_dir
 
 MEAN, STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
 SIZES = {"imagenet": (256, 221), "imagenet-150": (164, 150)}  # (resize, crop): FCNN Sec. 3 and 3.2
@@ -51,7 +51,8 @@ class ImageNetFolder(datasets.ImageFolder):
                                    f"expected the same class folders in both. {SOURCE}")
         resize, crop = SIZES[variant]
         try:
-            super().__init__(str(folder), transform=fcnn_transform(train=split == "train", resize=resize, crop=crop))
+            super().__init__(str(folder), transform=fcnn_transform(train=split == "train", resize=resize, crop=crop),
+                             loader=open_image)
         except FileNotFoundError as e:
             raise DatasetError(f"ImageNet {split}: {e}; expected {EXPECTED}. {SOURCE}") from None
         self.num_classes = len(self.classes)

@@ -14,7 +14,7 @@ import torch
 from PIL import Image
 from torch.utils.data import Dataset
 
-from ._common import DatasetError, normalize_, require_dir
+from ._common import DatasetError, normalize_, open_image, require_dir
 
 MEAN, STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
 FRAME_EXT = (".jpg", ".jpeg", ".png")
@@ -83,9 +83,8 @@ class JesterClips(Dataset):
         return len(self.items)
 
     def _frame(self, path: Path) -> torch.Tensor:
-        with Image.open(path) as im:
-            im = im.convert("RGB").resize((self.size, self.size), Image.BILINEAR)
-            return torch.from_numpy(np.asarray(im, dtype=np.uint8).copy()).permute(2, 0, 1)
+        im = open_image(path).resize((self.size, self.size), Image.BILINEAR)
+        return torch.from_numpy(np.asarray(im, dtype=np.uint8).copy()).permute(2, 0, 1)
 
     def __getitem__(self, i):
         vid, label = self.items[i]

@@ -8,10 +8,30 @@
   simulator on CPU tensors (tests use tiny shapes).
 
 The kernels depend on nothing above `suite.ops`.
+
+Numba's compiled-kernel cache (`cache=True`) goes to `$NUMBA_CACHE_DIR` when set; otherwise this package
+points it at a per-user, per-node directory (`<user cache dir>/fcnn-hocp-suite/numba/<hostname>`), so a
+read-only or shared checkout (many SLURM jobs on different nodes) still compiles each kernel once per node.
 """
 from __future__ import annotations
 
-from . import numba_cpu, numba_cuda  # noqa: F401  (registration)
-from ._shared import cudasim
+import os
+import socket
+import sys
+from pathlib import Path
+
+
+def _default_cache_dir() -> Path:
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "fcnn-hocp-suite" / "numba" / socket.gethostname()
+
+
+if not os.environ.get("NUMBA_CACHE_DIR"):
+    os.environ["NUMBA_CACHE_DIR"] = str(_default_cache_dir())
+    if "numba" in sys.modules:  # imported before us: its config has read the environment already
+        sys.modules["numba"].config.CACHE_DIR = os.environ["NUMBA_CACHE_DIR"]
+
+from . import numba_cpu, numba_cuda  # noqa: E402,F401  (registration)
+from ._shared import cudasim  # noqa: E402
 
 __all__ = ["cudasim"]

@@ -16,26 +16,43 @@ _PJIT = dict(parallel=True, fastmath=True, cache=True, nogil=True)
 
 
 # ---------------------------------------------------------------- single-basis step (Alg. 3, one i)
+PANEL = 256  # GEMM columns wanted per projection: images with small maps are batched into one panel
+
+
 @njit(**_PJIT)
 def single_basis_forward(x, basis, proj, bias, res, out, has_res, n_chunks):
     """out[n] = relu(has_res·res[n] + proj @ dw(x[n], basis) + bias): FCNN Alg. 3, one step, fused.
 
     x (N, m, H, W), basis (m, k, k), proj (n_out, m), bias (n_out,), res and out (N, n_out, H, W)
     (res = x for Alg. 3's own residual, or the input of a residual pair as in Model L).
-    The depthwise result G of one image lives in a per-chunk scratch (one image, never the batch)
-    consumed at once by the GEMM; the residual, bias and ReLU are applied to the output tile in cache.
+    The depthwise result G of a panel of images (enough for PANEL GEMM columns: one image for maps of
+    PANEL pixels or more, several for small maps such as 6×6, whose one-image GEMM would have only 36
+    columns) lives in a per-chunk scratch, consumed at once by one GEMM; the residual, bias and ReLU
+    are applied to each output tile in cache.
     """
     N, m, H, W = x.shape
+    HW = H * W
     n_out = proj.shape[0]
+    nb = max(1, PANEL // HW)
     for c in prange(n_chunks):
         lo, hi = chunk_range(c, n_chunks, N)
-        G = np.empty((m, H, W), x.dtype)
-        for n in range(lo, hi):
-            for j in range(m):
-                dw_plane(x[n, j], basis[j], G[j], False, False)
-            o = out[n].reshape((n_out, H * W))
-            np.dot(proj, G.reshape((m, H * W)), o)
-            res_bias_relu(o, res[n].reshape((n_out, H * W)), bias, has_res, True)
+        for n0 in range(lo, hi, nb):
+            cnt = min(nb, hi - n0)
+            G = np.empty((m, cnt * HW), x.dtype)
+            for i in range(cnt):
+                for j in range(m):
+                    dw_plane(x[n0 + i, j], basis[j], G[j, i * HW:(i + 1) * HW].reshape((H, W)), False, False)
+            if cnt == 1:  # write the GEMM straight into the output
+                o = out[n0].reshape((n_out, HW))
+                np.dot(proj, G, o)
+                res_bias_relu(o, res[n0].reshape((n_out, HW)), bias, has_res, True)
+                continue
+            O = np.empty((n_out, cnt * HW), x.dtype)
+            np.dot(proj, G, O)
+            for i in range(cnt):
+                o = out[n0 + i].reshape((n_out, HW))
+                o[:, :] = O[:, i * HW:(i + 1) * HW]
+                res_bias_relu(o, res[n0 + i].reshape((n_out, HW)), bias, has_res, True)
 
 
 @njit(**_PJIT)

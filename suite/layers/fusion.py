@@ -6,6 +6,8 @@ Alg. 3 step (depthwise k×k + 1×1 projection + residual + ReLU, on the layer's 
 
     BN1(x ⋆ₘ basis) = x ⋆ₘ (basis·s1) + t1,  BN2(P·g) = (s2·P)·g + t2,  s = γ/√(σ²+ε), t = β − μ·s.
 
+With the layer's backend "auto", each fused layer's implementation (the fused kernel, the torch
+reference in NCHW or channels-last) is chosen by measurement per layer shape (`suite.ops.autotune`).
 The copy uses the running statistics, so it is for inference only (it raises in training mode).
 """
 from __future__ import annotations

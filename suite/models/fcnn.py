@@ -149,7 +149,6 @@ class PaddedTopologicalConv2d(nn.Module):
 
 
 # ------------------------------------------------------------------------------------- topology grids
-TABLE3_2D = {128: ((8, 16), (4, 8)), 256: ((16, 16), (8, 8)), 512: ((16, 32), (8, 16))}
 def _power_of_two(m: int, what: str) -> int:
     p = m.bit_length() - 1
     if m < 4 or 2**p != m:

@@ -4,6 +4,7 @@
 All ops take and return NCHW-style tensors (batch first, channels second), are cross-correlations with
 stride 1 and zero 'same' padding (odd kernel sizes), and are differentiable.
 """
+from . import autotune
 from ._checks import BACKENDS
 from ._conv import conv_nd
 from .fcnn import (basis_conv2d, neighbor_index, single_basis_stack, single_basis_step, topological_conv,
@@ -27,4 +28,5 @@ __all__ = [
     "register",
     "use_backend",
     "auto_backend",
+    "autotune",
 ]

@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 
 from . import _checks as c
-from .registry import register, select
+from .registry import call, register
 
 
 def _check_kernels(x, name, t, dims, layout):
@@ -60,7 +60,7 @@ def basis_conv2d(x, bases, projection, *, backend="auto"):
     """
     c.check_backend(backend)
     _check_basis_conv2d(x, bases, projection)
-    return select("basis_conv2d", backend, x)(x, bases, projection)
+    return call("basis_conv2d", backend, x, bases, projection)
 
 
 def _check_single_basis_stack(x, bases, projections):
@@ -88,7 +88,7 @@ def single_basis_stack(x, bases, projections, *, backend="auto"):
     """
     c.check_backend(backend)
     _check_single_basis_stack(x, bases, projections)
-    return select("single_basis_stack", backend, x)(x, bases, projections)
+    return call("single_basis_stack", backend, x, bases, projections)
 
 
 def _check_single_basis_step(x, basis, projection, bias1, bias2, residual):
@@ -141,7 +141,7 @@ def single_basis_step(x, basis, projection, *, bias1=None, bias2=None, residual=
     """
     c.check_backend(backend)
     _check_single_basis_step(x, basis, projection, bias1, bias2, residual)
-    return select("single_basis_step", backend, x)(x, basis, projection, bias1, bias2, residual)
+    return call("single_basis_step", backend, x, basis, projection, bias1, bias2, residual)
 
 
 def _check_topological_conv(x, weight, grid):
@@ -213,4 +213,4 @@ def topological_conv(x, weight, grid, *, backend="auto"):
     """
     c.check_backend(backend)
     grid, _ = _check_topological_conv(x, weight, grid)
-    return select("topological_conv", backend, x)(x, weight, grid)
+    return call("topological_conv", backend, x, weight, grid)

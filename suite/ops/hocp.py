@@ -9,7 +9,7 @@ import torch
 
 from . import _checks as c
 from ._conv import conv_along, conv_nd
-from .registry import register, select
+from .registry import call, register
 
 
 def _check_input(x, channel_in, rank: str):
@@ -56,7 +56,7 @@ def cp_conv(x, channel_in, spatial, channel_out, *, backend="auto"):
     """
     c.check_backend(backend)
     _check_cp(x, channel_in, spatial, channel_out)
-    return select("cp_conv", backend, x)(x, channel_in, list(spatial), channel_out)
+    return call("cp_conv", backend, x, channel_in, list(spatial), channel_out)
 
 
 def _check_tucker(x, core, channel_in, channel_out):
@@ -84,7 +84,7 @@ def tucker_conv(x, core, channel_in, channel_out, *, backend="auto"):
     """
     c.check_backend(backend)
     _check_tucker(x, core, channel_in, channel_out)
-    return select("tucker_conv", backend, x)(x, core, channel_in, channel_out)
+    return call("tucker_conv", backend, x, core, channel_in, channel_out)
 
 
 def cp_kernel(channel_in, spatial, channel_out) -> torch.Tensor:

@@ -2,8 +2,8 @@
 
 Every implementation of an op registers itself with `register(op, backend, ...)`: the pure-torch
 references in this package as backend "torch", the Numba kernels in `suite.kernels` as "numba" and
-"numba-cuda". Dispatch (`select`), `backend="auto"` and the benchmarks all read this table; nothing
-else lists which ops have kernels.
+"numba-cuda". Dispatch (`call`), `backend="auto"` (`auto_candidates`, measured by `suite.ops.autotune`)
+and the benchmarks all read this table; nothing else lists which ops have kernels.
 
 The kernels package is imported the first time a non-torch backend is looked up (importing Numba
 costs seconds, and a pure-torch user never pays it). `use_backend(name)` forces every op call in its
@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from typing import Callable
 
 import torch
+
+from . import autotune
 
 KERNEL_PACKAGE = "suite.kernels"  # registers the Numba backends when imported
 _FLOATS = (torch.float32, torch.float64)
@@ -79,6 +81,12 @@ def implementations(op: str) -> dict[str, Implementation]:
     return dict(_TABLE.get(op, {}))
 
 
+def implementations_all() -> dict[str, dict[str, Implementation]]:
+    """{op: {backend: Implementation}} of every op."""
+    _load_kernels()
+    return {op: dict(impls) for op, impls in _TABLE.items()}
+
+
 def ops_with(backend: str) -> frozenset[str]:
     """The ops that have an implementation for `backend`."""
     _load_kernels()
@@ -86,8 +94,9 @@ def ops_with(backend: str) -> frozenset[str]:
 
 
 def auto_backend(op: str, x: torch.Tensor) -> str:
-    """The backend `backend="auto"` runs `op` on for x: the first registered kernel that fits x's device
-    and dtype and is marked for auto (autocast stays on torch); else the torch reference."""
+    """The fixed choice of `backend="auto"` when measuring is off (`suite.ops.autotune`): the first
+    registered kernel that fits x's device and dtype and is marked for auto (autocast stays on torch);
+    else the torch reference."""
     if x.device.type in ("cpu", "cuda") and torch.is_autocast_enabled(x.device.type):
         return "torch"
     for backend, impl in implementations(op).items():
@@ -109,12 +118,37 @@ def use_backend(backend: str):
         _forced.reset(token)
 
 
-def select(op: str, backend: str, x: torch.Tensor) -> Callable:
-    """The implementation of `op` that `backend` names (x decides for 'auto'; `use_backend` overrides)."""
+def auto_candidates(op: str, x: torch.Tensor) -> dict[str, Callable]:
+    """What `backend="auto"` measures for x: the torch reference, the reference on channels-last input
+    (4-D/5-D x not already in that layout), and every registered kernel that fits x's device and dtype.
+    Under autocast only the reference (the kernels do not follow autocast's dtypes)."""
+    impls = implementations(op)
+    out = {"torch": impls["torch"].fn}
+    if x.device.type in ("cpu", "cuda") and torch.is_autocast_enabled(x.device.type):
+        return out
+    if x.ndim in (4, 5) and x.device.type in ("cpu", "cuda"):
+        fmt = torch.channels_last if x.ndim == 4 else torch.channels_last_3d
+        if not x.is_contiguous(memory_format=fmt):
+            out[autotune.CHANNELS_LAST] = autotune.channels_last(out["torch"])
+    out.update({name: impl.fn for name, impl in impls.items() if name != "torch" and impl.fits(x)})
+    return out
+
+
+def _auto(op: str, args) -> Callable:
+    x = args[0]
+    if not autotune.enabled() or torch.compiler.is_compiling() or x.device.type not in ("cpu", "cuda"):
+        return implementations(op)[auto_backend(op, x)].fn
+    candidates = auto_candidates(op, x)
+    return candidates[autotune.choose(op, args, candidates)]
+
+
+def call(op: str, backend: str, *args):
+    """Run `op` on `args` with the implementation `backend` names ('auto': measured, see
+    `suite.ops.autotune`; `use_backend` overrides the name)."""
     backend = _forced.get() or backend
     if backend == "auto":
-        backend = auto_backend(op, x)
+        return _auto(op, args)(*args)
     impls = _TABLE.get(op, {}) if backend == "torch" else implementations(op)
     if backend not in impls:
         raise NotImplementedError(f"backend={backend!r} has no kernel for {op}; use backend='torch' or 'auto'")
-    return impls[backend].fn
+    return impls[backend].fn(*args)

@@ -1,0 +1,316 @@
+"""`backend="auto"` by measurement: time the candidates once per call signature, keep the fastest.
+
+Like `torch.backends.cudnn.benchmark`: the first call of an op with a new key — op, every tensor's shape,
+dtype and memory format (strides), device, torch's thread count, whether gradients are needed — runs
+each candidate that fits (the torch reference in NCHW, the torch reference on channels-last input where
+the op is a 4-D/5-D conv, every registered kernel) on detached copies of the arguments: one untimed
+warm-up (compiles a Numba kernel), then timed forward (+ backward when gradients are needed) calls
+within a bounded budget. The fastest wins; a log line ("suite.autotune" logger) says what was chosen.
+
+Choices are cached in memory and on disk, one JSON file per machine fingerprint (CPU model and ISA
+flags or GPU name, torch/numba/project versions) in a per-node directory: `$SUITE_AUTOTUNE_DIR`, else
+`<user cache dir>/fcnn-hocp-suite/autotune/<hostname>`. Writers replace the file atomically and merge
+what is already there, so concurrent processes (pool workers, SLURM jobs on one node) never corrupt
+it; a file that cannot be read is ignored with a warning and rewritten.
+
+Off switch (fixed, deterministic choices: the first registered kernel marked for `auto` that fits,
+else torch): `SUITE_AUTOTUNE=0` or `suite.ops.autotune.set_enabled(False)`. Budget per candidate in
+seconds: `SUITE_AUTOTUNE_BUDGET` (default 0.2). CLI: `python -m suite.autotune list|clear|path`.
+"""
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import json
+import logging
+import os
+import platform
+import socket
+import tempfile
+import threading
+import time
+import warnings
+from pathlib import Path
+from typing import Callable
+
+import torch
+
+log = logging.getLogger("suite.autotune")
+
+CHANNELS_LAST = "torch-channels-last"  # the torch reference on channels-last input (not a user backend)
+_ENV_SWITCH, _ENV_DIR, _ENV_BUDGET = "SUITE_AUTOTUNE", "SUITE_AUTOTUNE_DIR", "SUITE_AUTOTUNE_BUDGET"
+_enabled: bool | None = None  # None: follow the environment
+_memory: dict[str, str] = {}
+_lock = threading.Lock()
+
+
+# ---------------------------------------------------------------- switches
+def set_enabled(enabled: bool | None) -> None:
+    """Turn measurement on or off for this process (None: follow $SUITE_AUTOTUNE, default on)."""
+    global _enabled
+    _enabled = enabled
+
+
+def enabled() -> bool:
+    if _enabled is not None:
+        return _enabled
+    return os.environ.get(_ENV_SWITCH, "1").strip().lower() not in ("0", "false", "off", "no")
+
+
+def budget_seconds() -> float:
+    """Timed seconds per candidate (after its warm-up call)."""
+    raw = os.environ.get(_ENV_BUDGET, "0.2")
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"{_ENV_BUDGET}: expected seconds as a number, got {raw!r}") from None
+    if not value > 0:
+        raise ValueError(f"{_ENV_BUDGET}: expected a positive number of seconds, got {raw!r}")
+    return value
+
+
+# ---------------------------------------------------------------- keys and the machine fingerprint
+def _describe(a) -> object:
+    if isinstance(a, torch.Tensor):
+        fmt = ("channels_last" if a.ndim == 4 and a.is_contiguous(memory_format=torch.channels_last) else
+               "channels_last_3d" if a.ndim == 5 and a.is_contiguous(memory_format=torch.channels_last_3d) else
+               "contiguous" if a.is_contiguous() else f"strides{tuple(a.stride())}")
+        return [list(a.shape), str(a.dtype), fmt, a.device.type]
+    if isinstance(a, (list, tuple)):
+        return [_describe(t) for t in a]
+    return repr(a)
+
+
+def needs_grad(args) -> bool:
+    """Whether a call with these arguments records a graph (gradients are needed)."""
+    if not torch.is_grad_enabled():
+        return False
+    return any(t.requires_grad for t in _tensors(args))
+
+
+def call_key(op: str, args) -> str:
+    """The cache key of one call: op, each argument's shape/dtype/memory format/device, threads, grad."""
+    key = {"op": op, "args": [_describe(a) for a in args], "threads": torch.get_num_threads(),
+           "grad": needs_grad(args)}
+    return json.dumps(key, sort_keys=True, separators=(",", ":"))
+
+
+def _cpu_identity() -> str:
+    model, flags = platform.processor() or platform.machine(), ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            name, _, value = line.partition(":")
+            if name.strip() == "model name" and model in ("", platform.machine(), platform.processor()):
+                model = value.strip()
+            elif name.strip() == "flags" and not flags:
+                flags = value.strip()
+    except OSError:
+        pass
+    return f"{model} | {flags}"
+
+
+@functools.lru_cache(maxsize=1)
+def _fingerprint() -> str:
+    return json.dumps(_machine(), sort_keys=True)
+
+
+def fingerprint() -> dict:
+    """What a measured choice depends on besides the call: the processors and the software."""
+    return json.loads(_fingerprint())
+
+
+def _machine() -> dict:
+    from importlib import metadata
+
+    def version(dist):
+        try:
+            return metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            return "none"
+
+    gpus = [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())] if torch.cuda.is_available() else []
+    return {"cpu": _cpu_identity(), "gpus": gpus, "torch": torch.__version__, "numba": version("numba"),
+            "project": version("fcnn-hocp-suite"), "python": platform.python_version()}
+
+
+def cache_dir() -> Path:
+    """The per-node cache directory ($SUITE_AUTOTUNE_DIR, else under the user's cache dir)."""
+    if os.environ.get(_ENV_DIR):
+        return Path(os.environ[_ENV_DIR]).expanduser()
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "fcnn-hocp-suite" / "autotune" / socket.gethostname()
+
+
+def cache_file() -> Path:
+    return cache_dir() / f"choices-{hashlib.sha256(_fingerprint().encode()).hexdigest()[:16]}.json"
+
+
+# ---------------------------------------------------------------- the disk cache
+def _read(path: Path) -> dict[str, str]:
+    """The choices stored in `path`; {} (with a warning) when it is missing parts or not ours."""
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        return {}
+    except OSError as err:
+        warnings.warn(f"autotune cache {path} unreadable ({err}); measuring again", RuntimeWarning, stacklevel=3)
+        return {}
+    try:
+        data = json.loads(text)
+        choices = data["choices"]
+        if not isinstance(choices, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in choices.items()):
+            raise ValueError("'choices' is not a map of strings")
+    except (ValueError, KeyError, TypeError) as err:
+        warnings.warn(f"autotune cache {path} is corrupt ({err}); ignoring it, it will be rewritten",
+                      RuntimeWarning, stacklevel=3)
+        return {}
+    return choices
+
+
+@contextlib.contextmanager
+def _file_lock(path: Path):
+    """An exclusive flock on `path`.lock while a writer merges (POSIX; elsewhere no lock: a lost
+    entry is only measured again, the atomic replace still keeps the file whole)."""
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
+    with open(path.with_suffix(".lock"), "a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def _write(path: Path, choices: dict[str, str]) -> None:
+    """Merge `choices` into `path` under a lock, atomically (temp file in the same directory + os.replace)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with _file_lock(path):
+            _replace(path, {**_read(path), **choices})
+    except OSError as err:  # a read-only cache directory costs a re-measurement, never a failure
+        log.warning("autotune: cannot write %s (%s); the choice is kept in memory only", path, err)
+
+
+def _replace(path: Path, merged: dict[str, str]) -> None:
+    """Write the cache file whole under a temporary name, then rename it over `path` (a reader sees the
+    old file or the new one, never a part)."""
+    payload = json.dumps({"fingerprint": fingerprint(), "choices": merged}, indent=1, sort_keys=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".choices-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(payload)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def cached() -> dict[str, str]:
+    """Every choice known to this process: the disk cache merged with this process's own."""
+    with _lock:
+        return {**_read(cache_file()), **_memory}
+
+
+def clear() -> Path:
+    """Forget every choice (memory and this machine's cache file). Returns the file's path."""
+    path = cache_file()
+    with _lock:
+        _memory.clear()
+        path.unlink(missing_ok=True)
+    return path
+
+
+# ---------------------------------------------------------------- measuring
+def _tensors(args):
+    for a in args:
+        if isinstance(a, torch.Tensor):
+            yield a
+        elif isinstance(a, (list, tuple)):
+            yield from _tensors(a)
+
+
+def _detached(a):
+    if isinstance(a, torch.Tensor):
+        return a.detach().requires_grad_(a.requires_grad)
+    if isinstance(a, list):
+        return [_detached(t) for t in a]
+    return a
+
+
+def channels_last(fn: Callable) -> Callable:
+    """`fn` (a torch reference) on x converted to channels-last (4-D) or channels-last-3d (5-D)."""
+
+    def call(x, *rest):
+        fmt = torch.channels_last if x.ndim == 4 else torch.channels_last_3d
+        return fn(x.contiguous(memory_format=fmt), *rest)
+
+    return call
+
+
+def _synchronize(args) -> None:
+    for t in _tensors(args):
+        if t.device.type == "cuda":
+            torch.cuda.synchronize(t.device)
+        return
+
+
+def _runner(fn: Callable, args, grad: bool) -> Callable[[], None]:
+    """A zero-argument call of fn on detached copies of args: forward, plus backward when `grad`."""
+    local = [_detached(a) for a in args]
+    leaves = [t for t in _tensors(local) if t.requires_grad]
+
+    def run():
+        out = fn(*local)
+        if grad and leaves:
+            torch.autograd.grad(out, leaves, torch.ones_like(out))
+        _synchronize(local)
+
+    return run
+
+
+def measure(candidates: dict[str, Callable], args, grad: bool, budget: float) -> dict[str, float]:
+    """Best seconds per call of each candidate: one warm-up call, then calls until `budget` seconds."""
+    times = {}
+    for name, fn in candidates.items():
+        run = _runner(fn, args, grad)
+        run()  # warm-up: compiles (or loads) kernels, fills allocator caches
+        best, spent = float("inf"), 0.0
+        while spent < budget:
+            start = time.perf_counter()
+            run()
+            elapsed = time.perf_counter() - start
+            best, spent = min(best, elapsed), spent + elapsed
+            if elapsed == 0.0:
+                break
+        times[name] = best
+    return times
+
+
+def choose(op: str, args, candidates: dict[str, Callable]) -> str:
+    """The fastest of `candidates` for this call, measured once per key and cached (see module doc)."""
+    key = call_key(op, args)
+    with _lock:
+        choice = _memory.get(key)
+    if choice in candidates:
+        return choice
+    path = cache_file()
+    with _lock:
+        stored = _read(path).get(key)
+    if stored in candidates:
+        with _lock:
+            _memory[key] = stored
+        return stored
+    if len(candidates) == 1:
+        return next(iter(candidates))
+    times = measure(candidates, args, needs_grad(args), budget_seconds())
+    choice = min(times, key=times.get)
+    log.info("autotune: %s %s -> %s (%s)", op, key, choice,
+             ", ".join(f"{name} {t * 1e3:.3g} ms" for name, t in sorted(times.items(), key=lambda kv: kv[1])))
+    with _lock:
+        _memory[key] = choice
+        _write(path, {key: choice})
+    return choice
