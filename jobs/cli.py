@@ -1,4 +1,5 @@
-"""``python -m jobs run|status|collect|list``: run an experiment, see its runs, gather its table."""
+"""``python -m jobs run|status|collect|list|show``: run an experiment, see its runs, gather its table, show
+where its setting comes from."""
 from __future__ import annotations
 
 import argparse
@@ -264,6 +265,15 @@ def cmd_list(args) -> int:
     return 0
 
 
+def cmd_show(args) -> int:
+    from . import provenance
+    exp = experiments.get(args.experiment)
+    overrides = tuple(runner.parse_override(o) for o in args.set or ())
+    setting = runner.setting_for(exp, results.check_profile(args.profile), overrides)
+    print(provenance.table(exp.name, args.profile, setting))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m jobs", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -316,6 +326,11 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--timeout", type=float, default=None, help="seconds to wait for submitted jobs (default: no limit)")
     c.set_defaults(fn=cmd_collect)
     sub.add_parser("list", help="experiments, profiles, executors").set_defaults(fn=cmd_list)
+    sh = sub.add_parser("show", help="an experiment's setting, each field stated by the paper or chosen (and why)")
+    sh.add_argument("experiment", help=f"one of: {', '.join(experiments.names())}")
+    sh.add_argument("--profile", default="paper", help=f"one of {', '.join(results.PROFILES)} (default paper)")
+    sh.add_argument("--set", action="append", metavar="KEY=VALUE", help="as for `run`")
+    sh.set_defaults(fn=cmd_show)
     return p
 
 

@@ -17,7 +17,7 @@ import submitit
 from suite import results
 from suite.results import check_profile
 
-from . import distributed, experiments
+from . import distributed, experiments, provenance
 
 
 @dataclass(frozen=True)
@@ -98,8 +98,12 @@ def run_config(exp: experiments.Experiment, model: str, seed: int, profile: str,
                data_root=None) -> dict:
     """Everything that defines the run (and its directory's hash): the resolved setting with every
     override and the fingerprint of the data it reads (its identity, see suite.results)."""
+    from suite import models
     config = {**setting_config(exp, profile, overrides), "model": model, "seed": seed}
     config["data"] = data_fingerprint(config["dataset"], None if data_root is None else str(data_root))
+    # documentation of the setting and the model (not part of a table's identity, see suite.results)
+    config["provenance"] = provenance.to_config(exp.results_key, profile, setting_for(exp, profile, overrides))
+    config["reading"] = models.reading(model)
     return config
 
 
@@ -138,6 +142,9 @@ class RunOne(submitit.helpers.Checkpointable):
         s = setting_for(exp, profile, overrides)
         train_set = data.build(s.dataset, "train", root=data_root, limit=s.train_limit, **s.data_options)
         val_set = data.build(s.dataset, "val", root=data_root, limit=s.val_limit, **s.data_options)
+        # the reported split, read once after training (None: the paper reports on val, e.g. ImageNet)
+        test_set = data.build(s.dataset, "test", root=data_root, **s.data_options) \
+            if s.splits()["report"] == "test" else None
         train.seed_everything(seed)  # the initial weights are the seed's, in every process
         build_overrides = dict(s.model_overrides)
         build_overrides.setdefault("in_channels", train_set.sample_shape[0])
@@ -145,6 +152,7 @@ class RunOne(submitit.helpers.Checkpointable):
         config = {**run_config(exp, model, seed, profile, overrides, data_root), "num_classes": train_set.num_classes}
         env = {"data_root": None if data_root is None else str(data_root)}
         env["data"] = {"train": train_set.description, "val": val_set.description,
+                       "test": None if test_set is None else test_set.description,
                           "num_classes": train_set.num_classes, "sample_shape": list(train_set.sample_shape)}
         task = Task(experiment, model, seed, profile, str(results_root),
                     None if data_root is None else str(data_root), tuple(overrides))
@@ -153,12 +161,13 @@ class RunOne(submitit.helpers.Checkpointable):
         ranks = distributed.init(train.default_device().type)
         if ranks is None:
             return train.train(net, train_set, val_set, recipe=recipe, run_dir=out, seed=seed,
-                               config=config, env=env, progress=progress)
+                               config=config, env=env, progress=progress, test_set=test_set)
         env["distributed"] = {"world_size": ranks.world, "backend": ranks.backend}
         net, train_set, recipe, out = distributed.prepare(net, train_set, recipe, out, ranks)
         try:
             return train.train(net, train_set, val_set, recipe=recipe, run_dir=out, seed=seed, config=config,
-                               env=env, progress=progress and ranks.rank == 0, device=ranks.device)
+                               env=env, progress=progress and ranks.rank == 0, device=ranks.device,
+                               test_set=test_set)
         finally:
             distributed.finish()
 

@@ -12,9 +12,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from suite import results
+from suite.models.readings import VARIANTS
 from suite.results import DEFAULT_RESULTS, PROFILES, check_profile
 
 from . import _render, stats
+
+READ_MODELS = {v.of for v in VARIANTS.values()} | set(VARIANTS)  # models with another reading
+UNRECORDED = ("not recorded: the runs predate the record; until then fcnn-c/d and hocp-convnet(-s) had their "
+              "variants' readings")
 
 
 @dataclass
@@ -58,6 +63,7 @@ class Collected:
         configs = [r.config for rs in self.runs.values() for r in rs]
         if configs:
             out.append("Setting of those runs: " + describe(configs[0]))
+            out += readings_notes(self.runs)
         if self.profile == "local":
             out.append("Local profile: small data that ships with the suite (MNIST digits; moving digits for 3-D "
                        "models), small width and few epochs. Its accuracies compare the models with each other; "
@@ -86,6 +92,24 @@ def measured_cells(s: stats.Summary, *, error: bool = False) -> list:
     if error and mean is not None:
         mean, lo, hi = 100 - mean, None if hi is None else 100 - hi, None if lo is None else 100 - lo
     return [None if v is None else round(v, 2) for v in (mean, s.sd, lo, hi)]
+
+
+def readings_notes(runs: dict) -> list[str]:
+    """Which reading of the paper produced each model's numbers (recorded in the run's config), and which
+    split they are measured on."""
+    out = []
+    for model, rs in sorted(runs.items()):
+        if model in READ_MODELS:
+            recorded = {r.config.get("reading") or UNRECORDED for r in rs}
+            out.append(f"Reading of {model}: {' / '.join(sorted(recorded))} (see `suite.models.readings`).")
+    configs = [r.config for rs in runs.values() for r in rs]
+    reported = sorted({c["splits"]["report"] for c in configs if "splits" in c})
+    if reported:
+        out.append(f"Reported split: {' / '.join(reported)}; schedules and stopping read the validation split "
+                   "(held out of the training data where the reported split is 'test').")
+    if any("splits" not in c for c in configs):
+        out.append("Some runs predate the held-out validation split: their schedule read the split they report.")
+    return out
 
 
 def describe(config: dict) -> str:

@@ -23,6 +23,7 @@ from suite import paper_values as pv
 from suite.complexity import Complexity
 from suite.layers import HOCPConv
 from suite.models.fcnn import SUBSTITUTED
+from suite.models.readings import VARIANTS
 
 from ._render import OUT_DIR, Table, figure, percent, relative_difference, save_figure, to_markdown, write, write_text
 
@@ -240,11 +241,41 @@ def hocp_tables(counts: Counts) -> list[Table]:
     t2.notes += [
         "Paper: HO-CP Table 2 and Section 4.3.",
         "Ours: parameters of the convolutional layers only (dense Conv3d, or HOCPConv factors R(C + T + 9) with "
-        "R = 6·C, plus the skip factor U^(S) ∈ R^{T×C} where C ≠ T for ConvNet-S); batch norm / PReLU between "
-        "factors and the FC layers are excluded. 'All params' includes them and the FCs (6400→512→27).",
-        f"The paper's {paper_ours} are two significant digits: {ours} both round to {paper_ours}.",
+        "R = 6·C, plus the skip factor U^(S) ∈ R^{T×C} on every block for ConvNet-S, as Alg. 1 states it); batch "
+        "norm / PReLU between factors and the FC layers are excluded. 'All params' includes them and the FCs "
+        "(6400→512→27).",
+        f"The paper prints {paper_ours} for both (two significant digits); ours: {ours}. ConvNet-S with U^(S) only "
+        f"where C ≠ T (variant hocp-convnet-s-identity-skip) has "
+        f"{counts('hocp-convnet-s-identity-skip').conv_parameters:,}, the reading Table 2's 1.2M matches; see the "
+        "variants table.",
     ]
     return [t1, t2]
+
+
+def variants_table(counts: Counts) -> Table:
+    """Each model with two readings of its paper: the default and the variant's counts, the paper's beside."""
+    t = Table("model_variants", "Readings of the papers — default models and their variants",
+              ["Variant", "Default model", "Variant's reading", "Default's reading", "Paper states (default)",
+               "Ours mult. (M): default / variant", "Ours params (M): default / variant",
+               "Ours conv params (M): default / variant"])
+    stated = stated_counts()
+    for name, v in VARIANTS.items():
+        d, x = counts(v.of), counts(name)
+        paper = stated.get(v.of)
+        if paper is None and v.of in pv.FCNN_TABLE2:
+            paper = f"complexity {pv.FCNN_TABLE2[v.of].complexity_printed} of model A (FCNN Table 2)"
+
+        def pair(attr, scale=1e6, digits=4):
+            return f"{round(getattr(d, attr) / scale, digits)} / {round(getattr(x, attr) / scale, digits)}"
+
+        t.add(name, v.of, v.reading, v.default, paper, pair("multiplications", digits=2), pair("parameters"),
+              pair("conv_parameters"))
+    t.notes += ["Why each default is the default (the paper's sentence): "
+                + " | ".join(f"{n}: {v.why}" for n, v in VARIANTS.items() if n == min(
+                    (m for m, w in VARIANTS.items() if w.why == v.why)))]
+    t.notes += ["Ours: `suite.complexity.count(suite.models.build(name))` at the paper's input size; parameters "
+                "include batch norm and PReLU, conv params exclude them. Readings: `suite.models.readings`."]
+    return t
 
 
 def figure5_data() -> list[dict]:
@@ -344,7 +375,7 @@ def render(experiment: str = "complexity", profile=None, results_root=None, out_
     """Every complexity table (Markdown, CSV, LaTeX), Figure 5 (PNG, PDF) and their index complexity.md under
     out_dir; returns the index. Profile-independent: `profile` and `results_root` are not read."""
     out = Path(out_dir) if out_dir is not None else OUT_DIR
-    tables = [models_overview(COUNTS)] + fcnn_tables(COUNTS) + hocp_tables(COUNTS)
+    tables = [models_overview(COUNTS)] + fcnn_tables(COUNTS) + hocp_tables(COUNTS) + [variants_table(COUNTS)]
     fig_table, _ = figure5(out)
     tables.append(fig_table)
     for t in tables:

@@ -41,6 +41,7 @@ SCHEMA = 2
 CONFIG, ENV, METRICS, SUMMARY, CHECKPOINT, FAILURE = (
     "config.json", "env.json", "metrics.jsonl", "summary.json", "checkpoint.pt", "failure.json")
 DIGESTED = (CONFIG, ENV, METRICS, CHECKPOINT)  # files a summary vouches for, by their SHA-256
+TEST = "test.json"  # the reported test split's metrics, read once after training (digested when present)
 # Keys (and types) a summary must hold to be read as a finished run.
 SUMMARY_KEYS = {"schema": int, "experiment": str, "model": str, "profile": str, "seed": int,
                 "epochs": int, "top1": float, "top5": float, "best_top1": float, "final_train_loss": float,
@@ -242,7 +243,7 @@ def finish_run(run_dir: Path, summary: dict) -> dict:
     run_dir = Path(run_dir)
     env = read_json(run_dir / ENV) if (run_dir / ENV).is_file() else {}
     summary = {**summary, "schema": SCHEMA, "git_commit": env.get("git_commit") if isinstance(env, dict) else None,
-               "files": {name: file_digest(run_dir / name) for name in DIGESTED if (run_dir / name).is_file()}}
+               "files": {name: file_digest(run_dir / name) for name in (*DIGESTED, TEST) if (run_dir / name).is_file()}}
     try:
         verify(run_dir, summary)
     except ValueError as e:
@@ -408,11 +409,22 @@ def verify(run_dir: Path, summary) -> tuple[dict, list[dict]]:
         if config.get(key) != summary[key]:
             raise ValueError(f"config {key}={config.get(key)!r} differs from summary {key}={summary[key]!r}")
     last = metrics[-1]
-    expected = {"top1": last["val_top1"], "top5": last["val_top5"], "final_train_loss": last["train_loss"],
-                "best_top1": max(m["val_top1"] for m in metrics)}
+    # a run reporting its test split (read once after training) keeps the last validation top-1/5 as val_top1/5
+    on_test = summary.get("reported_split") == "test"
+    expected = {"val_top1" if on_test else "top1": last["val_top1"], "val_top5" if on_test else "top5": last["val_top5"],
+                "final_train_loss": last["train_loss"], "best_top1": max(m["val_top1"] for m in metrics)}
     for key, value in expected.items():
-        if summary[key] != value:
-            raise ValueError(f"summary {key}={summary[key]!r} differs from {METRICS} ({value!r})")
+        if summary.get(key) != value:
+            raise ValueError(f"summary {key}={summary.get(key)!r} differs from {METRICS} ({value!r})")
+    if on_test:
+        if TEST not in summary["files"] or not (run_dir / TEST).is_file():
+            raise ValueError(f"summary reports the test split but {TEST} is missing or not digested")
+        test = read_json(run_dir / TEST)
+        if not isinstance(test, dict):
+            raise ValueError(f"{TEST}: expected a JSON object")
+        for key in ("top1", "top5"):
+            if summary[key] != test.get(key):
+                raise ValueError(f"summary {key}={summary[key]!r} differs from {TEST} ({test.get(key)!r})")
     if not summary["git_commit"]:
         raise ValueError("summary.json: no code commit recorded")
     digests = summary["files"]
@@ -423,6 +435,8 @@ def verify(run_dir: Path, summary) -> tuple[dict, list[dict]]:
             raise ValueError(f"missing {name}")
         if file_digest(run_dir / name) != digests[name]:
             raise ValueError(f"{name} changed after the run finished (its digest differs from summary.json)")
+    if on_test and file_digest(run_dir / TEST) != digests[TEST]:
+        raise ValueError(f"{TEST} changed after the run finished (its digest differs from summary.json)")
     return config, metrics
 
 
@@ -534,7 +548,7 @@ def set_aside(run_dir: Path) -> Path:
 
 
 # ------------------------------------------------------------------------------------------ identities
-IDENTITY_EXCLUDED = ("model", "seed", "num_classes")  # what differs between runs of one table cell set
+IDENTITY_EXCLUDED = ("model", "seed", "num_classes", "reading", "provenance")  # per model, or documentation of the setting
 
 
 def identity_key(config: dict) -> str:

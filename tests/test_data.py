@@ -23,12 +23,18 @@ def digit_rgb(i: int, size: int) -> tuple[np.ndarray, int]:
 
 # ------------------------------------------------------------------------------------------- digits
 def test_digits_split_is_stratified_disjoint_and_fixed():
-    tr, va = split_indices("train"), split_indices("val")
-    assert len(tr) == 4000 and len(va) == 1000
-    assert not set(tr.tolist()) & set(va.tolist())
+    tr, va, te = split_indices("train"), split_indices("val"), split_indices("test")
+    assert len(tr) == 3500 and len(va) == 500 and len(te) == 1000
+    assert not set(tr.tolist()) & set(va.tolist()) and not (set(tr.tolist()) | set(va.tolist())) & set(te.tolist())
     _, y = mnist_digits()
-    assert torch.bincount(y[tr]).tolist() == [400] * 10
-    assert torch.bincount(y[va]).tolist() == [100] * 10
+    assert torch.bincount(y[tr]).tolist() == [350] * 10
+    assert torch.bincount(y[va]).tolist() == [50] * 10
+    assert torch.bincount(y[te]).tolist() == [100] * 10
+    # the reported test split is the former 400/100 split's held-out 100 per class, unchanged
+    g = torch.Generator().manual_seed(1234)
+    old = torch.cat([torch.nonzero(y == c).flatten()[torch.randperm(500, generator=g)][400:] for c in range(10)])
+    assert torch.equal(te, old[torch.randperm(1000, generator=g)])
+    assert data.splits("digits")["report"] == "test" and data.splits("imagenet")["report"] == "val"
 
 
 def test_digit_images_crops():
@@ -141,8 +147,11 @@ def write_cifar(root, per_batch=4):
 def test_cifar_batches_round_trip(tmp_path):
     written = write_cifar(tmp_path / "cifar-10-batches-py")
     train = data.build("cifar10", "train", root=tmp_path)
-    test = data.build("cifar10", "val", root=tmp_path)
-    assert len(train) == 20 and len(test) == 4 and train.num_classes == 10
+    val = data.build("cifar10", "val", root=tmp_path)
+    test = data.build("cifar10", "test", root=tmp_path)
+    assert len(train) + len(val) == 20 and len(val) >= 1 and len(test) == 4 and train.num_classes == 10
+    train_rows = {x.numpy().tobytes() for x in train.images}
+    assert not any(x.numpy().tobytes() in train_rows for x in val.images)  # held out, not shared
     imgs, labels = written["test_batch"]
     for k in range(4):
         x, y = test[k]
@@ -163,7 +172,7 @@ def test_cifar_errors(tmp_path):
         data.build("cifar10", "train", root=tmp_path)
     (tmp_path / "test_batch").write_bytes(b"not a pickle")
     with pytest.raises(DatasetError, match="not a CIFAR python batch"):
-        data.build("cifar10", "val", root=tmp_path)
+        data.build("cifar10", "test", root=tmp_path)
 
 
 # ------------------------------------------------------------------------------------------- jester

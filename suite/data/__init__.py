@@ -14,6 +14,11 @@ name               what                                                        n
 ``moving-digits``  those digits moving in 4 directions (stand-in for Jester)    no
 =================  ==========================================================  ==================
 
+Splits: ``train``, ``val`` and, for the datasets whose reported split has public labels, ``test``.
+Where a ``test`` split exists (`HELD_OUT`) it is the reported one and ``val`` is held out of the training
+data: schedules, early stopping and selection read ``val`` only. ImageNet and Jester report on their
+validation sets, as the papers do (their test labels are not public).
+
 Nothing is downloaded: a missing or malformed directory raises :class:`DatasetError` saying what was
 expected and where to get the data.
 """
@@ -38,6 +43,21 @@ _BUILDERS = {
     "moving-digits": lambda root, split, **o: MovingDigits(split, **o),
 }
 NEEDS_ROOT = ("imagenet", "imagenet-150", "cifar10", "jester")
+# the datasets whose reported split is a test split; their ``val`` is held out of the training data
+HELD_OUT = {
+    "cifar10": "val: 10% of each class of the training batches, seed 1234; test: the test batch (reported)",
+    "digits": "train/val/test: 350/50/100 of each digit, seed 1234; test (reported) = the former val split",
+    "moving-digits": "train/val/test: 350/50/100 of each digit (as digits), clip seeds 5678/4321/8765",
+}
+
+
+def splits(name: str) -> dict:
+    """Which split decides (schedules, early stopping, selection) and which is reported, for ``name``."""
+    if name not in _BUILDERS:
+        raise ValueError(f"unknown dataset {name!r}; valid names: {', '.join(names())}")
+    if name in HELD_OUT:
+        return {"decide": "val", "report": "test", "held_out": HELD_OUT[name]}
+    return {"decide": "val", "report": "val", "held_out": None}
 
 
 def names() -> list[str]:
@@ -45,8 +65,8 @@ def names() -> list[str]:
 
 
 def build(name: str, split: str, *, root=None, limit: int | None = None, **options):
-    """The dataset ``name`` (see :func:`names`), split ``train`` or ``val``, optionally only the first
-    ``limit`` items of a fixed shuffle."""
+    """The dataset ``name`` (see :func:`names`), split ``train``, ``val`` or (see `splits`) ``test``,
+    optionally only the first ``limit`` items of a fixed shuffle."""
     if name not in _BUILDERS:
         raise ValueError(f"unknown dataset {name!r}; valid names: {', '.join(names())}")
     if name in NEEDS_ROOT and root is None:
@@ -96,5 +116,5 @@ def _layout_signature(root: Path, max_entries: int = 20000) -> str:
     return h.hexdigest()[:16]
 
 
-__all__ = ["build", "fingerprint", "names", "DatasetError", "Limited", "CIFAR10Batches", "DigitImages", "MovingDigits",
+__all__ = ["build", "fingerprint", "names", "splits", "HELD_OUT", "DatasetError", "Limited", "CIFAR10Batches", "DigitImages", "MovingDigits",
            "ImageNetFolder", "JesterClips", "fcnn_transform", "mnist_digits"]

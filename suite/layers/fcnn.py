@@ -24,10 +24,13 @@ class BasisConv2d(nn.Module):
     """FCNN Alg. 2: convolution with b bases per input channel, then a linear channel projection.
 
     bases (m, b, k, k), projection (n, m, b); costs h·w·b·m·(k² + n) multiplications (Section 2.2).
+    ``norm=True`` puts a BatchNorm on the b·m basis responses G before the projection (FCNN Sec. 3: "batch
+    normalization after each convolutional layer", the bases being one), as `SingleBasisConv2d` does after
+    its basis; the layer then computes G with a grouped conv (BN needs G) instead of the fused op.
     """
 
     def __init__(self, in_channels: int, out_channels: int, *, num_bases: int, kernel_size: int,
-                 bias: bool = False, backend: str = "auto"):
+                 bias: bool = False, norm: bool = False, backend: str = "auto"):
         super().__init__()
         if kernel_size % 2 == 0:
             raise ValueError(f"kernel_size: expected an odd size ('same' padding), got {kernel_size}")
@@ -36,6 +39,7 @@ class BasisConv2d(nn.Module):
         self.bases = param(m, b, k, k)
         self.projection = param(n, m, b)
         self.bias = nn.Parameter(torch.zeros(n)) if bias else None
+        self.bn = nn.BatchNorm2d(m * b) if norm else None
         self.reset_parameters()
 
     def reset_parameters(self):
@@ -44,18 +48,26 @@ class BasisConv2d(nn.Module):
         normal_(self.projection, kaiming_variance(self.in_channels * self.num_bases))
 
     def forward(self, x):
-        y = ops.basis_conv2d(x, self.bases, self.projection, backend=self.backend)
+        if self.bn is None:
+            y = ops.basis_conv2d(x, self.bases, self.projection, backend=self.backend)
+        else:
+            m, b, k = self.in_channels, self.num_bases, self.kernel_size
+            g = self.bn(F.conv2d(x, self.bases.reshape(m * b, 1, k, k), padding=k // 2, groups=m))  # G[:, j·b + i]
+            y = torch.einsum("nchw,oc->nohw", g, self.projection.reshape(self.out_channels, m * b))
         return y if self.bias is None else y + self.bias.view(1, -1, 1, 1)
 
     def to_dense(self) -> torch.Tensor:
         """(n, m, k, k) kernel with W[l, j] = Σ_i projection[l, j, i] · bases[j, i]."""
+        if self.bn is not None:
+            raise ValueError("to_dense: the layer has BatchNorm between bases and projection and is not a linear conv")
         return torch.einsum("lji,jiuv->ljuv", self.projection, self.bases)
 
     def macs(self, spatial) -> int:
         return _area(spatial) * self.num_bases * self.in_channels * (self.kernel_size**2 + self.out_channels)
 
     def extra_repr(self):
-        return f"{self.in_channels}, {self.out_channels}, num_bases={self.num_bases}, kernel_size={self.kernel_size}"
+        return (f"{self.in_channels}, {self.out_channels}, num_bases={self.num_bases}, kernel_size={self.kernel_size}, "
+                f"norm={self.bn is not None}")
 
 
 class SingleBasisConv2d(nn.Module):

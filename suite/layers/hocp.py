@@ -39,10 +39,14 @@ def _conv_weight(conv: nn.Module) -> torch.Tensor:
     return conv.weight.detach()
 
 
-class _Norm(nn.Module):
-    """Ψ of eq. 16: BatchNorm and/or an activation on the R-channel intermediate."""
+PSI = ("eq16", "alg1")
 
-    def __init__(self, channels: int, dim: int, norm: bool, activation: str | None):
+
+class _Norm(nn.Module):
+    """Ψ of eq. 16: BatchNorm and/or an activation on the R-channel intermediate; ``act_first``: the
+    activation before the BatchNorm (Alg. 1's order)."""
+
+    def __init__(self, channels: int, dim: int, norm: bool, activation: str | None, act_first: bool = False):
         super().__init__()
         if dim not in _BATCHNORM and norm:
             raise ValueError(f"norm: BatchNorm between factors is available for 1-3 spatial dims, got dim={dim}")
@@ -50,11 +54,14 @@ class _Norm(nn.Module):
         if activation not in (None, "relu", "prelu"):
             raise ValueError(f"activation: expected None, 'relu' or 'prelu', got {activation!r}")
         self.act = {None: None, "relu": nn.ReLU(), "prelu": nn.PReLU(channels)}[activation]
+        self.act_first = act_first
 
     def forward(self, h):
+        if self.act_first and self.act is not None:
+            h = self.act(h)
         if self.bn is not None:
             h = self.bn(h)
-        return h if self.act is None else self.act(h)
+        return h if self.act_first or self.act is None else self.act(h)
 
 
 class HOCPConv(nn.Module):
@@ -63,13 +70,15 @@ class HOCPConv(nn.Module):
     ``F = Ψ(...Ψ(Ψ(X ×₀ U^(C)) ⋆₁ U^(K_0))... ⋆ U^(K_{n-1})) ×₀ U^(T)``, optional skip
     ``F + X ×₀ U^(S)`` with U^(S) ∈ R^{T×C} (Alg. 1). With ``norm=False, activation=None`` the layer is
     linear and equals a dense conv with the CP kernel (`to_dense`). Ψ is BatchNorm then the activation,
-    applied after the input factor and after every spatial factor; the output is left to the model.
+    applied after the input factor and after every spatial factor (``psi="eq16"``: eq. 16's Ψ₀ … Ψ_N); the
+    output is left to the model. ``psi="alg1"`` follows Alg. 1 instead: nothing after the input factor, and
+    after each 1-D spatial factor "H ← PReLU(H) or ReLU(H); H ← Batch-Norm(H)" (activation, then BN).
     Parameters: R (C + T + Σ K_d) (+ T·C with the skip), as HO-CP Section 3 counts them.
     """
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, *, rank: int, dim: int | None = None,
                  norm: bool = False, activation: str | None = None, skip: bool = False, bias: bool = False,
-                 backend: str = "auto"):
+                 psi: str = "eq16", backend: str = "auto"):
         super().__init__()
         self.kernel_sizes = _kernel_sizes(kernel_size, dim)
         self.dim = len(self.kernel_sizes)
@@ -80,8 +89,13 @@ class HOCPConv(nn.Module):
         self.spatial = nn.ParameterList([param(k, rank) for k in self.kernel_sizes])
         self.channel_out = param(out_channels, rank)
         self.linear = not norm and activation is None
+        if psi not in PSI:
+            raise ValueError(f"psi: expected one of {PSI}, got {psi!r}")
+        self.psi_order = psi
+        alg1 = psi == "alg1"
         self.psi = None if self.linear else nn.ModuleList(
-            _Norm(rank, self.dim, norm, activation) for _ in range(self.dim + 1))
+            nn.Identity() if alg1 and d == 0 else _Norm(rank, self.dim, norm, activation, act_first=alg1)
+            for d in range(self.dim + 1))
         self.skip = param(out_channels, in_channels) if skip else None
         self.bias = nn.Parameter(torch.zeros(out_channels)) if bias else None
         self.reset_parameters()
@@ -147,7 +161,7 @@ class HOCPConv(nn.Module):
 
     def extra_repr(self):
         return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_sizes}, rank={self.rank}, "
-                f"linear={self.linear}, skip={self.skip is not None}")
+                f"linear={self.linear}, skip={self.skip is not None}, psi={self.psi_order!r}")
 
 
 class TuckerConv(nn.Module):

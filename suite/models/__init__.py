@@ -3,9 +3,12 @@
 FCNN (`fcnn.py`): fcnn-a … fcnn-l and fcnn-a0. HO-CP (`hocp.py`): mobilenetv2-cifar, hosconv-cifar,
 convnet3d, hocp-convnet, hocp-convnet-s. FCNN Table 7's reference networks (`reference.py`): alexnet,
 googlenet, resnet18, vgg16 (torchvision's definitions, untrained). Every model carries `input_size`
-(its paper's input, without batch) and `num_classes`.
+(its paper's input, without batch) and `num_classes`. Where a paper's text admits two readings, the
+default name implements the one the text decides and the other is a registered variant (`readings.py`:
+fcnn-c/d-no-basis-bn, fcnn-l-layer-residual, hocp-convnet(-s)-eq16, hocp-convnet-s-identity-skip).
 """
 from ._registry import build, get_model_builder, names, overrides_of, register_model
 from . import fcnn, hocp, reference  # noqa: F401  (registration)
+from .readings import VARIANTS, reading
 
-__all__ = ["build", "names", "register_model", "get_model_builder", "overrides_of"]
+__all__ = ["build", "names", "register_model", "get_model_builder", "overrides_of", "reading", "VARIANTS"]

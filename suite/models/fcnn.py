@@ -76,18 +76,35 @@ class SingleBasisPair(nn.Module):
     ResNet bottleneck; a projection shortcut would add parameters and multiplications the paper's
     470M / 2.8M do not leave room for. ``relu(x + B₂(relu(B₁(x))))`` with B the single-basis layers
     (`SingleBasisConv2d`; the second adds the pair's input as its residual).
+
+    ``residual="layer"`` (variant): Alg. 3's residual on each layer, with parameter-free shortcuts for the
+    changed channel counts: the reducing layer adds the sum of its input's two channel halves (x[:n/2] +
+    x[n/2:]), the expanding layer its input repeated twice; additions only, so the same multiplications
+    and parameters as the pair reading.
     """
 
-    def __init__(self, channels: int, *, kernel_size: int = 3, backend: str = "auto"):
+    RESIDUALS = ("pair", "layer")
+
+    def __init__(self, channels: int, *, kernel_size: int = 3, residual: str = "pair", backend: str = "auto"):
         super().__init__()
         if channels % 2:
             raise ValueError(f"channels: Model L halves the channels inside a pair, expected an even count, got {channels}")
+        if residual not in self.RESIDUALS:
+            raise ValueError(f"residual: expected one of {self.RESIDUALS}, got {residual!r}")
         half = channels // 2
+        self.residual = residual
         self.reduce = SingleBasisConv2d(channels, out_channels=half, kernel_size=kernel_size, residual=False, backend=backend)
         self.expand = SingleBasisConv2d(half, out_channels=channels, kernel_size=kernel_size, residual=False, backend=backend)
 
     def forward(self, x):
-        return self.expand(self.reduce(x), shortcut=x)
+        if self.residual == "pair":
+            return self.expand(self.reduce(x), shortcut=x)
+        half = x.shape[1] // 2
+        h = self.reduce(x, shortcut=x[:, :half] + x[:, half:])
+        return self.expand(h, shortcut=torch.cat([h, h], dim=1))
+
+    def extra_repr(self):
+        return f"residual={self.residual!r}"
 
 
 class PaddedTopologicalConv2d(nn.Module):
@@ -300,29 +317,34 @@ def fcnn_b(*, num_classes=None, in_channels=3, width=1.0, input_size=None, dropo
                  width=width, input_size=input_size, dropout=dropout, torch_only=backend)
 
 
-def _bases(b: int, backend: str):
+def _bases(b: int, backend: str, basis_bn: bool):
     def make(m):
-        return _residual_k3(lambda: BasisConv2d(m, m, num_bases=b, kernel_size=3, backend=backend), m, 2)
+        return _residual_k3(lambda: BasisConv2d(m, m, num_bases=b, kernel_size=3, norm=basis_bn, backend=backend), m, 2)
     return make
 
 
 @register_model("fcnn-c")
-def fcnn_c(*, num_classes=None, in_channels=3, width=1.0, input_size=None, dropout=0.2, backend="auto"):
+def fcnn_c(*, num_classes=None, in_channels=3, width=1.0, input_size=None, dropout=0.2, basis_bn=True,
+           backend="auto"):
     """Model C (Table 1): {[3, 4] + (1, n)} × 2 per stage — Alg. 2 with b = 4 bases, k = 3.
 
     "We evaluate our method by substituting the standard convolutional layers in the baseline models ...
     only substitute the 3 × 3 convolutional layers in model B": each of B's residual 3×3 convs becomes
-    a convolution with bases (residual kept, BN after the layer). Alg. 2 is one linear layer here (bases
-    then projection, no BN between them: the b·m intermediate maps are not a layer output), while the
-    single-basis layers of E/F/K/L normalise between basis and projection like `SingleBasisConv2d`."""
-    return _fcnn(_bases(4, backend), description=pv.FCNN_TABLE2["fcnn-c"].method, num_classes=num_classes,
+    a convolution with bases (residual kept, BN after the layer). The bases [3, b] are a convolutional
+    layer of Table 1 like the single basis [3, 1] of E/F, and Sec. 3 says "We also use batch normalization
+    after each convolutional layer and before the ReLU layer": so BN follows the bases too
+    (``basis_bn=True``), as it follows E/F's basis in `SingleBasisConv2d`, and the C/D vs E comparison of
+    Table 2 is not confounded by BN placement. ``basis_bn=False`` (variant ``fcnn-c-no-basis-bn``): Alg. 2
+    as one linear layer, bases then projection with no BN between."""
+    return _fcnn(_bases(4, backend, basis_bn), description=pv.FCNN_TABLE2["fcnn-c"].method, num_classes=num_classes,
                  in_channels=in_channels, width=width, input_size=input_size, dropout=dropout)
 
 
 @register_model("fcnn-d")
-def fcnn_d(*, num_classes=None, in_channels=3, width=1.0, input_size=None, dropout=0.2, backend="auto"):
-    """Model D (Table 1): {[3, 2] + (1, n)} × 2 per stage — Alg. 2 with b = 2 bases, k = 3 (layout of C)."""
-    return _fcnn(_bases(2, backend), description=pv.FCNN_TABLE2["fcnn-d"].method, num_classes=num_classes,
+def fcnn_d(*, num_classes=None, in_channels=3, width=1.0, input_size=None, dropout=0.2, basis_bn=True,
+           backend="auto"):
+    """Model D (Table 1): {[3, 2] + (1, n)} × 2 per stage — Alg. 2 with b = 2 bases, k = 3 (layout and BN of C)."""
+    return _fcnn(_bases(2, backend, basis_bn), description=pv.FCNN_TABLE2["fcnn-d"].method, num_classes=num_classes,
                  in_channels=in_channels, width=width, input_size=input_size, dropout=dropout)
 
 
@@ -430,13 +452,41 @@ def fcnn_k(*, num_classes=None, in_channels=3, width=1.0, input_size=None, dropo
 
 @register_model("fcnn-l")
 @pv.doc
-def fcnn_l(*, num_classes=None, in_channels=3, width=1.0, input_size=None, dropout=0.2, backend="auto"):
+def fcnn_l(*, num_classes=None, in_channels=3, width=1.0, input_size=None, dropout=0.2, residual="pair",
+           backend="auto"):
     """Model L (Table 6): per stage six pairs {{[3,1] + (1, n/2), [3,1] + (1, n)}} — 12 single-basis layers.
 
     "Model L is modified from model E ... Each stage has 12 single basis convolutional layers. The
     complexity of this model is {FCNN_TABLE7[fcnn-l].mult:g}M multiplications for each image" and
     {FCNN_TABLE7[fcnn-l].params:g}M parameters (Table 7).
-    Residual around each pair (see `SingleBasisPair`)."""
-    return _fcnn(lambda m: [SingleBasisPair(m, backend=backend) for _ in range(6)], description=pv.FCNN_TABLE7["fcnn-l"].label,
-                 num_classes=num_classes, in_channels=in_channels, width=width, input_size=input_size,
-                 dropout=dropout)
+    ``residual="pair"``: residual around each pair (see `SingleBasisPair`). Alg. 3's residual belongs to every
+    single-basis layer, but Alg. 3 assumes "the number of output channels is the same as the number of input
+    channels, namely, m = n" (Sec. 2.3), which Model L's n -> n/2 -> n layers break: the text does not
+    decide, so the identity residual stays where it exists (the pair) and ``residual="layer"`` (variant
+    ``fcnn-l-layer-residual``) adds a parameter-free residual to every layer (see `SingleBasisPair`)."""
+    return _fcnn(lambda m: [SingleBasisPair(m, residual=residual, backend=backend) for _ in range(6)],
+                 description=pv.FCNN_TABLE7["fcnn-l"].label, num_classes=num_classes, in_channels=in_channels,
+                 width=width, input_size=input_size, dropout=dropout)
+
+
+# ------------------------------------------------------------------------- the other readings (variants)
+@register_model("fcnn-c-no-basis-bn")
+def fcnn_c_no_basis_bn(*, num_classes=None, in_channels=3, width=1.0, input_size=None, dropout=0.2, backend="auto"):
+    """Model C with no BN between its bases and projection (Alg. 2 as one linear layer)."""
+    return fcnn_c(num_classes=num_classes, in_channels=in_channels, width=width, input_size=input_size,
+                  dropout=dropout, basis_bn=False, backend=backend)
+
+
+@register_model("fcnn-d-no-basis-bn")
+def fcnn_d_no_basis_bn(*, num_classes=None, in_channels=3, width=1.0, input_size=None, dropout=0.2, backend="auto"):
+    """Model D with no BN between its bases and projection (Alg. 2 as one linear layer)."""
+    return fcnn_d(num_classes=num_classes, in_channels=in_channels, width=width, input_size=input_size,
+                  dropout=dropout, basis_bn=False, backend=backend)
+
+
+@register_model("fcnn-l-layer-residual")
+def fcnn_l_layer_residual(*, num_classes=None, in_channels=3, width=1.0, input_size=None, dropout=0.2,
+                          backend="auto"):
+    """Model L with a (parameter-free) residual on every single-basis layer instead of around each pair."""
+    return fcnn_l(num_classes=num_classes, in_channels=in_channels, width=width, input_size=input_size,
+                  dropout=dropout, residual="layer", backend=backend)

@@ -133,20 +133,26 @@ def hosconv_cifar(*, num_classes=None, in_channels=3, width=1.0, input_size=None
                             width=width, input_size=input_size)
 
 
+SKIPS = ("projection", "identity")
+
+
 class HOCPBlock3d(nn.Module):
     """HO-CP convolution (Alg. 1, eq. 16) with optional skip: ``HOCPConv(x) [+ skip(x)]``.
 
-    The skip follows Alg. 1: ``H + X ×₀ U^(S)`` with U^(S) ∈ R^{T×C} (inside `HOCPConv`) where the channel
-    count changes; where it does not (the last block, 256 -> 256) the skip is the identity, as in
-    ResNet, with no parameters. This keeps HO-CP ConvNet-S at the paper's 1.2M conv parameters (Table 2:
-    the same 1.2M as the plain HO-CP ConvNet): U^(S) on every block would add 65,536 more (1.29M).
+    ``skip="projection"`` (default, Alg. 1: "if Skip-connection then return H + X ×₀ U^(S)"): U^(S) ∈ R^{T×C}
+    (inside `HOCPConv`) on every block, 1,287,320 conv parameters for HO-CP ConvNet-S, 7 % above the 1.2M of
+    Table 2. ``skip="identity"`` (the variant ``hocp-convnet-s-identity-skip``): U^(S) only where the channel
+    count changes, a parameter-free identity on the last block (256 -> 256), as in ResNet: 1,221,784, the
+    reading that matches Table 2's 1.2M. ``psi``: `HOCPConv`'s Ψ order ("alg1" or "eq16").
     """
 
-    def __init__(self, cin: int, cout: int, *, rank: int, activation: str, skip: bool, backend: str):
+    def __init__(self, cin: int, cout: int, *, rank: int, activation: str, skip: str | None, psi: str, backend: str):
         super().__init__()
-        self.identity = skip and cin == cout
-        self.conv = HOCPConv(cin, cout, 3, dim=3, rank=rank, norm=True, activation=activation,
-                             skip=skip and cin != cout, backend=backend)
+        if skip not in (None, *SKIPS):
+            raise ValueError(f"skip: expected None or one of {SKIPS}, got {skip!r}")
+        self.identity = skip == "identity" and cin == cout
+        self.conv = HOCPConv(cin, cout, 3, dim=3, rank=rank, norm=True, activation=activation, psi=psi,
+                             skip=skip is not None and not self.identity, backend=backend)
 
     def forward(self, x):
         y = self.conv(x)
@@ -194,24 +200,55 @@ def convnet3d(*, num_classes=None, in_channels=3, width=1.0, input_size=None, ba
                      in_channels=in_channels, width=width, input_size=input_size)
 
 
+def _hocp_convnet(*, num_classes, in_channels, width, input_size, activation, skip, psi, backend):
+    return ConvNet3D(lambda a, b: HOCPBlock3d(a, b, rank=6 * a, activation=activation, skip=skip, psi=psi,
+                                              backend=backend),
+                     num_classes=num_classes or JESTER_CLASSES, in_channels=in_channels, width=width,
+                     input_size=input_size)
+
+
 @register_model("hocp-convnet")
 @pv.doc
-def hocp_convnet(*, num_classes=None, in_channels=3, width=1.0, input_size=None, backend="auto"):
+def hocp_convnet(*, num_classes=None, in_channels=3, width=1.0, input_size=None, psi="alg1", backend="auto"):
     """HO-CP ConvNet (Table 2: {HOCP_TABLE2[hocp-convnet].conv_params:g}M conv parameters): the column with HO-CP convs of rank 6·C_in and ReLU.
 
     "replaced the 3D convolutions with our proposed block and used, for each layer, 6 × n_input-channels for the rank"; "without skip connection and with RELU"
-    — HOCPConv with Ψ = BN + ReLU between factors (eq. 16); R(C + T + 9) parameters per layer."""
-    return ConvNet3D(lambda a, b: HOCPBlock3d(a, b, rank=6 * a, activation="relu", skip=False, backend=backend),
-                     num_classes=num_classes or JESTER_CLASSES, in_channels=in_channels, width=width,
-                     input_size=input_size)
+    — R(C + T + 9) parameters per layer. Ψ as Alg. 1 states it ("H ← PReLU(H) or ReLU(H); H ← Batch-Norm(H)"
+    after each 1-D factor, nothing after the first 1×1); ``psi="eq16"`` (the variant ``hocp-convnet-eq16``)
+    puts Ψ = BN then ReLU after every factor including the first 1×1, one reading of eq. 16."""
+    return _hocp_convnet(num_classes=num_classes, in_channels=in_channels, width=width, input_size=input_size,
+                         activation="relu", skip=None, psi=psi, backend=backend)
 
 
 @register_model("hocp-convnet-s")
 @pv.doc
-def hocp_convnet_s(*, num_classes=None, in_channels=3, width=1.0, input_size=None, backend="auto"):
+def hocp_convnet_s(*, num_classes=None, in_channels=3, width=1.0, input_size=None, psi="alg1", skip="projection",
+                   backend="auto"):
     """HO-CP ConvNet-S (Table 2: {HOCP_TABLE2[hocp-convnet-s].conv_params:g}M conv parameters): HO-CP ConvNet with skip connections and PReLU.
 
-    "The version with skip-connection and PReLU" — as hocp-convnet with Ψ = BN + PReLU and the skip of `HOCPBlock3d`."""
-    return ConvNet3D(lambda a, b: HOCPBlock3d(a, b, rank=6 * a, activation="prelu", skip=True, backend=backend),
-                     num_classes=num_classes or JESTER_CLASSES, in_channels=in_channels, width=width,
-                     input_size=input_size)
+    "The version with skip-connection and PReLU" — as hocp-convnet with PReLU and Alg. 1's skip
+    ``H + X ×₀ U^(S)`` on every block (``skip="identity"``: see `HOCPBlock3d`)."""
+    return _hocp_convnet(num_classes=num_classes, in_channels=in_channels, width=width, input_size=input_size,
+                         activation="prelu", skip=skip, psi=psi, backend=backend)
+
+
+# ------------------------------------------------------------------------- the other readings (variants)
+@register_model("hocp-convnet-eq16")
+def hocp_convnet_eq16(*, num_classes=None, in_channels=3, width=1.0, input_size=None, backend="auto"):
+    """HO-CP ConvNet with Ψ = BN then ReLU after every factor, the first 1×1 included (eq. 16's Ψ₀ … Ψ_N)."""
+    return hocp_convnet(num_classes=num_classes, in_channels=in_channels, width=width, input_size=input_size,
+                        psi="eq16", backend=backend)
+
+
+@register_model("hocp-convnet-s-eq16")
+def hocp_convnet_s_eq16(*, num_classes=None, in_channels=3, width=1.0, input_size=None, backend="auto"):
+    """HO-CP ConvNet-S with Ψ = BN then PReLU after every factor, the first 1×1 included (eq. 16)."""
+    return hocp_convnet_s(num_classes=num_classes, in_channels=in_channels, width=width, input_size=input_size,
+                          psi="eq16", backend=backend)
+
+
+@register_model("hocp-convnet-s-identity-skip")
+def hocp_convnet_s_identity_skip(*, num_classes=None, in_channels=3, width=1.0, input_size=None, backend="auto"):
+    """HO-CP ConvNet-S with U^(S) only where C ≠ T and an identity skip elsewhere (matches Table 2's 1.2M)."""
+    return hocp_convnet_s(num_classes=num_classes, in_channels=in_channels, width=width, input_size=input_size,
+                          skip="identity", backend=backend)

@@ -1,0 +1,70 @@
+"""Every field of every ``paper`` setting says whether a paper states it (with the sentence) or we chose it."""
+import re
+from pathlib import Path
+
+import pytest
+
+from jobs import cli, experiments, provenance
+
+PAPERS = Path(__file__).resolve().parents[1] / ".." / "shared" / "papers"
+PAPER_FILES = {"FCNN": "000_827885b84de41127.txt", "HO-CP": "004_b31600cd53fb7ce3.txt"}
+
+
+def _plain(text: str) -> str:
+    """Without citation brackets ([3], [Kolda and Bader, 2009]) and with single spaces."""
+    return " ".join(re.sub(r"\s*\[[^\]]*\]", "", text).split())
+
+
+@pytest.mark.parametrize("name", experiments.names())
+def test_no_paper_field_lacks_provenance(name):
+    assert provenance.missing(name) == []
+    for key, (value, prov) in provenance.of(name, "paper").items():
+        assert prov.kind in ("stated", "chosen"), key
+        if prov.kind == "chosen":
+            assert prov.reason.strip(), f"{name} {key}: a choice needs its reason"
+
+
+def test_missing_names_an_unexplained_field(monkeypatch):
+    monkeypatch.setitem(provenance.PAPER, "fcnn-table2",
+                        {k: v for k, v in provenance.FCNN_CAFFE_FIELDS.items() if k != "recipe.weight_decay"})
+    assert provenance.missing("fcnn-table2") == ["recipe.weight_decay"]
+
+
+def test_stated_quotes_are_verbatim():
+    if not all((PAPERS / f).is_file() for f in PAPER_FILES.values()):
+        pytest.skip(f"the papers' text is not in {PAPERS}")
+    text = {p: _plain((PAPERS / f).read_text()) for p, f in PAPER_FILES.items()}
+    for table in provenance.PAPER.values():
+        for key, prov in table.items():
+            if prov.kind != "stated":
+                continue
+            pos = 0
+            for piece in _plain(prov.quote).split(" ... "):
+                found = text[prov.paper].find(piece.strip(" ."), pos)
+                assert found >= 0, f"{key}: {piece!r} is not in the {prov.paper} paper"
+                pos = found
+
+
+def test_weight_decay_is_a_documented_choice():
+    for name in ("fcnn-table2", "fcnn-table7"):
+        value, prov = provenance.of(name, "paper")["recipe.weight_decay"]
+        assert value == 1e-4 and prov.kind == "chosen" and "torchvision" in prov.follows
+
+
+def test_local_fields_that_differ_are_local_choices():
+    rows = provenance.of("fcnn-table2", "local")
+    assert rows["dataset"][1].kind == "chosen" and "local" in rows["dataset"][1].reason
+    assert rows["recipe.lr"][1] == provenance.FCNN_CAFFE_FIELDS["recipe.lr"]  # same value: the paper's
+
+
+def test_override_on_the_paper_profile_is_not_called_stated():
+    s = cli.runner.setting_for(experiments.get("fcnn-table2"), "paper", (("recipe.lr", 0.05),))
+    assert provenance.of("fcnn-table2", "paper", s)["recipe.lr"][1].kind == "chosen"
+
+
+def test_show_prints_stated_then_chosen(capsys):
+    assert cli.main(["show", "fcnn-table2", "--profile", "paper"]) == 0
+    out = capsys.readouterr().out
+    assert out.index("STATED") < out.index("CHOSEN")
+    assert "mini-batch containing 96 images" in out.split("CHOSEN")[0]
+    assert "recipe.weight_decay" in out.split("CHOSEN")[1]
