@@ -386,11 +386,12 @@ def test_a_locked_run_is_skipped_and_duplicates_run_once(tmp_path, capsys, tiny_
 POOL_ORPHAN = """
 import os, sys, time
 from jobs import executors
-ex = executors.get("pool", folder=sys.argv[1], options={"workers": 2})
-futures = [ex.pool.submit(time.sleep, 600) for _ in range(2)]
-time.sleep(3)
-print(" ".join(str(p) for p in ex.pool._processes), flush=True)
-time.sleep(600)
+if __name__ == "__main__":  # the spawned workers import this file as __mp_main__: no second pool there
+    ex = executors.get("pool", folder=sys.argv[1], options={"workers": 2})
+    futures = [ex.pool.submit(time.sleep, 600) for _ in range(2)]
+    time.sleep(3)
+    print(" ".join(str(p) for p in ex.pool._processes), flush=True)
+    time.sleep(600)
 """
 
 
