@@ -8,7 +8,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .. import ops
-from ..ops._conv import conv_along
+from ..ops import conv_along
 from ._init import kaiming_variance, normal_, param
 from .decompose import cp_als, tucker2_hosvd
 

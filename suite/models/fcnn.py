@@ -32,7 +32,7 @@ from torch import nn
 from .. import ops
 from .. import paper_values as pv
 from ..layers import BasisConv2d, SingleBasisConv2d, TopologicalConv2d
-from ..layers._init import kaiming_variance, normal_, param
+from ..layers import kaiming_variance, normal_, param
 from . import _common as c
 from ._registry import register_model
 

@@ -6,7 +6,7 @@ stride 1 and zero 'same' padding (odd kernel sizes), and are differentiable.
 """
 from . import autotune
 from ._checks import BACKENDS
-from ._conv import conv_nd
+from ._conv import conv_along, conv_nd
 from .fcnn import (basis_conv2d, neighbor_index, single_basis_stack, single_basis_step, topological_conv,
                    topology_kernel)
 from .hocp import cp_conv, cp_kernel, tucker_conv, tucker_kernel
@@ -15,6 +15,7 @@ from .registry import auto_backend, register, use_backend
 __all__ = [
     "BACKENDS",
     "basis_conv2d",
+    "conv_along",
     "single_basis_stack",
     "single_basis_step",
     "topological_conv",
