@@ -332,11 +332,11 @@ def test_damaged_finished_runs_are_bad_everywhere_and_retrained(tmp_path, capsys
     assert cli.main(["status", "fcnn-table2", "--results", str(root), "--profile", "local"]) == 0
     out = capsys.readouterr().out
     assert "fcnn-a             seed 0: bad: summary.json: missing key 'schema'" in out
-    assert "fcnn-e             seed 0: bad: summary top1=99.9 differs from metrics.jsonl" in out
+    assert "fcnn-e             seed 0: bad: summary top1=99.9 differs from test.json" in out  # the reported test split
     assert cli.main(["collect", "fcnn-table2", "--results", str(root), "--out", str(tmp_path / "out")]) == 0
     table = capsys.readouterr().out
     assert "99.9" not in next(line for line in table.splitlines() if line.startswith("| E |"))
-    assert "Skipped bad run" in table and "summary top1=99.9 differs from metrics.jsonl" in table
+    assert "Skipped bad run" in table and "summary top1=99.9 differs from test.json" in table
     assert cli.main(["run", "fcnn-table2", *args]) == 0
     out = capsys.readouterr().out
     assert "training it again" in out and "2/2 run(s) finished" in out
