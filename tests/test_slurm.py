@@ -93,9 +93,9 @@ def run_dirs(root, exp="fcnn-table2", profile="local") -> dict:
 
 
 def metrics(run_dir) -> list[dict]:
-    """Per-epoch metrics without the wall-clock field."""
+    """Per-epoch metrics without the wall-clock fields (epoch seconds and the UTC time of the line)."""
     lines = (run_dir / "metrics.jsonl").read_text().splitlines()
-    return [{k: v for k, v in json.loads(line).items() if k != "seconds"} for line in lines]
+    return [{k: v for k, v in json.loads(line).items() if k not in ("seconds", "time")} for line in lines]
 
 
 def summary(run_dir) -> dict:
