@@ -24,9 +24,9 @@ import os
 import platform
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable
 
 import torch
@@ -34,6 +34,7 @@ import torch.nn.functional as F
 
 from suite import bench_shapes as S
 from suite import ops
+from suite.results import atomic_write_bytes
 
 MMAP_ENV = {"MALLOC_MMAP_THRESHOLD_": "131072", "MALLOC_TRIM_THRESHOLD_": "0"}
 
@@ -473,10 +474,7 @@ def main(argv=None) -> int:
     print()
     print(markdown(result))
     if args.json:
-        d = os.path.dirname(os.path.abspath(args.json))
-        with tempfile.NamedTemporaryFile("w", dir=d, delete=False, suffix=".tmp") as f:
-            json.dump(result, f, indent=1)
-        os.replace(f.name, args.json)
+        atomic_write_bytes(Path(args.json), json.dumps(result, indent=1).encode())
     return 0
 
 

@@ -27,7 +27,6 @@ import logging
 import os
 import platform
 import socket
-import tempfile
 import threading
 import time
 import warnings
@@ -35,6 +34,8 @@ from pathlib import Path
 from typing import Callable
 
 import torch
+
+from ..results import atomic_write_bytes
 
 log = logging.getLogger("suite.autotune")
 
@@ -196,17 +197,10 @@ def _write(path: Path, choices: dict[str, str]) -> None:
 
 
 def _replace(path: Path, merged: dict[str, str]) -> None:
-    """Write the cache file whole under a temporary name, then rename it over `path` (a reader sees the
-    old file or the new one, never a part)."""
+    """Write the cache file through the project's one atomic writer (a reader sees the old file or the
+    new one, never a part)."""
     payload = json.dumps({"fingerprint": fingerprint(), "choices": merged}, indent=1, sort_keys=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".choices-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(payload)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write_bytes(path, payload.encode())
 
 
 def cached() -> dict[str, str]:
