@@ -1,5 +1,6 @@
 """``python -m jobs run|status|collect|list|show``: run an experiment, see its runs, gather its table, show
-where its setting comes from."""
+where its setting comes from. The results root is --results, else $SUITE_RESULTS, else results/ of this
+checkout."""
 from __future__ import annotations
 
 import argparse
@@ -27,6 +28,44 @@ def parse_seeds(text: str | None) -> list[int] | None:
     if not seeds or any(s < 0 for s in seeds):
         raise ValueError(f"--seeds: expected comma-separated non-negative integers, e.g. 0,1,2; got {text!r}")
     return seeds
+
+
+def validated(check, prefix: str = ""):
+    """An argparse ``type=`` that checks a value with ``check`` (which raises ValueError naming what is
+    valid) and keeps the text: argparse then names the option in its error and exits 2."""
+    def convert(text: str) -> str:
+        try:
+            check(text)
+        except ValueError as e:
+            raise argparse.ArgumentTypeError(str(e).removeprefix(prefix)) from None
+        return text
+    convert.__name__ = getattr(check, "__name__", "value")
+    return convert
+
+
+def positive_int(text: str) -> int:
+    """argparse ``type=``: an integer >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def non_negative(kind):
+    """argparse ``type=``: a number of ``kind`` (int, float) >= 0."""
+    def convert(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            value = -1
+        if not value >= 0:
+            raise argparse.ArgumentTypeError(f"expected a non-negative {kind.__name__}, got {text!r}")
+        return value
+    convert.__name__ = f"non-negative {kind.__name__}"
+    return convert
 
 
 def parse_overrides(args) -> tuple:
@@ -102,6 +141,8 @@ def cmd_run(args) -> int:
                              overrides)
     runner.validate(exp, args.profile, overrides, args.data, models)
     out = Path(args.results) / exp.results_key / args.profile
+    if args.dry_run:
+        return dry_run(args, exp, tasks, overrides)
     check_writable(out)
     setting = runner.setting_for(exp, args.profile, overrides)
     folder = Path(args.results) / "_submitit" / exp.results_key / args.profile
@@ -118,6 +159,34 @@ def cmd_run(args) -> int:
         return _submit_and_wait(args, exp, ex, tasks, todo, done, folder)
     finally:
         ex.close()
+
+
+def dry_run(args, exp, tasks, overrides) -> int:
+    """What ``run`` would do: each run (model, seed, run directory, overrides) and whether it would be
+    trained, then the executor, the resources and, for slurm, the sbatch script. Writes nothing."""
+    setting = runner.setting_for(exp, args.profile, overrides)
+    resources = {**setting.resources, **resource_overrides(args)}
+    folder = Path(args.results) / "_submitit" / exp.results_key / args.profile
+    print(f"dry run (nothing is submitted or written): {exp.name} ({exp.paper} {exp.target}), profile "
+          f"{args.profile}, executor {args.executor}")
+    todo = 0
+    for task in tasks:
+        status = results.classify(runner.run_dir(task), check_lock=True)
+        if status.state in (results.FINISHED, results.RUNNING):
+            action = f"would skip ({status.describe()})"
+        else:
+            todo += 1
+            action = "would train" + (f" (now {status.describe()})" if status.state != results.NOT_STARTED else "")
+        over = results.format_overrides(dict(task.overrides)) if task.overrides else "none"
+        print(_line(task, f"{action}\n      run dir {runner.run_dir(task)}\n      overrides {over}"))
+    print(f"{todo} of {len(tasks)} run(s) would be submitted")
+    options = {"workers": args.workers, "name": f"{exp.name}-{args.profile}"}
+    print("\n".join(executors.preview(args.executor, folder=folder, resources=resources, options=options,
+                                      count=max(todo, 1))))
+    if args.executor != "slurm":
+        shown = ", ".join(f"{k} {v}" for k, v in sorted(resources.items())) or "none"
+        print(f"resources (used by the slurm executor only): {shown}")
+    return 0
 
 
 def _submit_and_wait(args, exp, ex, tasks, todo, done: int, folder) -> int:
@@ -183,22 +252,43 @@ def status_rows(exp, profile, results_root, data_root=None, overrides=()) -> lis
             continue
         status = results.classify(path)
         row.update(dir=path, state=status.describe(), overrides=_overrides_of(Path(path), row.get("job")),
-                   job=row.get("job"))
+                   job=row.get("job"), code=status.state, epochs=status.epochs)
         row["job_state"], row["error"] = records.job_state(row["job"]) if row["job"] else ("", None)
         out.append(row)
     order = {m: i for i, m in enumerate(exp.models)}
     return sorted(out, key=lambda r: (order[r["model"]], str(r["seed"]), repr(sorted(r["overrides"].items()))))
 
 
+JSON_ROW_KEYS = ("experiment", "profile", "model", "seed", "state", "description", "epochs", "run_dir",
+                 "overrides", "executor", "job_id", "job_state", "error")
+
+
+def json_row(exp, profile: str, row: dict) -> dict:
+    """A status row as ``status --json`` prints it: the keys of JSON_ROW_KEYS, always all of them."""
+    job = row["job"] or {}
+    seed = row["seed"]
+    return {"experiment": exp.name, "profile": profile, "model": row["model"],
+            "seed": int(seed) if str(seed).isdigit() else seed, "state": row["code"], "description": row["state"],
+            "epochs": row["epochs"], "run_dir": row["dir"], "overrides": row["overrides"],
+            "executor": job.get("executor"), "job_id": job.get("job_id"), "job_state": row["job_state"] or None,
+            "error": row["error"]}
+
+
 def cmd_status(args) -> int:
     names = [args.experiment] if args.experiment else experiments.names()
     profiles = [results.check_profile(args.profile)] if args.profile else list(results.PROFILES)
+    shown, rows_json = 0, []
     for name in names:
         exp = experiments.get(name)
         for profile in profiles:
             rows = status_rows(exp, profile, args.results, args.data)
-            if not args.experiment and all(r["state"] == results.NOT_STARTED for r in rows):
+            started = [r for r in rows if r["code"] != results.NOT_STARTED]
+            if args.json:
+                rows_json += [json_row(exp, profile, r) for r in (rows if args.experiment else started)]
                 continue
+            if not args.experiment and not started:
+                continue
+            shown += 1
             print(f"{exp.name} [{profile}]")
             for r in rows:
                 job = f"  job {r['job']['executor']}:{r['job']['job_id']}" if r["job"] else ""
@@ -207,6 +297,14 @@ def cmd_status(args) -> int:
                 print(f"  {r['model']:<18} seed {r['seed']}: {r['state']}{job}{over}")
                 if r["error"]:
                     print("\n".join("      | " + line for line in r["error"].splitlines()))
+            if not started:
+                print(f"  no run started under {Path(args.results) / exp.results_key / profile}; start them with "
+                      f"`python -m jobs run {exp.name} --profile {profile}`")
+    if args.json:
+        print(json.dumps(rows_json, indent=1))
+    elif not shown:
+        print(f"no runs found under {args.results}; start one with `python -m jobs run fcnn-table2` "
+              f"(or `make reproduce-table2`), or point --results / ${results.RESULTS_ENV} at a results root")
     return 0
 
 
@@ -257,7 +355,15 @@ def cmd_collect(args) -> int:
     return 0
 
 
+LIST_KEYS = ("experiment", "paper", "target", "models", "runs_of", "profiles")
+
+
 def cmd_list(args) -> int:
+    if args.json:
+        print(json.dumps([{"experiment": e.name, "paper": e.paper, "target": e.target, "models": list(e.models),
+                           "runs_of": e.results_key, "profiles": [p for p in results.PROFILES if p in e.settings]}
+                          for e in map(experiments.get, experiments.names())], indent=1))
+        return 0
     for name in experiments.names():
         e = experiments.get(name)
         print(f"{name:<14} {e.paper} {e.target}: {', '.join(e.models)}")
@@ -270,20 +376,81 @@ def cmd_show(args) -> int:
     exp = experiments.get(args.experiment)
     overrides = tuple(runner.parse_override(o) for o in args.set or ())
     setting = runner.setting_for(exp, results.check_profile(args.profile), overrides)
+    print(f"models: {', '.join(exp.models)}" + (f" (trained by {exp.results_key})" if exp.results_key != exp.name
+                                                   else ""))
+    print(f"seeds: {', '.join(map(str, setting.seeds))}; dataset {setting.dataset}; results under "
+          f"<results root>/{exp.results_key}/{args.profile}/")
+    given = ", ".join(f"{k} {v}" for k, v in sorted(setting.resources.items())) or "none"
+    used = executors.slurm_parameters(setting.resources, f"{exp.name}-{args.profile}")
+    print(f"resources (slurm executor; --partition, --gpus, ... override): the profile's {given}; with the "
+          f"defaults: " + ", ".join(f"{k.removeprefix('slurm_')} {v}" for k, v in sorted(used.items())
+                                    if k not in ("slurm_setup", "name")))
+    print()
     print(provenance.table(exp.name, args.profile, setting))
     return 0
 
 
+EXAMPLES = {
+    "run": """examples:
+  python -m jobs run fcnn-table2                                   # local profile, pool executor
+  python -m jobs run fcnn-table2 --models fcnn-a,fcnn-e --seeds 0,1 --set recipe.epochs=2
+  python -m jobs run fcnn-table7 --profile paper --data /data/imagenet --executor slurm --dry-run
+  python -m jobs run hocp-table1 --profile paper --data /data/cifar10 --executor slurm --partition gpu --no-wait
+""",
+    "status": """examples:
+  python -m jobs status                                # every experiment with runs
+  python -m jobs status fcnn-table2 --profile local
+  python -m jobs status fcnn-table2 --json | jq '.[] | select(.state != "finished")'
+
+--json prints a list of rows, one per run, each with the keys: """ + ", ".join(JSON_ROW_KEYS) + """
+(state: not started, running, unfinished, failed, finished or bad; description: the text line's state;
+job_state: the scheduler's, for submitit jobs; error: why a job ended without a finished run).
+""",
+    "collect": """examples:
+  python -m jobs collect fcnn-table2                   # waits for submitted jobs, then the table and curves
+  python -m jobs collect fcnn-table7 --profile paper --data /data/imagenet --timeout 600
+  python -m jobs collect fcnn-table2 --set recipe.epochs=1 --out /tmp/tables
+""",
+    "list": """examples:
+  python -m jobs list
+  python -m jobs list --json
+
+--json prints a list of experiments, each with the keys: """ + ", ".join(LIST_KEYS) + """
+(runs_of: the experiment whose runs it reads, e.g. FCNN Figure 2 reads FCNN Table 7's).
+""",
+    "show": """examples:
+  python -m jobs show fcnn-table2                      # the paper profile: every field stated or chosen
+  python -m jobs show fcnn-table2 --profile local
+  python -m jobs show hocp-table1 --set recipe.epochs=10
+""",
+}
+
+
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m jobs", description=__doc__)
+    p = argparse.ArgumentParser(prog="python -m jobs", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--version", action="version", version=f"%(prog)s {results.project_version()}")
     sub = p.add_subparsers(dest="command", required=True)
+    experiment_type = validated(experiments.get)
+    profile_type, executor_type = validated(results.check_profile), validated(executors.check_name)
+
+    def add(name, **kw):
+        return sub.add_parser(name, epilog=EXAMPLES[name], formatter_class=argparse.RawDescriptionHelpFormatter, **kw)
+
+    def experiment(sp, **kw):
+        sp.add_argument("experiment", type=experiment_type, choices=experiments.names(), metavar="EXPERIMENT",
+                        **{"help": f"one of: {', '.join(experiments.names())}", **kw})
 
     def common(sp, experiment_required=True):
         if experiment_required:
-            sp.add_argument("experiment", help=f"one of: {', '.join(experiments.names())}")
+            experiment(sp)
         else:
-            sp.add_argument("experiment", nargs="?", help="default: every experiment")
-        sp.add_argument("--results", default=str(results.DEFAULT_RESULTS), help="results root (default: %(default)s)")
+            experiment(sp, nargs="?", help=f"default: every experiment (one of: {', '.join(experiments.names())})")
+        sp.add_argument("--results", default=None, help=results.RESULTS_HELP)
+
+    def profile(sp, default, what=""):
+        sp.add_argument("--profile", default=default, type=profile_type, choices=results.PROFILES,
+                        help=f"one of {', '.join(results.PROFILES)} ({what or f'default {default}'})")
 
     def configuration(sp, what):
         sp.add_argument("--data", default=None, help="dataset directory (paper profile): part of a run's identity")
@@ -291,53 +458,71 @@ def parser() -> argparse.ArgumentParser:
                         help=f"override the profile's setting, e.g. recipe.epochs=1, train_limit=500, "
                              f"model.width=0.5, seeds=[0,1] (repeatable; {what})")
 
-    r = sub.add_parser("run", help="train an experiment's models")
+    r = add("run", help="train an experiment's models")
     common(r)
-    r.add_argument("--profile", default="local", help=f"one of {', '.join(results.PROFILES)} (default local)")
-    r.add_argument("--executor", default=executors.DEFAULT, help="default: %(default)s; see `list`")
+    profile(r, "local")
+    r.add_argument("--executor", default=executors.DEFAULT, type=executor_type, choices=executors.names(),
+                   help=f"one of {', '.join(executors.names())} (default %(default)s, as `make`)")
     configuration(r, "the run's config records it")
     r.add_argument("--models", default=None, help="comma-separated subset of the experiment's models")
-    r.add_argument("--seeds", default=None, help="comma-separated seeds (default: the profile's)")
-    r.add_argument("--workers", type=int, default=None, help="pool executor: worker processes (default: cores)")
+    r.add_argument("--seeds", default=None, type=validated(parse_seeds, "--seeds: "),
+                   help="comma-separated seeds (default: the profile's)")
+    r.add_argument("--workers", type=positive_int, default=None, help="pool executor: worker processes (default: cores)")
     r.add_argument("--no-wait", action="store_true", help="submit and return (cluster executors)")
-    r.add_argument("--no-progress", action="store_true", help="no tqdm bars")
+    r.add_argument("--no-progress", action="store_true", help="no tqdm bars (plain lines: the pool's workers, epochs)")
+    r.add_argument("--dry-run", action="store_true", help="print what would be submitted (runs, executor, "
+                   "resources, the slurm executor's sbatch script) and write nothing")
     g = r.add_argument_group("cluster resources (slurm executor; override the profile's)")
     g.add_argument("--partition", help=executors.RESOURCE_KEYS["partition"])
     g.add_argument("--account", help=executors.RESOURCE_KEYS["account"])
     g.add_argument("--constraint", help=executors.RESOURCE_KEYS["constraint"])
-    g.add_argument("--time", help="time limit per run: minutes or [D-]H:M:S")
-    g.add_argument("--gpus", type=int, help="GPUs per node")
-    g.add_argument("--cpus", type=int, help="CPUs per task")
-    g.add_argument("--mem", type=int, help="memory per node, GB")
-    g.add_argument("--nodes", type=int, help=executors.RESOURCE_KEYS["nodes"])
-    g.add_argument("--tasks-per-node", type=int, help=executors.RESOURCE_KEYS["tasks_per_node"])
-    g.add_argument("--array-parallelism", type=int, help="at most this many runs of the array at once")
+    g.add_argument("--time", type=validated(executors.parse_time, "time: "),
+                   help="time limit per run: minutes or [D-]H:M:S")
+    g.add_argument("--gpus", type=non_negative(int), help="GPUs per node")
+    g.add_argument("--cpus", type=positive_int, help="CPUs per task")
+    g.add_argument("--mem", type=positive_int, help="memory per node, GB")
+    g.add_argument("--nodes", type=positive_int, help=executors.RESOURCE_KEYS["nodes"])
+    g.add_argument("--tasks-per-node", type=positive_int, help=executors.RESOURCE_KEYS["tasks_per_node"])
+    g.add_argument("--array-parallelism", type=positive_int, help="at most this many runs of the array at once")
     r.set_defaults(fn=cmd_run)
-    s = sub.add_parser("status", help="state of each run of an experiment")
+    s = add("status", help="state of each run of an experiment")
     common(s, experiment_required=False)
-    s.add_argument("--profile", default=None)
+    profile(s, None, "default: every profile")
     s.add_argument("--data", default=None, help="dataset directory (paper profile), to list its runs not started")
+    s.add_argument("--json", action="store_true", help="print the rows as a JSON list (keys below)")
     s.set_defaults(fn=cmd_status)
-    c = sub.add_parser("collect", help="render the experiment's table/figure from its finished runs")
+    c = add("collect", help="render the experiment's table/figure from its finished runs")
     common(c)
-    c.add_argument("--profile", default="local")
+    profile(c, "local")
     configuration(c, "default: the profile's own setting")
     c.add_argument("--out", default=None, help="output directory (default: paper_tables/out)")
-    c.add_argument("--timeout", type=float, default=None, help="seconds to wait for submitted jobs (default: no limit)")
+    c.add_argument("--timeout", type=non_negative(float), default=None,
+                   help="seconds to wait for submitted jobs (default: no limit)")
     c.set_defaults(fn=cmd_collect)
-    sub.add_parser("list", help="experiments, profiles, executors").set_defaults(fn=cmd_list)
-    sh = sub.add_parser("show", help="an experiment's setting, each field stated by the paper or chosen (and why)")
-    sh.add_argument("experiment", help=f"one of: {', '.join(experiments.names())}")
-    sh.add_argument("--profile", default="paper", help=f"one of {', '.join(results.PROFILES)} (default paper)")
+    ls = add("list", help="experiments, profiles, executors")
+    ls.add_argument("--json", action="store_true", help="print the experiments as a JSON list (keys below)")
+    ls.set_defaults(fn=cmd_list)
+    sh = add("show", help="an experiment's models, resources and setting, each field stated by the paper or "
+                          "chosen (and why)")
+    experiment(sh)
+    profile(sh, "paper")
     sh.add_argument("--set", action="append", metavar="KEY=VALUE", help="as for `run`")
     sh.set_defaults(fn=cmd_show)
     return p
 
 
 def main(argv=None) -> int:
-    args = parser().parse_args(argv)
+    try:
+        args = parser().parse_args(argv)
+    except SystemExit as e:  # --help, --version (0) or a usage error (2, argparse's message on stderr)
+        return e.code if isinstance(e.code, int) else (0 if e.code is None else 2)
+    if hasattr(args, "results"):  # at call time, so $SUITE_RESULTS set after import applies
+        args.results = str(results.results_root(args.results))
     try:
         return args.fn(args)
+    except TimeoutError as e:  # collect --timeout
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     except ValueError as e:  # unknown names, bad --set, missing data: one clear line, no traceback
         print(f"error: {e}", file=sys.stderr)
         return 2

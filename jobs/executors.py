@@ -15,12 +15,16 @@ interface for every executor, so the CLI never asks which one it has.
 
 Built in:
 
-- ``inprocess`` (default): runs each task right here, one after the other; no SLURM, no subprocess.
+- ``pool`` (default, of ``python -m jobs run`` and of ``make``): ``workers`` local worker processes, one
+  single-threaded run per core (fastest on a small, shared CPU); while it waits it shows each worker's
+  run and epoch (:class:`jobs.progress.WorkerBoard`).
+- ``inprocess``: runs each task right here, one after the other; no SLURM, no subprocess.
 - ``local``: submitit's ``LocalExecutor`` (one subprocess per task, same machine).
 - ``debug``: submitit's ``DebugExecutor`` (in this process, through submitit's machinery).
-- ``pool``: ``workers`` local worker processes, one single-threaded run per core (what
-  ``make reproduce-table2`` uses locally: fastest on a small, shared CPU).
 - ``slurm``: submitit's ``SlurmExecutor``; an experiment's runs go out as one job array.
+
+``preview(name, ...)`` says what an executor would do with a list of runs without starting anything
+(``jobs run --dry-run``); for ``slurm`` that includes the sbatch script submitit would submit.
 """
 from __future__ import annotations
 
@@ -29,12 +33,15 @@ import time
 from pathlib import Path
 
 EXECUTORS: dict = {}
-DEFAULT = "inprocess"
+PREVIEWS: dict = {}  # name -> preview(folder=, resources=, options=, count=) -> lines, for --dry-run
+DEFAULT = "pool"  # also the Makefile's EXECUTOR
 
 
-def register(name: str):
+def register(name: str, *, preview=None):
     def deco(factory):
         EXECUTORS[name] = factory
+        if preview is not None:
+            PREVIEWS[name] = preview
         return factory
     return deco
 
@@ -43,10 +50,25 @@ def names() -> list[str]:
     return sorted(EXECUTORS)
 
 
-def get(name: str, *, folder, resources: dict | None = None, options: dict | None = None):
+def check_name(name: str) -> str:
     if name not in EXECUTORS:
         raise ValueError(f"unknown executor {name!r}; valid executors: {', '.join(names())}")
-    return EXECUTORS[name](folder=Path(folder), resources=dict(resources or {}), options=dict(options or {}))
+    return name
+
+
+def get(name: str, *, folder, resources: dict | None = None, options: dict | None = None):
+    return EXECUTORS[check_name(name)](folder=Path(folder), resources=dict(resources or {}),
+                                       options=dict(options or {}))
+
+
+def preview(name: str, *, folder, resources: dict | None = None, options: dict | None = None,
+            count: int = 1) -> list[str]:
+    """What executor ``name`` would do with ``count`` runs; starts, submits and writes nothing."""
+    describe = PREVIEWS.get(check_name(name))
+    if describe is None:
+        doc = (EXECUTORS[name].__doc__ or "").strip().split("\n")[0]
+        return [f"executor {name}" + (f": {doc}" if doc else "")]
+    return describe(folder=Path(folder), resources=dict(resources or {}), options=dict(options or {}), count=count)
 
 
 class Executor:
@@ -105,6 +127,8 @@ class DoneJob:
 
 @register("inprocess")
 class InProcessExecutor(Executor):
+    """runs each task in this process, one after the other"""
+
     def __init__(self, *, folder, resources, options):
         self.progress = options.get("progress", True)
 
@@ -146,6 +170,7 @@ class SubmititHandle:
 
 @register("local")
 def local_executor(*, folder, resources, options):
+    """submitit's LocalExecutor: one subprocess per task on this machine, logs under the submitit folder"""
     import submitit
     ex = submitit.LocalExecutor(folder=str(folder))
     ex.update_parameters(timeout_min=int(options.get("timeout_min", resources.get("timeout_min", 24 * 60))))
@@ -155,6 +180,7 @@ def local_executor(*, folder, resources, options):
 
 @register("debug")
 def debug_executor(*, folder, resources, options):
+    """submitit's DebugExecutor: each task in this process, through submitit's machinery"""
     import submitit
     return SubmititExecutor(submitit.DebugExecutor(folder=str(folder)), options.get("progress", True), folder)
 
@@ -181,11 +207,16 @@ class FutureJob:
         return self.future.exception()
 
 
-def _pool_worker_init(threads: int, parent: int) -> None:
+_started = None  # in a pool worker: the queue on which it says which job it starts (see WorkerBoard)
+
+
+def _pool_worker_init(threads: int, parent: int, started=None) -> None:
     """Each worker gets its share of the cores, for torch and for the Numba kernels (auto backend),
     and dies with its parent (else a killed ``jobs run`` leaves its workers training)."""
     import os
     import threading
+    global _started
+    _started = started
 
     def orphaned():
         while os.getppid() == parent:
@@ -201,33 +232,77 @@ def _pool_worker_init(threads: int, parent: int) -> None:
         pass
 
 
-@register("pool")
+def _pool_call(fn, job_id: str, kwargs: dict):
+    """A pool task: say which job this worker starts (its process id names the worker), then run it."""
+    import os
+    if _started is not None:
+        _started.put((os.getpid(), job_id))
+    return fn(**kwargs, progress=False)
+
+
+def pool_shape(workers=None) -> tuple[int, int]:
+    """(worker processes, torch threads per worker): ``workers`` (default: one per core), the cores shared."""
+    import os
+    cores = os.cpu_count() or 1
+    workers = int(workers or cores)
+    if workers < 1:
+        raise ValueError(f"workers: expected >= 1, got {workers}")
+    return workers, max(1, cores // workers)
+
+
+def _pool_preview(*, folder, resources, options, count) -> list[str]:
+    workers, threads = pool_shape(options.get("workers"))
+    return [f"executor pool: {min(workers, count)} worker process(es) on this machine ({workers} allowed), "
+            f"{threads} torch thread(s) each; each worker trains one run at a time"]
+
+
+@register("pool", preview=_pool_preview)
 class PoolExecutor(Executor):
     """``workers`` local worker processes (default: one per core), each with cores/workers torch threads.
 
     On a small shared CPU, one single-threaded run per core is much faster than one run using every core:
     many small convolutions parallelise poorly, and OpenMP threads spin badly when cores are oversubscribed.
+    While waiting, a :class:`jobs.progress.WorkerBoard` shows each worker's run and epoch (a tqdm line per
+    worker, or with ``progress`` off a plain line whenever one changes).
     """
 
     def __init__(self, *, folder, resources, options):
         import multiprocessing
         import os
         from concurrent.futures import ProcessPoolExecutor
-        cores = os.cpu_count() or 1
-        self.workers = int(options.get("workers") or cores)
-        if self.workers < 1:
-            raise ValueError(f"workers: expected >= 1, got {self.workers}")
-        threads = max(1, cores // self.workers)
-        self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                        initializer=_pool_worker_init, initargs=(threads, os.getpid()))
+        self.workers, threads = pool_shape(options.get("workers"))
+        self.progress, self.board = options.get("progress", True), None
+        ctx = multiprocessing.get_context("spawn")
+        self.started = ctx.SimpleQueue()  # see WorkerBoard
+        self.pool = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_pool_worker_init,
+                                        initargs=(threads, os.getpid(), self.started))
         self.count = 0
 
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
+        self.started.close()
 
     def submit_one(self, fn, task):
         self.count += 1
-        return FutureJob(self.pool.submit(fn, **task.kwargs(), progress=False), f"pool-{self.count}")
+        job_id = f"pool-{self.count}"
+        return FutureJob(self.pool.submit(_pool_call, fn, job_id, task.kwargs()), job_id)
+
+    def refresh(self) -> None:
+        if self.board is not None:
+            self.board.update()
+
+    def wait(self, submitted, on_done) -> None:
+        from .progress import WorkerBoard
+
+        def done(task, handle):
+            self.board.update(ended=handle.job_id)  # the last epoch of the run that ended, on its worker's line
+            on_done(task, handle)
+        self.board = WorkerBoard(self.started, submitted, bars=self.progress)
+        try:
+            super().wait(submitted, done)
+        finally:
+            self.board.close()
+            self.board = None
 
 # ------------------------------------------------------------------------------------------------ SLURM
 # Resource keys a profile (experiments.Setting.resources) or the command line may give, with their
@@ -294,7 +369,38 @@ def slurm_parameters(resources: dict, name: str) -> dict:
     return params
 
 
-@register("slurm")
+def sbatch_script(folder, resources: dict, name: str, count: int) -> str:
+    """The sbatch script submitit would submit for ``count`` runs (one job array when more than one), built
+    by submitit's own SlurmExecutor from the parameters the ``slurm`` executor gives it, without submitting:
+    the generic names converted as submitit's AutoExecutor converts them, the ``slurm_`` ones unprefixed."""
+    import submitit
+
+    class Preview(submitit.SlurmExecutor):
+        @classmethod
+        def affinity(cls) -> int:  # builds the script only, so no srun is needed on this machine
+            return 2
+
+    params = slurm_parameters(resources, name)
+    ex = Preview(folder)
+    generic = ex._convert_parameters({k: v for k, v in params.items() if not k.startswith("slurm_")})
+    ex.update_parameters(**generic, **{k[len("slurm_"):]: v for k, v in params.items() if k.startswith("slurm_")})
+    if count > 1:
+        ex.parameters["map_count"] = count  # as SlurmExecutor submits a batch: one array
+    return ex._make_submission_file_text(ex._submitit_command_str, "dry-run")
+
+
+def _slurm_preview(*, folder, resources, options, count) -> list[str]:
+    params = {k: v for k, v in slurm_parameters(resources, options.get("name", "fcnn-suite")).items()
+              if k != "slurm_setup"}
+    return [f"executor slurm: {'one job array of ' if count > 1 else ''}{count} run(s); logs and submitit's "
+            f"files under {folder}",
+            "resources: " + ", ".join(f"{k.removeprefix('slurm_')} {v}" for k, v in sorted(params.items())),
+            f"sbatch script (as submitit would write it; job ids are SLURM's):",
+            *("    " + line for line in sbatch_script(folder, resources, options.get("name", "fcnn-suite"),
+                                                   count).splitlines())]
+
+
+@register("slurm", preview=_slurm_preview)
 def slurm_executor(*, folder, resources, options):
     """submitit on SLURM. ``resources``: the profile's hints merged with command-line overrides
     (see RESOURCE_KEYS); logs and submitit's pickles go to ``folder``."""

@@ -129,17 +129,32 @@ def log_tail(path: Path, n: int = 15) -> str | None:
         return None
 
 
+def _trained_elsewhere(record: dict) -> bool:
+    """A recorded job with no submitit handle (pool, inprocess) whose run a live process trains (holds its lock)."""
+    return bool(record.get("run_dir")) and results.lock_holder(Path(record["run_dir"]))[0]
+
+
 def wait_for_jobs(exp, profile, results_root, timeout_s: float | None = None, poll_s: float = 5.0) -> list[str]:
     """Wait until every recorded submitit job of the experiment has ended (a requeued job is not
-    ended); returns a line per job that ended without a result."""
+    ended), and every recorded run that another process (a pool) is training; meanwhile print to stderr,
+    whenever it changes, each pending run's epochs and ETA (jobs.progress). Returns a line per job that
+    ended without a result."""
+    import sys
+
+    from .progress import waiting_lines
     deadline = None if timeout_s is None else time.monotonic() + timeout_s
     pending = {key: rec for key, rec in read_jobs(results_root, exp, profile).items()
-               if job_handle(rec) is not None}
-    bad = []
+               if job_handle(rec) is not None or _trained_elsewhere(rec)}
+    bad, shown = [], None
     while pending:
         refresh_states()
         for key, rec in list(pending.items()):
+            if job_handle(rec) is None:
+                if not _trained_elsewhere(rec):
+                    del pending[key]
+                continue
             state, error = job_state(rec, tail=3)
+            pending[key] = {**rec, "state": state}
             if state == "COMPLETED" or ended_without_result(state):
                 del pending[key]
                 if state != "COMPLETED":
@@ -148,6 +163,9 @@ def wait_for_jobs(exp, profile, results_root, timeout_s: float | None = None, po
             if deadline is not None and time.monotonic() > deadline:
                 raise TimeoutError(f"collect: {len(pending)} job(s) still running after {timeout_s} s: "
                                    + ", ".join(str(r["job_id"]) for r in pending.values()))
-            print(f"collect: waiting for {len(pending)} job(s) of {exp.name} [{profile}]...", flush=True)
+            lines = [f"collect: waiting for {len(pending)} job(s) of {exp.name} [{profile}]:", *waiting_lines(pending)]
+            if lines != shown:
+                print("\n".join(lines), file=sys.stderr, flush=True)
+                shown = lines
             time.sleep(poll_s)
     return bad

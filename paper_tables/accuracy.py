@@ -13,7 +13,7 @@ from pathlib import Path
 
 from suite import results
 from suite.models.readings import VARIANTS
-from suite.results import DEFAULT_RESULTS, PROFILES, check_profile
+from suite.results import PROFILES, check_profile
 
 from . import _render, stats
 
@@ -130,7 +130,7 @@ def describe(config: dict) -> str:
 
 def collect(experiment: str, profile: str, results_root=None, models=None) -> Collected:
     """Finished runs of ``experiment`` under ``profile`` grouped by model, plus the bad runs."""
-    root = Path(results_root) if results_root is not None else DEFAULT_RESULTS
+    root = results.results_root(results_root)
     check_profile(profile)
     sel = results.select_runs(root, experiment, profile)  # one configuration (identity) only
     col = Collected(experiment, profile, root, bad=sel.bad, other_configs=sel.others)

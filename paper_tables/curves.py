@@ -17,7 +17,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from suite.results import DEFAULT_RESULTS, PROFILES, check_profile, metrics_frame, run_dirs, select_runs
+from suite import results
+from suite.results import PROFILES, RESULTS_HELP, check_profile, metrics_frame, run_dirs, select_runs
 
 from . import _render
 
@@ -37,7 +38,7 @@ def curve_table(frame):
 
 def load(experiment: str, profile: str, results_root=None, *, include_unfinished: bool = False):
     """The metrics frame of the runs to plot, or ValueError naming where no run was found."""
-    root = Path(results_root) if results_root is not None else DEFAULT_RESULTS
+    root = results.results_root(results_root)
     check_profile(profile)
     frame = metrics_frame(root, experiment, profile)
     keep = frame.status.isin(["finished", "running", "unfinished", "failed"] if include_unfinished else ["finished"])
@@ -143,11 +144,19 @@ def collect_line(experiment: str, profile: str, results_root=None, out_dir=None)
     return f"curves: {paths[0]} (and .pdf, .csv)"
 
 
+EXAMPLES = """examples:
+  python -m paper_tables curves fcnn-table2                      # results/fcnn-table2/local -> paper_tables/out
+  python -m paper_tables curves fcnn-table7 --profile paper --results /scratch/me/results
+  python -m paper_tables curves fcnn-table2 --include-unfinished --tensorboard
+"""
+
+
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m paper_tables curves", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m paper_tables curves", description=__doc__.split("\n\n")[0],
+                                     epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("experiment", help="experiment whose runs to plot (a directory under the results root)")
     parser.add_argument("--profile", choices=PROFILES, default="local", help="profile of the runs (default local)")
-    parser.add_argument("--results", type=Path, help="results root (default: results/ of this checkout)")
+    parser.add_argument("--results", type=Path, help=RESULTS_HELP)
     parser.add_argument("--out", type=Path, default=_render.OUT_DIR, help=f"output directory (default {_render.OUT_DIR})")
     parser.add_argument("--include-unfinished", action="store_true", help="also plot runs still training")
     parser.add_argument("--tensorboard", action="store_true", help="also write TensorBoard event files per run")

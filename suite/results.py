@@ -51,8 +51,28 @@ METRIC_KEYS = {"epoch": int, "train_loss": float, "val_top1": float, "val_top5":
 PACKAGES = ("torch", "torchvision", "numpy", "numba", "numba-cuda", "submitit", "fcnn-hocp-suite")
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_RESULTS = REPO / "results"
+RESULTS_ENV = "SUITE_RESULTS"  # a results root elsewhere than this checkout (e.g. a cluster's shared scratch)
+RESULTS_HELP = f"results root (default: ${RESULTS_ENV} if set, else {DEFAULT_RESULTS})"
 PROFILES = ("paper", "local")
 HEARTBEAT_S = 15.0  # a training process touches its lock file at most this often
+
+
+def results_root(root=None) -> Path:
+    """``root`` if given, else ``$SUITE_RESULTS`` if set, else ``results/`` of this checkout; read at each
+    call (not at import), so the variable set by a job script or a test applies."""
+    if root is not None and str(root):
+        return Path(root)
+    env = os.environ.get(RESULTS_ENV, "").strip()
+    return Path(env).expanduser() if env else DEFAULT_RESULTS
+
+
+def project_version() -> str:
+    """This project's version: the installed package's metadata, else pyproject.toml's (a plain checkout)."""
+    try:
+        return metadata.version("fcnn-hocp-suite")
+    except metadata.PackageNotFoundError:
+        import tomllib
+        return tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["version"]
 
 
 def check_profile(profile: str) -> str:
@@ -484,18 +504,25 @@ class RunStatus:
         return self.state
 
 
-def _epochs_done(run_dir: Path) -> int:
-    """Epochs logged so far (a run being written may have a torn last line)."""
-    n = 0
+def metrics_so_far(run_dir: Path) -> list[dict]:
+    """The epochs logged so far, unverified (a run being written may have a torn last line): for progress
+    displays, never for tables."""
+    rows = []
     try:
-        for line in (run_dir / METRICS).read_bytes().splitlines():
+        for line in (Path(run_dir) / METRICS).read_bytes().splitlines():
             try:
-                n += isinstance(json.loads(line), dict)
+                row = json.loads(line)
             except ValueError:
                 break
+            if isinstance(row, dict):
+                rows.append(row)
     except OSError:
         pass
-    return n
+    return rows
+
+
+def _epochs_done(run_dir: Path) -> int:
+    return len(metrics_so_far(run_dir))
 
 
 def classify(run_dir: Path, *, check_lock: bool = True) -> RunStatus:

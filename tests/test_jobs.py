@@ -83,6 +83,7 @@ def tiny_experiment(monkeypatch):
                     model_overrides={"in_channels": 1, "width": 0.125, "input_size": (1, 77, 77)})
     tiny = replace(exp, models=("fcnn-a", "fcnn-e"), settings={**exp.settings, "local": local})
     monkeypatch.setitem(experiments.EXPERIMENTS, "fcnn-table2", tiny)
+    monkeypatch.setattr(executors, "DEFAULT", "inprocess")  # the shrunk experiment exists in this process only
     return tiny
 
 
