@@ -23,6 +23,7 @@ help:  ## list the targets with a one-line description
 	@awk -F':.*## ' '/^[a-zA-Z0-9][a-zA-Z0-9 _.%-]*:.*## / { n = split($$1, names, " "); \
 	  for (i = 1; i <= n; i++) printf "  %-24s %s\n", names[i], $$2 }' $(firstword $(MAKEFILE_LIST))
 	@echo "Knobs (make VAR=value target): PROFILE EXECUTOR DATA JOBS_ARGS PYTEST_ARGS N BASE FACTOR BENCH BENCH_ARGS"
+	@echo "Results root: \$$SUITE_RESULTS if set, else results/"
 
 install: $(STAMP)  ## create .venv and install the package with its test and bench extras
 
@@ -34,7 +35,8 @@ test-fast: $(STAMP)  ## run the tests not marked slow
 
 # ---- training / tables (jobs -> suite.train -> results/ -> paper_tables) ----
 # PROFILE=local (default: shipped MNIST digits, small nets, CPU) or paper (needs DATA=/path/to/dataset);
-# EXECUTOR=pool (default: one single-threaded run per core), inprocess, local, debug, slurm.
+# EXECUTOR=pool (default, as for `python -m jobs run`: one single-threaded run per core), inprocess, local, debug,
+# slurm. Results go to $SUITE_RESULTS if set, else results/ (the default of jobs and paper_tables).
 PROFILE ?= local
 EXECUTOR ?= pool
 DATA ?=
