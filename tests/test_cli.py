@@ -328,3 +328,20 @@ def test_collect_waits_showing_epochs_and_eta(tmp_path, capsys):
     assert f"2/{2 * total} epoch(s) done; ETA {progress.runlog.hms(30.0 * (total - 1))} (the slowest run in flight)" in err
     assert f"collect: waiting for 1 job(s)" in err  # the pool's run ended first, the job then
     assert bad == [f"fcnn-a seed 0: job {job.pid} FAILED"]  # the process ended without finishing the run
+
+
+def test_the_entry_points_exit_codes(tmp_path):
+    """`python -m jobs` as a user runs it: 0 for --version and a fresh tree's status, 2 for a bad name."""
+    env = {**os.environ, "SUITE_RESULTS": str(tmp_path / "none")}
+
+    def run(*argv):
+        return subprocess.run([sys.executable, "-m", *argv], capture_output=True, text=True, cwd=REPO, env=env,
+                              timeout=300)
+    done = run("jobs", "--version")
+    assert done.returncode == 0 and done.stdout.startswith("python -m jobs ")
+    done = run("jobs", "status")
+    assert done.returncode == 0 and f"no runs found under {tmp_path / 'none'}" in done.stdout
+    done = run("jobs", "run", "fcnn-table9")
+    assert done.returncode == 2 and "valid experiments: " in done.stderr and "Traceback" not in done.stderr
+    done = run("paper_tables", "--version")
+    assert done.returncode == 0 and done.stdout.startswith("python -m paper_tables ")

@@ -218,3 +218,27 @@ def test_two_tasks_train_one_ddp_run_with_the_same_result_logs(tmp_path):
     for k, v in w0.items():
         if v.is_floating_point() and "running" not in k:
             assert torch.equal(v, w1[k]), k
+
+
+def test_dry_run_script_is_the_one_submitted_and_collect_shows_epochs(tmp_path, capsys):
+    """--dry-run prints the sbatch script submitit then submits (and writes nothing); collect, waiting on the
+    array, prints each run's epochs (and ETA) from its metrics.jsonl."""
+    from jobs import experiments
+    from jobs.records import wait_for_jobs
+    args = ("fcnn-table2", "--executor", "slurm", "--models", "fcnn-a,fcnn-b", "--results", tmp_path, *TINY)
+    assert run_cli("run", *args, "--dry-run") == 0
+    out = capsys.readouterr().out
+    script = [line[4:] for line in out.split("sbatch script")[1].splitlines()[1:]]
+    assert list(tmp_path.iterdir()) == [], "a dry run writes nothing"
+    assert run_cli("run", *args, "--no-wait") == 0
+    array = sorted(r["job_id"] for r in records(tmp_path).values())[0].split("_")[0]
+    submitted = tmp_path / "_submitit" / "fcnn-table2" / "local" / f"{array}_submission.sh"
+    assert submitted.read_text().splitlines() == script
+    assert wait_for_jobs(experiments.get("fcnn-table2"), "local", tmp_path, timeout_s=600, poll_s=0.2) == []
+    err = capsys.readouterr().err
+    assert "collect: waiting for 2 job(s) of fcnn-table2 [local]:" in err, err
+    for model in ("fcnn-a", "fcnn-b"):
+        assert re.search(rf"{model} seed 0 \(job {array}_\d [A-Z]+\): (not started|epoch [0-2]/2)", err), err
+    from suite import results
+    dirs = run_dirs(tmp_path)
+    assert sorted(dirs) == ["fcnn-a", "fcnn-b"] and all(results.classify(d).state == "finished" for d in dirs.values())
