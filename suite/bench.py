@@ -309,40 +309,40 @@ def markdown(result: dict) -> str:
 
 
 # ---------------------------------------------------------------- per-stage breakdown of the models
-def stage_times(model, x, repeats: int) -> dict[str, float]:
-    """Best ms per top-level child of `model` over `repeats` forwards (forward hooks around each child)."""
-    best: dict[str, float] = {}
+def stage_timer(model, best: dict[str, float]):
+    """Forward hooks that keep, in `best`, the best ms of each top-level child of `model`; returns the handles."""
     start: dict[str, float] = {}
     handles = []
     for name, child in model.named_children():
         handles.append(child.register_forward_pre_hook(lambda mod, inp, n=name: start.__setitem__(n, time.perf_counter())))
         handles.append(child.register_forward_hook(
             lambda mod, inp, out, n=name: best.__setitem__(n, min(best.get(n, math.inf), (time.perf_counter() - start[n]) * 1e3))))
-    try:
-        with torch.no_grad():
-            model(x)
-            best.clear()
-            for _ in range(repeats):
-                model(x)
-    finally:
-        for h in handles:
-            h.remove()
-    return best
+    return handles
 
 
 def breakdown(repeats: int, quick: bool) -> str:
-    """Per-stage times of Model L's forms and ResNet-18's eager forms at the target batches (markdown)."""
+    """Per-stage best ms of Model L's forms and ResNet-18's eager forms at the target batches (markdown); the
+    forms run round-robin, `repeats` forwards each, after one untimed forward (compilation, autotune)."""
     from suite.bench_cases import model_case
 
     lines = []
     for N in S.MODEL_BATCHES:
-        made = model_case(2 if quick and N > 1 else N, quick).make()
-        forms = {k: v for k, v in made.items() if not isinstance(v, tuple)}
-        times = {}
-        for name, call in forms.items():
-            times[name] = stage_times(call.module, call.x, repeats)
-        lines += ["", f"Per-stage best ms, N={N} (sum of stages; the top-level children of each model):", "",
-                  "| form | " + " | ".join(["stage: ms"] * 1) + " | total |", "| --- | --- | ---: |"]
+        case = model_case(2 if quick and N > 1 else N, quick)
+        forms = {k: v for k, v in case.make().items() if not isinstance(v, tuple)}
+        times: dict[str, dict[str, float]] = {name: {} for name in forms}
+        with torch.no_grad():
+            for call in forms.values():
+                call()
+            handles = [h for name, call in forms.items() for h in stage_timer(call.module, times[name])]
+            try:
+                for _ in range(repeats):
+                    for call in forms.values():
+                        call()
+            finally:
+                for h in handles:
+                    h.remove()
+        lines += ["", f"Per-stage best ms, {case.label} (each model's top-level children, in order; total = their sum):", "",
+                  "| form | stages (ms) | total ms |", "| --- | --- | ---: |"]
         for name, t in times.items():
             lines.append(f"| {name} | " + ", ".join(f"{k} {v:.2f}" for k, v in t.items()) + f" | {sum(t.values()):.1f} |")
     return "\n".join(lines)
