@@ -133,3 +133,15 @@ def test_bench_quick_runs_and_writes_json(tmp_path):
     assert m["cpu"] and m["torch_threads"] >= 1 and len(m["load_before"]) == len(m["load_after"]) == 3
     assert m["sgemm_gflops_torch"] > 0 and m["copy_gbs"] > 0
     assert isinstance(m["valid_for_readme"], bool) and ("VALID FOR THE README" in proc.stdout)
+
+
+def test_stage_timer_keeps_each_top_level_childs_best_time():
+    model = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.ReLU(), torch.nn.Flatten())
+    best = {}
+    handles = bench.stage_timer(model, best)
+    model(torch.randn(1, 3, 8, 8))
+    first = dict(best)
+    for h in handles:
+        h.remove()
+    model(torch.randn(1, 3, 8, 8))
+    assert list(best) == ["0", "1", "2"] and all(v > 0 for v in best.values()) and best == first

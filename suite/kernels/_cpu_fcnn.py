@@ -39,8 +39,10 @@ def single_basis_forward(x, basis, proj, bias, res, out, has_res, n_chunks):
         lo, hi = chunk_range(c, n_chunks, N)
         pad = np.zeros(pad_size(H, W, k), x.dtype)
         acc = np.empty_like(pad)
-        for n0 in range(lo, hi, nb):
-            cnt = min(nb, hi - n0)
+        panels = (hi - lo + nb - 1) // nb  # balanced: 16 images of 6×6 as 6+5+5, not 7+7+2 (a 72-column GEMM)
+        for q in range(panels):
+            n0 = lo + ((hi - lo) * q) // panels
+            cnt = lo + ((hi - lo) * (q + 1)) // panels - n0
             G = np.empty((m, cnt * HW), x.dtype)
             for i in range(cnt):
                 for j in range(m):
