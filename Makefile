@@ -16,6 +16,7 @@ $(STAMP): pyproject.toml
 	  echo "python3 -m venv failed; installing python3-venv with apt-get"; \
 	  apt-get update -qq && apt-get install -y -qq python3-venv && $(PY) -m venv $(VENV); }
 	$(BIN)/pip install -q --disable-pip-version-check -e '.[dev]'
+	$(PYTHON) -m suite.kernels  # compile the Numba kernels into the per-node cache (auto times only warm kernels)
 	@touch $@
 
 # `make help`: every target with the one-line description after its `##` (no venv needed).

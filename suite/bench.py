@@ -1,239 +1,42 @@
-"""`python -m suite.bench`: kernel speed vs the best PyTorch layers, as ratios measured in one run.
+"""`python -m suite.bench`: kernel speed vs the best PyTorch layers, as ratios measured in one run, with the targets.
 
-For each shape of `suite.bench_shapes` (FCNN Table 1's stages, an HO-CP 3-D conv) it times (forward, inference, no autograd) our Numba kernel, every
-PyTorch form of the same factorized operator (eager NCHW, eager channels-last, `torch.compile`) and
-the dense PyTorch layer it replaces (same three forms), interleaved round-robin and reported as the
-best of the repeats. It prints ms, speedup vs the best dense form, speedup vs the best factorized
-form, achieved GFLOP/s (2 × the papers' multiplication count / time) beside the machine's measured
-conv peak (the best GFLOP/s any dense torch conv reached in this run), and peak extra memory (RSS
-high-water mark of the call minus RSS before it, measured in a child process whose glibc returns
-every block ≥ 128 KiB to the OS, so freed temporaries do not hide). Then Model L vs ResNet-18.
+It runs the pytest-benchmark module `suite.bench_compare` (the cases of `suite.bench_cases`, shapes from
+`suite.bench_shapes`): per shape (a group) our Numba kernel, every PyTorch form of the same factorized
+operator (eager NCHW, channels-last, `torch.compile`, tltorch's CP `FactorizedConv`) and the dense PyTorch
+layer it replaces (same forms); Model L vs ResNet-18 inference at N = 32 and 1 (each model's forms: Model L
+on `torch`, on `auto`, fused); one SGD step of models E, K, L on `auto` vs `torch`. Forward, float32. The
+whole list is timed `--passes` times, pass after pass, and each form keeps its best (minimum) time, so a
+change of load hits every form alike. It prints ms, speedup vs the best dense and the best factorized form,
+GFLOP/s (2 × the papers' multiplication count / time) beside the machine's measured sgemm peak, peak extra
+memory (RSS high-water mark of the call minus RSS before it, in a child process whose glibc returns every
+block >= 128 KiB to the OS), and each target of the kernels with its status (met / missed, with the ratio).
 
     python -m suite.bench                 # full run (the README table)
-    python -m suite.bench --quick         # tiny shapes, few repeats (CI smoke)
-    python -m suite.bench --json out.json # also write every measurement
-    python -m suite.bench --markdown-from out.json   # render the README table from a saved run
+    python -m suite.bench --quick         # tiny shapes, one short pass (CI smoke)
+    python -m suite.bench --json out.json # keep the pytest-benchmark JSON of the run
+    python -m suite.bench --markdown-from out.json   # the README table of a saved run
+    python -m suite.bench --breakdown     # per-stage times of Model L and ResNet-18 (what bounds the ratio)
 """
 from __future__ import annotations
 
 import argparse
-import copy
 import json
 import math
 import os
 import platform
 import subprocess
 import sys
+import tempfile
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import torch
-import torch.nn.functional as F
 
 from suite import bench_shapes as S
-from suite import ops
+from suite.bench_cases import case_by_key
 from suite.results import atomic_write_bytes
 
 MMAP_ENV = {"MALLOC_MMAP_THRESHOLD_": "131072", "MALLOC_TRIM_THRESHOLD_": "0"}
-
-
-# ---------------------------------------------------------------- cases
-@dataclass
-class Case:
-    """One benchmark shape: our kernel, the torch factorized forms, the torch dense forms."""
-
-    group: str
-    label: str
-    macs: int  # the papers' multiplication count of the factorized operator
-    dense_macs: int
-    make: Callable[[], dict]  # -> {"inputs": ..., "ours": fn, "fact": {name: fn}, "dense": {name: fn}}
-    input_bytes: int
-    notes: list = field(default_factory=list)
-
-
-def _cl(t):
-    return t.contiguous(memory_format=torch.channels_last if t.ndim == 4 else torch.channels_last_3d)
-
-
-def single_basis_case(N, C, H, k=3) -> Case:
-    def make():
-        g = torch.Generator().manual_seed(0)
-        x = torch.randn(N, C, H, H, generator=g)
-        basis = torch.randn(C, k, k, generator=g) / k
-        proj = torch.randn(C, C, generator=g) / math.sqrt(C)
-        dense_w = torch.randn(C, C, k, k, generator=g) / math.sqrt(C * k * k)
-        dw, pw = basis.unsqueeze(1), proj[:, :, None, None]
-        xc, dwc, pwc, dense_c = _cl(x), _cl(dw), _cl(pw), _cl(dense_w)
-
-        def fact(x_, dw_, pw_):
-            return torch.relu_(x_ + F.conv2d(F.conv2d(x_, dw_, padding=k // 2, groups=C), pw_))
-
-        def dense(x_, w_):
-            return torch.relu_(F.conv2d(x_, w_, padding=k // 2))
-
-        return {
-            "ours": lambda: ops.single_basis_stack(x, basis[None], proj[None], backend="numba"),
-            "fact": {"eager NCHW": lambda: fact(x, dw, pw), "eager channels_last": lambda: fact(xc, dwc, pwc),
-                     "compile": (fact, (x, dw, pw)), "compile channels_last": (fact, (xc, dwc, pwc))},
-            "dense": {"eager NCHW": lambda: dense(x, dense_w), "eager channels_last": lambda: dense(xc, dense_c),
-                      "compile channels_last": (dense, (xc, dense_c))},
-        }
-
-    hw = H * H
-    return Case("single-basis step relu(x + P·dw3x3(x))", f"N={N} C={C} H=W={H}", N * hw * C * (k * k + C),
-                N * hw * C * C * k * k, make, N * C * hw * 4)
-
-
-def topological_case(N, C, H, grid, neighbors) -> Case:
-    def make():
-        g = torch.Generator().manual_seed(0)
-        x = torch.randn(N, C, H, H, generator=g)
-        w = torch.randn(*grid, *neighbors, 1, 1, generator=g) / math.sqrt(math.prod(neighbors))
-        dense_w = torch.randn(C, C, 1, 1, generator=g) / math.sqrt(C)
-        idx = ops.neighbor_index(grid, neighbors)
-        m, p = idx.shape
-        wflat = w.reshape(m, p, 1, 1)
-        gather_idx = idx.reshape(-1)
-        xc, dense_c = _cl(x), _cl(dense_w)
-
-        def gather_grouped(x_):  # the reference: gather the neighbors, grouped 1×1 conv
-            return F.conv2d(x_[:, gather_idx], wflat, groups=m)
-
-        offs = [tuple(int(o) for o in off) for off in torch.cartesian_prod(*(torch.arange(c) for c in neighbors)).reshape(p, -1)]
-        wg = w.reshape(*grid, p)
-
-        def rolled(x_):  # Alg. 4 literally: Σ_i w[:, i] · roll(x, -i) on the channel grid
-            xs = x_.reshape(N, *grid, H, H)
-            out = torch.zeros_like(xs)
-            dims = tuple(range(1, 1 + len(grid)))
-            for i, off in enumerate(offs):
-                out += wg[..., i].reshape(1, *grid, 1, 1) * torch.roll(xs, [-o for o in off], dims)
-            return out.reshape(N, C, H, H)
-
-        def dense(x_, w_):
-            return F.conv2d(x_, w_)
-
-        return {
-            "ours": lambda: ops.topological_conv(x, w, grid, backend="numba"),
-            "fact": {"eager gather+grouped NCHW": lambda: gather_grouped(x),
-                     "eager gather+grouped channels_last": lambda: gather_grouped(xc),
-                     "eager roll": lambda: rolled(x), "compile gather+grouped": (gather_grouped, (x,))},
-            "dense": {"eager NCHW": lambda: dense(x, dense_w), "eager channels_last": lambda: dense(xc, dense_c),
-                      "compile channels_last": (dense, (xc, dense_c))},
-        }
-
-    p = math.prod(neighbors)
-    return Case("topological 1x1 (FCNN Table 3, 2-D grid)",
-                f"N={N} C={C} H=W={H} grid={'x'.join(map(str, grid))} nb={'x'.join(map(str, neighbors))}",
-                N * H * H * C * p, N * H * H * C * C, make, N * C * H * H * 4)
-
-
-def cp_case(N, C, R, dims, K=3) -> Case:
-    T = C
-
-    def make():
-        g = torch.Generator().manual_seed(0)
-        x = torch.randn(N, C, *dims, generator=g)
-        u_in = torch.randn(C, R, generator=g) / math.sqrt(C)
-        spatial = [torch.randn(K, R, generator=g) / math.sqrt(K) for _ in dims]
-        u_out = torch.randn(T, R, generator=g) / math.sqrt(R)
-        dense_w = torch.randn(T, C, *([K] * len(dims)), generator=g) / math.sqrt(C * K ** len(dims))
-        xc, dense_c = _cl(x), _cl(dense_w)
-        w_in = u_in.t().reshape(R, C, 1, 1, 1)
-        w_out = u_out.reshape(T, R, 1, 1, 1)
-        w_modes = []
-        for d in range(3):
-            shape = [R, 1, 1, 1, 1]
-            shape[2 + d] = K
-            w_modes.append(spatial[d].t().reshape(shape))
-        pads = [(K // 2, 0, 0), (0, K // 2, 0), (0, 0, K // 2)]
-
-        def conv_chain(x_, wi, wm, wo):  # 1×1×1 conv → three depthwise 1-D convs → 1×1×1 conv
-            h = F.conv3d(x_, wi)
-            for w_, pad in zip(wm, pads):
-                h = F.conv3d(h, w_, padding=pad, groups=R)
-            return F.conv3d(h, wo)
-
-        wic, wmc, woc = _cl(w_in), [_cl(w) for w in w_modes], _cl(w_out)
-        return {
-            "ours": lambda: ops.cp_conv(x, u_in, spatial, u_out, backend="numba"),
-            "fact": {"eager einsum (suite.ops reference)": lambda: ops.cp_conv(x, u_in, spatial, u_out, backend="torch"),
-                     "eager conv3d chain NCDHW": lambda: conv_chain(x, w_in, w_modes, w_out),
-                     "eager conv3d chain channels_last": lambda: conv_chain(xc, wic, wmc, woc),
-                     "compile conv3d chain": (conv_chain, (x, w_in, w_modes, w_out))},
-            "dense": {"eager NCDHW": lambda: F.conv3d(x, dense_w, padding=K // 2),
-                      "eager channels_last": lambda: F.conv3d(xc, dense_c, padding=K // 2),
-                      "compile channels_last": (lambda a, b: F.conv3d(a, b, padding=K // 2), (xc, dense_c))},
-        }
-
-    V = math.prod(dims)
-    return Case("HO-CP 3-D CP conv (K=3, T=C)", f"N={N} C={C} R={R} D,H,W={','.join(map(str, dims))}",
-                N * V * (C * R + R * K * len(dims) + R * T), N * V * C * T * K ** len(dims), make, N * C * V * 4)
-
-
-def cases(quick: bool) -> list[Case]:
-    """The shapes of `suite.bench_shapes` (shared with the asv benchmarks)."""
-    if quick:
-        (d, nb), (n2, c2, h2), (n3, c3, dims3) = S.SMALL_GRID_2D, S.SMALL_2D, S.SMALL_3D
-        return [single_basis_case(n2, c2, h2), topological_case(n2, c2, h2, d, nb),
-                cp_case(n3, c3, S.SMALL_CP_RANK, dims3)]
-    out = [single_basis_case(S.FCNN_BATCH, C, H, S.FCNN_KERNEL) for C, H in S.FCNN_STAGES]
-    out += [topological_case(S.FCNN_BATCH, C, H, *S.FCNN_GRIDS_2D[C]) for C, H in S.FCNN_STAGES]
-    out += [cp_case(S.HOCP_BATCH, C, r * C, S.HOCP_DIMS, S.HOCP_KERNEL) for C in S.HOCP_CHANNELS for r in S.HOCP_RANK_FACTORS]
-    return out
-
-
-# ---------------------------------------------------------------- timing
-class Compiler:
-    """torch.compile with a total time budget; failures and skips are recorded with their reason."""
-
-    def __init__(self, enabled: bool, budget_s: float):
-        self.enabled, self.budget, self.spent = enabled, budget_s, 0.0
-        self.reasons: dict[str, str] = {}
-        self.failure: str | None = None
-
-    def build(self, key: str, fn, args):
-        if self.failure:
-            self.reasons[key] = self.failure
-            return None
-        if not self.enabled:
-            self.reasons[key] = "torch.compile disabled (--no-compile or --quick)"
-            return None
-        if self.spent > self.budget:
-            self.reasons[key] = f"torch.compile budget of {self.budget:.0f}s spent on earlier shapes"
-            return None
-        t0 = time.perf_counter()
-        try:
-            compiled = torch.compile(fn, dynamic=False)
-            with torch.no_grad():
-                compiled(*args)
-                compiled(*args)
-        except Exception as err:  # offline toolchain, missing compiler, ...: excluded, with the reason
-            self.failure = f"torch.compile failed: {type(err).__name__}: {(str(err).splitlines() or [''])[0][:120]}"
-            self.reasons[key] = self.failure
-            return None
-        finally:
-            self.spent += time.perf_counter() - t0
-        return lambda: compiled(*args)
-
-
-def time_all(fns: dict[str, Callable], repeats: int, min_seconds: float) -> dict[str, float]:
-    """Best-of-`repeats` wall time (s) of each fn, run round-robin so every form sees the same load."""
-    with torch.no_grad():
-        for fn in fns.values():
-            fn()  # warm-up (Numba compile / oneDNN primitive creation)
-        best = {k: math.inf for k in fns}
-        start = time.perf_counter()
-        r = 0
-        while r < repeats or (time.perf_counter() - start < min_seconds and r < 4 * repeats):
-            for k, fn in fns.items():
-                t0 = time.perf_counter()
-                fn()
-                best[k] = min(best[k], time.perf_counter() - t0)
-            r += 1
-    return best
 
 
 # ---------------------------------------------------------------- memory (child process)
@@ -258,65 +61,21 @@ def peak_extra_bytes(fn: Callable) -> int:
     return max(0, (peak - before) * 1024)
 
 
-def _memory_child(index: int, quick: bool) -> None:
-    case = cases(quick)[index]
-    made = case.make()
-    result = {"ours": peak_extra_bytes(made["ours"])}
-    for kind in ("fact", "dense"):
-        for name, fn in made[kind].items():
-            if not isinstance(fn, tuple):  # eager forms only (compiled graphs are measured by time)
-                result[f"{kind}:{name}"] = peak_extra_bytes(fn)
-    print(json.dumps(result))
+def _memory_child(key: str, quick: bool) -> None:
+    made = case_by_key(key, quick).make()
+    # eager forms only (compiled graphs are measured by time)
+    print(json.dumps({member: peak_extra_bytes(fn) for member, fn in made.items() if not isinstance(fn, tuple)}))
 
 
-def measure_memory(index: int, quick: bool) -> dict | str:
+def measure_memory(key: str, quick: bool) -> dict | str:
+    """{member: peak extra bytes} of every eager form of case `key`, measured in a child process."""
     env = dict(os.environ, **MMAP_ENV)
-    cmd = [sys.executable, "-m", "suite.bench", "--memory-child", str(index)] + (["--quick"] if quick else [])
+    cmd = [sys.executable, "-m", "suite.bench", "--memory-child", key] + (["--quick"] if quick else [])
     try:
         proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
         return json.loads(proc.stdout.strip().splitlines()[-1])
     except Exception as err:
         return f"memory probe failed: {type(err).__name__}: {err}"
-
-
-# ---------------------------------------------------------------- models
-def model_rows(quick: bool, repeats: int, compiler: Compiler) -> list[dict]:
-    """Model L vs ResNet-18 inference (eval mode, batch N), each on its fastest form.
-
-    Model L forms: eager NCHW / channels_last (layers on `auto`), and `suite.layers.fusion.fuse_for_inference`
-    (BatchNorm folded into fused single-basis steps, each on its measured fastest implementation). ResNet-18: eager NCHW / channels_last,
-    and torch.compile (channels_last) while the compile budget lasts.
-    """
-    try:
-        from suite import models
-        from suite.complexity import count
-        from suite.layers.fusion import fuse_for_inference
-    except ImportError as err:
-        return [{"error": f"suite.models not available: {err}"}]
-    N = 2 if quick else 32
-    timings = {}
-    for name in ("fcnn-l", "resnet18"):
-        model = models.build(name).eval()
-        size = (3, 64, 64) if quick else tuple(model.input_size)
-        x = torch.randn(N, *size)
-        mc, xc = copy.deepcopy(model).to(memory_format=torch.channels_last), _cl(x)
-        forms = {"eager NCHW": (lambda m_, x_: lambda: m_(x_))(model, x),
-                 "eager channels_last": (lambda m_, x_: lambda: m_(x_))(mc, xc)}
-        if name == "fcnn-l":
-            forms["fused steps (BN folded, auto per layer)"] = (lambda m_, x_: lambda: m_(x_))(fuse_for_inference(model), x)
-        else:
-            compiled = compiler.build(f"{name} compile channels_last", mc, (xc,))
-            if compiled is not None:
-                forms["compile channels_last"] = compiled
-        macs = count(model, size).multiplications
-        t = time_all(forms, repeats, 0.0)
-        best = min(t, key=t.get)
-        timings[name] = {"model": name, "form": best, "ms": t[best] * 1e3, "macs_per_image": macs,
-                         "input": [N, *size], "all_ms": {k: v * 1e3 for k, v in t.items()}}
-        print(f"{name:<10} N={N} input {size}: " + ", ".join(f"{k} {v * 1e3:.1f} ms" for k, v in t.items()), flush=True)
-    ours, base = timings["fcnn-l"], timings["resnet18"]
-    return [ours, base, {"speedup": base["ms"] / ours["ms"], "mult_ratio": base["macs_per_image"] / ours["macs_per_image"],
-                         "batch": N}]
 
 
 # ---------------------------------------------------------------- report
@@ -372,51 +131,139 @@ def judge_load(m: dict) -> None:
     m["load_note"] = "; ".join(reasons) or "idle machine"
 
 
-def run(quick: bool, repeats: int, compile_: bool, budget: float, only: str | None) -> dict:
-    m = machine()
-    compiler = Compiler(compile_, budget)
-    rows = []
-    all_cases = cases(quick)
-    for i, case in enumerate(all_cases):
-        if only and only not in case.group.lower():
+def _best_seconds(fn, repeats: int = 5) -> float:
+    fn()
+    best = math.inf
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def machine_peaks() -> dict:
+    """This machine's sgemm peak (float32 1024³ matmul: torch on all its threads, and the single-threaded BLAS
+    that the Numba kernels call once per thread) and copy bandwidth (256 MiB, read + write bytes)."""
+    import numpy as np
+    from threadpoolctl import threadpool_limits
+
+    n = 1024
+    a, b = torch.randn(n, n), torch.randn(n, n)
+    an, bn = a.numpy(), b.numpy()
+    with threadpool_limits(1, user_api="blas"):
+        blas1 = 2 * n**3 / _best_seconds(lambda: np.dot(an, bn)) / 1e9
+    src = torch.randn(64 * 2**20)
+    dst = torch.empty_like(src)
+    return {"sgemm_gflops_torch": 2 * n**3 / _best_seconds(lambda: torch.mm(a, b)) / 1e9,
+            "sgemm_gflops_blas_1thread": blas1,
+            "copy_gbs": 2 * src.numel() * 4 / _best_seconds(lambda: dst.copy_(src)) / 1e9}
+
+
+
+# ---------------------------------------------------------------- the pytest-benchmark JSON -> rows
+def _best_by_case(data: dict) -> dict[str, dict]:
+    """{case key: {"info": extra_info, "ms": {member: best ms over passes}, "extra": {member: bytes}}}."""
+    out: dict[str, dict] = {}
+    for b in data.get("benchmarks", []):
+        info = b.get("extra_info") or {}
+        if "member" not in info:
             continue
-        made = case.make()
-        fns = {"ours": made["ours"]}
-        for kind in ("fact", "dense"):
-            for name, fn in made[kind].items():
-                key = f"{kind}:{name}"
-                fns[key] = compiler.build(f"{case.label} {key}", *fn) if isinstance(fn, tuple) else fn
-        fns = {k: v for k, v in fns.items() if v is not None}
-        t = time_all(fns, repeats, 0.0 if quick else 1.0)
-        mem = measure_memory(i, quick)
-        fact = {k: v for k, v in t.items() if k.startswith("fact:")}
-        dense = {k: v for k, v in t.items() if k.startswith("dense:")}
-        bf, bd = min(fact, key=fact.get), min(dense, key=dense.get)
-        row = {"group": case.group, "shape": case.label, "ours_ms": t["ours"] * 1e3,
-               "best_fact": bf[5:], "best_fact_ms": fact[bf] * 1e3, "best_dense": bd[6:], "best_dense_ms": dense[bd] * 1e3,
-               "speedup_vs_dense": dense[bd] / t["ours"], "speedup_vs_fact": fact[bf] / t["ours"],
-               "mult_ratio": case.dense_macs / case.macs,
-               "gflops": 2 * case.macs / t["ours"] / 1e9, "dense_gflops": 2 * case.dense_macs / dense[bd] / 1e9,
-               "input_mb": case.input_bytes / 2**20, "all_ms": {k: v * 1e3 for k, v in t.items()}}
-        if isinstance(mem, dict):
-            row["ours_extra_mb"] = mem["ours"] / 2**20
-            row["extra_over_input"] = mem["ours"] / case.input_bytes
-            row["all_extra_mb"] = {k: v / 2**20 for k, v in mem.items()}
-        else:
-            row["memory_error"] = mem
-        rows.append(row)
-        print(_row_line(row), flush=True)
-    peak = max([r["dense_gflops"] for r in rows] + [0.0])
-    for r in rows:
-        r["conv_peak_gflops"] = peak
-    result = {"machine": m, "quick": quick, "repeats": repeats, "rows": rows,
-              "compile_excluded": compiler.reasons, "compile_seconds": compiler.spent}
-    if only is None or "model" in only:
-        result["models"] = model_rows(quick, max(2, repeats // 2), compiler)
-    judge_load(m)
+        case = out.setdefault(b["group"], {"info": info, "ms": {}, "extra": {}})
+        member, ms = info["member"], b["stats"]["min"] * 1e3
+        case["ms"][member] = min(case["ms"].get(member, math.inf), ms)
+        if "extra_bytes" in info:
+            case["extra"][member] = info["extra_bytes"]
+        elif "memory_error" in info:
+            case["memory_error"] = info["memory_error"]
+    return out
+
+
+def _best(ms: dict, prefix: str) -> tuple[str, float]:
+    forms = {k: v for k, v in ms.items() if k.startswith(prefix)}
+    name = min(forms, key=forms.get)
+    return name[len(prefix):].strip(), forms[name]
+
+
+def op_row(key: str, case: dict) -> dict:
+    info, ms = case["info"], case["ms"]
+    fact, fact_ms = _best(ms, "fact:")
+    dense, dense_ms = _best(ms, "dense:")
+    ours = ms["ours"]
+    row = {"group": info["group"], "shape": info["shape"], "info": info, "ours_ms": ours, "best_fact": fact,
+           "best_fact_ms": fact_ms, "best_dense": dense, "best_dense_ms": dense_ms, "speedup_vs_dense": dense_ms / ours,
+           "speedup_vs_fact": fact_ms / ours, "mult_ratio": info["dense_macs"] / info["macs"],
+           "gflops": 2 * info["macs"] / ours / 1e6, "dense_gflops": 2 * info["dense_macs"] / dense_ms / 1e6,
+           "all_ms": ms}
+    peers = {k: v for k, v in ms.items() if "tltorch" in k}
+    if peers:
+        row["speedup_vs_tltorch"] = {k.split("FactorizedConv")[-1].strip(): v / ours for k, v in peers.items()}
+    if "ours" in case["extra"]:
+        row["extra_over_input"] = case["extra"]["ours"] / info["input_bytes"]
+        row["ours_extra_mb"] = case["extra"]["ours"] / 2**20
+    elif "memory_error" in case:
+        row["memory_error"] = case["memory_error"]
+    return row
+
+
+def pair_row(key: str, case: dict) -> dict:
+    """Model and training cases: our best form vs the baseline's best form."""
+    info, ms = case["info"], case["ms"]
+    ours, ours_ms = _best(ms, "ours:")
+    base, base_ms = _best(ms, "base:")
+    return {"kind": info["kind"], "group": info["group"], "shape": info["shape"], "info": info, "ours": ours,
+            "ours_ms": ours_ms, "base": base, "base_ms": base_ms, "speedup": base_ms / ours_ms, "all_ms": ms}
+
+
+def summarize(data: dict) -> dict:
+    """The table of a pytest-benchmark JSON written by `suite.bench_compare`."""
+    if "benchmarks" not in data or "suite" not in data.get("machine_info", {}):
+        raise ValueError("expected the pytest-benchmark JSON of `python -m suite.bench` or of "
+                         "`pytest --pyargs suite.bench_compare --benchmark-json FILE` (no machine_info.suite found)")
+    by_case = _best_by_case(data)
+    result = {"machine": data["machine_info"]["suite"], "suite": data.get("suite", {}), "rows": [], "pairs": []}
+    for key, case in by_case.items():
+        if case["info"]["kind"] == "op":
+            if "ours" in case["ms"] and any(k.startswith("dense:") for k in case["ms"]):
+                result["rows"].append(op_row(key, case))
+        elif any(k.startswith("ours:") for k in case["ms"]) and any(k.startswith("base:") for k in case["ms"]):
+            result["pairs"].append(pair_row(key, case))
+    result["targets"] = targets(result)
     return result
 
 
+# ---------------------------------------------------------------- targets
+TRAIN_TOLERANCE = 0.95  # "no slower": auto's step within the 5 % that repeated measurements of one step vary
+
+
+def targets(result: dict) -> list[dict]:
+    """The kernels' speed targets, each with its measured value and status (float32, N = 32, forward)."""
+    out = []
+
+    def add(what, shape, value, goal, higher=True, unit="x"):
+        out.append({"target": what, "shape": shape, "value": value, "goal": goal, "unit": unit,
+                    "met": value >= goal if higher else value <= goal})
+
+    for r in result["rows"]:
+        g, info = r["group"], r["info"]
+        if g.startswith("single-basis"):
+            add("single-basis step >= 1.2x the best PyTorch factorized form", r["shape"], r["speedup_vs_fact"], 1.2)
+        elif g.startswith("topological"):
+            add("topological 1x1 >= 2.5x the dense 1x1", r["shape"], r["speedup_vs_dense"], 2.5)
+        elif g.startswith("HO-CP"):
+            goal = 1.5 if info["R"] <= 3 * info["C"] else 1.0
+            add(f"HO-CP 3-D >= {goal}x dense Conv3d (R = {info['R'] // info['C']}C)", r["shape"], r["speedup_vs_dense"], goal)
+            if "extra_over_input" in r:
+                add("HO-CP 3-D peak extra memory <= 2x the input", r["shape"], r["extra_over_input"], 2.0, False, "x input")
+    for p in result["pairs"]:
+        if p["kind"] == "model":
+            add("Model L inference >= 2.5x ResNet-18 (fastest form each)", p["shape"], p["speedup"], 2.5)
+        else:
+            add(f"training step on auto no slower than on torch (>= {TRAIN_TOLERANCE})", p["shape"], p["speedup"],
+                TRAIN_TOLERANCE)
+    return out
+
+
+# ---------------------------------------------------------------- report
 def _row_line(r: dict) -> str:
     mem = f"{r['ours_extra_mb']:.1f} MB ({r['extra_over_input']:.2f}x input)" if "ours_extra_mb" in r else r.get("memory_error", "?")
     return (f"{r['group']:<42} {r['shape']:<44} ours {r['ours_ms']:8.2f} ms | vs dense {r['speedup_vs_dense']:5.2f}x "
@@ -425,57 +272,140 @@ def _row_line(r: dict) -> str:
 
 
 def markdown(result: dict) -> str:
-    m = result["machine"]
-    peak = max([r["conv_peak_gflops"] for r in result["rows"]] + [0.0])
+    m, s = result["machine"], result["suite"]
     load = (f"Load average (1, 5, 15 min) before {m.get('load_before', '?')}, after {m.get('load_after', '?')}: "
             + ("idle, valid for the README." if m.get("valid_for_readme") else
                f"**NOT VALID FOR THE README** ({m.get('load_note', 'load not recorded')})."))
+    peaks = (f"Measured sgemm peak {m['sgemm_gflops_torch']:.0f} GFLOP/s (torch, {m['torch_threads']} threads), "
+             f"{m['sgemm_gflops_blas_1thread']:.0f} GFLOP/s (the kernels' BLAS, 1 thread); copy bandwidth "
+             f"{m['copy_gbs']:.1f} GB/s." if "sgemm_gflops_torch" in m else "")
     lines = [f"Machine: {m['cpu']} ({', '.join(m.get('isa', [])) or 'ISA flags not recorded'}), {m['cores']} cores, "
              f"torch {m['torch']} ({m['cpu_capability']}, {m['torch_threads']} threads), numba {m['numba']} "
-             f"({m['numba_threads']} threads). Measured conv peak (best dense torch conv of the run): {peak:.0f} GFLOP/s.",
-             load, "",
+             f"({m['numba_threads']} threads). {peaks}", load,
+             f"{'Quick run (tiny shapes): not the targets. ' if s.get('quick') else ''}Best of {s.get('passes', '?')} "
+             "pass(es) per form (pytest-benchmark minimum).", "",
              "| operator | shape | ours ms | vs best dense | vs best factorized (form) | mult. ratio (paper count) | GFLOP/s | extra mem / input |",
              "| --- | --- | ---: | ---: | --- | ---: | ---: | ---: |"]
     for r in result["rows"]:
         mem = f"{r['extra_over_input']:.2f}" if "extra_over_input" in r else "n/a"
+        peer = ("; vs tltorch " + ", ".join(f"{k} {v:.2f}x" for k, v in r["speedup_vs_tltorch"].items())
+                if "speedup_vs_tltorch" in r else "")
         lines.append(f"| {r['group']} | {r['shape']} | {r['ours_ms']:.2f} | {r['speedup_vs_dense']:.2f}x | "
-                     f"{r['speedup_vs_fact']:.2f}x ({r['best_fact']}) | {r['mult_ratio']:.2f}x | {r['gflops']:.0f} | {mem} |")
-    models_ = result.get("models") or []
-    if len(models_) == 3:
-        a, b, s = models_
-        lines += ["", f"Model L vs ResNet-18 inference, N={s['batch']}: {a['ms']:.0f} ms ({a['form']}) vs "
-                      f"{b['ms']:.0f} ms ({b['form']}) = **{s['speedup']:.2f}x** (multiplication ratio {s['mult_ratio']:.2f}x)."]
-    if result.get("compile_excluded"):
-        lines += ["", "torch.compile forms excluded: " + "; ".join(sorted(set(result["compile_excluded"].values())))]
+                     f"{r['speedup_vs_fact']:.2f}x ({r['best_fact']}){peer} | {r['mult_ratio']:.2f}x | {r['gflops']:.0f} | {mem} |")
+    if result["pairs"]:
+        lines += ["", "| comparison | shape | ours ms (fastest form) | baseline ms (fastest form) | speedup | mult. ratio |",
+                  "| --- | --- | ---: | ---: | ---: | ---: |"]
+        for p in result["pairs"]:
+            ratio = f"{p['info']['mult_ratio']:.2f}x" if "mult_ratio" in p["info"] else ""
+            lines.append(f"| {p['group']} | {p['shape']} | {p['ours_ms']:.1f} ({p['ours']}) | {p['base_ms']:.1f} ({p['base']}) | "
+                         f"{p['speedup']:.2f}x | {ratio} |")
+    if result["targets"]:
+        lines += ["", "| target | shape | measured | status |", "| --- | --- | ---: | --- |"]
+        for t in result["targets"]:
+            lines.append(f"| {t['target']} | {t['shape']} | {t['value']:.2f}{t['unit']} | {'met' if t['met'] else '**missed**'} |")
+    if s.get("compile_excluded"):
+        lines += ["", "torch.compile forms excluded: " + "; ".join(sorted(set(s["compile_excluded"].values())))]
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- per-stage breakdown of the models
+def stage_timer(model, best: dict[str, float]):
+    """Forward hooks that keep, in `best`, the best ms of each top-level child of `model`; returns the handles."""
+    start: dict[str, float] = {}
+    handles = []
+    for name, child in model.named_children():
+        handles.append(child.register_forward_pre_hook(lambda mod, inp, n=name: start.__setitem__(n, time.perf_counter())))
+        handles.append(child.register_forward_hook(
+            lambda mod, inp, out, n=name: best.__setitem__(n, min(best.get(n, math.inf), (time.perf_counter() - start[n]) * 1e3))))
+    return handles
+
+
+def breakdown(repeats: int, quick: bool) -> str:
+    """Per-stage best ms of Model L's forms and ResNet-18's eager forms at the target batches (markdown); the
+    forms run round-robin, `repeats` forwards each, after one untimed forward (compilation, autotune)."""
+    from suite.bench_cases import model_case
+
+    lines = []
+    for N in S.MODEL_BATCHES:
+        case = model_case(2 if quick and N > 1 else N, quick)
+        forms = {k: v for k, v in case.make().items() if not isinstance(v, tuple)}
+        times: dict[str, dict[str, float]] = {name: {} for name in forms}
+        with torch.no_grad():
+            for call in forms.values():
+                call()
+            handles = [h for name, call in forms.items() for h in stage_timer(call.module, times[name])]
+            try:
+                for _ in range(repeats):
+                    for call in forms.values():
+                        call()
+            finally:
+                for h in handles:
+                    h.remove()
+        lines += ["", f"Per-stage best ms, {case.label} (each model's top-level children, in order; total = their sum):", "",
+                  "| form | stages (ms) | total ms |", "| --- | --- | ---: |"]
+        for name, t in times.items():
+            lines.append(f"| {name} | " + ", ".join(f"{k} {v:.2f}" for k, v in t.items()) + f" | {sum(t.values()):.1f} |")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- the run
+def run_pytest(json_path: Path, quick: bool, passes: int, compile_: bool, budget: float, only: str | None,
+               memory: bool, rounds: int, max_time: float) -> int:
+    """Run `suite.bench_compare` under pytest-benchmark in this process; its JSON goes to `json_path`."""
+    import pytest
+
+    os.environ.update({"SUITE_BENCH_QUICK": "1" if quick else "0", "SUITE_BENCH_PASSES": str(passes),
+                       "SUITE_BENCH_COMPILE": "1" if compile_ else "0", "SUITE_BENCH_COMPILE_BUDGET": str(budget),
+                       "SUITE_BENCH_ONLY": only or "", "SUITE_BENCH_MEMORY": "1" if memory else "0"})
+    return pytest.main(["-p", "no:randomly", "-p", "no:cacheprovider", "-q", "--pyargs", "suite.bench_compare",
+                        f"--benchmark-json={json_path}", f"--benchmark-min-rounds={rounds}",
+                        f"--benchmark-max-time={max_time}", "--benchmark-warmup=off", "--benchmark-disable-gc",
+                        "--benchmark-columns=min,median,rounds", "--benchmark-sort=name"])
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m suite.bench", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--quick", action="store_true", help="tiny shapes, few repeats (CI)")
-    ap.add_argument("--repeats", type=int, default=None, help="timed runs per form (best is kept)")
-    ap.add_argument("--json", metavar="PATH", help="write all measurements as JSON (atomically)")
+    ap.add_argument("--quick", action="store_true", help="tiny shapes, one short pass (CI)")
+    ap.add_argument("--passes", type=int, default=None, help="passes over the whole list (each form keeps its best)")
+    ap.add_argument("--rounds", type=int, default=None, help="pytest-benchmark's minimum rounds per form and pass")
+    ap.add_argument("--max-time", type=float, default=None, help="pytest-benchmark's seconds per form and pass")
+    ap.add_argument("--json", metavar="PATH", help="keep the run's pytest-benchmark JSON (written atomically)")
     ap.add_argument("--no-compile", action="store_true", help="exclude torch.compile forms")
+    ap.add_argument("--no-memory", action="store_true", help="skip the memory probe")
     ap.add_argument("--compile-budget", type=float, default=240.0, help="seconds of torch.compile before skipping")
-    ap.add_argument("--only", choices=["single", "topological", "ho-cp", "model"], help="one group only")
+    ap.add_argument("--only", choices=["single", "topological", "ho-cp", "model", "training"], help="one group only")
     ap.add_argument("--markdown-from", metavar="PATH", help="print the README table of a saved --json run")
-    ap.add_argument("--memory-child", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--breakdown", action="store_true", help="per-stage times of Model L and ResNet-18 instead")
+    ap.add_argument("--memory-child", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.memory_child is not None:
         _memory_child(args.memory_child, args.quick)
         return 0
     if args.markdown_from:
         with open(args.markdown_from) as f:
-            print(markdown(json.load(f)))
+            print(markdown(summarize(json.load(f))))
         return 0
-    repeats = args.repeats or (2 if args.quick else 5)
-    compile_ = not args.no_compile and not args.quick  # --quick (CI) never spends minutes compiling
-    result = run(args.quick, repeats, compile_, args.compile_budget, args.only)
+    if args.breakdown:
+        print(breakdown(args.rounds or (2 if args.quick else 5), args.quick))
+        return 0
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "bench.json"
+        code = run_pytest(path, args.quick, args.passes or (1 if args.quick else 3),
+                          not args.no_compile and not args.quick, args.compile_budget, args.only, not args.no_memory,
+                          args.rounds or (1 if args.quick else 3), args.max_time or (0.05 if args.quick else 0.5))
+        if not path.exists():
+            print(f"the benchmark run wrote no JSON (pytest exit code {code})", file=sys.stderr)
+            return int(code) or 1
+        data = json.loads(path.read_text())
+    if args.json:
+        atomic_write_bytes(Path(args.json), json.dumps(data, indent=1).encode())
+    result = summarize(data)
+    print()
+    for r in result["rows"]:
+        print(_row_line(r))
     print()
     print(markdown(result))
-    if args.json:
-        atomic_write_bytes(Path(args.json), json.dumps(result, indent=1).encode())
-    return 0
+    return int(code)
 
 
 if __name__ == "__main__":

@@ -24,3 +24,12 @@ SMALL_GRID_2D = ((4, 4), (2, 2))
 SMALL_3D = (1, 8, (4, 8, 8))  # (N, C, (D, H, W))
 SMALL_CP_RANK = 16
 SMALL_TUCKER_RANK = 4
+
+# Model L vs ResNet-18 inference: the batches of the speed target (N = 32 and N = 1), each model's own input.
+MODEL_BATCHES = (32, 1)
+# One SGD step of models E, K and L, `auto` vs `torch`: at the local profile's shapes (jobs/experiments.py
+# LOCAL_FCNN: 1×77×77 digits, width 0.25, the Caffe recipe's batch of 96) and at the paper's (3×221×221,
+# width 1; batch 8 instead of the paper's 96 so that a step fits a benchmark run).
+TRAIN_MODELS = ("fcnn-e", "fcnn-k", "fcnn-l")
+TRAIN_LOCAL = {"batch": 96, "overrides": {"in_channels": 1, "width": 0.25, "input_size": (1, 77, 77)}}
+TRAIN_PAPER = {"batch": 8, "overrides": {}}

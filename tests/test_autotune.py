@@ -24,8 +24,10 @@ SLEEP = 0.05
 
 @pytest.fixture
 def tuned(tmp_path, monkeypatch):
-    """Measuring on, a private cache directory, a tiny budget, empty memory."""
+    """Measuring on, a private cache directory, a tiny budget, empty memory; kernels not compiled yet are
+    candidates too (compiled to be timed: these tests are about the choice, not the first-call cost)."""
     monkeypatch.setenv("SUITE_AUTOTUNE", "1")
+    monkeypatch.setenv("SUITE_AUTOTUNE_COMPILE", "1")
     monkeypatch.setenv("SUITE_AUTOTUNE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("SUITE_AUTOTUNE_BUDGET", "0.001")
     monkeypatch.setattr(autotune, "_memory", {})
@@ -55,6 +57,48 @@ def test_auto_picks_the_faster_candidate(tuned, slow):
     torch.testing.assert_close(out, reference(x, u_in, spatial, u_out))
     (choice,) = autotune.cached().values()
     assert choice != slow and choice in registry.auto_candidates("cp_conv", x)
+
+
+@pytest.mark.parametrize("compiled", [False, True])
+def test_a_kernel_not_compiled_yet_is_not_timed(tuned, monkeypatch, compiled):
+    """Unless SUITE_AUTOTUNE_COMPILE=1, auto never compiles a kernel only to time it; a choice made without
+    it stays in memory (the next process measures again once the kernel is warm)."""
+    monkeypatch.setenv("SUITE_AUTOTUNE_COMPILE", "0")
+    reference = registry.implementations("cp_conv")["torch"].fn
+    called = []
+    for name in [b for b in registry._TABLE["cp_conv"] if b != "torch"]:
+        del registry._TABLE["cp_conv"][name]
+    registry.register("cp_conv", "fake-kernel", device="cpu", dtypes=None, compiled=lambda x, grad: compiled)(
+        lambda *a: called.append(1) or reference(*a))
+    x = _cp_args()[0]
+    skipped = []
+    assert ("fake-kernel" in registry.auto_candidates("cp_conv", x, False, skipped)) == compiled
+    assert skipped == ([] if compiled else ["fake-kernel"])
+    ops.cp_conv(*_cp_args())
+    assert bool(called) == compiled  # timed (warm-up call) only when compiled
+    assert autotune.cache_file().exists() == compiled
+    monkeypatch.setenv("SUITE_AUTOTUNE_COMPILE", "1")
+    assert "fake-kernel" in registry.auto_candidates("cp_conv", x)
+
+
+def test_kernels_mark_what_they_compiled(tmp_path, monkeypatch):
+    """A kernel's forward (and, once autograd ran it, its backward) is marked compiled in this process and by
+    a stamp in the Numba cache directory that later processes read."""
+    from suite.kernels import _warm
+
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(_warm, "_in_process", set())
+    args = [a.requires_grad_() for a in (f64(1, 2, 3, 4), f64(2, 3))] + [[f64(3, 3), f64(3, 3)], f64(2, 3).requires_grad_()]
+    assert not _warm.compiled("numba", "cp_conv", torch.float64, False)
+    out = ops.cp_conv(*args, backend="numba")
+    assert _warm.compiled("numba", "cp_conv", torch.float64, False)
+    assert not _warm.compiled("numba", "cp_conv", torch.float64, True)
+    out.sum().backward()
+    assert _warm.compiled("numba", "cp_conv", torch.float64, True)
+    monkeypatch.setattr(_warm, "_in_process", set())  # a new process: the stamps on disk
+    assert _warm.compiled("numba", "cp_conv", torch.float64, True)
+    assert not _warm.compiled("numba", "cp_conv", torch.float32, False)
+    assert _warm.stamp_dir().is_relative_to(tmp_path)
 
 
 def test_choice_is_cached_in_memory_and_on_disk(tuned, monkeypatch):

@@ -52,6 +52,11 @@ def _single_basis_panels(gen, dt):
     return ops.single_basis_stack, [_rand(gen, dt, 11, 6, 3, 4), _rand(gen, dt, 2, 6, 3, 3), _rand(gen, dt, 2, 6, 6) / 3]
 
 
+def _single_basis_many_panels(gen, dt):
+    """Each chunk of images holds several panels of unequal split (40 images of 4×4: 256/16 = 16 per panel)."""
+    return ops.single_basis_stack, [_rand(gen, dt, 40, 3, 4, 4), _rand(gen, dt, 1, 3, 3, 3), _rand(gen, dt, 1, 3, 3) / 2]
+
+
 def _basis(gen, dt):
     return ops.basis_conv2d, [_rand(gen, dt, 2, 6, 9, 8), _rand(gen, dt, 6, 3, 3, 3), _rand(gen, dt, 7, 6, 3)]
 
@@ -93,6 +98,7 @@ CASES = {
     "single_basis_3x3": _single_basis,
     "single_basis_5x5": _single_basis_k5,
     "single_basis_panels": _single_basis_panels,
+    "single_basis_many_panels": _single_basis_many_panels,
     "basis_conv2d_3x3": _basis,
     "basis_conv2d_5x5": _basis_k5,
     "topological_2d_1x1": _topo_2d_1x1,

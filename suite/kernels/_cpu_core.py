@@ -105,6 +105,45 @@ def dw_plane(x, w, out, accumulate, flip):
 
 
 @njit(**_JIT)
+def dw_plane_padded(x, w, out, pad, acc, accumulate, flip):
+    """`dw_plane` through a zero-padded copy of x: every tap is then one contiguous run of (H-1)·Wp + W
+    elements (Wp = W + k - 1) with no per-row fix-ups, which vectorizes on small maps (6×6) and large alike.
+    pad, acc: scratch of (H + k - 1)·Wp elements; pad's border must be zero (allocate it with np.zeros
+    and reuse it for planes of this size: only its interior is written)."""
+    H, W = x.shape
+    k = w.shape[0]
+    r = k // 2
+    Wp = W + k - 1
+    L = (H - 1) * Wp + W
+    for y in range(H):
+        row = pad[(y + r) * Wp + r:(y + r) * Wp + r + W]
+        src = x[y]
+        for c in range(W):
+            row[c] = src[c]
+    a = acc[:L]
+    a[:] = 0
+    for u in range(k):
+        for v in range(k):
+            wv = w[k - 1 - u, k - 1 - v] if flip else w[u, v]
+            _axpy(a, pad[u * Wp + v:u * Wp + v + L], wv)
+    for y in range(H):
+        dst = out[y]
+        src = acc[y * Wp:y * Wp + W]
+        if accumulate:
+            for c in range(W):
+                dst[c] += src[c]
+        else:
+            for c in range(W):
+                dst[c] = src[c]
+
+
+@njit(**_JIT)
+def pad_size(H, W, k):
+    """Elements of `dw_plane_padded`'s scratch for H×W planes and k×k kernels."""
+    return (H + k - 1) * (W + k - 1)
+
+
+@njit(**_JIT)
 def dw_plane_wgrad(g, x, gw):
     """gw (k×k) += Σ_{y,x} g[y, x] · x[y+u-r, x+v-r]: the gradient of `dw_plane` w.r.t. its kernel."""
     H, W = x.shape

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from ._cpu_core import chunk_range, dw_plane, dw_plane_wgrad, res_bias_relu
+from ._cpu_core import chunk_range, dw_plane, dw_plane_padded, dw_plane_wgrad, pad_size, res_bias_relu
 
 _PJIT = dict(parallel=True, fastmath=True, cache=True, nogil=True)
 
@@ -34,14 +34,20 @@ def single_basis_forward(x, basis, proj, bias, res, out, has_res, n_chunks):
     HW = H * W
     n_out = proj.shape[0]
     nb = max(1, PANEL // HW)
+    k = basis.shape[1]
     for c in prange(n_chunks):
         lo, hi = chunk_range(c, n_chunks, N)
-        for n0 in range(lo, hi, nb):
-            cnt = min(nb, hi - n0)
+        pad = np.zeros(pad_size(H, W, k), x.dtype)
+        acc = np.empty_like(pad)
+        panels = (hi - lo + nb - 1) // nb  # balanced: 16 images of 6×6 as 6+5+5, not 7+7+2 (a 72-column GEMM)
+        for q in range(panels):
+            n0 = lo + ((hi - lo) * q) // panels
+            cnt = lo + ((hi - lo) * (q + 1)) // panels - n0
             G = np.empty((m, cnt * HW), x.dtype)
             for i in range(cnt):
                 for j in range(m):
-                    dw_plane(x[n0 + i, j], basis[j], G[j, i * HW:(i + 1) * HW].reshape((H, W)), False, False)
+                    dw_plane_padded(x[n0 + i, j], basis[j], G[j, i * HW:(i + 1) * HW].reshape((H, W)), pad, acc,
+                                    False, False)
             if cnt == 1:  # write the GEMM straight into the output
                 o = out[n0].reshape((n_out, HW))
                 np.dot(proj, G, o)
@@ -67,6 +73,8 @@ def single_basis_backward(x, y, gy, basis, proj_t, gx, gz_out, gbasis, gproj, gb
         lo, hi = chunk_range(c, n_chunks, N)
         G = np.empty((m, H, W), x.dtype)
         gG = np.empty((m, HW), x.dtype)
+        pad = np.zeros(pad_size(H, W, basis.shape[1]), x.dtype)
+        acc = np.empty_like(pad)
         for n in range(lo, hi):
             gz = gz_out[n].reshape((n_out, HW))
             yn = y[n].reshape((n_out, HW))
@@ -79,12 +87,12 @@ def single_basis_backward(x, y, gy, basis, proj_t, gx, gz_out, gbasis, gproj, gb
                     s += v
                 gbias[c, i] += s
             for j in range(m):
-                dw_plane(x[n, j], basis[j], G[j], False, False)
+                dw_plane_padded(x[n, j], basis[j], G[j], pad, acc, False, False)
             gproj[c] += np.dot(gz, G.reshape((m, HW)).T)
             np.dot(proj_t, gz, gG)
             for j in range(m):
                 g2 = gG[j].reshape((H, W))
-                dw_plane(g2, basis[j], gx[n, j], False, True)
+                dw_plane_padded(g2, basis[j], gx[n, j], pad, acc, False, True)
                 dw_plane_wgrad(g2, x[n, j], gbasis[c, j])
 
 
@@ -98,10 +106,12 @@ def basis_forward(x, bases, proj, out, n_chunks):
     for c in prange(n_chunks):
         lo, hi = chunk_range(c, n_chunks, N)
         G = np.empty((m * b, H, W), x.dtype)
+        pad = np.zeros(pad_size(H, W, bases.shape[2]), x.dtype)
+        acc = np.empty_like(pad)
         for n in range(lo, hi):
             for j in range(m):
                 for i in range(b):
-                    dw_plane(x[n, j], bases[j, i], G[j * b + i], False, False)
+                    dw_plane_padded(x[n, j], bases[j, i], G[j * b + i], pad, acc, False, False)
             np.dot(proj, G.reshape((m * b, H * W)), out[n].reshape((n_out, H * W)))
 
 
@@ -116,10 +126,12 @@ def basis_backward(x, gy, bases, proj_t, gx, gbases, gproj, n_chunks):
         lo, hi = chunk_range(c, n_chunks, N)
         G = np.empty((m * b, H, W), x.dtype)
         gG = np.empty((m * b, HW), x.dtype)
+        pad = np.zeros(pad_size(H, W, bases.shape[2]), x.dtype)
+        acc = np.empty_like(pad)
         for n in range(lo, hi):
             for j in range(m):
                 for i in range(b):
-                    dw_plane(x[n, j], bases[j, i], G[j * b + i], False, False)
+                    dw_plane_padded(x[n, j], bases[j, i], G[j * b + i], pad, acc, False, False)
             gyn = gy[n].reshape((n_out, HW))
             gproj[c] += np.dot(gyn, G.reshape((m * b, HW)).T)
             np.dot(proj_t, gyn, gG)
@@ -127,7 +139,7 @@ def basis_backward(x, gy, bases, proj_t, gx, gbases, gproj, n_chunks):
                 gx[n, j] = 0
                 for i in range(b):
                     g2 = gG[j * b + i].reshape((H, W))
-                    dw_plane(g2, bases[j, i], gx[n, j], True, True)
+                    dw_plane_padded(g2, bases[j, i], gx[n, j], pad, acc, True, True)
                     dw_plane_wgrad(g2, x[n, j], gbases[c, j, i])
 
 

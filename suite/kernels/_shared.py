@@ -9,6 +9,7 @@ and backward), `BasisConv2d(x, bases, projection)`, `TopologicalConv(x, weight, 
 """
 from __future__ import annotations
 
+import functools
 import os
 from functools import lru_cache
 from typing import Callable
@@ -17,6 +18,8 @@ import numpy as np
 import torch
 
 from suite.ops import neighbor_index, register
+
+from . import _warm
 
 SUPPORTED_DTYPES = (torch.float32, torch.float64)
 
@@ -96,8 +99,18 @@ def register_backend(backend: str, *, device: str, step, basis, topo, cp, check:
     `backend="auto"` must not pick on this backend."""
 
     def reg(op):
-        return register(op, backend, device=device, dtypes=SUPPORTED_DTYPES, auto=op not in not_auto,
-                        available=available)
+        def deco(fn):
+            @functools.wraps(fn)
+            def run(*args):
+                out = fn(*args)
+                _warm.mark_call(backend, op, args[0].dtype, out)
+                return out
+
+            return register(op, backend, device=device, dtypes=SUPPORTED_DTYPES, auto=op not in not_auto,
+                            available=available,
+                            compiled=lambda x, grad: _warm.compiled(backend, op, x.dtype, grad))(run)
+
+        return deco
 
     @reg("single_basis_step")
     def single_basis_step(x, basis, projection, bias1, bias2, residual):

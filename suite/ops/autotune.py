@@ -16,6 +16,12 @@ it; a file that cannot be read is ignored with a warning and rewritten.
 Off switch (fixed, deterministic choices: the first registered kernel marked for `auto` that fits,
 else torch): `SUITE_AUTOTUNE=0` or `suite.ops.autotune.set_enabled(False)`. Budget per candidate in
 seconds: `SUITE_AUTOTUNE_BUDGET` (default 0.2). CLI: `python -m suite.autotune list|clear|path`.
+
+First-call cost: a kernel that is not compiled yet for a call (no stamp of `python -m suite.kernels` or of an
+earlier run in the Numba cache, see `suite.kernels`) is not a candidate — timing it would first cost a Numba
+compilation (tens of seconds per kernel) — unless `SUITE_AUTOTUNE_COMPILE=1`. A choice made while such a
+kernel was left out is kept in memory only, so the next process measures again once the kernel is warm
+(`make` warms every kernel with `python -m suite.kernels`).
 """
 from __future__ import annotations
 
@@ -41,6 +47,7 @@ log = logging.getLogger("suite.autotune")
 
 CHANNELS_LAST = "torch-channels-last"  # the torch reference on channels-last input (not a user backend)
 _ENV_SWITCH, _ENV_DIR, _ENV_BUDGET = "SUITE_AUTOTUNE", "SUITE_AUTOTUNE_DIR", "SUITE_AUTOTUNE_BUDGET"
+_ENV_COMPILE = "SUITE_AUTOTUNE_COMPILE"
 _enabled: bool | None = None  # None: follow the environment
 _memory: dict[str, str] = {}
 _lock = threading.Lock()
@@ -57,6 +64,11 @@ def enabled() -> bool:
     if _enabled is not None:
         return _enabled
     return os.environ.get(_ENV_SWITCH, "1").strip().lower() not in ("0", "false", "off", "no")
+
+
+def compile_allowed() -> bool:
+    """Whether a candidate kernel may be compiled only to be timed ($SUITE_AUTOTUNE_COMPILE=1; default no)."""
+    return os.environ.get(_ENV_COMPILE, "0").strip().lower() in ("1", "true", "on", "yes")
 
 
 def budget_seconds() -> float:
@@ -294,8 +306,10 @@ def measure(candidates: dict[str, Callable], args, grad: bool, budget: float) ->
     return best
 
 
-def choose(op: str, args, candidates: dict[str, Callable]) -> str:
-    """The fastest of `candidates` for this call, measured once per key and cached (see module doc)."""
+def choose(op: str, args, candidates: dict[str, Callable], not_compiled: list[str] = ()) -> str:
+    """The fastest of `candidates` for this call, measured once per key and cached (see module doc).
+    `not_compiled`: kernels left out because they are not compiled yet; the choice is then kept in memory
+    only (not on disk), so a later process measures them once they are warm."""
     key = call_key(op, args)
     with _lock:
         choice = _memory.get(key)
@@ -308,13 +322,18 @@ def choose(op: str, args, candidates: dict[str, Callable]) -> str:
         with _lock:
             _memory[key] = stored
         return stored
+    if not_compiled:
+        log.info("autotune: %s: %s not compiled yet, not timed (python -m suite.kernels compiles them; "
+                 "%s=1 compiles to time them)", op, ", ".join(not_compiled), _ENV_COMPILE)
     if len(candidates) == 1:
-        return next(iter(candidates))
-    times = measure(candidates, args, needs_grad(args), budget_seconds())
-    choice = min(times, key=times.get)
-    log.info("autotune: %s %s -> %s (%s)", op, key, choice,
-             ", ".join(f"{name} {t * 1e3:.3g} ms" for name, t in sorted(times.items(), key=lambda kv: kv[1])))
+        choice = next(iter(candidates))
+    else:
+        times = measure(candidates, args, needs_grad(args), budget_seconds())
+        choice = min(times, key=times.get)
+        log.info("autotune: %s %s -> %s (%s)", op, key, choice,
+                 ", ".join(f"{name} {t * 1e3:.3g} ms" for name, t in sorted(times.items(), key=lambda kv: kv[1])))
     with _lock:
         _memory[key] = choice
-        _write(path, {key: choice})
+        if not not_compiled and len(candidates) > 1:
+            _write(path, {key: choice})
     return choice

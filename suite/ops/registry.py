@@ -32,6 +32,8 @@ class Implementation:
     `device`: the tensor device type it runs on (None: any). `dtypes`: the dtypes it supports (None: any).
     `auto`: whether `backend="auto"` may pick it (False where it was measured slower than torch).
     `available`: a callable telling whether it can run here at all (e.g. a CUDA driver is present).
+    `compiled(x, grad)`: whether a call on x (with backward when `grad`) runs compiled code instead of
+    compiling it first (None: nothing to compile).
     """
 
     op: str
@@ -41,6 +43,7 @@ class Implementation:
     dtypes: tuple | None = _FLOATS
     auto: bool = True
     available: Callable[[], bool] | None = None
+    compiled: Callable[[torch.Tensor, bool], bool] | None = None
 
     def fits(self, x: torch.Tensor) -> bool:
         """Whether this implementation supports x's device and dtype (and can run on this machine)."""
@@ -57,12 +60,13 @@ _forced: contextvars.ContextVar[str | None] = contextvars.ContextVar("suite_forc
 
 
 def register(op: str, backend: str, *, device: str | None = None, dtypes=_FLOATS, auto: bool = True,
-             available: Callable[[], bool] | None = None) -> Callable[[Callable], Callable]:
+             available: Callable[[], bool] | None = None,
+             compiled: Callable[[torch.Tensor, bool], bool] | None = None) -> Callable[[Callable], Callable]:
     """Decorator: record `fn` as `op`'s implementation for `backend` (see `Implementation`)."""
 
     def deco(fn: Callable) -> Callable:
         _TABLE.setdefault(op, {})[backend] = Implementation(op, backend, fn, device, dtypes and tuple(dtypes), auto,
-                                                      available)
+                                                      available, compiled)
         return fn
 
     return deco
@@ -118,9 +122,11 @@ def use_backend(backend: str):
         _forced.reset(token)
 
 
-def auto_candidates(op: str, x: torch.Tensor) -> dict[str, Callable]:
+def auto_candidates(op: str, x: torch.Tensor, grad: bool = False, skipped: list | None = None) -> dict[str, Callable]:
     """What `backend="auto"` measures for x: the torch reference, the reference on channels-last input
-    (4-D/5-D x not already in that layout), and every registered kernel that fits x's device and dtype.
+    (4-D/5-D x not already in that layout), and every registered kernel that fits x's device and dtype —
+    except, unless `autotune.compile_allowed()`, a kernel not compiled yet for this call (forward, and
+    backward when `grad`): timing it would cost a Numba compilation; its name goes to `skipped`.
     Under autocast only the reference (the kernels do not follow autocast's dtypes)."""
     impls = implementations(op)
     out = {"torch": impls["torch"].fn}
@@ -130,7 +136,14 @@ def auto_candidates(op: str, x: torch.Tensor) -> dict[str, Callable]:
         fmt = torch.channels_last if x.ndim == 4 else torch.channels_last_3d
         if not x.is_contiguous(memory_format=fmt):
             out[autotune.CHANNELS_LAST] = autotune.channels_last(out["torch"])
-    out.update({name: impl.fn for name, impl in impls.items() if name != "torch" and impl.fits(x)})
+    for name, impl in impls.items():
+        if name == "torch" or not impl.fits(x):
+            continue
+        if impl.compiled is not None and not impl.compiled(x, grad) and not autotune.compile_allowed():
+            if skipped is not None:
+                skipped.append(name)
+            continue
+        out[name] = impl.fn
     return out
 
 
@@ -138,8 +151,9 @@ def _auto(op: str, args) -> Callable:
     x = args[0]
     if not autotune.enabled() or torch.compiler.is_compiling() or x.device.type not in ("cpu", "cuda"):
         return implementations(op)[auto_backend(op, x)].fn
-    candidates = auto_candidates(op, x)
-    return candidates[autotune.choose(op, args, candidates)]
+    skipped: list[str] = []
+    candidates = auto_candidates(op, x, autotune.needs_grad(args), skipped)
+    return candidates[autotune.choose(op, args, candidates, skipped)]
 
 
 def call(op: str, backend: str, *args):

@@ -1,0 +1,311 @@
+"""The side-by-side comparisons, defined once: each `Case` is one shape (a group) and its forms (the members).
+
+`suite.bench_compare` times them with pytest-benchmark; `python -m suite.bench` drives that run and turns its
+JSON into the table with the targets; the memory probe (`python -m suite.bench --memory-child KEY`) rebuilds
+a case by its key. Shapes come from `suite.bench_shapes`.
+
+Member names say what each form is: ``ours`` (our kernel, `backend="numba"`), ``fact: ...`` (the same
+factorized operator in PyTorch, tltorch's `FactorizedConv` included for the CP conv), ``dense: ...`` (the
+dense PyTorch layer it replaces); for models ``ours: ...`` (Model L's forms) and ``base: ...`` (ResNet-18's);
+for training steps ``ours: auto`` and ``base: torch``. A member is a zero-argument callable, or
+``(fn, args)`` for a form built by `torch.compile` (under the run's compile budget, `Compiler`).
+"""
+from __future__ import annotations
+
+import copy
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import torch
+import torch.nn.functional as F
+
+from suite import bench_shapes as S
+from suite import ops
+
+
+@dataclass
+class Case:
+    """One benchmark shape: `make()` -> {member: zero-argument callable or (fn, args) to torch.compile}."""
+
+    kind: str  # "op", "model" or "train"
+    group: str
+    label: str
+    make: Callable[[], dict]
+    macs: int = 0  # the papers' multiplication count of the factorized operator (op cases)
+    dense_macs: int = 0
+    input_bytes: int = 0
+    info: dict = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        return f"{self.group} | {self.label}"
+
+
+def _cl(t):
+    return t.contiguous(memory_format=torch.channels_last if t.ndim == 4 else torch.channels_last_3d)
+
+
+# ---------------------------------------------------------------- operators
+def single_basis_case(N, C, H, k=3) -> Case:
+    def make():
+        g = torch.Generator().manual_seed(0)
+        x = torch.randn(N, C, H, H, generator=g)
+        basis = torch.randn(C, k, k, generator=g) / k
+        proj = torch.randn(C, C, generator=g) / math.sqrt(C)
+        dense_w = torch.randn(C, C, k, k, generator=g) / math.sqrt(C * k * k)
+        dw, pw = basis.unsqueeze(1), proj[:, :, None, None]
+        xc, dwc, pwc, dense_c = _cl(x), _cl(dw), _cl(pw), _cl(dense_w)
+
+        def fact(x_, dw_, pw_):
+            return torch.relu_(x_ + F.conv2d(F.conv2d(x_, dw_, padding=k // 2, groups=C), pw_))
+
+        def dense(x_, w_):
+            return torch.relu_(F.conv2d(x_, w_, padding=k // 2))
+
+        return {"ours": lambda: ops.single_basis_stack(x, basis[None], proj[None], backend="numba"),
+                "fact: eager NCHW": lambda: fact(x, dw, pw), "fact: eager channels_last": lambda: fact(xc, dwc, pwc),
+                "fact: compile": (fact, (x, dw, pw)), "fact: compile channels_last": (fact, (xc, dwc, pwc)),
+                "dense: eager NCHW": lambda: dense(x, dense_w), "dense: eager channels_last": lambda: dense(xc, dense_c),
+                "dense: compile channels_last": (dense, (xc, dense_c))}
+
+    hw = H * H
+    return Case("op", "single-basis step relu(x + P·dw3x3(x))", f"N={N} C={C} H=W={H}", make,
+                N * hw * C * (k * k + C), N * hw * C * C * k * k, N * C * hw * 4, {"C": C, "H": H})
+
+
+def topological_case(N, C, H, grid, neighbors) -> Case:
+    def make():
+        g = torch.Generator().manual_seed(0)
+        x = torch.randn(N, C, H, H, generator=g)
+        w = torch.randn(*grid, *neighbors, 1, 1, generator=g) / math.sqrt(math.prod(neighbors))
+        dense_w = torch.randn(C, C, 1, 1, generator=g) / math.sqrt(C)
+        idx = ops.neighbor_index(grid, neighbors)
+        m, p = idx.shape
+        wflat = w.reshape(m, p, 1, 1)
+        gather_idx = idx.reshape(-1)
+        xc, dense_c = _cl(x), _cl(dense_w)
+
+        def gather_grouped(x_):  # the reference: gather the neighbors, grouped 1×1 conv
+            return F.conv2d(x_[:, gather_idx], wflat, groups=m)
+
+        offs = [tuple(int(o) for o in off) for off in torch.cartesian_prod(*(torch.arange(c) for c in neighbors)).reshape(p, -1)]
+        wg = w.reshape(*grid, p)
+
+        def rolled(x_):  # Alg. 4 literally: Σ_i w[:, i] · roll(x, -i) on the channel grid
+            xs = x_.reshape(N, *grid, H, H)
+            out = torch.zeros_like(xs)
+            dims = tuple(range(1, 1 + len(grid)))
+            for i, off in enumerate(offs):
+                out += wg[..., i].reshape(1, *grid, 1, 1) * torch.roll(xs, [-o for o in off], dims)
+            return out.reshape(N, C, H, H)
+
+        return {"ours": lambda: ops.topological_conv(x, w, grid, backend="numba"),
+                "fact: eager gather+grouped NCHW": lambda: gather_grouped(x),
+                "fact: eager gather+grouped channels_last": lambda: gather_grouped(xc),
+                "fact: eager roll": lambda: rolled(x), "fact: compile gather+grouped": (gather_grouped, (x,)),
+                "dense: eager NCHW": lambda: F.conv2d(x, dense_w), "dense: eager channels_last": lambda: F.conv2d(xc, dense_c),
+                "dense: compile channels_last": (F.conv2d, (xc, dense_c))}
+
+    p = math.prod(neighbors)
+    return Case("op", "topological 1x1 (FCNN Table 3, 2-D grid)",
+                f"N={N} C={C} H=W={H} grid={'x'.join(map(str, grid))} nb={'x'.join(map(str, neighbors))}", make,
+                N * H * H * C * p, N * H * H * C * C, N * C * H * H * 4, {"C": C, "H": H})
+
+
+def tltorch_forms(x, u_in, spatial, u_out, padding) -> dict:
+    """tltorch's CP `FactorizedConv` (TensorLy-Torch, by an HO-CP author) on the very same factors, in its
+    'factorized' and 'reconstructed' forward modes; {} when tltorch (a bench extra) is not installed."""
+    try:
+        import tltorch
+    except ImportError:
+        return {}
+    forms = {}
+    for impl in ("factorized", "reconstructed"):
+        factors = [torch.nn.Parameter(f.clone()) for f in (u_out, u_in, *spatial)]
+        cp = tltorch.factorized_tensors.CPTensor(torch.nn.Parameter(torch.ones(u_in.shape[1])), factors)
+        layer = tltorch.FactorizedConv.from_factorization(cp, implementation=impl, padding=padding)
+        forms[f"fact: tltorch FactorizedConv {impl}"] = (lambda layer_: lambda: layer_(x))(layer)
+    return forms
+
+
+def cp_case(N, C, R, dims, K=3) -> Case:
+    T = C
+
+    def make():
+        g = torch.Generator().manual_seed(0)
+        x = torch.randn(N, C, *dims, generator=g)
+        u_in = torch.randn(C, R, generator=g) / math.sqrt(C)
+        spatial = [torch.randn(K, R, generator=g) / math.sqrt(K) for _ in dims]
+        u_out = torch.randn(T, R, generator=g) / math.sqrt(R)
+        dense_w = torch.randn(T, C, *([K] * len(dims)), generator=g) / math.sqrt(C * K ** len(dims))
+        xc, dense_c = _cl(x), _cl(dense_w)
+        w_in = u_in.t().reshape(R, C, 1, 1, 1)
+        w_out = u_out.reshape(T, R, 1, 1, 1)
+        w_modes = []
+        for d in range(3):
+            shape = [R, 1, 1, 1, 1]
+            shape[2 + d] = K
+            w_modes.append(spatial[d].t().reshape(shape))
+        pads = [(K // 2, 0, 0), (0, K // 2, 0), (0, 0, K // 2)]
+
+        def conv_chain(x_, wi, wm, wo):  # 1×1×1 conv → three depthwise 1-D convs → 1×1×1 conv
+            h = F.conv3d(x_, wi)
+            for w_, pad in zip(wm, pads):
+                h = F.conv3d(h, w_, padding=pad, groups=R)
+            return F.conv3d(h, wo)
+
+        def dense(x_, w_):
+            return F.conv3d(x_, w_, padding=K // 2)
+
+        wic, wmc, woc = _cl(w_in), [_cl(w) for w in w_modes], _cl(w_out)
+        return {"ours": lambda: ops.cp_conv(x, u_in, spatial, u_out, backend="numba"),
+                "fact: eager einsum (suite.ops reference)": lambda: ops.cp_conv(x, u_in, spatial, u_out, backend="torch"),
+                "fact: eager conv3d chain NCDHW": lambda: conv_chain(x, w_in, w_modes, w_out),
+                "fact: eager conv3d chain channels_last": lambda: conv_chain(xc, wic, wmc, woc),
+                "fact: compile conv3d chain": (conv_chain, (x, w_in, w_modes, w_out)),
+                **tltorch_forms(x, u_in, spatial, u_out, K // 2),
+                "dense: eager NCDHW": lambda: dense(x, dense_w), "dense: eager channels_last": lambda: dense(xc, dense_c),
+                "dense: compile channels_last": (dense, (xc, dense_c))}
+
+    V = math.prod(dims)
+    return Case("op", "HO-CP 3-D CP conv (K=3, T=C)", f"N={N} C={C} R={R} D,H,W={','.join(map(str, dims))}", make,
+                N * V * (C * R + R * K * len(dims) + R * T), N * V * C * T * K ** len(dims), N * C * V * 4,
+                {"C": C, "R": R})
+
+
+# ---------------------------------------------------------------- models
+class _Call:
+    """module(x) as a zero-argument callable that keeps both (the per-stage breakdown times the module)."""
+
+    def __init__(self, module, x):
+        self.module, self.x = module, x
+
+    def __call__(self):
+        return self.module(self.x)
+
+
+_call = _Call
+
+
+def model_case(N: int, quick: bool) -> Case:
+    """Model L vs ResNet-18 inference (eval mode): Model L with its layers on `torch` and on `auto` (NCHW and
+    channels-last) and `fuse_for_inference` (BatchNorm folded, each fused step on its measured fastest
+    implementation); ResNet-18 eager NCHW, channels-last and torch.compile (channels-last)."""
+
+    def make():
+        from suite import models
+        from suite.complexity import count
+        from suite.layers.fusion import fuse_for_inference
+
+        forms = {}
+        for backend in ("torch", "auto"):
+            model = models.build("fcnn-l", backend=backend).eval()
+            x = torch.randn(N, *((3, 64, 64) if quick else model.input_size), generator=torch.Generator().manual_seed(0))
+            forms[f"ours: {backend} NCHW"] = _call(model, x)
+            forms[f"ours: {backend} channels_last"] = _call(copy.deepcopy(model).to(memory_format=torch.channels_last), _cl(x))
+        forms["ours: fused steps (BN folded, auto per layer)"] = _call(fuse_for_inference(model), x)
+        forms["ours: fused steps channels_last"] = _call(fuse_for_inference(model).to(memory_format=torch.channels_last), _cl(x))
+        base = models.build("resnet18", backend="torch").eval()
+        xb = torch.randn(N, *((3, 64, 64) if quick else base.input_size), generator=torch.Generator().manual_seed(1))
+        base_cl = copy.deepcopy(base).to(memory_format=torch.channels_last)
+        forms.update({"base: eager NCHW": _call(base, xb), "base: eager channels_last": _call(base_cl, _cl(xb)),
+                      "base: compile channels_last": (base_cl, (_cl(xb),))})
+        macs = {name: count(m, tuple(x_.shape[1:])).multiplications for name, m, x_ in (("ours", model, x), ("base", base, xb))}
+        info.update({"macs_per_image": macs, "mult_ratio": macs["base"] / macs["ours"]})
+        return forms
+
+    info = {"batch": N}  # make() adds the multiplication counts
+    return Case("model", "Model L vs ResNet-18 inference", f"N={N}", make, info=info)
+
+
+def train_case(name: str, setting: str, quick: bool) -> Case:
+    """One SGD step (forward, cross-entropy, backward, update) of model `name` in training mode, its layers on
+    `auto` vs `torch`, at the local profile's or the paper's shapes (`suite.bench_shapes`)."""
+    spec = S.TRAIN_LOCAL if setting == "local" or quick else S.TRAIN_PAPER
+    batch = 2 if quick else spec["batch"]
+
+    def make():
+        from suite import models
+
+        forms = {}
+        for member, backend in (("ours: auto", "auto"), ("base: torch", "torch")):
+            torch.manual_seed(0)
+            model = models.build(name, backend=backend, **spec["overrides"]).train()
+            x = torch.randn(batch, *model.input_size)
+            y = torch.randint(0, model.num_classes, (batch,))
+            opt = torch.optim.SGD(model.parameters(), lr=1e-3, momentum=0.9)
+
+            def step(model=model, x=x, y=y, opt=opt):
+                opt.zero_grad(set_to_none=True)
+                F.cross_entropy(model(x), y).backward()
+                opt.step()
+
+            forms[member] = step
+        return forms
+
+    return Case("train", "training step (SGD, auto vs torch)", f"{name} {setting} N={batch}", make,
+                info={"model": name, "setting": setting, "batch": batch})
+
+
+# ---------------------------------------------------------------- the list
+def op_cases(quick: bool) -> list[Case]:
+    if quick:
+        (d, nb), (n2, c2, h2), (n3, c3, dims3) = S.SMALL_GRID_2D, S.SMALL_2D, S.SMALL_3D
+        return [single_basis_case(n2, c2, h2), topological_case(n2, c2, h2, d, nb),
+                cp_case(n3, c3, S.SMALL_CP_RANK, dims3)]
+    out = [single_basis_case(S.FCNN_BATCH, C, H, S.FCNN_KERNEL) for C, H in S.FCNN_STAGES]
+    out += [topological_case(S.FCNN_BATCH, C, H, *S.FCNN_GRIDS_2D[C]) for C, H in S.FCNN_STAGES]
+    out += [cp_case(S.HOCP_BATCH, C, r * C, S.HOCP_DIMS, S.HOCP_KERNEL) for C in S.HOCP_CHANNELS for r in S.HOCP_RANK_FACTORS]
+    return out
+
+
+def cases(quick: bool) -> list[Case]:
+    """Every comparison: the operators, Model L vs ResNet-18 (N = 32 and 1), the training steps."""
+    out = op_cases(quick)
+    out += [model_case(2 if quick and N > 1 else N, quick) for N in S.MODEL_BATCHES]
+    settings = ("local",) if quick else ("local", "paper")
+    out += [train_case(name, s, quick) for s in settings for name in S.TRAIN_MODELS]
+    return out
+
+
+def case_by_key(key: str, quick: bool) -> Case:
+    for case in cases(quick):
+        if case.key == key:
+            return case
+    raise ValueError(f"no benchmark case {key!r} (quick={quick})")
+
+
+# ---------------------------------------------------------------- torch.compile under a budget
+class Compiler:
+    """torch.compile with a total time budget; failures and skips are recorded with their reason."""
+
+    def __init__(self, enabled: bool, budget_s: float):
+        self.enabled, self.budget, self.spent = enabled, budget_s, 0.0
+        self.reasons: dict[str, str] = {}
+        self.failure: str | None = None
+
+    def build(self, key: str, fn, args):
+        if self.failure:
+            self.reasons[key] = self.failure
+            return None
+        if not self.enabled:
+            self.reasons[key] = "torch.compile disabled (--no-compile or --quick)"
+            return None
+        if self.spent > self.budget:
+            self.reasons[key] = f"torch.compile budget of {self.budget:.0f}s spent on earlier shapes"
+            return None
+        t0 = time.perf_counter()
+        try:
+            compiled = torch.compile(fn, dynamic=False)
+            with torch.no_grad():
+                compiled(*args)
+                compiled(*args)
+        except Exception as err:  # offline toolchain, missing compiler, ...: excluded, with the reason
+            self.failure = f"torch.compile failed: {type(err).__name__}: {(str(err).splitlines() or [''])[0][:120]}"
+            self.reasons[key] = self.failure
+            return None
+        finally:
+            self.spent += time.perf_counter() - t0
+        return lambda: compiled(*args)
