@@ -187,9 +187,11 @@ def status_rows(exp, profile, results_root, data_root=None, overrides=()) -> lis
     submitted (jobs.jsonl) and every run directory on disk; each classified by suite.results."""
     from suite.data import DatasetError
     rows: dict[str, dict] = {}
+    sweep = sweeps.resolve(exp, profile, None, overrides)  # a profile with a default grid: its points' runs
     try:
-        for t in runner.tasks_for(exp.name, profile, results_root, data_root, overrides=overrides):
-            rows[str(runner.run_dir(t))] = {"model": t.model, "seed": t.seed}
+        for over in [sweep.overrides(p) for p in sweep.points()] if sweep else [overrides]:
+            for t in runner.tasks_for(exp.name, profile, results_root, data_root, overrides=over):
+                rows[str(runner.run_dir(t))] = {"model": t.model, "seed": t.seed}
     except DatasetError:  # the paper profile without --data: only what was submitted or exists
         pass
     jobs = records.read_jobs(results_root, exp, profile)

@@ -218,6 +218,10 @@ def report(exp, profile: str, sweep: Sweep, results_root, data_root=None, models
     selection = select(exp, profile, sweep, results_root, data_root, models)
     target = path(results_root, exp, profile, sweep)
     selection["file"] = str(target)
-    write(selection, target)
-    print(format_selection(selection) + f"\n  written: {target}", flush=True)
+    if any(c["n"] for p in selection["points"] for c in p["models"].values()):
+        write(selection, target)
+        where = f"written: {target}"
+    else:  # nothing to select from: no file that looks like a selection
+        where = f"no finished run of the grid under {target.parent}; nothing selected, nothing written"
+    print(format_selection(selection) + f"\n  {where}", flush=True)
     return selection

@@ -65,8 +65,8 @@ class Collected:
         configs = [r.config for rs in self.runs.values() for r in rs]
         if configs:
             out.append("Setting of those runs: " + describe(configs[0], per_model=varying_recipe(configs)))
-            out += self.selection_notes
             out += readings_notes(self.runs)
+        out += self.selection_notes
         if self.profile == "local":
             out.append("Local profile: small data that ships with the suite (MNIST digits; moving digits for 3-D "
                        "models), small width and few epochs. Its accuracies compare the models with each other; "

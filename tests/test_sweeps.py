@@ -199,3 +199,16 @@ def test_local_sweep_through_the_pool_trains_every_point_and_selects(tmp_path, c
                      "--no-progress", *TINY, "--sweep", f"recipe.lr={','.join(map(str, LRS))}"]) == 0
     assert "3/3 run(s) finished; nothing to train" in capsys.readouterr().out
     assert json.loads(file.read_text())["selected"] == sel["selected"]
+
+
+def test_default_grid_runs_are_listed_by_status_and_nothing_is_selected_without_runs(tmp_path, capsys, monkeypatch):
+    exp = experiments.get(EXP)
+    monkeypatch.setitem(experiments.EXPERIMENTS, EXP,
+                        experiments.replace(exp, sweeps={"local": (("recipe.lr", (0.01, 0.05)),)}))
+    assert cli.main(["status", EXP, "--profile", "local", "--results", str(tmp_path)]) == 0
+    seeds = len(exp.setting("local").seeds)
+    assert capsys.readouterr().out.count(": not started") == 2 * len(exp.models) * seeds
+    assert cli.main(["collect", EXP, "--results", str(tmp_path), "--out", str(tmp_path / "out")]) == 0
+    out = capsys.readouterr().out
+    assert "nothing selected, nothing written" in out and not sweep_files(tmp_path)
+    assert "lr selected by validation over {0.01, 0.05}: fcnn-a → none" in out
