@@ -11,7 +11,7 @@ from pathlib import Path
 
 from suite import results
 
-from . import executors, experiments, records, runner
+from . import executors, experiments, records, runner, sweeps
 
 
 def _split(value: str | None):
@@ -132,22 +132,46 @@ def triage(tasks) -> tuple[list, int]:
     return todo, finished
 
 
+def parse_sweep(args, exp, profile, overrides):
+    """The sweep of the command line (``--sweep``, else the experiment's default grid; see jobs.sweeps)."""
+    return sweeps.resolve(exp, profile, getattr(args, "sweep", None), overrides, getattr(args, "no_sweep", False))
+
+
+def configurations(args, exp, overrides) -> tuple[object, list[tuple]]:
+    """(the sweep or None, the overrides of every configuration to run: each grid point, or ``overrides``)."""
+    sweep = parse_sweep(args, exp, args.profile, overrides)
+    return sweep, [sweep.overrides(p) for p in sweep.points()] if sweep else [overrides]
+
+
 def cmd_run(args) -> int:
     exp = experiments.get(args.experiment)
     results.check_profile(args.profile)
-    overrides = parse_overrides(args)
+    sweep, configs = configurations(args, exp, parse_overrides(args))
     models = _split(args.models)
-    tasks = runner.tasks_for(args.experiment, args.profile, args.results, args.data, models, parse_seeds(args.seeds),
-                             overrides)
-    runner.validate(exp, args.profile, overrides, args.data, models)
+    tasks = [t for overrides in configs for t in runner.tasks_for(args.experiment, args.profile, args.results,
+                                                                   args.data, models, parse_seeds(args.seeds), overrides)]
+    for overrides in configs:
+        runner.validate(exp, args.profile, overrides, args.data, models)
     out = Path(args.results) / exp.results_key / args.profile
     if args.dry_run:
-        return dry_run(args, exp, tasks, overrides)
+        return dry_run(args, exp, tasks, configs[0])
     check_writable(out)
-    setting = runner.setting_for(exp, args.profile, overrides)
+    setting = runner.setting_for(exp, args.profile, configs[0])
     folder = Path(args.results) / "_submitit" / exp.results_key / args.profile
     print(f"{exp.name} ({exp.paper} {exp.target}), profile {args.profile}, executor {args.executor}: "
-          f"{len(tasks)} run(s) -> {out}", flush=True)
+          f"{len(tasks)} run(s) -> {out}" + (f"; sweep: {sweep.describe()} ({len(configs)} configurations"
+                                            f"{', the experiment default' if sweep.default else ''})" if sweep else ""),
+          flush=True)
+    rc = _run_tasks(args, exp, tasks, setting, folder)
+    if sweep and not args.no_wait:  # every run of the grid ended: select on the validation split
+        sweeps.report(exp, args.profile, sweep, args.results, args.data, models)
+    elif sweep:
+        print(f"sweep: `python -m jobs collect {exp.name} --profile {args.profile}` with the same --set/--sweep "
+              f"options selects each model's point once the runs ended", flush=True)
+    return rc
+
+
+def _run_tasks(args, exp, tasks, setting, folder) -> int:
     todo, done = triage(tasks)
     if not todo:
         print(f"{done}/{len(tasks)} run(s) finished; nothing to train", flush=True)
@@ -232,9 +256,11 @@ def status_rows(exp, profile, results_root, data_root=None, overrides=()) -> lis
     submitted (jobs.jsonl) and every run directory on disk; each classified by suite.results."""
     from suite.data import DatasetError
     rows: dict[str, dict] = {}
+    sweep = sweeps.resolve(exp, profile, None, overrides)  # a profile with a default grid: its points' runs
     try:
-        for t in runner.tasks_for(exp.name, profile, results_root, data_root, overrides=overrides):
-            rows[str(runner.run_dir(t))] = {"model": t.model, "seed": t.seed}
+        for over in [sweep.overrides(p) for p in sweep.points()] if sweep else [overrides]:
+            for t in runner.tasks_for(exp.name, profile, results_root, data_root, overrides=over):
+                rows[str(runner.run_dir(t))] = {"model": t.model, "seed": t.seed}
     except DatasetError:  # the paper profile without --data: only what was submitted or exists
         pass
     jobs = records.read_jobs(results_root, exp, profile)
@@ -342,8 +368,14 @@ def cmd_collect(args) -> int:
     runner.setting_for(exp, profile, overrides)  # a bad --set is an error here too
     for line in records.wait_for_jobs(exp, profile, args.results, args.timeout):
         print(f"collect: {line}", file=sys.stderr)
-    identity, notes = selected_identity(exp, profile, overrides, args.data, args.results)
-    with results.selecting(identity or "none"):  # the tables see the runs of this configuration only
+    sweep = parse_sweep(args, exp, profile, overrides)
+    if sweep:  # each model's grid point with the best validation top-1
+        selection = sweeps.report(exp, profile, sweep, args.results, args.data)
+        notes, chosen = [], sweeps.per_model(selection, runner.setting_for(exp, profile, overrides).splits()["report"])
+    else:
+        identity, notes = selected_identity(exp, profile, overrides, args.data, args.results)
+        chosen = identity or "none"
+    with results.selecting(chosen):  # the tables see the runs of this configuration (per model: a sweep's) only
         text = paper_tables.render(args.experiment, profile=profile, results_root=args.results, out_dir=args.out)
         others = results.select_runs(args.results, exp.results_key, profile).others
         curve_line = curves.collect_line(args.experiment, profile, args.results, args.out)
@@ -386,7 +418,7 @@ def cmd_show(args) -> int:
           f"defaults: " + ", ".join(f"{k.removeprefix('slurm_')} {v}" for k, v in sorted(used.items())
                                     if k not in ("slurm_setup", "name")))
     print()
-    print(provenance.table(exp.name, args.profile, setting))
+    print(provenance.table(exp.name, args.profile, setting, [k for k, _ in overrides]))
     return 0
 
 
@@ -424,6 +456,15 @@ job_state: the scheduler's, for submitit jobs; error: why a job ended without a 
   python -m jobs show hocp-table1 --set recipe.epochs=10
 """,
 }
+
+
+def sweep_options(sp) -> None:
+    """--sweep / --no-sweep of ``run`` and ``collect`` (see jobs.sweeps)."""
+    sp.add_argument("--sweep", action="append", metavar="KEY=V1,V2,...",
+                    help="train (run) or select from (collect) a grid: every value of KEY (keys as for --set; "
+                         "repeatable, several keys give their product); each model's point is selected by its mean "
+                         "final validation top-1 over seeds (default: the experiment's own grid for the profile, if any)")
+    sp.add_argument("--no-sweep", action="store_true", help="ignore the experiment's default grid: one configuration")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -464,6 +505,7 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--executor", default=executors.DEFAULT, type=executor_type, choices=executors.names(),
                    help=f"one of {', '.join(executors.names())} (default %(default)s, as `make`)")
     configuration(r, "the run's config records it")
+    sweep_options(r)
     r.add_argument("--models", default=None, help="comma-separated subset of the experiment's models")
     r.add_argument("--seeds", default=None, type=validated(parse_seeds, "--seeds: "),
                    help="comma-separated seeds (default: the profile's)")
@@ -495,6 +537,7 @@ def parser() -> argparse.ArgumentParser:
     common(c)
     profile(c, "local")
     configuration(c, "default: the profile's own setting")
+    sweep_options(c)
     c.add_argument("--out", default=None, help="output directory (default: paper_tables/out)")
     c.add_argument("--timeout", type=non_negative(float), default=None,
                    help="seconds to wait for submitted jobs (default: no limit)")

@@ -49,6 +49,7 @@ class Experiment:
     settings: dict      # profile -> Setting
     runs_of: str = ""   # share the runs of another experiment (Figure 2 plots Table 7's runs)
     note: str = ""
+    sweeps: dict = field(default_factory=dict)  # profile -> ((key, values), ...): its default grid (jobs.sweeps)
 
     @property
     def results_key(self) -> str:
@@ -107,6 +108,12 @@ PAPER_JESTER = Setting(dataset="jester", recipe=replace(HOCP_JESTER, num_workers
                        model_overrides={"input_size": (3, 18, 84, 84)}, resources=GPU)
 
 
+# HO-CP Sec. 4.2 validates the lr "in the range 0.1, 0.00001": every power of ten in it (the grid is chosen,
+# see jobs.provenance.SWEEPS); `jobs run hocp-table2 --profile paper` trains it, the table shows each model's
+# point selected on the validation split.
+JESTER_LR_GRID = (1e-5, 1e-4, 1e-3, 1e-2, 1e-1)
+
+
 def _exp(name, paper, target, models, paper_setting, local_setting, **kw) -> Experiment:
     return Experiment(name, paper, target, tuple(models), {"paper": paper_setting, "local": local_setting}, **kw)
 
@@ -126,7 +133,8 @@ EXPERIMENTS = {e.name: e for e in [
     _exp("hocp-table1", "HO-CP", "Table 1", ["mobilenetv2-cifar", "hosconv-cifar"], PAPER_CIFAR, LOCAL_CIFAR,
          note="MobileNet-v2 vs HOSConv on CIFAR-10, mean of 3 runs"),
     _exp("hocp-table2", "HO-CP", "Table 2", ["convnet3d", "hocp-convnet", "hocp-convnet-s"], PAPER_JESTER,
-         LOCAL_JESTER, note="3-D ConvNet vs HO-CP ConvNet(-S) on 20BN-Jester, mean of 3 runs"),
+         LOCAL_JESTER, note="3-D ConvNet vs HO-CP ConvNet(-S) on 20BN-Jester, mean of 3 runs",
+         sweeps={"paper": (("recipe.lr", JESTER_LR_GRID),)}),
 ]}
 
 

@@ -15,7 +15,7 @@ provenance; every other local field is a local-profile choice.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 
 from . import experiments
 
@@ -181,8 +181,9 @@ HOCP_JESTER_FIELDS = {
     "recipe.batch_size": _h("Sec. 4.2", _H_JESTER_BATCH),
     "recipe.schedule": _h("Sec. 4.2", _H_LR),
     "recipe.gamma": _h("Sec. 4.2", _H_LR),
-    "recipe.lr": Chosen("one value inside the range the paper validates (0.1 .. 1e-5, Sec. 4.2); the value it "
-                        "selected is not stated"),
+    "recipe.lr": Chosen("one value inside the range the paper validates (0.1 .. 1e-5, Sec. 4.2), used only with "
+                        "--no-sweep: by default each model's lr is selected on validation over SWEEPS' grid; the "
+                        "value the paper selected is not stated"),
     "recipe.min_lr": Chosen("the low end of the range the paper validates (Sec. 4.2: 0.1 .. 0.00001)"),
     "recipe.momentum": Chosen("the paper names no optimizer settings", TORCHVISION_VIDEO),
     "recipe.weight_decay": Chosen("the paper names no weight decay; 1e-4 as standard practice", TORCHVISION_VIDEO),
@@ -198,6 +199,55 @@ PAPER = {
     "fcnn-table7": FCNN_TORCH_FIELDS, "fcnn-figure2": FCNN_TORCH_FIELDS,
     "hocp-table1": HOCP_CIFAR_FIELDS, "hocp-table2": HOCP_JESTER_FIELDS,
 }
+
+
+# ------------------------------------------------------------------------------------------------ sweeps
+@dataclass(frozen=True)
+class Swept:
+    """A default sweep's key (``Experiment.sweeps``): the range the paper states, the grid we chose in it."""
+    range: Stated
+    grid: Chosen
+
+    def to_dict(self) -> dict:
+        return {"range": self.range.to_dict(), "grid": self.grid.to_dict()}
+
+
+SWEEPS = {  # experiment -> key -> Swept, for every key of every paper profile's default sweep (a test checks)
+    "hocp-table2": {"recipe.lr": Swept(
+        Stated("HO-CP", "Sec. 4.2", _H_LR, "the range is stated; the value the paper selected is not"),
+        Chosen("every power of ten in the stated range (5 points; the paper names no grid); each model's point "
+               "is the one with the best mean validation top-1 over its seeds (jobs.sweeps)"))},
+}
+
+
+def swept(experiment: str, profile: str, key: str, value) -> Stated | None:
+    """The provenance of ``value`` of ``key`` when it is a point of the experiment's default sweep."""
+    exp = experiments.get(experiment)
+    grid = dict(exp.sweeps.get(profile, ())).get(key, ())
+    entry = SWEEPS.get(exp.name, {}).get(key)
+    if entry is None or value not in grid:
+        return None
+    return replace(entry.range, note=f"{entry.range.note}; {value!r} is a point of the chosen grid {list(grid)}, "
+                                     f"selected per model on the validation split")
+
+
+def sweep_lines(experiment: str, profile: str) -> list[str]:
+    """The default sweep of ``experiment`` under ``profile``, with each key's range (stated) and grid (chosen)."""
+    exp = experiments.get(experiment)
+    grid = exp.sweeps.get(profile, ())
+    if not grid:
+        return []
+    lines = [f"\nSWEEP (the default grid of profile {profile}: `jobs run` trains every point, `jobs collect` shows each "
+             f"model's point selected on the validation split; --sweep replaces it, --no-sweep trains the single value "
+             f"above)"]
+    for key, values in grid:
+        entry = SWEEPS.get(exp.name, {}).get(key)
+        lines.append(f"  {key}  {list(values)}")
+        if entry is not None:
+            r = entry.range
+            lines.append(f"      stated: {r.paper} {r.section}: \"{r.quote}\" ({r.note})")
+            lines.append(f"      chosen: {entry.grid.reason}")
+    return lines
 
 
 # ------------------------------------------------------------------------------------------------ access
@@ -219,9 +269,10 @@ def missing(experiment: str) -> list[str]:
     return sorted(set(setting_fields(exp.setting("paper"))) - set(table))
 
 
-def of(experiment: str, profile: str, setting: experiments.Setting | None = None) -> dict:
+def of(experiment: str, profile: str, setting: experiments.Setting | None = None, overridden=()) -> dict:
     """``{field: (value, Stated | Chosen)}`` for ``experiment`` under ``profile`` (``setting``: the
-    profile's setting with any overrides applied). Implicit fields (no setting value) get value None."""
+    profile's setting with any overrides applied; ``overridden``: the keys they set, where a point of the
+    profile's default sweep gets its range's provenance). Implicit fields (no setting value) get value None."""
     exp = experiments.get(experiment)
     if exp.name not in PAPER:
         raise ValueError(f"provenance: no entry for experiment {exp.name!r}; add it to jobs.provenance.PAPER")
@@ -235,21 +286,25 @@ def of(experiment: str, profile: str, setting: experiments.Setting | None = None
         if key not in values and profile != "paper" and key.startswith("data.") and values["dataset"] != \
                 paper_values["dataset"]:  # transforms in code belong to the dataset
             prov = Chosen(f"{profile} profile: the transform of the local dataset {values['dataset']!r} (suite.data)")
-        if key in values and (prov is None or value != paper_values.get(key)):
+        point = swept(experiment, profile, key, value) if key in overridden else None
+        if point is not None:
+            prov = point
+        elif key in values and (prov is None or value != paper_values.get(key)):
             prov = Chosen("set by an override (not the paper's setting)" if profile == "paper" else
                           f"{profile} profile: sized for a laptop (paper setting: {paper_values.get(key)!r})")
         out[key] = (value, prov)
     return out
 
 
-def to_config(experiment: str, profile: str, setting=None) -> dict:
+def to_config(experiment: str, profile: str, setting=None, overridden=()) -> dict:
     """The JSON form written into a run's config.json."""
-    return {k: {"value": v, **p.to_dict()} for k, (v, p) in of(experiment, profile, setting).items()}
+    return {k: {"value": v, **p.to_dict()} for k, (v, p) in of(experiment, profile, setting, overridden).items()}
 
 
-def table(experiment: str, profile: str, setting=None) -> str:
-    """The setting as two blocks of rows: stated fields (section, sentence), then chosen ones (reason)."""
-    rows = of(experiment, profile, setting)
+def table(experiment: str, profile: str, setting=None, overridden=()) -> str:
+    """The setting as two blocks of rows: stated fields (section, sentence), then chosen ones (reason), then
+    the profile's default sweep."""
+    rows = of(experiment, profile, setting, overridden)
     exp = experiments.get(experiment)
     width = max(len(k) for k in rows)
     lines = [f"{exp.name} ({exp.paper} {exp.target}), profile {profile}: the papers' stated settings, "
@@ -262,4 +317,4 @@ def table(experiment: str, profile: str, setting=None) -> str:
             why = f"{p.paper} {p.section}: \"{p.quote}\"" + (f" ({p.note})" if p.note else "") if kind == "stated" else \
                 p.reason + (f" [follows {p.follows}]" if p.follows else "")
             lines.append(f"  {k:<{width}}  {shown:<24}  {why}")
-    return "\n".join(lines)
+    return "\n".join(lines + sweep_lines(experiment, profile))

@@ -102,7 +102,8 @@ def run_config(exp: experiments.Experiment, model: str, seed: int, profile: str,
     config = {**setting_config(exp, profile, overrides), "model": model, "seed": seed}
     config["data"] = data_fingerprint(config["dataset"], None if data_root is None else str(data_root))
     # documentation of the setting and the model (not part of a table's identity, see suite.results)
-    config["provenance"] = provenance.to_config(exp.results_key, profile, setting_for(exp, profile, overrides))
+    config["provenance"] = provenance.to_config(exp.results_key, profile, setting_for(exp, profile, overrides),
+                                                [k for k, _ in overrides])
     config["reading"] = models.reading(model)
     return config
 

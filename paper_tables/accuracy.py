@@ -7,6 +7,7 @@ same model are averaged (HO-CP: "we report average performance over 3 runs").
 """
 from __future__ import annotations
 
+import json
 import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +32,7 @@ class Collected:
     bad: list = field(default_factory=list)               # results.BadRun
     other_profiles: dict[str, int] = field(default_factory=dict)
     other_configs: list = field(default_factory=list)      # (description, run count), results.Selection.others
+    selection_notes: list = field(default_factory=list)    # how each model's configuration was selected (a sweep)
 
     def values(self, model: str, key: str) -> list[float]:
         return [float(r.summary[key]) for r in self.runs.get(model, [])]
@@ -62,8 +64,9 @@ class Collected:
                "(`paper_tables.stats`; no interval below n = 2)."]
         configs = [r.config for rs in self.runs.values() for r in rs]
         if configs:
-            out.append("Setting of those runs: " + describe(configs[0]))
+            out.append("Setting of those runs: " + describe(configs[0], per_model=varying_recipe(configs)))
             out += readings_notes(self.runs)
+        out += self.selection_notes
         if self.profile == "local":
             out.append("Local profile: small data that ships with the suite (MNIST digits; moving digits for 3-D "
                        "models), small width and few epochs. Its accuracies compare the models with each other; "
@@ -112,9 +115,16 @@ def readings_notes(runs: dict) -> list[str]:
     return out
 
 
-def describe(config: dict) -> str:
-    """One line: dataset, sizes, width, recipe of a run config."""
-    r = config.get("recipe", {})
+def varying_recipe(configs: list[dict]) -> set[str]:
+    """The recipe fields whose values differ between ``configs`` (per model, after a sweep's selection)."""
+    keys = {k for c in configs for k in c.get("recipe", {})}
+    return {k for k in keys if len({json.dumps(c.get("recipe", {}).get(k)) for c in configs}) > 1}
+
+
+def describe(config: dict, per_model=()) -> str:
+    """One line: dataset, sizes, width, recipe of a run config; ``per_model``: recipe fields that differ
+    between the models (shown as 'per model')."""
+    r = {**config.get("recipe", {}), **{k: "(per model)" for k in per_model}}
     parts = [f"dataset {config.get('dataset')}"]
     if config.get("data_options"):
         parts.append(", ".join(f"{k} {v}" for k, v in config["data_options"].items()))
@@ -133,7 +143,7 @@ def collect(experiment: str, profile: str, results_root=None, models=None) -> Co
     root = results.results_root(results_root)
     check_profile(profile)
     sel = results.select_runs(root, experiment, profile)  # one configuration (identity) only
-    col = Collected(experiment, profile, root, bad=sel.bad, other_configs=sel.others)
+    col = Collected(experiment, profile, root, bad=sel.bad, other_configs=sel.others, selection_notes=sel.notes)
     for run in sel.runs:
         model = run.summary["model"]
         if models is not None and model not in models:

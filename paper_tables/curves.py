@@ -42,9 +42,9 @@ def load(experiment: str, profile: str, results_root=None, *, include_unfinished
     check_profile(profile)
     frame = metrics_frame(root, experiment, profile)
     keep = frame.status.isin(["finished", "running", "unfinished", "failed"] if include_unfinished else ["finished"])
-    identity = select_runs(root, experiment, profile).identity  # the configuration the table shows
-    if identity is not None:
-        keep &= frame.identity == identity
+    selection = select_runs(root, experiment, profile)  # the configuration(s) the table shows
+    if selection.identity is not None:
+        keep &= frame.model.combine(frame.identity, selection.keeps).astype(bool)
     elif frame[keep].identity.nunique() > 1:
         raise ValueError(f"curves: runs of {frame[keep].identity.nunique()} configurations under "
                          f"{root / experiment / profile} and none is the profile's own; choose one with "

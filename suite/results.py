@@ -595,13 +595,26 @@ def describe_identity(config: dict) -> str:
     return f"{label} [identity {identity_key(config)}]"
 
 
+@dataclass(frozen=True)
+class PerModel:
+    """One configuration per model (a sweep's, selected on the validation split by ``jobs.sweeps``):
+    ``identities`` model -> identity (a model without one has no runs in the table); ``considered``:
+    every identity the selection chose among (their other runs are not "another configuration");
+    ``notes``: how it was selected, for the tables."""
+    identities: dict
+    considered: frozenset = frozenset()
+    notes: tuple = ()
+
+
 # Which configuration the tables render when the caller does not say (``jobs collect`` says).
-SELECTED_IDENTITY: contextvars.ContextVar[str | None] = contextvars.ContextVar("selected_identity", default=None)
+SELECTED_IDENTITY: contextvars.ContextVar[str | PerModel | None] = contextvars.ContextVar("selected_identity",
+                                                                                         default=None)
 
 
 @contextlib.contextmanager
-def selecting(identity: str | None):
-    """Within the block, :func:`scan` selects the runs of ``identity`` (see ``jobs collect --set``)."""
+def selecting(identity: str | PerModel | None):
+    """Within the block, :func:`scan` selects the runs of ``identity`` (see ``jobs collect --set``), or of
+    each model's identity (a :class:`PerModel`, see ``jobs collect --sweep``)."""
     token = SELECTED_IDENTITY.set(identity)
     try:
         yield
@@ -628,19 +641,40 @@ class Selection:
     """Finished runs of one configuration, the bad ones, and the other configurations present."""
     runs: list[Run]
     bad: list[BadRun]
-    identity: str | None
+    identity: str | PerModel | None
     others: list[tuple[str, int]]   # (description, number of finished runs) of the configurations not used
+    notes: list[str] = field(default_factory=list)  # how the configuration was selected (PerModel.notes)
+
+    def keeps(self, model: str, identity: str) -> bool:
+        """Whether a run of ``model`` with ``identity`` belongs to this selection."""
+        if isinstance(self.identity, PerModel):
+            return self.identity.identities.get(model) == identity
+        return identity == self.identity
 
 
 def select_runs(results_root, experiment: str | None = None, profile: str | None = None,
-                identity: str | None = None) -> Selection:
+                identity: str | PerModel | None = None) -> Selection:
     """The verified finished runs of one identity under results/<experiment>/<profile>/.
 
     ``identity`` (default: the one selected with :func:`selecting`, else the configuration without
-    overrides whose latest run finished last) picks the configuration; runs of the others are never
-    mixed in, only counted. A run whose config names another profile or experiment than the directory
-    it sits in is bad. Unfinished and running runs are neither good nor bad.
+    overrides whose latest run finished last) picks the configuration, or a :class:`PerModel` one per
+    model; runs of the others are never mixed in, only counted. A run whose config names another profile
+    or experiment than the directory it sits in is bad. Unfinished and running runs are neither good nor bad.
     """
+    groups, bad = finished_groups(results_root, experiment, profile)
+    identity = identity or SELECTED_IDENTITY.get() or _default_identity(groups)
+    if isinstance(identity, PerModel):
+        chosen = [r for rs in groups.values() for r in rs if identity.identities.get(r.config.get("model")) == r.identity]
+        others = [(describe_identity(runs[0].config), len(runs)) for key, runs in sorted(groups.items())
+                  if key not in identity.considered and key not in identity.identities.values()]
+        return Selection(chosen, bad, identity, others, list(identity.notes))
+    others = [(describe_identity(runs[0].config), len(runs)) for key, runs in sorted(groups.items()) if key != identity]
+    return Selection(groups.get(identity, []), bad, identity, others)
+
+
+def finished_groups(results_root, experiment: str | None = None,
+                    profile: str | None = None) -> tuple[dict[str, list[Run]], list[BadRun]]:
+    """({identity: its verified finished runs}, the bad runs) under results/<experiment>/<profile>/."""
     good, bad = [], []
     for d in run_dirs(results_root, experiment, profile):
         st = classify(d)
@@ -658,9 +692,7 @@ def select_runs(results_root, experiment: str | None = None, profile: str | None
     groups: dict[str, list[Run]] = {}
     for run in good:
         groups.setdefault(run.identity, []).append(run)
-    identity = identity or SELECTED_IDENTITY.get() or _default_identity(groups)
-    others = [(describe_identity(runs[0].config), len(runs)) for key, runs in sorted(groups.items()) if key != identity]
-    return Selection(groups.get(identity, []), bad, identity, others)
+    return groups, bad
 
 
 def _default_identity(groups: dict) -> str | None:

@@ -242,3 +242,29 @@ def test_dry_run_script_is_the_one_submitted_and_collect_shows_epochs(tmp_path, 
     from suite import results
     dirs = run_dirs(tmp_path)
     assert sorted(dirs) == ["fcnn-a", "fcnn-b"] and all(results.classify(d).state == "finished" for d in dirs.values())
+
+
+def test_local_sweep_is_one_job_array_and_selects_on_validation(tmp_path, capsys):
+    """--sweep of 3 lrs: every (point, model, seed) a task of one SLURM array; once they ended, each model's
+    point is the one with the best final validation top-1 (the test split is not read)."""
+    lrs = (0.01, 0.05, 0.2)
+    grid = ["--sweep", "recipe.lr=" + ",".join(map(str, lrs))]
+    assert run_cli("run", "fcnn-table2", "--executor", "slurm", "--models", "fcnn-a,fcnn-b", "--results", tmp_path,
+                   "--no-progress", *TINY, *grid) == 0
+    ids = sorted(r["job_id"] for r in records(tmp_path).values())
+    array = ids[0].split("_")[0]
+    assert ids == [f"{array}_{i}" for i in range(6)], "one job array: 3 points × 2 models × 1 seed"
+    from suite import results
+    groups, bad = results.finished_groups(tmp_path, "fcnn-table2", "local")
+    runs = [r for rs in groups.values() for r in rs]
+    assert not bad and len(runs) == 6 and len(groups) == 3
+    sweep_file, = (tmp_path / "fcnn-table2" / "local").glob("sweep-*.json")
+    selection = json.loads(sweep_file.read_text())
+    for model in ("fcnn-a", "fcnn-b"):
+        val = {r.config["recipe"]["lr"]: r.metrics[-1]["val_top1"] for r in runs if r.config["model"] == model}
+        best = max(lrs, key=lambda lr: (val[lr], -lrs.index(lr)))
+        assert selection["selected"][model]["point"] == {"recipe.lr": best}, (model, val)
+    out = capsys.readouterr().out
+    assert f"written: {sweep_file}" in out
+    assert run_cli("collect", "fcnn-table2", "--results", tmp_path, "--out", tmp_path / "out", *TINY[2:], *grid) == 0
+    assert "lr selected by validation over {0.01, 0.05, 0.2}: fcnn-a → " in capsys.readouterr().out
