@@ -85,8 +85,10 @@ LOCAL_FCNN_SMALL = replace(LOCAL_FCNN, model_overrides={**LOCAL_FCNN.model_overr
 #   on 10 views instead of 2 cut model D's seed-to-seed sd from 1.00 to 0.60 and F's from 1.27 to 1.01:
 #   half of that spread was which test canvases a run happened to get right, not training. Evaluation
 #   only, about 13 CPU-s per seed for the six models.
-# - Width 0.125 (instead of 0.25) halves the CPU cost per image (5.2 vs 9.9 ms for one training image
-#   of all six models), which pays for the test views, 6 epochs and 7 seeds inside the budget.
+# - Width 0.125 (instead of 0.25) halves the CPU cost per image (5.2 vs 9.9 single-thread ms for one
+#   training image of all six models at batch 96; 5.8 at batch 32), which pays for the test views,
+#   6 epochs and 7 seeds inside the budget. Table 2's models call no Numba kernel (with BatchNorm after
+#   the bases every layer is a torch conv), so `backend` plays no part and nothing compiles.
 # - Batch 32 with lr 0.05 (the paper: 96 and 0.1): E and F were still improving at the end of 188 SGD
 #   steps (6 epochs of 3000 at batch 96); batch 32 gives 3x the steps for ~10 % more CPU. At batch 32
 #   and lr 0.1, E reached 88-89 % on 4 seeds of 5 but one seed fell to 82 % after an unstable first

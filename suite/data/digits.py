@@ -12,9 +12,9 @@ position of a 40×40 canvas together with k random 8×8 fragments of other digit
 a fixed seed (the same images for every run); ``views=v`` makes v such canvases of every digit (more
 validation images: 1000 leave a sampling error of about 1 point at 90 %, as large as the differences
 the tables compare); ``test_views`` sets it for the reported ``test`` split alone (default: ``views``), so
-the test set can grow (evaluation only) without multiplying the training and validation canvases. Plain digits put every FCNN model at 94–97 % after a few epochs, too close to the
-ceiling to rank them; telling a digit from digit-like strokes is a spatial task, which is what the
-compared convolution layers differ in.
+the test set can grow (evaluation only) without multiplying the training and validation canvases. Plain
+digits put every FCNN model at 94–97 % after a few epochs, too close to the ceiling to rank them; telling
+a digit from digit-like strokes is a spatial task, which is what the compared convolution layers differ in.
 
 ``MovingDigits``: a *stand-in* for 20BN-Jester for the 3-D models (HO-CP Table 2) on a laptop. Each
 clip shows one of those digits moving across a ``size``×``size`` canvas over ``frames`` frames in one of
