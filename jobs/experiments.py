@@ -77,8 +77,9 @@ LOCAL_FCNN = Setting(
 LOCAL_FCNN_SMALL = replace(LOCAL_FCNN, model_overrides={**LOCAL_FCNN.model_overrides, "width": 0.5})
 # FCNN Table 2 with statistical power: each model's 95 % t-interval at most 1 point wide on each side, in
 # at most 10 minutes (estimated 9; see README). Every choice below is the same for all six models.
-# - 7 seeds: a 5-seed run of this setting (models A, E, F) gave seed-to-seed sds of 0.93-1.17 points, so
-#   half-widths of 1.15-1.45 with 5 seeds (t 2.78 / sqrt 5 = 1.24 sd) and about 0.86-1.08 with 7 (0.92 sd).
+# - 7 seeds: a 5-seed run of this setting (models A, C-F) gave seed-to-seed sds of 0.72-1.44 points, so
+#   half-widths of 0.89-1.78 with 5 seeds (t 2.78 / sqrt 5 = 1.24 sd) and 0.67-1.33 with 7 (0.92 sd):
+#   C (1.33) and F (1.08) may still miss the target.
 # - Cluttered digits (4 fragments; see suite/data/digits.py) keep the models below the plain digits'
 #   94-97 % ceiling.
 # - test_views=8: 8000 test canvases of the 1000 test digits. Re-evaluating the 5-seed run's checkpoints
