@@ -64,9 +64,20 @@ def test_cluttered_digits_are_fixed_harder_views_of_the_same_split():
     ink, digit_ink = canvas.sum((1, 2)), digits[:50].sum((1, 2))
     assert canvas.shape == (50, 40, 40) and (ink >= digit_ink - 1e-3).all()  # the digit is never erased
     assert (ink > digit_ink + 1).float().mean() > 0.9  # fragments add strokes
-    for bad in ({"clutter": -1}, {"clutter": 2.5}, {"views": 2}, {"clutter": 2, "views": 0}):
+    for bad in ({"clutter": -1}, {"clutter": 2.5}, {"views": 2}, {"clutter": 2, "views": 0},
+                {"test_views": 2}, {"clutter": 2, "test_views": 0}, {"clutter": 2, "test_views": True}):
         with pytest.raises(ValueError, match="clutter|views"):
             data.build("digits", "val", **bad)
+
+
+def test_test_views_grow_the_reported_split_only():
+    """`test_views` makes more canvases of each test digit; train and val keep `views`."""
+    opts = {"resize": 40, "clutter": 4, "views": 2, "test_views": 3}
+    test, val = data.build("digits", "test", **opts), data.build("digits", "val", **opts)
+    n = len(split_indices("test"))
+    assert len(test) == 3 * n and len(val) == 2 * len(split_indices("val"))
+    same = data.build("digits", "test", resize=40, clutter=4, views=3)
+    assert torch.equal(test.images, same.images) and "3 view(s)" in test.description
 
 
 def test_moving_digits_move_in_their_labelled_direction():

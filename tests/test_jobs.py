@@ -52,6 +52,18 @@ def test_every_local_setting_builds_its_models():
                 assert tuple(net.input_size) == tuple(s.model_overrides["input_size"])
 
 
+def test_every_local_table_has_an_interval():
+    """Every local setting trains at least 3 seeds (a t-interval per model); FCNN Table 2's main job 7,
+    on a test split larger than its validation split (the reported accuracy's sampling error)."""
+    from suite import data
+    for exp in experiments.EXPERIMENTS.values():
+        assert len(set(exp.setting("local").seeds)) >= 3, exp.name
+    t2 = experiments.get("fcnn-table2").setting("local")
+    assert len(t2.seeds) == 7
+    opts = t2.data_options
+    assert len(data.build(t2.dataset, "test", **opts)) > len(data.build(t2.dataset, "val", limit=t2.val_limit, **opts))
+
+
 def test_unknown_names_list_the_valid_ones(capsys):
     assert cli.main(["run", "fcnn-table9"]) == 2
     assert "valid experiments: fcnn-figure2, fcnn-table2" in capsys.readouterr().err

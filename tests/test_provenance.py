@@ -54,7 +54,8 @@ def test_weight_decay_is_a_documented_choice():
 def test_local_fields_that_differ_are_local_choices():
     rows = provenance.of("fcnn-table2", "local")
     assert rows["dataset"][1].kind == "chosen" and "local" in rows["dataset"][1].reason
-    assert rows["recipe.lr"][1] == provenance.FCNN_CAFFE_FIELDS["recipe.lr"]  # same value: the paper's
+    assert rows["recipe.gamma"][1] == provenance.FCNN_CAFFE_FIELDS["recipe.gamma"]  # same value: the paper's
+    assert rows["recipe.lr"][1].kind == "chosen" and "local" in rows["recipe.lr"][1].reason  # 0.05 locally
 
 
 def test_override_on_the_paper_profile_is_not_called_stated():
