@@ -3,6 +3,7 @@ fcnn-residual) and HO-CP Sec. 3 (3D-ConvNet trained, CP-decomposed and fine-tune
 hocp-compress); the decomposition inside suite.train; per-model recipes (FCNN Table 7's reference networks)."""
 import csv
 import json
+from dataclasses import replace
 
 import pytest
 import torch
@@ -78,6 +79,7 @@ def _metrics(run_dir):
     return [{k: v for k, v in r.items() if k not in ("seconds", "time", "run_id")} for r in rows]
 
 
+@pytest.mark.slow  # three short 3-D runs with a CP-ALS decomposition each (~1-3 min on 2 loaded cores)
 def test_training_decomposes_after_the_dense_epochs_and_resumes_after_it(tmp_path, fresh_seed):
     net, summary = _decompose_run(tmp_path / "whole", fresh_seed)
     assert all(isinstance(block[0], HOCPConv) for block in net.blocks)
@@ -161,15 +163,17 @@ def test_reference_recipes_are_chosen_with_their_published_source():
 @pytest.mark.parametrize("net", ["vgg16", "alexnet"])
 def test_reference_net_at_its_recipe_gives_finite_losses(tmp_path, net):
     """A few batches of the local Table 7 setting at the net's own lr and weight decay: finite, not diverged."""
-    over = (("train_limit", 32), ("val_limit", 32), ("recipe.batch_size", 16), ("recipe.epochs", 1))
-    exp = experiments.get("fcnn-table7")
-    s = runner.setting_for(exp, "local", over)
-    assert s.recipe_for(net).lr == experiments.REFERENCE_RECIPES[net]["lr"]
-    summary = runner.run_one("fcnn-table7", net, 0, "local", tmp_path, overrides=over, progress=False)
-    run = results.read_run(runner.run_dir(runner.Task("fcnn-table7", net, 0, "local", str(tmp_path), overrides=over)))
-    assert run.config["model_recipes"][net] == experiments.REFERENCE_RECIPES[net]
+    s = experiments.get("fcnn-table7").setting("local")
+    recipe = replace(s.recipe_for(net), epochs=1, batch_size=16, eval_batch_size=32)
+    assert (recipe.lr, recipe.weight_decay) == tuple(experiments.REFERENCE_RECIPES[net][k] for k in ("lr", "weight_decay"))
+    tr = data.build(s.dataset, "train", limit=48, **s.data_options)
+    va = data.build(s.dataset, "val", limit=32, **s.data_options)
+    net_module = runner.build_model(net, num_classes=10, overrides=dict(s.model_overrides))
+    train.train(net_module, tr, va, recipe=recipe, run_dir=tmp_path, progress=False, device="cpu",
+                config={"experiment": "fcnn-table7", "model": net, "profile": "local"})
+    run = results.read_run(tmp_path)
+    assert run.config["recipe"]["lr"] == experiments.REFERENCE_RECIPES[net]["lr"]
     assert all(torch.isfinite(torch.tensor([m["train_loss"], m["val_loss"]])).all() for m in run.metrics)
-    assert summary["epochs"] == 1
 
 
 # ----------------------------------------------------------------------------------------------- tables, claims
