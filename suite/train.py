@@ -329,7 +329,7 @@ def _train(model, train_set, val_set, recipe, run_dir, seed, config, progress, h
 
 
 def decomposable(model):
-    """``model`` (unwrapped from DataParallel), checked to offer ``decompose(fit=...)``."""
+    """``model``, checked to offer ``decompose(fit=...)`` (and not to be a DDP wrapper, whose parameters are fixed)."""
     if isinstance(model, torch.nn.parallel.DistributedDataParallel):
         raise ValueError("recipe.decompose_after: decomposing a network in a multi-task (DDP) job is not supported; "
                          "run it as a single task")
