@@ -54,7 +54,7 @@ def test_every_local_setting_builds_its_models():
 
 def test_unknown_names_list_the_valid_ones(capsys):
     assert cli.main(["run", "fcnn-table9"]) == 2
-    assert "valid experiments: fcnn-figure2, fcnn-table2" in capsys.readouterr().err
+    assert "valid experiments: fcnn-figure2, fcnn-residual, fcnn-table2" in capsys.readouterr().err
     assert cli.main(["run", "fcnn-table2", "--profile", "laptop"]) == 2
     assert "valid profiles: paper, local" in capsys.readouterr().err
     assert cli.main(["run", "fcnn-table2", "--executor", "cloud"]) == 2
