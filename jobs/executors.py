@@ -395,7 +395,7 @@ def _slurm_preview(*, folder, resources, options, count) -> list[str]:
     return [f"executor slurm: {'one job array of ' if count > 1 else ''}{count} run(s); logs and submitit's "
             f"files under {folder}",
             "resources: " + ", ".join(f"{k.removeprefix('slurm_')} {v}" for k, v in sorted(params.items())),
-            f"sbatch script (as submitit would write it; job ids are SLURM's):",
+            "sbatch script (as submitit would write it; job ids are SLURM's):",
             *("    " + line for line in sbatch_script(folder, resources, options.get("name", "fcnn-suite"),
                                                    count).splitlines())]
 

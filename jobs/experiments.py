@@ -14,7 +14,7 @@ is three quarters of its cost) at most 15.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 
 from suite.results import check_profile
 from suite.train import FCNN_CAFFE, FCNN_TORCH, HOCP_CIFAR, HOCP_JESTER, Recipe
@@ -32,6 +32,18 @@ class Setting:
     train_limit: int | None = None                 # first N of a fixed shuffle (None: all)
     val_limit: int | None = None
     resources: dict = field(default_factory=dict)  # hints for cluster executors (gpus, time, memory)
+    model_recipes: dict = field(default_factory=dict)  # model -> {recipe field: value} over `recipe` (recipe_for)
+
+    def recipe_for(self, model: str) -> Recipe:
+        """The recipe ``model`` trains with: the setting's, with the model's own fields from ``model_recipes``
+        (e.g. each reference network's published lr and weight decay, FCNN Table 7)."""
+        own = self.model_recipes.get(model, {})
+        try:
+            return replace(self.recipe, **own)
+        except TypeError:
+            valid = [f.name for f in fields(Recipe)]
+            raise ValueError(f"model_recipes[{model!r}]: unknown recipe field in {sorted(own)}; valid: "
+                             f"{', '.join(valid)}") from None
 
     def splits(self) -> dict:
         """Which split decides (the schedule reads it) and which is reported (see suite.data.splits)."""
@@ -41,7 +53,10 @@ class Setting:
     def to_config(self) -> dict:
         return {"dataset": self.dataset, "data_options": dict(self.data_options),
                 "model_overrides": dict(self.model_overrides), "train_limit": self.train_limit,
-                "val_limit": self.val_limit, "recipe": self.recipe.to_dict(), "splits": self.splits()}
+                "val_limit": self.val_limit, "recipe": self.recipe.to_dict(), "splits": self.splits(),
+                # the per-model recipe fields: every model's run records them all (the table's runs share one identity)
+                **({"model_recipes": {m: dict(r) for m, r in sorted(self.model_recipes.items())}}
+                   if self.model_recipes else {})}
 
 
 @dataclass(frozen=True)
@@ -102,6 +117,14 @@ LOCAL_TABLE2 = replace(
     LOCAL_FCNN, data_options={**LOCAL_FCNN.data_options, "clutter": 4, "views": 2, "test_views": 8},
     model_overrides={**LOCAL_FCNN.model_overrides, "width": 0.125}, seeds=tuple(range(7)), val_limit=500,
     recipe=replace(LOCAL_FCNN.recipe, lr=0.05, batch_size=32, epochs=6, schedule="step", step_epochs=4))
+# FCNN Table 7's reference networks train with their own published learning rate and weight decay (chosen; the
+# paper quotes their published numbers instead of training them): AlexNet, Krizhevsky et al. 2012 Sec. 5 (lr 0.01,
+# weight decay 5e-4); VGG-16, Simonyan & Zisserman 2015 Sec. 3.1 (lr 0.01, 5e-4); GoogLeNet, BVLC Caffe's
+# models/bvlc_googlenet/quick_solver.prototxt (base_lr 0.01, weight_decay 2e-4); ResNet-18, He et al. 2016 Sec. 3.4
+# (lr 0.1, 1e-4). Batch, epochs and schedule stay Model L's (Sec. 3.4) so that the five share one budget.
+# Provenance: jobs/provenance.py REFERENCE_RECIPES.
+REFERENCE_RECIPES = {"alexnet": {"lr": 0.01, "weight_decay": 5e-4}, "googlenet": {"lr": 0.01, "weight_decay": 2e-4},
+                     "resnet18": {"lr": 0.1, "weight_decay": 1e-4}, "vgg16": {"lr": 0.01, "weight_decay": 5e-4}}
 # FCNN Table 7: Torch recipe (batch 256, step schedule), shortened to 2 epochs (lr 0.1, then 0.01), 3 seeds.
 # VGG-16 at 64x64 costs ~110 CPU-ms per training image (GoogLeNet 12, ResNet-18 11, AlexNet 9, L 6), three
 # quarters of the table: ~360 CPU-s per seed, about 13 minutes in all (the last VGG-16 run alone), within
@@ -109,7 +132,7 @@ LOCAL_TABLE2 = replace(
 LOCAL_REFERENCE = replace(
     LOCAL_FCNN, recipe=replace(FCNN_TORCH, batch_size=128, epochs=2, step_epochs=1, eval_batch_size=250),
     data_options={"resize": 72, "crop": 64}, model_overrides={"in_channels": 1, "input_size": (1, 64, 64)},
-    train_limit=1000, val_limit=250)
+    train_limit=1000, val_limit=250, model_recipes=REFERENCE_RECIPES)
 LOCAL_CIFAR = Setting(  # HO-CP Table 1 on 32x32 digits (CIFAR's resolution); ~41 CPU-s per seed-epoch, ~5 min
     dataset="digits", data_options={"resize": 36, "crop": 32},
     model_overrides={"in_channels": 1, "width": 0.25, "input_size": (1, 32, 32)},
@@ -124,6 +147,14 @@ LOCAL_JESTER = Setting(
     recipe=replace(HOCP_JESTER, epochs=2, patience=1, eval_batch_size=100),
     train_limit=1000, val_limit=250, seeds=(0, 1, 2))
 
+# HO-CP's compression route vs training from scratch at equal budget: convnet3d-cp-finetune trains dense for
+# COMPRESS_DENSE epochs, is CP-decomposed at HO-CP ConvNet's rank and fine-tuned for the rest; hocp-convnet trains
+# from scratch for all of them; one step schedule for both (chosen: every seed gets the same budget and lr path).
+COMPRESS_DENSE = 2
+LOCAL_COMPRESS = replace(
+    LOCAL_JESTER, train_limit=480, recipe=replace(LOCAL_JESTER.recipe, epochs=4, schedule="step", step_epochs=3),
+    model_recipes={"convnet3d-cp-finetune": {"decompose_after": COMPRESS_DENSE}})
+
 # ------------------------------------------------------------------------------------- paper settings
 GPU = {"gpus_per_node": 1, "cpus_per_task": 8, "mem_gb": 32, "timeout_min": 72 * 60}
 PAPER_IMAGENET = Setting(
@@ -131,12 +162,15 @@ PAPER_IMAGENET = Setting(
     model_overrides={"input_size": (3, 221, 221)}, resources=GPU)
 PAPER_IMAGENET_150 = replace(PAPER_IMAGENET, dataset="imagenet-150", model_overrides={"input_size": (3, 150, 150)})
 PAPER_TORCH = replace(PAPER_IMAGENET, recipe=replace(FCNN_TORCH, num_workers=8),
-                      model_overrides={"input_size": (3, 221, 221)})
+                      model_overrides={"input_size": (3, 221, 221)}, model_recipes=REFERENCE_RECIPES)
 PAPER_CIFAR = Setting(dataset="cifar10", recipe=replace(HOCP_CIFAR, num_workers=4), seeds=(0, 1, 2),
                       model_overrides={"input_size": (3, 32, 32)}, resources={**GPU, "timeout_min": 24 * 60})
 PAPER_JESTER = Setting(dataset="jester", recipe=replace(HOCP_JESTER, num_workers=8), seeds=(0, 1, 2),
                        data_options={"frames": 18, "size": 84},
                        model_overrides={"input_size": (3, 18, 84, 84)}, resources=GPU)
+# half of the paper recipe's 60-epoch cap dense, the rest fine-tuning (the stop rule waits for the fine-tuning)
+PAPER_COMPRESS = replace(PAPER_JESTER, model_recipes={
+    "convnet3d-cp-finetune": {"decompose_after": PAPER_JESTER.recipe.epochs // 2}})
 
 
 # HO-CP Sec. 4.2 validates the lr "in the range 0.1, 0.00001": every power of ten in it (the grid is chosen,
@@ -166,6 +200,12 @@ EXPERIMENTS = {e.name: e for e in [
     _exp("hocp-table2", "HO-CP", "Table 2", ["convnet3d", "hocp-convnet", "hocp-convnet-s"], PAPER_JESTER,
          LOCAL_JESTER, note="3-D ConvNet vs HO-CP ConvNet(-S) on 20BN-Jester, mean of 3 runs",
          sweeps={"paper": (("recipe.lr", JESTER_LR_GRID),)}),
+    # the two claims the papers argue but never test
+    _exp("fcnn-residual", "FCNN", "Sec. 2.3", ["fcnn-e", "fcnn-e-no-residual"], PAPER_IMAGENET, LOCAL_TABLE2,
+         note="Model E with and without the single-basis layers' residual ('the residual learning is necessary')"),
+    _exp("hocp-compress", "HO-CP", "Sec. 3", ["convnet3d-cp-finetune", "hocp-convnet"], PAPER_COMPRESS,
+         LOCAL_COMPRESS, note="3D-ConvNet trained, CP-decomposed at HO-CP ConvNet's rank and fine-tuned vs HO-CP "
+                              "ConvNet trained from scratch, equal epochs"),
 ]}
 
 

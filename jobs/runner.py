@@ -51,7 +51,8 @@ def parse_override(text: str) -> tuple[str, object]:
 
 def apply_overrides(setting: experiments.Setting, overrides=()) -> experiments.Setting:
     """The profile's setting with ``(key, value)`` overrides: ``recipe.<field>`` (suite.train.Recipe),
-    ``model.<key>`` (model_overrides), ``data.<key>`` (data_options), or one of SETTING_KEYS.
+    ``model.<key>`` (model_overrides), ``data.<key>`` (data_options), or one of SETTING_KEYS. A recipe field set
+    here applies to every model, over a model's own value (`Setting.model_recipes`).
     For short checks of a cluster setup (``--set recipe.epochs=1 --set train_limit=500``); the
     overrides are part of the run's config, so such runs get their own directories."""
     for key, value in overrides:
@@ -60,7 +61,8 @@ def apply_overrides(setting: experiments.Setting, overrides=()) -> experiments.S
             valid = [f.name for f in fields(setting.recipe)]
             if tail not in valid:
                 raise ValueError(f"override {key!r}: unknown recipe field; valid: {', '.join(valid)}")
-            setting = replace(setting, recipe=replace(setting.recipe, **{tail: value}))
+            setting = replace(setting, recipe=replace(setting.recipe, **{tail: value}),  # for every model:
+                              model_recipes=_without(setting.model_recipes, tail))  # it wins over a model's own
         elif head == "model" and tail:
             setting = replace(setting, model_overrides={**setting.model_overrides, tail: value})
         elif head == "data" and tail:
@@ -71,6 +73,12 @@ def apply_overrides(setting: experiments.Setting, overrides=()) -> experiments.S
             raise ValueError(f"override {key!r}: expected recipe.<field>, model.<key>, data.<key> "
                              f"or one of {', '.join(SETTING_KEYS)}")
     return setting
+
+
+def _without(model_recipes: dict, field_name: str) -> dict:
+    """``model_recipes`` less ``field_name`` (a ``--set recipe.<field>`` sets it for every model)."""
+    kept = {m: {k: v for k, v in r.items() if k != field_name} for m, r in model_recipes.items()}
+    return {m: r for m, r in kept.items() if r}
 
 
 def _setting_value(key: str, value):
@@ -157,7 +165,7 @@ class RunOne(submitit.helpers.Checkpointable):
                           "num_classes": train_set.num_classes, "sample_shape": list(train_set.sample_shape)}
         task = Task(experiment, model, seed, profile, str(results_root),
                     None if data_root is None else str(data_root), tuple(overrides))
-        recipe, out = s.recipe, run_dir(task)
+        recipe, out = s.recipe_for(model), run_dir(task)  # the model's own recipe fields (Setting.model_recipes)
         # a job of several tasks (nodes × tasks_per_node) trains one run with DDP
         ranks = distributed.init(train.default_device().type)
         if ranks is None:
@@ -191,6 +199,7 @@ def validate(exp: experiments.Experiment, profile: str, overrides=(), data_root=
         raise ValueError(f"data options {s.data_options}: {e}") from None
     build_overrides = {"in_channels": val_set.sample_shape[0], **s.model_overrides}
     for model in models or exp.models:
+        s.recipe_for(model)  # a per-model recipe field that does not fit (e.g. decompose_after >= epochs)
         try:
             with torch.device("meta"):
                 build_model(model, num_classes=val_set.num_classes, overrides=build_overrides)

@@ -12,7 +12,7 @@ from pathlib import Path
 from suite import results
 from suite.results import PROFILES, check_profile
 
-from . import _render, claims, complexity, fcnn_accuracy, fcnn_figure2, fcnn_table7, hocp_accuracy
+from . import _render, claims, complexity, fcnn_accuracy, fcnn_figure2, fcnn_table7, hocp_accuracy, untested
 
 GENERATORS = {
     "complexity": complexity.render,
@@ -23,6 +23,8 @@ GENERATORS = {
     "fcnn-table7": fcnn_table7.render,
     "hocp-table1": hocp_accuracy.render,
     "hocp-table2": hocp_accuracy.render,
+    "fcnn-residual": untested.render,   # the claims the papers argue but never test
+    "hocp-compress": untested.render,
     "claims": claims.render,
 }
 PROFILE_FREE = ("complexity", "claims")       # generators rendered once (no runs, or every profile at once)

@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from suite import results
-from suite.models.readings import VARIANTS
+from suite.models.readings import ABLATIONS, VARIANTS
 from suite.results import PROFILES, check_profile
 
 from . import _render, stats
 
-READ_MODELS = {v.of for v in VARIANTS.values()} | set(VARIANTS)  # models with another reading
+READ_MODELS = {v.of for v in VARIANTS.values()} | set(VARIANTS) | set(ABLATIONS)  # models with another reading
 UNRECORDED = ("not recorded: the runs predate the record; until then fcnn-c/d and hocp-convnet(-s) had their "
               "variants' readings")
 
@@ -135,6 +135,8 @@ def describe(config: dict, per_model=()) -> str:
         parts.append(f"{config['train_limit']} training samples")
     parts.append(f"SGD lr {r.get('lr')} momentum {r.get('momentum')} batch {r.get('batch_size')}, "
                  f"{r.get('schedule')} schedule, at most {r.get('epochs')} epochs")
+    for model, own in (config.get("model_recipes") or {}).items():  # a model's own recipe fields
+        parts.append(f"{model}: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in own.items()))
     return "; ".join(parts) + "."
 
 

@@ -23,7 +23,7 @@ from suite import paper_values as pv
 from suite.complexity import Complexity
 from suite.layers import HOCPConv
 from suite.models.fcnn import SUBSTITUTED
-from suite.models.readings import VARIANTS
+from suite.models.readings import ABLATIONS, VARIANTS
 
 from ._render import OUT_DIR, Table, figure, percent, relative_difference, save_figure, to_markdown, write, write_text
 
@@ -252,15 +252,25 @@ def hocp_tables(counts: Counts) -> list[Table]:
     return [t1, t2]
 
 
+def as_trained(name: str) -> Complexity:
+    """Counts of ``name`` as its runs end: a network that training decomposes (``decompose``, e.g.
+    convnet3d-cp-finetune) counted with its decomposed layers, at the paper's input size."""
+    model = models.build(name)
+    if callable(getattr(model, "decompose", None)):
+        model.decompose(fit=False)
+    return complexity.count(model)
+
+
 def variants_table(counts: Counts) -> Table:
-    """Each model with two readings of its paper: the default and the variant's counts, the paper's beside."""
-    t = Table("model_variants", "Readings of the papers — default models and their variants",
-              ["Variant", "Default model", "Variant's reading", "Default's reading", "Paper states (default)",
+    """Each model with two readings of its paper (and each ablation an experiment trains): the default and the
+    variant's counts, the paper's beside."""
+    t = Table("model_variants", "Readings of the papers — default models and their variants; ablations",
+              ["Variant", "Kind", "Default model", "Variant's reading", "Default's reading", "Paper states (default)",
                "Ours mult. (M): default / variant", "Ours params (M): default / variant",
                "Ours conv params (M): default / variant"])
     stated = stated_counts()
-    for name, v in VARIANTS.items():
-        d, x = counts(v.of), counts(name)
+    for name, v in {**VARIANTS, **ABLATIONS}.items():
+        d, x = counts(v.of), (as_trained(name) if name in ABLATIONS else counts(name))
         paper = stated.get(v.of)
         if paper is None and v.of in pv.FCNN_TABLE2:
             paper = f"complexity {pv.FCNN_TABLE2[v.of].complexity_printed} of model A (FCNN Table 2)"
@@ -268,13 +278,17 @@ def variants_table(counts: Counts) -> Table:
         def pair(attr, scale=1e6, digits=4):
             return f"{round(getattr(d, attr) / scale, digits)} / {round(getattr(x, attr) / scale, digits)}"
 
-        t.add(name, v.of, v.reading, v.default, paper, pair("multiplications", digits=2), pair("parameters"),
-              pair("conv_parameters"))
+        t.add(name, "ablation" if name in ABLATIONS else "reading", v.of, v.reading, v.default, paper,
+              pair("multiplications", digits=2), pair("parameters"), pair("conv_parameters"))
     t.notes += ["Why each default is the default (the paper's sentence): "
                 + " | ".join(f"{n}: {v.why}" for n, v in VARIANTS.items() if n == min(
                     (m for m, w in VARIANTS.items() if w.why == v.why)))]
+    t.notes += ["Ablations (the models of the experiments that test the papers' untested claims): "
+                + " | ".join(f"{n}: {v.why}" for n, v in ABLATIONS.items())]
     t.notes += ["Ours: `suite.complexity.count(suite.models.build(name))` at the paper's input size; parameters "
-                "include batch norm and PReLU, conv params exclude them. Readings: `suite.models.readings`."]
+                "include batch norm and PReLU, conv params exclude them. Readings: `suite.models.readings`. "
+                "convnet3d-cp-finetune is counted as its runs end, after the decomposition (linear CP factors of "
+                "rank 6·C_in, no batch norm between them); before it, it is 3D-ConvNet."]
     return t
 
 

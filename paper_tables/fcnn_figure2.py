@@ -61,7 +61,7 @@ def _plot(profile: str, paper, measured, stem: Path) -> list[Path]:
         a.plot([x, xc], [y, y], color=colors[label], lw=0.8)
         a.plot(x, y, "o", color=colors[label], label=label)
         a.plot(xc, y, "s", mfc="none", color=colors[label])
-    a.plot([], [], "ok", label="paper (Table 7)")
+    a.plot([], [], "ok", label="paper (Table 7; literature values\nexcept model L)")
     a.plot([], [], "sk", mfc="none", label="our count, paper top-1")
     a.set(xlabel="multiplications (10⁹)", ylabel="top-1 accuracy (%)",
           title="ImageNet: FCNN Fig. 2 (paper values)")
@@ -95,13 +95,16 @@ def render(experiment: str = "fcnn-figure2", profile: str = "local", results_roo
     _plot(profile, paper, measured, out / stem)
     t = _render.Table(stem, "FCNN Figure 2: accuracy vs multiplications (plotted points)", [
         "Model", "Top-1 % (paper)", "Mult. 10⁹ (paper)", "Mult. 10⁹ (computed, paper input)",
-        *measured_columns("Top-1 %", profile), "n", "Mult. 10⁹ (computed, as trained)"])
+        *measured_columns("Top-1 %", profile), "n", "Mult. 10⁹ (computed, as trained)", "Source of paper values"])
     got = {m[0]: m for m in measured}
+    sources = {pv.FCNN_TABLE7[name].label: pv.FCNN_TABLE7[name].source for name in MODELS}
     for label, x, y, xc in paper:
         m = got.get(label)
         s = m[2] if m else stats.summarize([])
-        t.add(label, y, x, round(xc, 3), *measured_cells(s), s.n, round(m[1], 4) if m else None)
+        t.add(label, y, x, round(xc, 3), *measured_cells(s), s.n, round(m[1], 4) if m else None, sources[label])
     t.notes = [f"Figure: `{out / stem}.png` and `.pdf` (left: the paper's points, filled, and our count of each "
                "network at the paper's accuracy, hollow; right: measured, error bars = 95 % t-interval of the mean, "
-               "dashed line = chance)."] + col.notes()
+               "dashed line = chance).",
+               "Paper points: FCNN Table 7 (Figure 2 plots it); the reference networks' are literature values: "
+               f"\"{pv.FCNN_TABLE7_SOURCES}\" (Table 7 caption)."] + col.notes()
     return emit(t, out)

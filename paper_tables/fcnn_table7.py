@@ -19,15 +19,19 @@ def table(profile: str, results_root=None) -> _render.Table:
     t = _render.Table(f"fcnn_table7_{profile}", "FCNN Table 7: accuracy, complexity and parameters of model L and previous work", [
         "Model", "Top-1 err % (paper)", *measured_columns("Top-1 err %", profile), "Top-5 err % (paper)",
         *measured_columns("Top-5 err %", profile), "n", "Mult. 10⁶ (paper)", "Mult. 10⁶ (computed)",
-        "Params 10⁶ (paper)", "Params 10⁶ (computed)", "Source of measured"])
+        "Params 10⁶ (paper)", "Params 10⁶ (computed)", "Source of paper values", "Source of measured"])
     for name, r in pv.FCNN_TABLE7.items():
         cx = COUNTS(name)
         t.add(r.label, r.top1_err, *measured_cells(col.summary(name, "top1"), error=True), r.top5_err,
               *measured_cells(col.summary(name, "top5"), error=True), col.n(name), r.mult,
-              round(cx.multiplications / 1e6, 1), r.params, round(cx.parameters / 1e6, 2), col.run_names(name))
-    t.notes = ["Paper columns: FCNN Table 7 (single model, center crop; AlexNet/GoogLeNet top-1 from Caffe's "
-               "implementation, ResNet-18 from Facebook's, as the paper says).",
-               "Computed columns: `suite.complexity.count` of each model at its paper input size, 1000 classes."
+              round(cx.multiplications / 1e6, 1), r.params, round(cx.parameters / 1e6, 2), r.source,
+              col.run_names(name))
+    t.notes = ["Paper columns: FCNN Table 7 (single model, center crop). For the reference networks these are the "
+               f"literature values the paper quotes, not its own runs: \"{pv.FCNN_TABLE7_SOURCES}\" (Table 7 caption); "
+               "the source of each row is in 'Source of paper values'.",
+               "Computed columns: `suite.complexity.count` of each model at its paper input size, 1000 classes.",
+               "Measured reference networks: torchvision's definitions trained with Model L's batch and schedule and "
+               "their own published lr and weight decay (`jobs show fcnn-table7`: model_recipes)."
                ] + col.notes()
     return t
 

@@ -19,6 +19,8 @@ block >= 128 KiB to the OS), and each target of the kernels with its status (met
 """
 from __future__ import annotations
 
+from typing import Callable
+
 import argparse
 import json
 import math

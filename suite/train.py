@@ -37,7 +37,12 @@ SCHEDULES = ("plateau", "step")
 class Recipe:
     """One training recipe. ``schedule="plateau"``: lr ×``gamma`` when validation top-1 has not improved
     for ``patience`` epochs, stop once lr would fall below ``min_lr`` or after ``epochs``;
-    ``schedule="step"``: lr ×``gamma`` every ``step_epochs`` epochs, ``epochs`` in all."""
+    ``schedule="step"``: lr ×``gamma`` every ``step_epochs`` epochs, ``epochs`` in all.
+
+    ``decompose_after`` > 0: train the model as built for that many epochs, then decompose it (its
+    ``decompose()`` method, e.g. CP of every dense 3-D kernel) and fine-tune it for the remaining
+    ``epochs - decompose_after`` (see `_decompose`); 0 (default): no decomposition. Left out of
+    `to_dict` when 0, so that the identity of every run without it is unchanged."""
 
     lr: float = 0.1
     momentum: float = 0.9
@@ -51,6 +56,7 @@ class Recipe:
     step_epochs: int = 30
     eval_batch_size: int = 256
     num_workers: int = 0
+    decompose_after: int = 0
 
     def __post_init__(self):
         for f in fields(self):  # types first: a typo on the command line is an error, not a traceback
@@ -65,6 +71,9 @@ class Recipe:
         for name in ("batch_size", "epochs", "eval_batch_size", "step_epochs"):
             if not (isinstance(getattr(self, name), int) and getattr(self, name) > 0):
                 raise ValueError(f"{name}: expected a positive int, got {getattr(self, name)!r}")
+        if not 0 <= self.decompose_after < self.epochs:
+            raise ValueError(f"decompose_after: expected 0 (no decomposition) or fewer epochs than epochs={self.epochs} "
+                             f"(training must go on after the decomposition), got {self.decompose_after!r}")
         if not (self.lr > 0 and 0 < self.gamma < 1 and self.min_lr >= 0):
             raise ValueError(f"lr > 0, 0 < gamma < 1, min_lr >= 0 expected, got lr={self.lr}, "
                              f"gamma={self.gamma}, min_lr={self.min_lr}")
@@ -78,7 +87,10 @@ class Recipe:
         return cls(**d)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        d = asdict(self)
+        if not d["decompose_after"]:
+            del d["decompose_after"]
+        return d
 
 
 # FCNN Sec. 3 (Caffe: batch 96, lr 0.1 ÷10 on plateau down to 1e-6) and Sec. 3.4 (Torch: batch 256,
@@ -245,11 +257,13 @@ def train(model, train_set, val_set, *, recipe: Recipe, run_dir, seed: int = 0, 
 
 def _train(model, train_set, val_set, recipe, run_dir, seed, config, progress, hook, device, heartbeat,
            test_set=None) -> dict:
+    ckpt = load_checkpoint(run_dir / results.CHECKPOINT)
+    if ckpt is not None and 0 < recipe.decompose_after <= ckpt["epoch"]:
+        decomposable(model).decompose(fit=False)  # the checkpoint holds the decomposed network: its shapes first
     model.to(device)
     optimizer = make_optimizer(model, recipe)
     scheduler = make_scheduler(optimizer, recipe)
     history, start, elapsed = [], 0, 0.0
-    ckpt = load_checkpoint(run_dir / results.CHECKPOINT)
     if ckpt is not None:
         model.load_state_dict(ckpt["model"])
         model.to(device)
@@ -289,8 +303,12 @@ def _train(model, train_set, val_set, recipe, run_dir, seed, config, progress, h
         else:
             scheduler.step()
         stop = None
-        if recipe.schedule == "plateau" and current_lr(optimizer) < recipe.min_lr * (1 - 1e-9):
+        if recipe.schedule == "plateau" and current_lr(optimizer) < recipe.min_lr * (1 - 1e-9) \
+                and epoch + 1 >= recipe.decompose_after:  # the dense phase of a decomposition run never ends it
             stop = "min_lr"  # "divide it by a factor of 10 ... until 1e-6"
+        if epoch + 1 == recipe.decompose_after:
+            history[-1].update(_decompose(model, val_set, recipe, device))
+            optimizer, scheduler = _restart(model, optimizer, scheduler, recipe)
         save_checkpoint(run_dir / results.CHECKPOINT, {
             "model": model.state_dict(), "optimizer": optimizer.state_dict(),
             "scheduler": scheduler.state_dict(), "history": history, "epoch": epoch + 1,
@@ -308,6 +326,43 @@ def _train(model, train_set, val_set, recipe, run_dir, seed, config, progress, h
         results.atomic_write_json(run_dir / results.TEST, test)
         summary = reported_on_test(summary, test)
     return results.finish_run(run_dir, summary)
+
+
+def decomposable(model):
+    """``model``, checked to offer ``decompose(fit=...)`` (and not to be a DDP wrapper, whose parameters are fixed)."""
+    if isinstance(model, torch.nn.parallel.DistributedDataParallel):
+        raise ValueError("recipe.decompose_after: decomposing a network in a multi-task (DDP) job is not supported; "
+                         "run it as a single task")
+    if not callable(getattr(model, "decompose", None)):
+        raise ValueError(f"recipe.decompose_after: model {type(model).__name__} has no decompose() method (e.g. "
+                         f"'convnet3d-cp-finetune' has one)")
+    return model
+
+
+def _decompose(model, val_set, recipe: Recipe, device) -> dict:
+    """Decompose the trained ``model`` in place and measure it before any fine-tuning: validation accuracy right
+    after the decomposition and the mean relative reconstruction error of the decomposed kernels. These go into
+    the metrics line of the last dense epoch (digested with the run, so tables can trust them)."""
+    errors = decomposable(model).decompose(fit=True)
+    model.to(device)
+    after = evaluate(model, val_set, batch_size=recipe.eval_batch_size, num_workers=recipe.num_workers, device=device)
+    check_finite(model, after["loss"], "after the decomposition")
+    return {"decomposed_val_top1": after["top1"], "decomposed_val_top5": after["top5"],
+            "decomposed_val_loss": after["loss"], "decomposed_layers": len(errors),
+            "decomposition_error": float(np.mean(errors))}
+
+
+def _restart(model, optimizer, scheduler, recipe: Recipe):
+    """A new optimizer over the decomposed network's parameters (the momentum buffers belonged to the dense
+    kernels) at the learning rate in effect, and the schedule carried on where it was: one schedule for the
+    whole run, as the network trained from scratch gets."""
+    lr, state = current_lr(optimizer), scheduler.state_dict()
+    optimizer = make_optimizer(model, recipe)
+    for group in optimizer.param_groups:
+        group["lr"] = lr
+    scheduler = make_scheduler(optimizer, recipe)
+    scheduler.load_state_dict(state)
+    return optimizer, scheduler
 
 
 def reported_on_test(summary: dict, test: dict) -> dict:

@@ -115,6 +115,7 @@ REDUCED = {
     **{n: dict(width=0.25, input_size=77) for n in models.names() if n.startswith("fcnn-")},
     "fcnn-h": dict(width=0.5, input_size=77),  # the 3-D topology needs >= 64 channels per stage
     "convnet3d": dict(width=0.25, input_size=(3, 16, 32, 32)),
+    "convnet3d-cp-finetune": dict(width=0.25, input_size=(3, 16, 32, 32)),  # dense until decomposed in training
     **{n: dict(width=0.25, input_size=(3, 16, 32, 32)) for n in models.names() if n.startswith("hocp-convnet")},
     "mobilenetv2-cifar": dict(width=0.5), "hosconv-cifar": dict(width=0.5),
     "alexnet": dict(input_size=128), "googlenet": dict(input_size=96), "resnet18": dict(input_size=96),

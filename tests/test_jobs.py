@@ -17,7 +17,7 @@ from suite.train import Recipe
 # ------------------------------------------------------------------------------------------- definitions
 def test_every_table_and_figure_has_an_experiment():
     assert set(experiments.names()) == {"fcnn-table2", "fcnn-table4", "fcnn-table5", "fcnn-table7", "fcnn-figure2",
-                                        "hocp-table1", "hocp-table2"}
+                                        "hocp-table1", "hocp-table2", "fcnn-residual", "hocp-compress"}
     assert experiments.get("fcnn-table2").models == tuple(f"fcnn-{c}" for c in "abcdef")
     assert experiments.get("fcnn-figure2").results_key == "fcnn-table7"  # Figure 2 plots Table 7's runs
 
@@ -66,7 +66,7 @@ def test_every_local_table_has_an_interval():
 
 def test_unknown_names_list_the_valid_ones(capsys):
     assert cli.main(["run", "fcnn-table9"]) == 2
-    assert "valid experiments: fcnn-figure2, fcnn-table2" in capsys.readouterr().err
+    assert "valid experiments: fcnn-figure2, fcnn-residual, fcnn-table2" in capsys.readouterr().err
     assert cli.main(["run", "fcnn-table2", "--profile", "laptop"]) == 2
     assert "valid profiles: paper, local" in capsys.readouterr().err
     assert cli.main(["run", "fcnn-table2", "--executor", "cloud"]) == 2

@@ -5,10 +5,12 @@ convnet3d, hocp-convnet, hocp-convnet-s. FCNN Table 7's reference networks (`ref
 googlenet, resnet18, vgg16 (torchvision's definitions, untrained). Every model carries `input_size`
 (its paper's input, without batch) and `num_classes`. Where a paper's text admits two readings, the
 default name implements the one the text decides and the other is a registered variant (`readings.py`:
-fcnn-c/d-no-basis-bn, fcnn-l-layer-residual, hocp-convnet(-s)-eq16, hocp-convnet-s-identity-skip).
+fcnn-c/d-no-basis-bn, fcnn-l-layer-residual, hocp-convnet(-s)-eq16, hocp-convnet-s-identity-skip). The
+experiments that test the papers' untested claims train two ablations (`readings.ABLATIONS`): fcnn-e-no-residual
+and convnet3d-cp-finetune (3D-ConvNet CP-decomposed after training, see suite.train's ``decompose_after``).
 """
 from ._registry import build, get_model_builder, names, overrides_of, register_model
 from . import fcnn, hocp, reference  # noqa: F401  (registration)
-from .readings import VARIANTS, reading
+from .readings import ABLATIONS, VARIANTS, reading
 
-__all__ = ["build", "names", "register_model", "get_model_builder", "overrides_of", "reading", "VARIANTS"]
+__all__ = ["build", "names", "register_model", "get_model_builder", "overrides_of", "reading", "VARIANTS", "ABLATIONS"]

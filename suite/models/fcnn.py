@@ -348,17 +348,19 @@ def fcnn_d(*, num_classes=None, in_channels=3, width=1.0, input_size=None, dropo
                  in_channels=in_channels, width=width, input_size=input_size, dropout=dropout)
 
 
-def _single_basis(k: int, repeats: int, backend: str):
-    return lambda m: [SingleBasisConv2d(m, kernel_size=k, backend=backend) for _ in range(repeats)]
+def _single_basis(k: int, repeats: int, backend: str, residual: bool = True):
+    return lambda m: [SingleBasisConv2d(m, kernel_size=k, residual=residual, backend=backend) for _ in range(repeats)]
 
 
 @register_model("fcnn-e")
-def fcnn_e(*, num_classes=None, in_channels=3, width=1.0, input_size=None, dropout=0.2, backend="auto"):
+def fcnn_e(*, num_classes=None, in_channels=3, width=1.0, input_size=None, dropout=0.2, residual=True,
+           backend="auto"):
     """Model E (Table 1): {[3, 1] + (1, n)} × 4 per stage — Alg. 3 single-basis layers, each with residual.
 
     "we substitute each standard convolutional layer with two single basis convolutional layers in
-    model E" (layers doubled: 2 -> 4 per stage)."""
-    return _fcnn(_single_basis(3, 4, backend), description=pv.FCNN_TABLE2["fcnn-e"].method,
+    model E" (layers doubled: 2 -> 4 per stage). ``residual=False`` (ablation ``fcnn-e-no-residual``): Alg. 3
+    without its step (a), the residual Sec. 2.3 calls "necessary"."""
+    return _fcnn(_single_basis(3, 4, backend, residual), description=pv.FCNN_TABLE2["fcnn-e"].method,
                  num_classes=num_classes, in_channels=in_channels, width=width, input_size=input_size,
                  dropout=dropout)
 
@@ -490,3 +492,14 @@ def fcnn_l_layer_residual(*, num_classes=None, in_channels=3, width=1.0, input_s
     """Model L with a (parameter-free) residual on every single-basis layer instead of around each pair."""
     return fcnn_l(num_classes=num_classes, in_channels=in_channels, width=width, input_size=input_size,
                   dropout=dropout, residual="layer", backend=backend)
+
+
+# ------------------------------------------------------------------------------- ablations (an experiment's model)
+@register_model("fcnn-e-no-residual")
+def fcnn_e_no_residual(*, num_classes=None, in_channels=3, width=1.0, input_size=None, dropout=0.2, backend="auto"):
+    """Model E without the residual of its single-basis layers (FCNN Sec. 2.3: "the residual learning is necessary").
+
+    Each layer is ``relu(BN(P · BN(x ⋆ₘ basis)))``: the same multiplications and parameters as E (the identity
+    residual is an addition), experiment fcnn-residual."""
+    return fcnn_e(num_classes=num_classes, in_channels=in_channels, width=width, input_size=input_size,
+                  dropout=dropout, residual=False, backend=backend)

@@ -23,6 +23,10 @@ CIFAR_INPUT, CIFAR_CLASSES = (3, 32, 32), 10
 CONVNET3D_CHANNELS = ((3, 64), (64, 128), (128, 256), (256, 256))
 JESTER_INPUT, JESTER_CLASSES = (3, 18, 84, 84), 27
 FC_HIDDEN = 512
+RANK_FACTOR = 6  # HO-CP 4.2: "used, for each layer, 6 × n_input-channels for the rank"
+# CP-ALS sweeps when decomposing a trained kernel (chosen: bounds the cost, ~12 CPU-s for the local width-0.25
+# column; the reconstruction error each run reaches is recorded in its metrics).
+ALS_ITERATIONS = 50
 
 
 def _shortcut(cin: int, cout: int, stride: int) -> nn.Module | None:
@@ -191,6 +195,39 @@ class ConvNet3D(nn.Module):
         return self.fc2(self.act(self.fc1(torch.flatten(self.blocks(x), 1))))
 
 
+class DecomposableConvNet3D(ConvNet3D):
+    """3D-ConvNet whose dense 3-D convolutions can be CP-decomposed after training (`decompose`): the
+    "compress a trained network" route that HO-CP Sec. 3 sets its end-to-end training against ("first training
+    an uncompressed network, then decomposing the convolutional kernels before replacing the convolution with
+    their efficient rewriting and fine-tuning to recover lost performance")."""
+
+    def __init__(self, *, backend: str, **kwargs):
+        super().__init__(lambda a, b: nn.Conv3d(a, b, 3, padding=1, bias=False), **kwargs)
+        self.backend = backend
+
+    def decompose(self, *, fit: bool = True) -> list[float]:
+        """Replace each block's nn.Conv3d by ``HOCPConv.from_dense`` (CP-ALS, Lebedev et al. 2015 as HO-CP Sec. 2.3
+        describes it) at HO-CP ConvNet's rank 6·C_in: linear CP convolutions (no Ψ between the factors), so that
+        right after it the network computes the dense one up to the CP error. ``fit=False`` builds the decomposed
+        shapes only (a checkpoint's weights are loaded next). Returns each kernel's relative reconstruction error
+        (0.0 for ``fit=False``); ValueError if there is no dense kernel left to decompose."""
+        convs = [(block, block[0]) for block in self.blocks if isinstance(block[0], nn.Conv3d)]
+        if not convs:
+            raise ValueError("decompose: the network has no dense Conv3d left (already decomposed)")
+        errors = []
+        for block, conv in convs:
+            rank = RANK_FACTOR * conv.in_channels
+            if fit:
+                layer = HOCPConv.from_dense(conv, rank, n_iter=ALS_ITERATIONS, backend=self.backend)
+                errors.append(float(layer.decomposition_error))
+            else:
+                layer = HOCPConv(conv.in_channels, conv.out_channels, tuple(conv.kernel_size), rank=rank,
+                                 backend=self.backend).to(conv.weight.device, conv.weight.dtype)
+                errors.append(0.0)
+            block[0] = layer
+        return errors
+
+
 @register_model("convnet3d")
 @pv.doc
 def convnet3d(*, num_classes=None, in_channels=3, width=1.0, input_size=None, backend="auto"):
@@ -201,7 +238,7 @@ def convnet3d(*, num_classes=None, in_channels=3, width=1.0, input_size=None, ba
 
 
 def _hocp_convnet(*, num_classes, in_channels, width, input_size, activation, skip, psi, backend):
-    return ConvNet3D(lambda a, b: HOCPBlock3d(a, b, rank=6 * a, activation=activation, skip=skip, psi=psi,
+    return ConvNet3D(lambda a, b: HOCPBlock3d(a, b, rank=RANK_FACTOR * a, activation=activation, skip=skip, psi=psi,
                                               backend=backend),
                      num_classes=num_classes or JESTER_CLASSES, in_channels=in_channels, width=width,
                      input_size=input_size)
@@ -252,3 +289,15 @@ def hocp_convnet_s_identity_skip(*, num_classes=None, in_channels=3, width=1.0, 
     """HO-CP ConvNet-S with U^(S) only where C ≠ T and an identity skip elsewhere (matches Table 2's 1.2M)."""
     return hocp_convnet_s(num_classes=num_classes, in_channels=in_channels, width=width, input_size=input_size,
                           skip="identity", backend=backend)
+
+
+# ------------------------------------------------------------------ the compression route (an experiment's model)
+@register_model("convnet3d-cp-finetune")
+def convnet3d_cp_finetune(*, num_classes=None, in_channels=3, width=1.0, input_size=None, backend="auto"):
+    """3D-ConvNet to be CP-decomposed after training at HO-CP ConvNet's rank and fine-tuned (dense until decomposed).
+
+    The network as built is 3D-ConvNet; a recipe with ``decompose_after`` (suite.train) trains it, calls its
+    `decompose` (HOCPConv.from_dense of every 3-D kernel at rank 6·C_in) and fine-tunes the result: the compression
+    route HO-CP Sec. 3 contrasts with training HO-CP ConvNet from scratch (experiment hocp-compress)."""
+    return DecomposableConvNet3D(backend=backend, num_classes=num_classes or JESTER_CLASSES, in_channels=in_channels,
+                                 width=width, input_size=input_size)

@@ -46,6 +46,24 @@ VARIANTS = {
 }
 
 
+# Not readings: a model changed on purpose to test a claim the paper argues but never measures (an experiment's
+# model, jobs/experiments.py), with the paper's sentence; counted beside its default like the variants.
+ABLATIONS = {
+    "fcnn-e-no-residual": Variant("fcnn-e", "no residual on the single-basis layers (Alg. 3 without its step (a))",
+                                  "Alg. 3: an identity residual on every single-basis layer",
+                                  "FCNN Sec. 2.3: \"If each channel is only allowed to be convolved with one basis, then "
+                                  "the output of the convolution may not be able to keep all the useful information "
+                                  "from the input due to rank deficiency. Therefore, the residual learning is "
+                                  "necessary here to address this problem.\" (experiment fcnn-residual)"),
+    "convnet3d-cp-finetune": Variant("hocp-convnet", "3D-ConvNet trained, its 3-D kernels CP-decomposed at rank 6·C_in "
+                                     "(linear factors) and fine-tuned",
+                                     "HO-CP ConvNet trained from scratch (Ψ between the factors)",
+                                     "HO-CP Sec. 3: \"most existing approach rely on first training an uncompressed "
+                                     "network, then decomposing the convolutional kernels ... However, this approach is "
+                                     "not suitable for higher-order convolutions\" (experiment hocp-compress)"),
+}
+
+
 def variants_of(model: str) -> dict[str, Variant]:
     return {name: v for name, v in VARIANTS.items() if v.of == model}
 
@@ -54,5 +72,7 @@ def reading(model: str) -> str | None:
     """The reading ``model`` implements, where the papers admit another (None: no alternative reading)."""
     if model in VARIANTS:
         return f"variant of {VARIANTS[model].of}: {VARIANTS[model].reading}"
+    if model in ABLATIONS:
+        return f"ablation beside {ABLATIONS[model].of}: {ABLATIONS[model].reading}"
     defaults = dict.fromkeys(v.default for v in variants_of(model).values())
     return "; ".join(defaults) if defaults else None
