@@ -19,8 +19,6 @@ block >= 128 KiB to the OS), and each target of the kernels with its status (met
 """
 from __future__ import annotations
 
-from typing import Callable
-
 import argparse
 import json
 import math
@@ -33,6 +31,7 @@ import time
 from pathlib import Path
 
 import torch
+from typing import Callable
 
 from suite import bench_shapes as S
 from suite.bench_cases import case_by_key
