@@ -29,9 +29,9 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Callable
 
 import torch
-from typing import Callable
 
 from suite import bench_shapes as S
 from suite.bench_cases import case_by_key
