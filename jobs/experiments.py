@@ -92,7 +92,8 @@ LOCAL_FCNN = Setting(
 # (Table 3's ratios) needs at least 64 channels per stage. 3 seeds; about 32 CPU-s per seed-epoch, ~4 min.
 LOCAL_FCNN_SMALL = replace(LOCAL_FCNN, model_overrides={**LOCAL_FCNN.model_overrides, "width": 0.5})
 # FCNN Table 2 with statistical power: each model's 95 % t-interval at most 1 point wide on each side, in
-# at most 10 minutes (estimated 9; see README). Every choice below is the same for all six models.
+# at most 10 minutes (measured: 8 min 20 s on an idle fresh clone, README). Every choice below is the same for
+# all six models.
 # - 9 seeds: the idle 7-seed run of this setting (README) gave sds of 0.77-1.19 points and half-widths of
 #   0.72-1.10 (t6 / sqrt 7 = 0.92 sd): C (1.10) and F (1.05) missed the 1-point target. With 9 seeds
 #   (t8 / sqrt 9 = 0.77 sd) those sds give 0.59-0.92; 10 seeds would not fit in 10 minutes (~55 s each).
