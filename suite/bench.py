@@ -15,7 +15,7 @@ block >= 128 KiB to the OS), and each target of the kernels with its status (met
     python -m suite.bench --quick         # tiny shapes, one short pass (CI smoke)
     python -m suite.bench --json out.json # keep the pytest-benchmark JSON of the run
     python -m suite.bench --markdown-from out.json   # the README table of a saved run
-    python -m suite.bench --breakdown     # per-stage times of Model L and ResNet-18 (what bounds the ratio)
+    python -m suite.bench --breakdown     # per-layer times of Model L and ResNet-18 (what bounds the ratio)
 """
 from __future__ import annotations
 
@@ -195,6 +195,10 @@ def op_row(key: str, case: dict) -> dict:
            "speedup_vs_fact": fact_ms / ours, "mult_ratio": info["dense_macs"] / info["macs"],
            "gflops": 2 * info["macs"] / ours / 1e6, "dense_gflops": 2 * info["dense_macs"] / dense_ms / 1e6,
            "all_ms": ms}
+    bounds = {k: v for k, v in ms.items() if k.startswith("bound:")}
+    if bounds:  # the factorized form's GEMM alone: no step whose GEMM is as fast as torch's beats fact_ms / this
+        row["bound_ms"] = min(bounds.values())
+        row["bound_vs_fact"] = fact_ms / row["bound_ms"]
     peers = {k: v for k, v in ms.items() if "tltorch" in k}
     if peers:
         row["speedup_vs_tltorch"] = {k.split("FactorizedConv")[-1].strip(): v / ours for k, v in peers.items()}
@@ -240,16 +244,22 @@ def targets(result: dict) -> list[dict]:
     """The kernels' speed targets, each with its measured value and status (float32, N = 32, forward)."""
     out = []
 
-    def add(what, shape, value, goal, higher=True, unit="x"):
-        out.append({"target": what, "shape": shape, "value": value, "goal": goal, "unit": unit,
+    def add(what, shape, value, goal, higher=True, unit="x", bound=""):
+        out.append({"target": what, "shape": shape, "value": value, "goal": goal, "unit": unit, "bound": bound,
                     "met": value >= goal if higher else value <= goal})
 
     for r in result["rows"]:
         g, info = r["group"], r["info"]
         if g.startswith("single-basis"):
-            add("single-basis step >= 1.2x the best PyTorch factorized form", r["shape"], r["speedup_vs_fact"], 1.2)
+            bound = (f"<= {r['bound_vs_fact']:.2f}x: the best factorized form takes {r['best_fact_ms']:.2f} ms, its "
+                     f"projection GEMM alone {r['bound_ms']:.2f} ms") if "bound_vs_fact" in r else ""
+            add("single-basis step >= 1.2x the best PyTorch factorized form", r["shape"], r["speedup_vs_fact"], 1.2,
+                bound=bound)
         elif g.startswith("topological"):
-            add("topological 1x1 >= 2.5x the dense 1x1", r["shape"], r["speedup_vs_dense"], 2.5)
+            need = 2.5 * r["dense_gflops"] / r["mult_ratio"]
+            bound = (f"needs {need:.0f} GFLOP/s of sparse channel gathers ({r['mult_ratio']:.1f}x fewer multiplications"
+                     f" than the dense GEMM at its {r['dense_gflops']:.0f}); ours {r['gflops']:.0f}")
+            add("topological 1x1 >= 2.5x the dense 1x1", r["shape"], r["speedup_vs_dense"], 2.5, bound=bound)
         elif g.startswith("HO-CP"):
             goal = 1.5 if info["R"] <= 3 * info["C"] else 1.0
             add(f"HO-CP 3-D >= {goal}x dense Conv3d (R = {info['R'] // info['C']}C)", r["shape"], r["speedup_vs_dense"], goal)
@@ -301,51 +311,136 @@ def markdown(result: dict) -> str:
             lines.append(f"| {p['group']} | {p['shape']} | {p['ours_ms']:.1f} ({p['ours']}) | {p['base_ms']:.1f} ({p['base']}) | "
                          f"{p['speedup']:.2f}x | {ratio} |")
     if result["targets"]:
-        lines += ["", "| target | shape | measured | status |", "| --- | --- | ---: | --- |"]
+        lines += ["", "| target | shape | measured | status | what bounds it (this run) |", "| --- | --- | ---: | --- | --- |"]
         for t in result["targets"]:
-            lines.append(f"| {t['target']} | {t['shape']} | {t['value']:.2f}{t['unit']} | {'met' if t['met'] else '**missed**'} |")
+            lines.append(f"| {t['target']} | {t['shape']} | {t['value']:.2f}{t['unit']} | "
+                         f"{'met' if t['met'] else '**missed**'} | {t.get('bound', '')} |")
     if s.get("compile_excluded"):
         lines += ["", "torch.compile forms excluded: " + "; ".join(sorted(set(s["compile_excluded"].values())))]
     return "\n".join(lines)
 
 
-# ---------------------------------------------------------------- per-stage breakdown of the models
-def stage_timer(model, best: dict[str, float]):
-    """Forward hooks that keep, in `best`, the best ms of each top-level child of `model`; returns the handles."""
-    start: dict[str, float] = {}
-    handles = []
-    for name, child in model.named_children():
-        handles.append(child.register_forward_pre_hook(lambda mod, inp, n=name: start.__setitem__(n, time.perf_counter())))
-        handles.append(child.register_forward_hook(
-            lambda mod, inp, out, n=name: best.__setitem__(n, min(best.get(n, math.inf), (time.perf_counter() - start[n]) * 1e3))))
-    return handles
+# ---------------------------------------------------------------- per-layer breakdown of the models
+class _ConvShapes(torch.overrides.TorchFunctionMode):
+    """Records, for every F.conv2d / F.linear of an eager forward, (input shape, weight shape) -> (MACs, kind)."""
+
+    def __init__(self):
+        super().__init__()
+        self.seen: dict[tuple, tuple[int, str]] = {}
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        out = func(*args, **(kwargs or {}))
+        if func in (torch.nn.functional.conv2d, torch.conv2d, torch.nn.functional.linear):
+            x, w = args[0], args[1] if len(args) > 1 else kwargs["weight"]
+            macs = out.numel() * math.prod(w.shape[1:])
+            groups = (x.shape[1] // w.shape[1]) if w.ndim == 4 else 1
+            kind = ("fc" if w.ndim == 2 else "depthwise" if groups > 1 and groups == x.shape[1] else
+                    f"{w.shape[2]}x{w.shape[3]}" + (f" /{groups}" if groups > 1 else ""))
+            self.seen[(tuple(x.shape), tuple(w.shape))] = (macs, kind)
+        return out
+
+
+def _layer_key(shapes: list, seen: dict) -> tuple | None:
+    """(input shape, weight shape) of a profiled event: the first pair of consecutive 4-D (or 2-D) argument shapes
+    that the eager forward recorded (an in-place `_convolution_pointwise_` lists the residual it adds to first)."""
+    dims = [tuple(v) for v in shapes if isinstance(v, (list, tuple)) and len(v) in (2, 4)]
+    return next(((x, w) for x, w in zip(dims, dims[1:]) if (x, w) in seen), None)
+
+
+def layer_profile(forward: Callable, eager: Callable, repeats: int) -> dict:
+    """Per-layer time of `forward` (any form, compiled ones included) from the torch profiler: each outermost
+    conv/linear event (its time inclusive of the events it calls) grouped by input and weight shapes, mean of
+    `repeats` forwards; MACs and kind per layer from one `eager` forward of the same network. Also the wall
+    time per forward without the profiler (best of `repeats`) and with it."""
+    from torch.profiler import ProfilerActivity, profile
+
+    shapes = _ConvShapes()
+    with torch.no_grad():
+        with shapes:
+            eager()
+        forward()
+        wall = _best_seconds(forward, repeats) * 1e3
+        t0 = time.perf_counter()
+        with profile(activities=[ProfilerActivity.CPU], record_shapes=True) as prof:
+            for _ in range(repeats):
+                forward()
+        wall_prof = (time.perf_counter() - t0) * 1e3 / repeats
+    groups: dict[tuple, list[float]] = {}
+    for ev in prof.events():
+        key = _layer_key(ev.input_shapes or [], shapes.seen)
+        if key is None:
+            continue
+        parent, nested = ev.cpu_parent, False
+        while parent is not None and not nested:
+            nested = _layer_key(parent.input_shapes or [], shapes.seen) == key
+            parent = parent.cpu_parent
+        if not nested:
+            g = groups.setdefault(key, [0, 0.0])
+            g[0] += 1
+            g[1] += ev.cpu_time_total / 1e3
+    rows = []
+    for key, (count, total_ms) in groups.items():
+        macs, kind = shapes.seen[key]
+        calls, ms = count / repeats, total_ms / repeats
+        rows.append({"kind": kind, "input": key[0], "weight": key[1], "calls": calls, "ms": ms,
+                     "macs": macs * calls, "gflops": 2 * macs * calls / (ms * 1e6) if ms else float("nan")})
+    rows.sort(key=lambda r: -r["ms"])
+    return {"wall_ms": wall, "wall_prof_ms": wall_prof, "rows": rows}
+
+
+def _fmt_shape(t) -> str:
+    return "x".join(str(v) for v in t)
 
 
 def breakdown(repeats: int, quick: bool) -> str:
-    """Per-stage best ms of Model L's forms and ResNet-18's eager forms at the target batches (markdown); the
-    forms run round-robin, `repeats` forwards each, after one untimed forward (compilation, autotune)."""
-    from suite.bench_cases import model_case
+    """Per-layer times of Model L's and ResNet-18's fastest forms (torch.compile with freezing, channels-last)
+    at the target batches, from the torch profiler (markdown): per layer shape its calls, ms per forward, share,
+    and GFLOP/s (2 × MACs / time), then the share of each layer kind and what the ratio would be if Model L's
+    layers ran at ResNet-18's overall GFLOP/s."""
+    from suite import models
+    from suite.bench_cases import FREEZING, _cl, _cl_copy
 
-    lines = []
+    lines = ["Per-layer profile of each network's fastest form (torch.compile with freezing, channels-last; the "
+             "torch profiler's self CPU time per operator and input shape, mean of "
+             f"{repeats} forwards; under the profiler, so times are a little above the benchmark's).", ""]
     for N in S.MODEL_BATCHES:
-        case = model_case(2 if quick and N > 1 else N, quick)
-        forms = {k: v for k, v in case.make().items() if not isinstance(v, tuple)}
-        times: dict[str, dict[str, float]] = {name: {} for name in forms}
-        with torch.no_grad():
-            for call in forms.values():
-                call()
-            handles = [h for name, call in forms.items() for h in stage_timer(call.module, times[name])]
-            try:
-                for _ in range(repeats):
-                    for call in forms.values():
-                        call()
-            finally:
-                for h in handles:
-                    h.remove()
-        lines += ["", f"Per-stage best ms, {case.label} (each model's top-level children, in order; total = their sum):", "",
-                  "| form | stages (ms) | total ms |", "| --- | --- | ---: |"]
-        for name, t in times.items():
-            lines.append(f"| {name} | " + ", ".join(f"{k} {v:.2f}" for k, v in t.items()) + f" | {sum(t.values()):.1f} |")
+        n = 2 if quick and N > 1 else N
+        summary = {}
+        for name in ("fcnn-l", "resnet18"):
+            net = models.build(name, backend="torch").eval()
+            x = torch.randn(n, *((3, 64, 64) if quick else net.input_size), generator=torch.Generator().manual_seed(0))
+            cl_net, xc = _cl_copy(net), _cl(x)
+            compiled = torch.compile(cl_net, dynamic=False, options=FREEZING)
+            prof = layer_profile(lambda: compiled(xc), lambda: net(x), repeats)
+            layers_ms = sum(r["ms"] for r in prof["rows"])
+            macs = sum(r["macs"] for r in prof["rows"])
+            wp = prof["wall_prof_ms"]
+            summary[name] = {"wall": prof["wall_ms"], "wall_prof": wp, "macs": macs, "layers_ms": layers_ms}
+            lines += [f"**{name}, N={n}**: {prof['wall_ms']:.1f} ms per forward (best of {repeats}), {wp:.1f} ms under "
+                      f"the profiler; conv/fc layers {layers_ms:.1f} ms of it ({100 * layers_ms / wp:.0f} %), "
+                      f"{2 * macs / (layers_ms * 1e6):.0f} GFLOP/s over their {macs / 1e9 / n:.3f} G MACs per image.", "",
+                      "| layer kind | input | weight | calls | ms / forward | share | GFLOP/s |",
+                      "| --- | --- | --- | ---: | ---: | ---: | ---: |"]
+            by_kind: dict[str, list[float]] = {}
+            for r in prof["rows"]:
+                lines.append(f"| {r['kind']} | {_fmt_shape(r['input'])} | {_fmt_shape(r['weight'])} | {r['calls']:g} | "
+                             f"{r['ms']:.2f} | {100 * r['ms'] / wp:.1f} % | {r['gflops']:.0f} |")
+                k = by_kind.setdefault(r["kind"], [0.0, 0.0])
+                k[0] += r["ms"]
+                k[1] += r["macs"]
+            lines += ["", "By kind: " + "; ".join(
+                f"{k} {v[0]:.1f} ms ({100 * v[0] / wp:.0f} %, {2 * v[1] / (v[0] * 1e6):.0f} GFLOP/s)"
+                for k, v in sorted(by_kind.items(), key=lambda kv: -kv[1][0])) +
+                f"; outside the conv/fc layers (pools, adds, the compiled graph's wrapper) "
+                f"{wp - layers_ms:.1f} ms.", ""]
+        ours, base = summary["fcnn-l"], summary["resnet18"]
+        base_rate = base["macs"] / base["layers_ms"]
+        at_base_rate = ours["macs"] / base_rate + (ours["wall_prof"] - ours["layers_ms"])
+        lines += [f"N={n}: ratio {base['wall'] / ours['wall']:.2f}x without the profiler, "
+                  f"{base['wall_prof'] / ours['wall_prof']:.2f}x under it (multiplications {base['macs'] / ours['macs']:.2f}x). "
+                  f"If Model L's conv/fc layers ran at ResNet-18's overall rate ({2 * base_rate / 1e6:.0f} GFLOP/s) and "
+                  f"the rest stayed, Model L would take {at_base_rate:.1f} ms under the profiler: "
+                  f"{base['wall_prof'] / at_base_rate:.2f}x.", ""]
     return "\n".join(lines)
 
 
@@ -376,7 +471,7 @@ def main(argv=None) -> int:
     ap.add_argument("--compile-budget", type=float, default=240.0, help="seconds of torch.compile before skipping")
     ap.add_argument("--only", choices=["single", "topological", "ho-cp", "model", "training"], help="one group only")
     ap.add_argument("--markdown-from", metavar="PATH", help="print the README table of a saved --json run")
-    ap.add_argument("--breakdown", action="store_true", help="per-stage times of Model L and ResNet-18 instead")
+    ap.add_argument("--breakdown", action="store_true", help="per-layer times of Model L and ResNet-18 instead")
     ap.add_argument("--memory-child", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.memory_child is not None:

@@ -7,8 +7,10 @@ a case by its key. Shapes come from `suite.bench_shapes`.
 Member names say what each form is: ``ours`` (our kernel, `backend="numba"`), ``fact: ...`` (the same
 factorized operator in PyTorch, tltorch's `FactorizedConv` included for the CP conv), ``dense: ...`` (the
 dense PyTorch layer it replaces); for models ``ours: ...`` (Model L's forms) and ``base: ...`` (ResNet-18's);
-for training steps ``ours: auto`` and ``base: torch``. A member is a zero-argument callable, or
-``(fn, args)`` for a form built by `torch.compile` (under the run's compile budget, `Compiler`).
+for training steps ``ours: auto`` and ``base: torch``; ``bound: ...`` is not a form but the part of the operator
+that limits every form (the single-basis step's projection GEMM alone), timed to say what a target can reach. A member is a zero-argument callable, or
+``(fn, args)`` or ``(fn, args, options)`` for a form built by `torch.compile` (under the run's compile budget,
+`Compiler`; `options` are inductor settings, e.g. `FREEZING`).
 """
 from __future__ import annotations
 
@@ -27,7 +29,7 @@ from suite import ops
 
 @dataclass
 class Case:
-    """One benchmark shape: `make()` -> {member: zero-argument callable or (fn, args) to torch.compile}."""
+    """One benchmark shape: `make()` -> {member: zero-argument callable or (fn, args[, options]) to torch.compile}."""
 
     kind: str  # "op", "model" or "train"
     group: str
@@ -41,6 +43,14 @@ class Case:
     @property
     def key(self) -> str:
         return f"{self.group} | {self.label}"
+
+
+FREEZING = {"freezing": True}  # torch.compile options of the compile+freezing forms (inductor config)
+
+
+def _cl_copy(module):
+    """A channels-last copy of `module` (each compiled form gets its own, so compilations never share one)."""
+    return copy.deepcopy(module).to(memory_format=torch.channels_last)
 
 
 def _cl(t):
@@ -57,6 +67,7 @@ def single_basis_case(N, C, H, k=3) -> Case:
         dense_w = torch.randn(C, C, k, k, generator=g) / math.sqrt(C * k * k)
         dw, pw = basis.unsqueeze(1), proj[:, :, None, None]
         xc, dwc, pwc, dense_c = _cl(x), _cl(dw), _cl(pw), _cl(dense_w)
+        x2d = xc.permute(0, 2, 3, 1).reshape(-1, C)  # the (N·H·W, C) rows of the channels-last layout (a view)
 
         def fact(x_, dw_, pw_):
             return torch.relu_(x_ + F.conv2d(F.conv2d(x_, dw_, padding=k // 2, groups=C), pw_))
@@ -68,7 +79,12 @@ def single_basis_case(N, C, H, k=3) -> Case:
                 "fact: eager NCHW": lambda: fact(x, dw, pw), "fact: eager channels_last": lambda: fact(xc, dwc, pwc),
                 "fact: compile": (fact, (x, dw, pw)), "fact: compile channels_last": (fact, (xc, dwc, pwc)),
                 "dense: eager NCHW": lambda: dense(x, dense_w), "dense: eager channels_last": lambda: dense(xc, dense_c),
-                "dense: compile channels_last": (dense, (xc, dense_c))}
+                "dense: compile channels_last": (dense, (xc, dense_c)),
+                # not a form of the step: its projection alone (the GEMM every form does), as a channels-last 1x1
+                # conv and as one sgemm; the best factorized form / this bounds what any step with a GEMM no
+                # faster than torch's can reach
+                "bound: projection GEMM only (channels_last 1x1)": lambda: F.conv2d(xc, pwc),
+                "bound: projection GEMM only (mm)": lambda: torch.mm(x2d, proj.t())}
 
     hw = H * H
     return Case("op", "single-basis step relu(x + P·dw3x3(x))", f"N={N} C={C} H=W={H}", make,
@@ -177,7 +193,7 @@ def cp_case(N, C, R, dims, K=3) -> Case:
 
 # ---------------------------------------------------------------- models
 class _Call:
-    """module(x) as a zero-argument callable that keeps both (the per-stage breakdown times the module)."""
+    """module(x) as a zero-argument callable that keeps both (the module stays reachable as `.module`)."""
 
     def __init__(self, module, x):
         self.module, self.x = module, x
@@ -192,16 +208,17 @@ _call = _Call
 def model_case(N: int, quick: bool) -> Case:
     """Model L vs ResNet-18 inference (eval mode): Model L with its layers on `torch` and on `auto` (NCHW and
     channels-last) and `fuse_for_inference` (BatchNorm folded, each fused step on its measured fastest
-    implementation); ResNet-18 eager NCHW, channels-last and torch.compile (channels-last)."""
+    implementation), torch.compile with freezing (channels-last); ResNet-18 eager NCHW, channels-last,
+    torch.compile and torch.compile with freezing (channels-last)."""
 
     def make():
         from suite import models
         from suite.complexity import count
         from suite.layers.fusion import fuse_for_inference
 
-        forms = {}
+        forms, built = {}, {}
         for backend in ("torch", "auto"):
-            model = models.build("fcnn-l", backend=backend).eval()
+            model = built[backend] = models.build("fcnn-l", backend=backend).eval()
             x = torch.randn(N, *((3, 64, 64) if quick else model.input_size), generator=torch.Generator().manual_seed(0))
             forms[f"ours: {backend} NCHW"] = _call(model, x)
             forms[f"ours: {backend} channels_last"] = _call(copy.deepcopy(model).to(memory_format=torch.channels_last), _cl(x))
@@ -212,6 +229,10 @@ def model_case(N: int, quick: bool) -> Case:
         base_cl = copy.deepcopy(base).to(memory_format=torch.channels_last)
         forms.update({"base: eager NCHW": _call(base, xb), "base: eager channels_last": _call(base_cl, _cl(xb)),
                       "base: compile channels_last": (base_cl, (_cl(xb),))})
+        # Inductor's freezing folds BatchNorm into the convs and prepacks their weights (inference only): the
+        # same compiled form for both networks, so neither side is left with a slower one.
+        forms["ours: compile+freezing channels_last"] = (_cl_copy(built["torch"]), (_cl(x),), FREEZING)
+        forms["base: compile+freezing channels_last"] = (_cl_copy(base), (_cl(xb),), FREEZING)
         macs = {name: count(m, tuple(x_.shape[1:])).multiplications for name, m, x_ in (("ours", model, x), ("base", base, xb))}
         info.update({"macs_per_image": macs, "mult_ratio": macs["base"] / macs["ours"]})
         return forms
@@ -286,7 +307,7 @@ class Compiler:
         self.reasons: dict[str, str] = {}
         self.failure: str | None = None
 
-    def build(self, key: str, fn, args):
+    def build(self, key: str, fn, args, options: dict | None = None):
         if self.failure:
             self.reasons[key] = self.failure
             return None
@@ -298,7 +319,7 @@ class Compiler:
             return None
         t0 = time.perf_counter()
         try:
-            compiled = torch.compile(fn, dynamic=False)
+            compiled = torch.compile(fn, dynamic=False, options=options)
             with torch.no_grad():
                 compiled(*args)
                 compiled(*args)

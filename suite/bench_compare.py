@@ -68,7 +68,7 @@ def _ready(case, member):
     if key not in _READY:
         fn = _MADE[case.key][member]
         if isinstance(fn, tuple):
-            fn = COMPILER.build(f"{case.key} {member}", *fn)
+            fn = COMPILER.build(f"{case.key} {member}", *fn)  # (fn, args) or (fn, args, options)
         if fn is not None:
             with torch.set_grad_enabled(case.kind == "train"):
                 fn()  # first call: Numba compile or cache load, autotune's choice, oneDNN primitives

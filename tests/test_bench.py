@@ -112,7 +112,8 @@ def test_the_pytest_benchmark_module_runs(tmp_path):
                            "--pyargs", "suite.bench_compare", "--benchmark-disable"],
                           capture_output=True, text=True, timeout=600, env=env, cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    assert "5 passed, 3 skipped" in proc.stdout  # ours, 2 eager fact., 2 eager dense; 3 torch.compile forms (quick: off)
+    # ours, 2 eager fact., 2 eager dense, 2 bounds (projection GEMM alone); 3 torch.compile forms (quick: off)
+    assert "7 passed, 3 skipped" in proc.stdout
 
 
 @pytest.mark.slow
@@ -135,13 +136,20 @@ def test_bench_quick_runs_and_writes_json(tmp_path):
     assert isinstance(m["valid_for_readme"], bool) and ("VALID FOR THE README" in proc.stdout)
 
 
-def test_stage_timer_keeps_each_top_level_childs_best_time():
-    model = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.ReLU(), torch.nn.Flatten())
-    best = {}
-    handles = bench.stage_timer(model, best)
-    model(torch.randn(1, 3, 8, 8))
-    first = dict(best)
-    for h in handles:
-        h.remove()
-    model(torch.randn(1, 3, 8, 8))
-    assert list(best) == ["0", "1", "2"] and all(v > 0 for v in best.values()) and best == first
+def test_layer_profile_times_each_conv_once_with_its_multiplications():
+    """`--breakdown`'s profiler rows: one row per conv shape (nested aten events not counted twice), its calls per
+    forward and MACs from the eager forward, a kind per layer (depthwise, k×k, 1×1)."""
+    net = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3, padding=1), torch.nn.ReLU(),
+                              torch.nn.Conv2d(8, 8, 3, padding=1, groups=8), torch.nn.Conv2d(8, 4, 1),
+                              torch.nn.Conv2d(4, 4, 1))
+    x = torch.randn(2, 3, 8, 8)
+    prof = bench.layer_profile(lambda: net(x), lambda: net(x), repeats=3)
+    rows = {(r["kind"], r["weight"]): r for r in prof["rows"]}
+    assert set(rows) == {("3x3", (8, 3, 3, 3)), ("depthwise", (8, 1, 3, 3)), ("1x1", (4, 8, 1, 1)), ("1x1", (4, 4, 1, 1))}
+    px = 2 * 8 * 8  # N·H·W
+    expected = {(8, 3, 3, 3): px * 8 * 27, (8, 1, 3, 3): px * 8 * 9, (4, 8, 1, 1): px * 4 * 8, (4, 4, 1, 1): px * 4 * 4}
+    for (kind, w), r in rows.items():
+        assert r["calls"] == 1 and r["macs"] == expected[w] and r["ms"] > 0, (kind, r)
+    assert prof["wall_ms"] > 0 and prof["wall_prof_ms"] > 0
+    seen = {((2, 8, 8, 8), (4, 8, 1, 1)): (0, "1x1")}  # an in-place conv lists the residual it adds to first
+    assert bench._layer_key([[2, 4, 8, 8], [2, 8, 8, 8], [4, 8, 1, 1], [4]], seen) == ((2, 8, 8, 8), (4, 8, 1, 1))
