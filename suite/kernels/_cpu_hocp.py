@@ -3,8 +3,9 @@
 x is viewed as (N, C, D0, Q) with Q = D1·…·D_{n-1} (a "plane"). The forward streams over D0: per
 (image, segment of D0) it keeps a ring of K0 planes of h = U_Cᵀ·x (R channels), combines them along
 mode 0, runs the 1-D depthwise convs of modes 1…n-1 inside the plane, and writes U_T·h of that
-plane. The R-channel intermediate therefore never exists for more than K0 + 2 planes per thread:
-peak scratch = threads·(K0 + 2)·R·Q values, independent of N and D0.
+plane. The R-channel intermediate therefore never exists for more than K0 + 1 planes per thread (the
+oldest ring slot doubles as the scratch of the in-plane convs): peak scratch = threads·(K0 + 1)·R·Q
+values, independent of N and D0.
 """
 from __future__ import annotations
 
@@ -50,7 +51,6 @@ def cp_forward(x, u_in_t, f0, f_rest, dims_rest, u_out, out, segments):
         lo, hi = chunk_range(item % segments, segments, D0)
         ring = np.zeros((K0, R, Q), x.dtype)
         plane = np.empty((R, Q), x.dtype)
-        tmp = np.empty((R, Q), x.dtype)
         xin = np.empty((C, Q), x.dtype)
         yout = np.empty((T, Q), x.dtype)
         # prime the ring with planes lo - r0 … lo + r0 - 1 (zeros outside 0…D0-1)
@@ -73,7 +73,9 @@ def cp_forward(x, u_in_t, f0, f_rest, dims_rest, u_out, out, segments):
                     fk = f0[r, k]
                     for q in range(Q):
                         pr[q] += fk * hr[q]
-            _all_modes(plane, tmp, f_rest, dims_rest, -1, False)
+            # the oldest ring slot (plane d_out - r0) is read no more: the next d loads into it, so it is the
+            # scratch of the other modes' convs (no extra (R, Q) block per thread)
+            _all_modes(plane, ring[(d_out - r0 + K0) % K0], f_rest, dims_rest, -1, False)
             np.dot(u_out, plane, yout)
             out[n, :, d_out, :] = yout
 
