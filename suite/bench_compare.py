@@ -9,7 +9,8 @@ SUITE_BENCH_ONLY (a word of the groups to keep: single, topological, ho-cp, mode
 SUITE_BENCH_PASSES (the whole list is timed this many times, pass after pass, so a change of the machine's
 load hits every form alike; the report keeps each form's best), SUITE_BENCH_COMPILE=0 and
 SUITE_BENCH_COMPILE_BUDGET (seconds of torch.compile before compiled forms are skipped),
-SUITE_BENCH_MEMORY=0 (no memory probe). The JSON keeps, per benchmark, `extra_info` (case, member, pass,
+SUITE_BENCH_MEMORY=0 (no memory probe), SUITE_BENCH_TRAIN_ROUNDS (timed SGD steps per training form and pass,
+default 7: a step of Models E, K, L varies by up to 8 % from one call to the next). The JSON keeps, per benchmark, `extra_info` (case, member, pass,
 multiplication counts, peak extra memory) and, at the top, `machine_info["suite"]` (CPU model, ISA flags,
 threads, load before and after, whether the run is valid for the README, measured sgemm peak and copy
 bandwidth) and `suite` (compile budget spent, forms excluded and why).
@@ -32,6 +33,7 @@ PASSES = int(os.environ.get("SUITE_BENCH_PASSES", "1"))
 COMPILER = bench_cases.Compiler(os.environ.get("SUITE_BENCH_COMPILE", "0" if QUICK else "1") not in ("", "0"),
                                 float(os.environ.get("SUITE_BENCH_COMPILE_BUDGET", "240")))
 MEMORY = os.environ.get("SUITE_BENCH_MEMORY", "1") not in ("", "0")
+TRAIN_ROUNDS = int(os.environ.get("SUITE_BENCH_TRAIN_ROUNDS", "1" if QUICK else "7"))
 MACHINE = bench.machine()  # at collection, before anything is timed: the load before the run
 
 CASES = [c for c in bench_cases.cases(QUICK) if not ONLY or ONLY in c.group.lower()]
@@ -95,4 +97,7 @@ def test_side_by_side(benchmark, case, member, pass_):
         else:
             benchmark.extra_info["memory_error"] = mem
     with torch.set_grad_enabled(case.kind == "train"):
-        benchmark(fn)
+        if case.kind == "train":  # steps of 0.1-5 s: a fixed number of rounds, so the minimum is not one of 2-3
+            benchmark.pedantic(fn, rounds=TRAIN_ROUNDS, iterations=1)
+        else:
+            benchmark(fn)
