@@ -160,7 +160,6 @@ def machine_peaks() -> dict:
             "copy_gbs": 2 * src.numel() * 4 / _best_seconds(lambda: dst.copy_(src)) / 1e9}
 
 
-
 # ---------------------------------------------------------------- the pytest-benchmark JSON -> rows
 def _best_by_case(data: dict) -> dict[str, dict]:
     """{case key: {"info": extra_info, "ms": {member: best ms over passes}, "extra": {member: bytes}}}."""
@@ -358,8 +357,7 @@ def layer_profile(forward: Callable, eager: Callable, repeats: int) -> dict:
     with torch.no_grad():
         with shapes:
             eager()
-        forward()
-        wall = _best_seconds(forward, repeats) * 1e3
+        wall = _best_seconds(forward, repeats) * 1e3  # its first call warms (compilation, oneDNN primitives)
         t0 = time.perf_counter()
         with profile(activities=[ProfilerActivity.CPU], record_shapes=True) as prof:
             for _ in range(repeats):
@@ -398,20 +396,23 @@ def breakdown(repeats: int, quick: bool) -> str:
     and GFLOP/s (2 × MACs / time), then the share of each layer kind and what the ratio would be if Model L's
     layers ran at ResNet-18's overall GFLOP/s."""
     from suite import models
-    from suite.bench_cases import FREEZING, _cl, _cl_copy
+    from suite.bench_cases import FREEZING, Compiler, _cl, _cl_copy
 
     lines = ["Per-layer profile of each network's fastest form (torch.compile with freezing, channels-last; the "
-             "torch profiler's self CPU time per operator and input shape, mean of "
-             f"{repeats} forwards; under the profiler, so times are a little above the benchmark's).", ""]
+             "torch profiler's CPU time of each outermost conv/linear call, the calls it makes included, per input and "
+             f"weight shape, mean of {repeats} forwards; under the profiler, so times are a little above the "
+             "benchmark's).", ""]
     for N in S.MODEL_BATCHES:
         n = 2 if quick and N > 1 else N
         summary = {}
         for name in ("fcnn-l", "resnet18"):
             net = models.build(name, backend="torch").eval()
             x = torch.randn(n, *((3, 64, 64) if quick else net.input_size), generator=torch.Generator().manual_seed(0))
-            cl_net, xc = _cl_copy(net), _cl(x)
-            compiled = torch.compile(cl_net, dynamic=False, options=FREEZING)
-            prof = layer_profile(lambda: compiled(xc), lambda: net(x), repeats)
+            compiler, key = Compiler(True, math.inf), f"{name} N={n}"
+            compiled = compiler.build(key, _cl_copy(net), (_cl(x),), FREEZING)
+            if compiled is None:  # no working torch.compile here: say so rather than profile another form
+                raise RuntimeError(f"--breakdown profiles the torch.compile form: {compiler.reasons[key]}")
+            prof = layer_profile(compiled, lambda: net(x), repeats)
             layers_ms = sum(r["ms"] for r in prof["rows"])
             macs = sum(r["macs"] for r in prof["rows"])
             wp = prof["wall_prof_ms"]
@@ -482,7 +483,11 @@ def main(argv=None) -> int:
             print(markdown(summarize(json.load(f))))
         return 0
     if args.breakdown:
-        print(breakdown(args.rounds or (2 if args.quick else 5), args.quick))
+        try:
+            print(breakdown(args.rounds or (2 if args.quick else 5), args.quick))
+        except RuntimeError as err:  # torch.compile unavailable: one line, no traceback
+            print(f"error: {err}", file=sys.stderr)
+            return 2
         return 0
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.json"

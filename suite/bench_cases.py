@@ -192,17 +192,9 @@ def cp_case(N, C, R, dims, K=3) -> Case:
 
 
 # ---------------------------------------------------------------- models
-class _Call:
-    """module(x) as a zero-argument callable that keeps both (the module stays reachable as `.module`)."""
-
-    def __init__(self, module, x):
-        self.module, self.x = module, x
-
-    def __call__(self):
-        return self.module(self.x)
-
-
-_call = _Call
+def _call(module, x):
+    """module(x) as a zero-argument callable."""
+    return lambda: module(x)
 
 
 def model_case(N: int, quick: bool) -> Case:
@@ -221,12 +213,12 @@ def model_case(N: int, quick: bool) -> Case:
             model = built[backend] = models.build("fcnn-l", backend=backend).eval()
             x = torch.randn(N, *((3, 64, 64) if quick else model.input_size), generator=torch.Generator().manual_seed(0))
             forms[f"ours: {backend} NCHW"] = _call(model, x)
-            forms[f"ours: {backend} channels_last"] = _call(copy.deepcopy(model).to(memory_format=torch.channels_last), _cl(x))
+            forms[f"ours: {backend} channels_last"] = _call(_cl_copy(model), _cl(x))
         forms["ours: fused steps (BN folded, auto per layer)"] = _call(fuse_for_inference(model), x)
         forms["ours: fused steps channels_last"] = _call(fuse_for_inference(model).to(memory_format=torch.channels_last), _cl(x))
         base = models.build("resnet18", backend="torch").eval()
         xb = torch.randn(N, *((3, 64, 64) if quick else base.input_size), generator=torch.Generator().manual_seed(1))
-        base_cl = copy.deepcopy(base).to(memory_format=torch.channels_last)
+        base_cl = _cl_copy(base)
         forms.update({"base: eager NCHW": _call(base, xb), "base: eager channels_last": _call(base_cl, _cl(xb)),
                       "base: compile channels_last": (base_cl, (_cl(xb),))})
         # Inductor's freezing folds BatchNorm into the convs and prepacks their weights (inference only): the
