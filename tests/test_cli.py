@@ -308,13 +308,15 @@ def test_collect_waits_showing_epochs_and_eta(tmp_path, capsys):
     records.record_jobs(root, exp, "local", "pool", [(task_e, type("H", (), {"job_id": "pool-1"}))])
     records.record_jobs(root, exp, "local", "local", [(task_a, type("H", (), {"job_id": job.pid}))],
                         tmp_path / "submitit")
-    release = threading.Event()
+    release, held = threading.Event(), threading.Event()
 
     def pool_worker():
         with results.lock_run(dir_e):
+            held.set()
             release.wait(10)
     t = threading.Thread(target=pool_worker)
     t.start()
+    assert held.wait(10), "the pool worker never took the run's lock"  # else collect may poll before it is held
     try:
         threading.Timer(1.0, release.set).start()
         bad = records.wait_for_jobs(exp, "local", root, timeout_s=30, poll_s=0.2)
