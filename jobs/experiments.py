@@ -90,7 +90,8 @@ LOCAL_FCNN = Setting(
 # schedule, 2 epochs at lr 0.05 and the third at 0.005, gives every seed the same lr path and ends at a low lr.
 # Measured (2026-11-23, trial runs): under the plateau schedule at lr 0.1 the last epoch still ran at the full lr
 # and single seeds fell 2-4 points below the rest (sds up to 1.95 with 3 seeds); the step schedule gave sds of
-# 0.28-0.70 over 6 seeds (half-widths 0.29-0.73) with every mean higher. Same cost per epoch.
+# 0.28-0.70 over 6 seeds (half-widths 0.29-0.73) with every mean higher. Same cost per epoch. The idle 6-seed
+# run took 5 min 50 s, half-widths 0.27-0.66.
 LOCAL_FCNN_STEP = replace(LOCAL_FCNN.recipe, lr=0.05, schedule="step", step_epochs=2)
 # Sec. 3.2 trains on smaller images (164 -> 150); locally A0's minimum input (77) is already the
 # smallest size, so Table 4 uses the same images as Table 2. Width 0.5: model H's 3-D topology
@@ -108,7 +109,7 @@ LOCAL_FCNN_SMALL = replace(LOCAL_FCNN, model_overrides={**LOCAL_FCNN.model_overr
 # at 0.05, one at 0.005) cut A's and J's sds to 0.72 and 0.61 but left K at 87.4-92.3 (sd 1.89, 7 seeds): the lr
 # fell before K had recovered. Hence 4 epochs, 3 at 0.05 and the last at 0.005 (one K seed: 94.3 %), and 11
 # seeds, as many as fit in 10 minutes at ~42 s of wall time per seed of the three models (4/3 of the 3-epoch
-# setting's measured 31 s).
+# setting's measured 31 s). Measured idle: 8 min 20 s, half-widths 0.24 / 0.36 / 0.77.
 LOCAL_TABLE5 = replace(LOCAL_FCNN, recipe=replace(LOCAL_FCNN.recipe, lr=0.05, epochs=4, schedule="step", step_epochs=3),
                        seeds=tuple(range(11)))
 # FCNN Table 2 with statistical power: each model's 95 % t-interval at most 1 point wide on each side, in
@@ -156,10 +157,11 @@ LOCAL_REFERENCE = replace(
     train_limit=1000, val_limit=250, model_recipes=REFERENCE_RECIPES)
 # HO-CP Table 1 on 32x32 digits (CIFAR's resolution), ~41 CPU-s per seed-epoch of both models. With the CIFAR
 # recipe's batch 128 and lr 0.1 (plateau), 3 epochs of 3000 digits are 72 SGD steps: one MobileNet-v2 seed ended
-# at 46 % against 82-83 % for the others and HOSConv at 41-51 % (half-widths 52.2 and 13.0, 3 seeds). Batch 64 at
+# at 46 % against 82-83 % for the others and HOSConv at a mean of 46.8 % (half-widths 52.2 and 13.0, 3 seeds). Batch 64 at
 # lr 0.05 doubles the steps at the same lr / batch, and 4 epochs of a fixed step schedule (3 at 0.05, the last at
 # 0.005) end every seed at a low lr: trial runs gave MobileNet-v2 96.0-97.3 % over 5 seeds (sd 0.52) and HOSConv
-# 88.8 % after 3 epochs of one seed. 5 seeds: about 165 CPU-s per seed, ~7 of the 10 minutes.
+# 88.8 % after 3 epochs of one seed. 5 seeds: about 165 CPU-s per seed; the idle run took 7 min 17 s and gave
+# half-widths of 0.54 and 1.28 (HOSConv, sd 1.03): 7 seeds would reach ~0.95 but not fit in 10 minutes.
 LOCAL_CIFAR = Setting(
     dataset="digits", data_options={"resize": 36, "crop": 32},
     model_overrides={"in_channels": 1, "width": 0.25, "input_size": (1, 32, 32)},
