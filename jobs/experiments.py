@@ -81,7 +81,8 @@ class Experiment:
 # ------------------------------------------------------------------------------------- local settings
 # FCNN nets: conv1 7x7/2 then pools /3, /2, /3. A 77x77 crop (from 88x88, about the 256 -> 221 ratio)
 # leaves 2x2 at stage 4, the smallest size model A's unpadded 2x2 conv accepts (77 = its minimum).
-# The shared FCNN local setting (Tables 4 and 5 build on it): 3 seeds, 3 epochs of the plateau recipe.
+# The shared FCNN local setting: Tables 2, 4, 5 and 7 take its images and set their own recipe and seeds (the
+# training benchmark, suite/bench_shapes.py, reads its batch); 3 seeds, 3 epochs of the plateau recipe.
 LOCAL_FCNN = Setting(
     dataset="digits", data_options={"resize": 88, "crop": 77},
     model_overrides={"in_channels": 1, "width": 0.25, "input_size": (1, 77, 77)},
@@ -92,14 +93,14 @@ LOCAL_FCNN = Setting(
 # and single seeds fell 2-4 points below the rest (sds up to 1.95 with 3 seeds); the step schedule gave sds of
 # 0.28-0.70 over 6 seeds (half-widths 0.29-0.73) with every mean higher. Same cost per epoch. The idle 6-seed
 # run took 5 min 50 s, half-widths 0.27-0.66.
-LOCAL_FCNN_STEP = replace(LOCAL_FCNN.recipe, lr=0.05, schedule="step", step_epochs=2)
+LOCAL_STEP_RECIPE = replace(LOCAL_FCNN.recipe, lr=0.05, schedule="step", step_epochs=2)
 # Sec. 3.2 trains on smaller images (164 -> 150); locally A0's minimum input (77) is already the
 # smallest size, so Table 4 uses the same images as Table 2. Width 0.5: model H's 3-D topology
 # (Table 3's ratios) needs at least 64 channels per stage. About 32 CPU-s per seed-epoch: 6 seeds, ~5 min.
 # Plain digits (95-97 %), not Table 2's cluttered canvases: at width 0.5 one cluttered A0 run of 4 epochs took
 # ~2 CPU-min (91.6 %), so the 4 models would fit only 2-3 seeds in 10 minutes.
 LOCAL_FCNN_SMALL = replace(LOCAL_FCNN, model_overrides={**LOCAL_FCNN.model_overrides, "width": 0.5},
-                           recipe=LOCAL_FCNN_STEP, seeds=tuple(range(6)))
+                           recipe=LOCAL_STEP_RECIPE, seeds=tuple(range(6)))
 # FCNN Table 5 (A, J, K): lr 0.05 instead of the Caffe recipe's 0.1, for all three models: at 0.1 model K
 # (24 residual single-basis layers with topological projections, no BatchNorm) diverged in its first epoch
 # on every seed (training loss 6.8-8.8, validation loss up to 2545) and ended at 51-77 % (3-seed half-width
@@ -110,8 +111,7 @@ LOCAL_FCNN_SMALL = replace(LOCAL_FCNN, model_overrides={**LOCAL_FCNN.model_overr
 # fell before K had recovered. Hence 4 epochs, 3 at 0.05 and the last at 0.005 (one K seed: 94.3 %), and 11
 # seeds, as many as fit in 10 minutes at ~42 s of wall time per seed of the three models (4/3 of the 3-epoch
 # setting's measured 31 s). Measured idle: 8 min 20 s, half-widths 0.24 / 0.36 / 0.77.
-LOCAL_TABLE5 = replace(LOCAL_FCNN, recipe=replace(LOCAL_FCNN.recipe, lr=0.05, epochs=4, schedule="step", step_epochs=3),
-                       seeds=tuple(range(11)))
+LOCAL_TABLE5 = replace(LOCAL_FCNN, recipe=replace(LOCAL_STEP_RECIPE, epochs=4, step_epochs=3), seeds=tuple(range(11)))
 # FCNN Table 2 with statistical power: each model's 95 % t-interval at most 1 point wide on each side, in
 # at most 10 minutes (measured: 8 min 20 s on an idle fresh clone, README). Every choice below is the same for
 # all six models.
@@ -157,11 +157,11 @@ LOCAL_REFERENCE = replace(
     train_limit=1000, val_limit=250, model_recipes=REFERENCE_RECIPES)
 # HO-CP Table 1 on 32x32 digits (CIFAR's resolution), ~41 CPU-s per seed-epoch of both models. With the CIFAR
 # recipe's batch 128 and lr 0.1 (plateau), 3 epochs of 3000 digits are 72 SGD steps: one MobileNet-v2 seed ended
-# at 46 % against 82-83 % for the others and HOSConv at a mean of 46.8 % (half-widths 52.2 and 13.0, 3 seeds). Batch 64 at
-# lr 0.05 doubles the steps at the same lr / batch, and 4 epochs of a fixed step schedule (3 at 0.05, the last at
-# 0.005) end every seed at a low lr: trial runs gave MobileNet-v2 96.0-97.3 % over 5 seeds (sd 0.52) and HOSConv
-# 88.8 % after 3 epochs of one seed. 5 seeds: about 165 CPU-s per seed; the idle run took 7 min 17 s and gave
-# half-widths of 0.54 and 1.28 (HOSConv, sd 1.03): 7 seeds would reach ~0.95 but not fit in 10 minutes.
+# at 46 % against 82-83 % for the others and HOSConv at a mean of 46.8 % (half-widths 52.2 and 13.0, 3 seeds).
+# Batch 64 at lr 0.05 doubles the steps at the same lr / batch, and 4 epochs of a fixed step schedule (3 at 0.05,
+# the last at 0.005) end every seed at a low lr: trial runs gave MobileNet-v2 96.0-97.3 % over 5 seeds (sd 0.52)
+# and HOSConv 88.8 % after 3 epochs of one seed. 5 seeds: about 165 CPU-s per seed; the idle run took 7 min 17 s
+# and gave half-widths of 0.54 and 1.28 (HOSConv, sd 1.03): 7 seeds would reach ~0.95 but not fit in 10 minutes.
 LOCAL_CIFAR = Setting(
     dataset="digits", data_options={"resize": 36, "crop": 32},
     model_overrides={"in_channels": 1, "width": 0.25, "input_size": (1, 32, 32)},
