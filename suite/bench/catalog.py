@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from suite.bench import shapes as S
 from suite.bench.cases import Case, cp_case, single_basis_case, topological_case
-from suite.bench.model_cases import model_case, train_case
+from suite.bench.model_cases import fusion_case, model_case, train_case
 
 
 def op_cases(quick: bool) -> list[Case]:
@@ -19,9 +19,12 @@ def op_cases(quick: bool) -> list[Case]:
 
 
 def cases(quick: bool) -> list[Case]:
-    """Every comparison: the operators, Model L vs ResNet-18 (N = 32 and 1), the training steps."""
+    """Every comparison: the operators, Model L vs ResNet-18 (N = 32 and 1), fused vs unfused Models E, F, L
+    (N = 32 and 1), the training steps."""
     out = op_cases(quick)
     out += [model_case(2 if quick and N > 1 else N, quick) for N in S.MODEL_BATCHES]
+    out += [fusion_case(name, 2 if quick and N > 1 else N, quick) for name in S.GPU_FUSION_MODELS
+            for N in S.MODEL_BATCHES]
     settings = ("local",) if quick else ("local", "paper")
     out += [train_case(name, s, quick) for s in settings for name in S.TRAIN_MODELS]
     return out

@@ -17,6 +17,20 @@ class Compiler:
         self.failure: str | None = None
 
     def build(self, key: str, fn, args, options: dict | None = None):
+        """`fn(*args)` compiled and warmed (two calls without gradients), as a zero-argument callable; None
+        (the reason in `self.reasons[key]`) when compilation is off, over budget or fails."""
+
+        def warm(compiled):
+            with torch.no_grad():
+                compiled(*args)
+                compiled(*args)
+
+        compiled = self.compile(key, fn, warm, options)
+        return None if compiled is None else (lambda: compiled(*args))
+
+    def compile(self, key: str, fn, warm, options: dict | None = None):
+        """torch.compile(fn), warmed by `warm(compiled)` (the compilation happens there), its time charged to
+        the budget; None with the reason recorded when off, over budget or failed."""
         if self.failure:
             self.reasons[key] = self.failure
             return None
@@ -29,13 +43,11 @@ class Compiler:
         t0 = time.perf_counter()
         try:
             compiled = torch.compile(fn, dynamic=False, options=options)
-            with torch.no_grad():
-                compiled(*args)
-                compiled(*args)
+            warm(compiled)
         except Exception as err:  # offline toolchain, missing compiler, ...: excluded, with the reason
             self.failure = f"torch.compile failed: {type(err).__name__}: {(str(err).splitlines() or [''])[0][:120]}"
             self.reasons[key] = self.failure
             return None
         finally:
             self.spent += time.perf_counter() - t0
-        return lambda: compiled(*args)
+        return compiled

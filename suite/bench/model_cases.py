@@ -52,6 +52,15 @@ def model_case(N: int, quick: bool) -> Case:
     return Case("model", "Model L vs ResNet-18 inference", f"N={N}", make, info=info)
 
 
+def fusion_case(name: str, N: int, quick: bool) -> Case:
+    """Fused vs unfused inference of model `name` (`suite.bench.fusion_cases`): "ours: fused (auto)" against
+    "base: torch" and "base: auto" (the model it came from)."""
+    from suite.bench.fusion_cases import fusion_forms
+
+    return Case("fusion", f"fused vs unfused {name}", f"N={N}", lambda: fusion_forms(name, N, "cpu", quick),
+                info={"model": name, "batch": N})
+
+
 def train_case(name: str, setting: str, quick: bool) -> Case:
     """One SGD step (forward, cross-entropy, backward, update) of model `name` in training mode, its layers on
     `auto` vs `torch`, at the local profile's or the paper's shapes (`suite.bench.shapes`)."""
