@@ -13,7 +13,7 @@ from suite.results import atomic_write_bytes
 
 GROUPS = ["single", "basis_conv2d", "topological", "ho-cp", "model", "fused", "training", "auto"]
 EX_UNAVAILABLE = 69  # sysexits.h: the device the run asks for is not there
-GPU_COMPILE_BUDGET, CPU_COMPILE_BUDGET = 60.0, 240.0
+GPU_COMPILE_BUDGET, CPU_COMPILE_BUDGET = 45.0, 240.0
 
 
 def run_pytest(json_path: Path, quick: bool, passes: int, compile_: bool, budget: float, only: str | None,

@@ -41,7 +41,7 @@ class Run:
         self.compiler = Compiler(compile_, compile_budget)
         self.deadline = time.perf_counter() + time_limit
         self.time_limit = time_limit
-        self.budget_s, self.min_samples, self.max_samples = (0.03, 3, 50) if quick else (0.1, 5, 200)
+        self.budget_s, self.min_samples, self.max_samples = (0.02, 3, 50) if quick else (0.05, 5, 100)
         self.records: list[dict] = []
 
     def late(self) -> str | None:
