@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from types import SimpleNamespace
 
 import numpy as np
@@ -58,7 +58,7 @@ EMAX = 16  # weight-gradient entries per thread per slice of `topo_wgrad`
 
 
 # ---------------------------------------------------------------- depthwise k×k (Alg. 2/3) and the step
-@lru_cache(maxsize=None)
+@cache
 def dw_kernels(dtype: str, k: int, threads: int) -> SimpleNamespace:
     """The depthwise / single-basis kernels for one dtype ("float32", "float64"), kernel size k (taps
     unrolled) and reduction block size `threads` (a power of two)."""
@@ -104,14 +104,14 @@ def dw_kernels(dtype: str, k: int, threads: int) -> SimpleNamespace:
             v = z[b, o, p] + bias[o]
             if has_res:
                 v += res[b, o, p]
-            z[b, o, p] = v if v > ZERO else ZERO
+            z[b, o, p] = max(ZERO, v)
 
     @cuda.jit
     def relu_grad_sum(gy, out, gz_cm, gz, part, col0, write_nchw):
         """gz = gy·[out > 0] into gz_cm (n, N, H·W) (and gz (N, n, H·W) if write_nchw); part[chunk,
         col0 + o] = Σ of channel o's gz over the chunk's share of N·H·W. grid (chunks, n), T threads."""
         buf = cuda.shared.array(T, dtype=gy.dtype)
-        N, n, HW = gy.shape
+        N, _, HW = gy.shape
         o = cuda.blockIdx.y
         t = cuda.threadIdx.x
         s = ZERO
@@ -162,7 +162,7 @@ def dw_kernels(dtype: str, k: int, threads: int) -> SimpleNamespace:
         grid (chunks, C·mult), T threads."""
         buf = cuda.shared.array(T, dtype=x.dtype)
         acc = cuda.local.array(KK, dtype=x.dtype)
-        N, C, H, W = x.shape
+        N, _, H, W = x.shape
         HW = H * W
         co = cuda.blockIdx.y
         c = co // mult
@@ -270,7 +270,7 @@ def topo_plan(table: np.ndarray, k: int, N: int, H: int, W: int, itemsize: int, 
     return best[1]
 
 
-@lru_cache(maxsize=None)
+@cache
 def topo_kernels(dtype: str, k: int, threads: int, rp: int) -> SimpleNamespace:
     """The topological gather and its weight gradient for one dtype, kernel size k, block size `threads`
     (a multiple of 32) and pixel tile 32·rp (rp pixels per lane in registers)."""

@@ -22,7 +22,7 @@ import ctypes
 import math
 import warnings
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import torch
 from numba import cuda
@@ -67,7 +67,7 @@ def limits(**changes):
         _LIMITS.pop()
 
 
-@lru_cache(maxsize=None)
+@cache
 def sm_count(device: int) -> int:
     """Multiprocessors of the device (the simulator reports 1)."""
     if cudasim():

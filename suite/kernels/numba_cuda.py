@@ -126,7 +126,7 @@ def _dummy(like: torch.Tensor) -> torch.Tensor:
 def _dw_backward(L: Launch, x, w, gG, gz, mult: int, add_gz: bool, part, col0: int):
     """gx of the depthwise conv (plus gz when the residual is x) and its weight-gradient partials
     (into part[:, col0:]) from gG (C·mult, N, H·W)."""
-    N, m, H, W = x.shape
+    m = x.shape[1]
     K = _dw_kernels(x, w.shape[-1])
     gx = torch.empty_like(x)
     L(K.dw_input_grad, *_elementwise(L, x.numel()), gG, w, gx, gz, mult, int(add_gz))
