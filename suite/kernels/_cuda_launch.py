@@ -173,7 +173,7 @@ class Launch:
                     packed = _PACKED[kernel] = _Packed(kernel)
                 packed(self.stream, grid, block, shared, args)
                 return
-            except (ImportError, AttributeError, TypeError) as err:  # another numba-cuda ABI: use the dispatcher
+            except Exception as err:  # noqa: BLE001  another numba-cuda ABI: the dispatcher (re-raises real errors)
                 _PACKING_OK[0] = False
                 warnings.warn(f"numba-cuda fast launch unavailable ({err!r}); using the dispatcher", stacklevel=2)
         cargs = [cuda.as_cuda_array(a.detach()) if isinstance(a, torch.Tensor) else a for a in args]
