@@ -8,7 +8,10 @@ Under `NUMBA_ENABLE_CUDASIM=1` (set before numba is imported) the same kernels r
 simulator on CPU tensors (their numpy views): slow, for tests on tiny shapes only.
 
 Supported: float32/float64 tensors on a CUDA device (or CPU under the simulator); anything else raises
-ValueError. Note: accumulators are float64 scalars inside the kernels (exact, slower for float32 on GPUs).
+ValueError. The FCNN ops (single-basis step/stack, basis_conv2d, topological_conv) run the kernels of
+`_cuda_fcnn` (design and the bytes/launch budget in its docstring) with their GEMMs in cuBLAS through
+torch, launched by `_cuda_launch.Launch`; their accumulators have the data's dtype. The CP convolution
+below still uses `_cuda_kernels` (float64 scalar accumulators).
 """
 from __future__ import annotations
 
@@ -17,8 +20,12 @@ import math
 import torch
 from numba import cuda
 
+from . import _cuda_fcnn as F
 from . import _cuda_kernels as G
-from ._shared import check_tensors, cudasim, register_backend, step_function, topology_tables
+from ._cuda_launch import Launch, grid_cap, sm_count, stride_blocks
+from ._cuda_launch import current as launch_limits
+from ._cuda_reduce import sum_rows
+from ._shared import check_tensors, cudasim, register_backend, topology_tables
 
 DEVICE = "cpu" if cudasim() else "cuda"  # the simulator runs the kernels on host memory
 THREADS = 128
@@ -85,116 +92,205 @@ def _gemm_nt(L: _Launcher, A3: torch.Tensor, B3: torch.Tensor) -> torch.Tensor:
     return C
 
 
-def _dw(L: _Launcher, x: torch.Tensor, w: torch.Tensor, mult: int, flip=False) -> torch.Tensor:
-    out = _empty((x.shape[0], w.shape[0], *x.shape[2:]), x)
-    L.flat(G.dw_expand, out.numel(), L.a(x), L.a(w), L.a(out), mult, flip)
+# ---------------------------------------------------------------- FCNN (Alg. 2–4): _cuda_fcnn.py kernels + cuBLAS
+_DTYPE_NAMES = {torch.float32: "float32", torch.float64: "float64"}
+
+
+def _dw_kernels(x: torch.Tensor, k: int):
+    return F.dw_kernels(_DTYPE_NAMES[x.dtype], k, launch_limits().threads)
+
+
+def _elementwise(L: Launch, work: int) -> tuple[int, int]:
+    threads = launch_limits().elementwise
+    return stride_blocks(work, threads, L.device), threads
+
+
+def _chunks(L: Launch, work: int, outputs: int) -> int:
+    """Blocks per output of a two-pass reduction over `work` elements: the grid cap shared among the
+    outputs, at least 1, at most what one pass of the work needs."""
+    threads = launch_limits().threads
+    return max(1, min(grid_cap(L.device) // max(1, outputs), math.ceil(work / threads)))
+
+
+def _sum_partials(L: Launch, part: torch.Tensor) -> torch.Tensor:
+    out = _empty((part.shape[1],), part)
+    L(sum_rows, *_elementwise(L, part.shape[1]), part, out)
     return out
 
 
-def _dw_project_backward(L: _Launcher, x, w, proj, gz3, mult: int):
-    """Gradients (gx, gw, gproj) of proj (n, m·mult) · dw(x, w) (`mult` k×k kernels w per input channel of x)
-    from the output gradient gz3 (N, n, H·W)."""
-    N, m, H, W = x.shape
-    g = _dw(L, x, w, mult)
-    gproj = _gemm_nt(L, gz3, g.reshape(N, m * mult, H * W))
-    gG = _gemm(L, proj.t().contiguous(), gz3).reshape(N, m * mult, H, W)
-    gx = _empty(x.shape, x)
-    L.flat(G.dw_reduce_flipped, gx.numel(), L.a(gG), L.a(w), L.a(gx), mult)
-    gw = _empty(w.shape, x)
-    L.flat(G.dw_wgrad, gw.numel(), L.a(gG), L.a(x), L.a(gw), mult)
-    return gx, gw, gproj
+def _dummy(like: torch.Tensor) -> torch.Tensor:
+    """A placeholder array argument the kernel does not read (never an alias: the simulator copies back)."""
+    return _empty((1, 1, 1), like)
 
 
-# ---------------------------------------------------------------- single-basis step (FCNN Alg. 3)
+def _dw_backward(L: Launch, x, w, gG, gz, mult: int, add_gz: bool, part, col0: int):
+    """gx of the depthwise conv (plus gz when the residual is x) and its weight-gradient partials
+    (into part[:, col0:]) from gG (C·mult, N, H·W)."""
+    m = x.shape[1]
+    K = _dw_kernels(x, w.shape[-1])
+    gx = torch.empty_like(x)
+    L(K.dw_input_grad, *_elementwise(L, x.numel()), gG, w, gx, gz, mult, int(add_gz))
+    L(K.dw_weight_grad, (part.shape[0], m * mult), launch_limits().threads, gG, x, part, mult, col0)
+    return gx
+
+
 def _step_forward(x, basis, projection, bias, res):
-    """relu(res + projection · (x ⋆ₘ basis) + bias), fused in one tiled kernel (res may be None)."""
-    L = _Launcher(x)
+    """relu(res + projection·(x ⋆ₘ basis) + bias): dw_forward → G (m, N, H·W), cuBLAS bmm, fused epilogue."""
+    L = Launch(x)
     N, m, H, W = x.shape
-    out = _empty((N, projection.shape[0], H, W), x)
-    ra = x.new_zeros((1, 1, 1, 1)) if res is None else res  # never alias `out` (see _gemm)
-    L.tiles(G.single_basis_fused, H * W, projection.shape[0], N, L.a(x), L.a(basis), L.a(projection), L.a(bias),
-            L.a(ra), L.a(out), res is not None)
-    return out
+    n = projection.shape[0]
+    K = _dw_kernels(x, basis.shape[-1])
+    g = _empty((m, N, H * W), x)
+    L(K.dw_forward, *_elementwise(L, x.numel()), x, basis.contiguous(), g, 1)
+    z = torch.bmm(projection.contiguous().expand(N, n, m), g.transpose(0, 1))
+    r = _dummy(x) if res is None else res.contiguous().reshape(N, n, H * W)
+    L(K.step_epilogue, *_elementwise(L, z.numel()), z, r, bias.contiguous(), int(res is not None))
+    return z.reshape(N, n, H, W), g
 
 
-def _step_backward(x, basis, projection, out, gy):
-    L = _Launcher(x)
+def _step_backward(x, basis, projection, out, g, gy, res_mode: int):
+    """(gx, gbasis, gprojection, gbias, gz); res_mode 0: no residual, 1: the residual is x (its gradient
+    gz is added into gx), 2: a residual tensor (gz returned NCHW)."""
+    L = Launch(x)
     N, m, H, W = x.shape
-    n_out = projection.shape[0]
-    gz = _empty(out.shape, out)
-    L.flat(G.relu_mask, gz.numel(), L.a(gy.contiguous()).reshape(-1), L.a(out).reshape(-1), L.a(gz).reshape(-1))
-    gz3 = gz.reshape(N, n_out, H * W)
-    gbias = _empty((n_out,), x)
-    L.flat(G.channel_sum, n_out, L.a(gz3), L.a(gbias))
-    gx, gbasis, gproj = _dw_project_backward(L, x, basis, projection, gz3, 1)
-    return gx, gbasis, gproj, gbias, gz
+    n, k = projection.shape[0], basis.shape[-1]
+    K = _dw_kernels(x, k)
+    chunks = _chunks(L, N * H * W, max(n, m))
+    part = _empty((chunks, n + m * k * k), x)  # [bias partials | basis-gradient partials]
+    gz_cm = _empty((n, N, H * W), x)
+    gz = _empty((N, n, H * W), x) if res_mode == 2 else _dummy(x)
+    L(K.relu_grad_sum, (chunks, n), launch_limits().threads, gy.reshape(N, n, H * W), out.reshape(N, n, H * W),
+      gz_cm, gz, part, 0, int(res_mode == 2))
+    gproj = torch.mm(gz_cm.view(n, -1), g.view(m, -1).t())
+    gG = torch.mm(projection.t(), gz_cm.view(n, -1)).view(m, N, H * W)
+    gx = _dw_backward(L, x, basis.contiguous(), gG, gz_cm, 1, res_mode == 1, part, n)
+    sums = _sum_partials(L, part)
+    gz = gz.reshape(N, n, H, W) if res_mode == 2 else None
+    return gx, sums[n:].view(m, k, k), gproj, sums[:n], gz
 
 
-SingleBasisStep = step_function(_step_forward, _step_backward, check)
-
-
-# ---------------------------------------------------------------- basis convolution (FCNN Alg. 2)
-class BasisConv2d(torch.autograd.Function):
-    """FCNN Alg. 2: depthwise with b bases per channel, then a 1×1 projection (tiled GEMM)."""
+class SingleBasisStep(torch.autograd.Function):
+    """FCNN Alg. 3's step relu(res + projection·(x ⋆ₘ basis) + bias); res None, x itself or a tensor.
+    Saves G = x ⋆ₘ basis (channel-major) for the projection's gradient instead of recomputing it."""
 
     @staticmethod
-    def forward(ctx, x, bases, projection):
-        check("basis_conv2d", x=x, bases=bases, projection=projection)
-        L = _Launcher(x)
+    def forward(ctx, x, basis, projection, bias, res):
+        check("single_basis_step", x=x, basis=basis, projection=projection, bias=bias,
+              **({} if res is None else {"residual": res}))
+        res_mode = 0 if res is None else 1 if res is x else 2
         x = x.contiguous()
-        N, m, H, W = x.shape
-        b, k = bases.shape[1], bases.shape[2]
-        g = _dw(L, x, bases.reshape(m * b, k, k).contiguous(), b)
-        out = _gemm(L, projection.reshape(projection.shape[0], m * b), g.reshape(N, m * b, H * W))
-        ctx.save_for_backward(x, bases, projection)
-        return out.reshape(N, projection.shape[0], H, W)
-
-    @staticmethod
-    def backward(ctx, gy):
-        x, bases, projection = ctx.saved_tensors
-        L = _Launcher(x)
-        N, m, H, W = x.shape
-        b, k = bases.shape[1], bases.shape[2]
-        n_out = projection.shape[0]
-        w = bases.reshape(m * b, k, k).contiguous()
-        gy3 = gy.contiguous().reshape(N, n_out, H * W)
-        gx, gw, gproj = _dw_project_backward(L, x, w, projection.reshape(n_out, m * b), gy3, b)
-        return gx, gw.reshape(bases.shape), gproj.reshape(projection.shape)
-
-
-# ---------------------------------------------------------------- topological connections (FCNN Alg. 4)
-class TopologicalConv(torch.autograd.Function):
-    """FCNN Alg. 4 as a gather over each output channel's neighbors (wrap-around on the grid)."""
-
-    @staticmethod
-    def forward(ctx, x, weight, grid):
-        check("topological_conv", x=x, weight=weight)
-        L = _Launcher(x)
-        x = x.contiguous()
-        s = len(grid)
-        neighbors = tuple(weight.shape[s:2 * s])
-        m, p, k = x.shape[1], math.prod(neighbors), weight.shape[-1]
-        idx, inv = (torch.from_numpy(t).to(x.device) for t in topology_tables(tuple(grid), neighbors))
-        w = weight.reshape(m, p, k, k).contiguous()
-        out = _empty(x.shape, x)
-        L.flat(G.topo_gather, out.numel(), L.a(x), L.a(idx), L.a(w), L.a(out), False)
-        ctx.save_for_backward(x, weight, idx, inv)
+        out, g = _step_forward(x, basis, projection, bias, x if res_mode == 1 else res)
+        ctx.res_mode = res_mode
+        ctx.save_for_backward(x, basis, projection, out, g)
         return out
 
     @staticmethod
     def backward(ctx, gy):
-        x, weight, idx, inv = ctx.saved_tensors
-        L = _Launcher(x)
-        m, p = idx.shape
-        k = weight.shape[-1]
-        w = weight.reshape(m, p, k, k)
-        w_inv = w[inv, torch.arange(p, device=x.device)[None, :]].contiguous()
+        x, basis, projection, out, g = ctx.saved_tensors
+        gx, gbasis, gproj, gbias, gz = _step_backward(x, basis, projection, out, g, gy.contiguous(), ctx.res_mode)
+        return gx, gbasis, gproj, gbias, gz  # res_mode 1: x's residual gradient is already in gx
+
+
+class BasisConv2d(torch.autograd.Function):
+    """FCNN Alg. 2: depthwise with b bases per channel into G (m·b, N, H·W), then the projection (cuBLAS)."""
+
+    @staticmethod
+    def forward(ctx, x, bases, projection):
+        check("basis_conv2d", x=x, bases=bases, projection=projection)
+        L = Launch(x)
+        x = x.contiguous()
+        N, m, H, W = x.shape
+        b, k, n = bases.shape[1], bases.shape[2], projection.shape[0]
+        g = _empty((m * b, N, H * W), x)
+        L(_dw_kernels(x, k).dw_forward, *_elementwise(L, x.numel()), x, bases.reshape(m * b, k, k).contiguous(), g, b)
+        out = torch.bmm(projection.reshape(n, m * b).contiguous().expand(N, n, m * b), g.transpose(0, 1))
+        ctx.save_for_backward(x, bases, projection, g)
+        return out.reshape(N, n, H, W)
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, bases, projection, g = ctx.saved_tensors
+        L = Launch(x)
+        N, m, H, W = x.shape
+        b, k, n = bases.shape[1], bases.shape[2], projection.shape[0]
+        gy_cm = gy.reshape(N, n, H * W).transpose(0, 1).contiguous()  # (n, N, H·W): both GEMMs over K = N·H·W
+        gproj = torch.mm(gy_cm.view(n, -1), g.view(m * b, -1).t())
+        gG = torch.mm(projection.reshape(n, m * b).t(), gy_cm.view(n, -1)).view(m * b, N, H * W)
+        part = _empty((_chunks(L, N * H * W, m * b), m * b * k * k), x)
+        gx = _dw_backward(L, x, bases.reshape(m * b, k, k).contiguous(), gG, _dummy(x), b, False, part, 0)
+        return gx, _sum_partials(L, part).view(bases.shape), gproj.view(projection.shape)
+
+
+_TOPO_DEVICE_TABLES: dict = {}
+
+
+def _topo_plan(table_key, table, k: int, x: torch.Tensor, L: Launch):
+    """The tiling of `_cuda_fcnn.topo_plan` with its tables on x's device (both cached)."""
+    N, _, H, W = x.shape
+    min_blocks = 2 * sm_count(L.device)
+    key = (table_key, k, N, H, W, x.element_size(), min_blocks, str(x.device))
+    hit = _TOPO_DEVICE_TABLES.get(key)
+    if hit is None:
+        plan = F.topo_plan(table, k, N, H, W, x.element_size(), min_blocks)
+        src, lidx = (torch.from_numpy(t).to(x.device) for t in (plan.src, plan.lidx))
+        hit = _TOPO_DEVICE_TABLES[key] = (plan, src, lidx)
+    return hit
+
+
+def _topo_gather(L: Launch, x, w, hit, flip: bool) -> torch.Tensor:
+    plan, src, lidx = hit
+    N, m, H, W = x.shape
+    k = w.shape[-1]
+    kern = F.topo_kernels(_DTYPE_NAMES[x.dtype], k, launch_limits().threads, plan.rp).topo_forward
+    tiles = math.ceil(N * H * W / plan.tp) if k == 1 else N * math.ceil(H * W / plan.tp)
+    out = torch.empty_like(x)
+    L(kern, (tiles, plan.groups), launch_limits().threads, x.view(N, m, H * W), w, src, lidx,
+      out.view(N, m, H * W), plan.tj, plan.halo, W, int(flip), shared=plan.shared_fwd)
+    return out
+
+
+class TopologicalConv(torch.autograd.Function):
+    """FCNN Alg. 4 as register-blocked gathers over each output group's staged neighbours (wrap-around on
+    the grid); the input gradient gathers over the inverse table with rotated taps."""
+
+    @staticmethod
+    def forward(ctx, x, weight, grid):
+        check("topological_conv", x=x, weight=weight)
+        L = Launch(x)
+        x = x.contiguous()
+        s = len(grid)
+        neighbors = tuple(weight.shape[s:2 * s])
+        m, p, k = x.shape[1], math.prod(neighbors), weight.shape[-1]
+        idx, _ = topology_tables(tuple(grid), neighbors)
+        w = weight.reshape(m, p, k, k).contiguous()
+        out = _topo_gather(L, x, w, _topo_plan((tuple(grid), neighbors, "idx"), idx, k, x, L), False)
+        ctx.save_for_backward(x, w)
+        ctx.table_key = (tuple(grid), neighbors)
+        ctx.weight_shape = weight.shape
+        return out
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, w = ctx.saved_tensors
+        L = Launch(x)
+        grid, neighbors = ctx.table_key
+        N, m, H, W = x.shape
+        p, k = w.shape[1], w.shape[-1]
+        idx, inv = topology_tables(grid, neighbors)
         gy = gy.contiguous()
-        gx = _empty(x.shape, x)
-        L.flat(G.topo_gather, gx.numel(), L.a(gy), L.a(inv), L.a(w_inv), L.a(gx), True)
-        gw = _empty((m, p, k, k), x)
-        L.flat(G.topo_wgrad, gw.numel(), L.a(x), L.a(gy), L.a(idx), L.a(gw))
-        return gx, gw.reshape(weight.shape), None
+        inv_t = torch.from_numpy(inv).to(x.device)
+        w_inv = w[inv_t, torch.arange(p, device=x.device)[None, :]].contiguous()
+        gx = _topo_gather(L, gy, w_inv, _topo_plan((grid, neighbors, "inv"), inv, k, x, L), True)
+        plan, src, lidx = _topo_plan((grid, neighbors, "idx"), idx, k, x, L)
+        kern = F.topo_kernels(_DTYPE_NAMES[x.dtype], k, launch_limits().threads, plan.rp).topo_wgrad
+        threads = launch_limits().threads
+        slices = F.wgrad_slices(plan, p, k, threads)
+        tiles = math.ceil(N * H * W / plan.tp) if k == 1 else N * math.ceil(H * W / plan.tp)
+        chunks = max(1, min(tiles, grid_cap(L.device) // (plan.groups * slices)))
+        part = _empty((chunks, m * p * k * k), x)
+        L(kern, (chunks, plan.groups * slices), threads, x.view(N, m, H * W), gy.view(N, m, H * W), src, lidx,
+          part, plan.tj, plan.halo, W, slices, shared=plan.shared_wgrad)
+        return gx, _sum_partials(L, part).view(ctx.weight_shape), None
 
 
 # ---------------------------------------------------------------- HO-CP N-D CP convolution (eq. 14–15)
