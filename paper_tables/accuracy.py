@@ -164,6 +164,7 @@ def collect(experiment: str, profile: str, results_root=None, models=None) -> Co
 
 
 def emit(table, out_dir=None) -> str:
-    """Write ``table`` (.md, .csv, .tex) under ``out_dir`` (default paper_tables/out); return its Markdown."""
+    """Write ``table`` (.md, .csv, .tex, and its compact .md/.tex) under ``out_dir`` (default paper_tables/out);
+    return its Markdown."""
     _render.write(table, Path(out_dir) if out_dir is not None else _render.OUT_DIR)
     return _render.to_markdown(table)
