@@ -16,6 +16,7 @@ Two counting conventions for the substituted layers:
 from __future__ import annotations
 
 import math
+import textwrap
 from pathlib import Path
 
 from suite import complexity, models
@@ -25,7 +26,19 @@ from suite.layers import HOCPConv
 from suite.models.fcnn import SUBSTITUTED
 from suite.models.readings import ABLATIONS, VARIANTS
 
-from ._render import OUT_DIR, Table, figure, percent, relative_difference, save_figure, to_markdown, write, write_text
+from ._render import (
+    MIN_FONT,
+    OUT_DIR,
+    Table,
+    figure,
+    percent,
+    relative_difference,
+    save_figure,
+    to_markdown,
+    width_stem,
+    write,
+    write_text,
+)
 
 # HO-CP Figure 5 does not list the channel pairs of its x-axis: we sweep C×T over powers of two 16..512.
 FIGURE5_PAIRS = [(16, 16), (16, 32), (32, 32), (32, 64), (64, 64), (64, 128), (128, 128), (128, 256), (256, 256),
@@ -328,27 +341,39 @@ def figure5(out_dir: Path) -> tuple[Table, list[Path]]:
 
 
 def _plot_figure5(data, series, out_dir: Path) -> list[Path]:
-    """Grouped bars per channel pair (log scale), each group annotated with CP-HOConv / 3D-Conv."""
-    fig, ax = figure(columns=2, height=2.8)
+    """Figure 5 at two-column (7 in) and one-column (3.3 in) width: `figure5_figure`."""
+    stem = Path(out_dir) / "hocp_figure5_gflops"
+    return [p for columns in (2, 1) for p in save_figure(figure5_figure(data, series, columns),
+                                                         width_stem(stem, columns))]
+
+
+def figure5_figure(data, series, columns: int = 2):
+    """Grouped bars per channel pair (log scale), each group annotated with CP-HOConv / 3D-Conv (one line per
+    rank at two columns; one vertical line at one column, where eleven groups leave 0.3 in each); the legend,
+    which says what the annotations are, under the axes."""
+    fig, ax = figure(columns=columns, height=2.9 if columns == 2 else 3.2)
     width = 0.8 / len(series)
     for i, s in enumerate(series):
         xs = [j + (i - (len(series) - 1) / 2) * width for j in range(len(data))]
         ax.bar(xs, [r[s] for r in data], width=width, label=s, color=f"C{i}")
+    ranks = sorted(pv.HOCP_FIGURE5_RANKS, reverse=True)
     for j, r in enumerate(data):  # the ratios the figure is about, above each group
-        ratios = "\n".join(f"×{r[f'CP-HOConv-{k}'] / r['3D-Conv']:.2f}" for k in sorted(pv.HOCP_FIGURE5_RANKS,
-                                                                                      reverse=True))
-        ax.annotate(ratios, (j, r["3D-Conv"]), xytext=(0, 3), textcoords="offset points", ha="center",
-                    va="bottom", fontsize=7, linespacing=1.0)
+        ratios = [f"×{r[f'CP-HOConv-{k}'] / r['3D-Conv']:.2f}" for k in ranks]
+        ax.annotate(("\n" if columns == 2 else " ").join(ratios), (j, r["3D-Conv"]), xytext=(0, 3),
+                    textcoords="offset points", ha="center", va="bottom", fontsize=MIN_FONT, linespacing=1.0,
+                    rotation=0 if columns == 2 else 90)
     ax.set_yscale("log")
-    ax.set_ylim(top=max(r["3D-Conv"] for r in data) * 12)  # room for the annotations
-    ax.set_xticks(range(len(data)), [f"{r['in_channels']}×{r['out_channels']}" for r in data], rotation=30)
+    ax.set_ylim(top=max(r["3D-Conv"] for r in data) * (12 if columns == 2 else 200))  # room for the annotations
+    ax.set_xticks(range(len(data)), [f"{r['in_channels']}×{r['out_channels']}" for r in data],
+                  rotation=30 if columns == 2 else 90)
     ax.set_xlabel("input × output channels")
     ax.set_ylabel("GFLOPs (2 × MACs)")
-    ax.set_title(f"HO-CP Figure 5, recomputed: 3×3×3 convolution on a {FIGURE5_SIZE} input; above each group: "
-                 f"CP-HOConv-{'/'.join(map(str, sorted(pv.HOCP_FIGURE5_RANKS, reverse=True)))} / 3D-Conv")
+    ax.set_title(textwrap.fill(f"HO-CP Figure 5, recomputed: 3×3×3 convolution, {FIGURE5_SIZE} input",
+                               48 if columns == 1 else 120))
     ax.grid(axis="x", visible=False)
-    ax.legend(loc="upper left", ncols=len(series))
-    return save_figure(fig, Path(out_dir) / "hocp_figure5_gflops")
+    fig.legend(loc="outside lower center", ncols=len(series),
+               title=f"above each group: CP-HOConv-{'/'.join(map(str, ranks))} ÷ 3D-Conv")
+    return fig
 
 
 def stated_counts() -> dict[str, str]:
