@@ -1,14 +1,15 @@
 """Sweeps (jobs.sweeps): a grid of configurations trained as one submission, each model's point selected on
 the validation split (never the test split), the table rendered from the selected points and saying so.
 The same sweep through SLURM (one job array) is in test_slurm.py."""
+import dataclasses
 import json
 import re
 from pathlib import Path
 
 import pytest
 
-from jobs import cli, experiments, provenance, runner, sweeps
-from suite import results, train
+from jobs import cli, provenance, runner, sweeps
+from suite import experiments, results, train
 
 EXP = "fcnn-table2"
 TINY = ["--set", "train_limit=96", "--set", "val_limit=32", "--set", "recipe.epochs=1", "--set", "model.width=0.125"]
@@ -77,7 +78,7 @@ def test_hocp_table2_paper_setting_sweeps_the_papers_lr_range():
 def test_every_default_grid_has_provenance_and_show_prints_it(capsys):
     for exp in experiments.EXPERIMENTS.values():
         for key, values in exp.sweeps.get("paper", ()):
-            entry = provenance.SWEEPS[exp.name][key]
+            entry = experiments.sweeps(exp.name)[key]
             assert entry.range.kind == "stated" and entry.grid.kind == "chosen" and entry.grid.reason
             for v in values:  # a run of a grid point records the stated range, not "set by an override"
                 value, prov = provenance.of(exp.name, "paper", runner.setting_for(exp, "paper", ((key, v),)), [key])[key]
@@ -204,7 +205,7 @@ def test_local_sweep_through_the_pool_trains_every_point_and_selects(tmp_path, c
 def test_default_grid_runs_are_listed_by_status_and_nothing_is_selected_without_runs(tmp_path, capsys, monkeypatch):
     exp = experiments.get(EXP)
     monkeypatch.setitem(experiments.EXPERIMENTS, EXP,
-                        experiments.replace(exp, sweeps={"local": (("recipe.lr", (0.01, 0.05)),)}))
+                        dataclasses.replace(exp, sweeps={"local": (("recipe.lr", (0.01, 0.05)),)}))
     assert cli.main(["status", EXP, "--profile", "local", "--results", str(tmp_path)]) == 0
     seeds = len(exp.setting("local").seeds)
     assert capsys.readouterr().out.count(": not started") == 2 * len(exp.models) * seeds
