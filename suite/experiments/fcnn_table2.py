@@ -27,9 +27,9 @@ PAPER_ACCURACY = {m: {"top1": r.top1} for m, r in FCNN_TABLE2.items()}  # model 
 
 # ---------------------------------------------------------------------------------------------- settings
 # FCNN Table 2 with statistical power: each model's 95 % t-interval at most 1 point wide on each side, in
-# at most 10 minutes (measured: 8 min 20 s on an idle fresh clone, README). Every choice below is the same for
+# at most 10 minutes (measured: 8 min 20 s on an idle fresh clone, docs/training.md). Every choice below is the same for
 # all six models.
-# - 9 seeds: the idle 7-seed run of this setting (README) gave sds of 0.77-1.19 points and half-widths of
+# - 9 seeds: the idle 7-seed run of this setting (docs/training.md) gave sds of 0.77-1.19 points and half-widths of
 #   0.72-1.10 (t6 / sqrt 7 = 0.92 sd): C (1.10) and F (1.05) missed the 1-point target. With 9 seeds
 #   (t8 / sqrt 9 = 0.77 sd) those sds give 0.59-0.92; 10 seeds would not fit in 10 minutes (~55 s each).
 # - Cluttered digits (4 fragments; see suite/data/digits.py) keep the models below the plain digits'
