@@ -135,7 +135,8 @@ def fcnn_table3_grids() -> Table:
     h_red = FCNN_H_REDUCTION
     t.notes += ["Paper: FCNN Table 3 (\"designed so that the complexity is reduced by (approximately for 3D) a "
                 f"factor of 4\"; {h_red.source}: {h_red.value:g} for 3-D).",
-                "Ours: `grid` / `neighbors` of the first topological conv of each stage of `suite.models.build('fcnn-g')` "
+                "Ours: `grid` / `neighbors` of the first topological conv of each stage of "
+                "`suite.models.build('fcnn-g')` "
                 "and `('fcnn-h')`; fcnn-j and fcnn-k use the 2-D grids."]
     return t
 
@@ -162,15 +163,15 @@ def fcnn_tables(counts: Counts) -> list[Table]:
 
 def fcnn_table7(counts: Counts) -> Table:
     t = Table("fcnn_table7_complexity", "FCNN Table 7 — multiplications and parameters",
-              ["Model", "Paper mult. (M)", "Ours mult. (M)", "Rel. diff. mult. (%)", "Paper params (M)", "Ours params (M)",
-               "Rel. diff. params (%)", "Input"])
+              ["Model", "Paper mult. (M)", "Ours mult. (M)", "Rel. diff. mult. (%)", "Paper params (M)",
+               "Ours params (M)", "Rel. diff. params (%)", "Input"])
     for model, r in FCNN_TABLE7.items():
         cx = counts(model)
         m, p = cx.multiplications / 1e6, cx.parameters / 1e6
         t.add(f"{r.label} ({model})", r.mult, round(m, 1), percent(relative_difference(m, r.mult)), r.params,
               round(p, 3), percent(relative_difference(p, r.params)), "×".join(map(str, cx.input_size)))
-    l = counts("fcnn-l")
-    weights = sum(layer.parameters for layer in l.layers)
+    model_l = counts("fcnn-l")
+    weights = sum(layer.parameters for layer in model_l.layers)
     t7 = {k: f"{r.mult:g}M" for k, r in FCNN_TABLE7.items()}
     t.notes += [
         "Paper: FCNN Table 7 (its header says 10^9 multiplications; the values are millions, Section 3.4: "
@@ -180,7 +181,8 @@ def fcnn_table7(counts: Counts) -> Table:
         "parameters (incl. batch norm).",
         "torchvision's AlexNet is the single-tower variant (no grouped convs, 64/192 first filters) and its "
         "GoogLeNet has batch norm and no auxiliary classifiers; the paper's counts are of the original nets.",
-        f"Model L's {l.parameters / 1e6:.2f}M parameters include {l.parameters - weights:,} batch-norm affine "
+        f"Model L's {model_l.parameters / 1e6:.2f}M parameters include {model_l.parameters - weights:,} "
+        f"batch-norm affine "
         f"parameters; its conv and fc weights and biases alone are {weights / 1e6:.2f}M "
         f"({relative_difference(weights / 1e6, FCNN_TABLE7['fcnn-l'].params):+.1%}).",
     ]
@@ -194,18 +196,18 @@ def fcnn_statements(counts: Counts) -> Table:
     def add(statement, paper, ours, how):
         t.add(statement, paper, ours, percent(relative_difference(ours, paper)), how)
 
-    a, l, a_mult = counts("fcnn-a"), counts("fcnn-l"), FCNN_MODEL_A_MULT
+    a, model_l, a_mult = counts("fcnn-a"), counts("fcnn-l"), FCNN_MODEL_A_MULT
     add(f"Model A: \"{a_mult.quote}\" ({a_mult.source})", a_mult.value, a.multiplications,
         "exact count (unpadded k = 2 conv at (s−1)²)")
     add("Model A, Alg. 1 convention", a_mult.value, alg1_convention(a), "every conv at its stage resolution")
     paper_l = FCNN_TABLE7["fcnn-l"]
     add(f"Model L: \"{paper_l.mult:g}M multiplications\" (Table 6, Section 3.4)", paper_l.mult * 1e6,
-        l.multiplications, "exact count")
-    add(f"Model L: {paper_l.params:g}M parameters (Table 7)", paper_l.params * 1e6, l.parameters,
+        model_l.multiplications, "exact count")
+    add(f"Model L: {paper_l.params:g}M parameters (Table 7)", paper_l.params * 1e6, model_l.parameters,
         "all trainable parameters")
     add(f"Model L: {paper_l.params:g}M parameters (Table 7)", paper_l.params * 1e6,
-        sum(layer.parameters for layer in l.layers), "conv + fc weights and biases (no batch norm)")
-    l_sub = l.select(SUBSTITUTED).multiplications
+        sum(layer.parameters for layer in model_l.layers), "conv + fc weights and biases (no batch norm)")
+    l_sub = model_l.select(SUBSTITUTED).multiplications
     e_sub = counts("fcnn-e").select(SUBSTITUTED).multiplications
     same = FCNN_L_SAME_COMPLEXITY
     add(f"Model L: each n→n single-basis layer of E becomes a pair n→n/2→n and \"{same.quote}\" ({same.source})",
@@ -217,7 +219,8 @@ def fcnn_statements(counts: Counts) -> Table:
         round(2 * a0 / h, 4), "2 × A0's substituted layers / H's (H has twice the layers), exact")
     g_over_l = FCNN_GOOGLENET_OVER_L
     add(f"GoogLeNet / Model L: \"{g_over_l.quote}\" ({g_over_l.source})", g_over_l.value,
-        round(counts("googlenet").multiplications / l.multiplications, 3), "torchvision GoogLeNet at 224² / fcnn-l at 221²")
+        round(counts("googlenet").multiplications / model_l.multiplications, 3),
+        "torchvision GoogLeNet at 224² / fcnn-l at 221²")
     t.notes.append("All ours: `suite.complexity.count(suite.models.build(...))` at the paper's input size.")
     return t
 
@@ -234,7 +237,8 @@ def hocp_tables(counts: Counts) -> list[Table]:
                  "same network with HOSConv blocks (two 1-D depthwise convs, BN + ReLU after each factor), "
                  "3×32×32 input, 10 classes."]
     t2 = Table("hocp_table2_conv_parameters", "HO-CP Table 2 — convolutional parameters on 20BN-Jester",
-               ["Network", "Paper conv params (M)", "Ours conv params (M)", "Ours conv params (exact)", "Rel. diff. (%)",
+               ["Network", "Paper conv params (M)", "Ours conv params (M)", "Ours conv params (exact)",
+                "Rel. diff. (%)",
                 "Ours all params (M)"])
     for model, r in HOCP_TABLE2.items():
         cx = counts(model)
@@ -327,7 +331,8 @@ def figure5(out_dir: Path) -> tuple[Table, list[Path]]:
     t.notes += [
         "Paper: HO-CP Figure 5 (a bar chart; no numbers printed, the channel pairs of its x-axis are not listed: "
         "ours sweep powers of two 16..512).",
-        f"Ours: `suite.complexity.count` of nn.Conv3d(C, T, 3) and of HOCPConv(C, T, 3, rank=3C or 6C) on a C×{FIGURE5_SIZE} "
+        f"Ours: `suite.complexity.count` of nn.Conv3d(C, T, 3) and of HOCPConv(C, T, 3, rank=3C or 6C) on a "
+        f"C×{FIGURE5_SIZE} "
         "input; GFLOPs = 2 × multiply–accumulates / 1e9 (one multiply and one add per MAC; the paper defines "
         "1 GFLOP = 1e9 FLOPs). The dense conv costs 27·C·T per voxel, CP-HOConv-r r·C·(C + 9 + T).",
     ]

@@ -54,7 +54,8 @@ def _decomposition(col, name: str) -> tuple[float | None, float | None, float | 
     rows = [m for run in col.runs.get(name, []) for m in run.metrics if all(k in m for k in DECOMPOSED)]
     if not rows:
         return None, None, None
-    mean = (lambda key: round(statistics.fmean(float(m[key]) for m in rows), 2 if key != DECOMPOSED[1] else 4))
+    def mean(key):
+        return round(statistics.fmean(float(m[key]) for m in rows), 2 if key != DECOMPOSED[1] else 4)
     return mean("val_top1"), mean("decomposed_val_top1"), mean("decomposition_error")
 
 

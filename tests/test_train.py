@@ -126,10 +126,12 @@ def test_step_schedule(tmp_path, fresh_seed):
 def test_finished_run_is_not_retrained(tmp_path, fresh_seed):
     recipe = train.Recipe(lr=0.1, batch_size=20, epochs=1)
     cfg = {"experiment": "e", "model": "constant", "profile": "local"}
-    s1 = train.train(Constant(), Tiny(fresh_seed), Tiny(fresh_seed), recipe=recipe, run_dir=tmp_path, progress=False, config=cfg)
+    s1 = train.train(Constant(), Tiny(fresh_seed), Tiny(fresh_seed), recipe=recipe, run_dir=tmp_path, progress=False,
+                     config=cfg)
     def boom(epoch, step):
         raise AssertionError("a finished run must not train again")
-    s2 = train.train(Constant(), Tiny(fresh_seed), Tiny(fresh_seed), recipe=recipe, run_dir=tmp_path, progress=False, config=cfg,
+    s2 = train.train(Constant(), Tiny(fresh_seed), Tiny(fresh_seed), recipe=recipe, run_dir=tmp_path, progress=False,
+                     config=cfg,
                      hook=boom)
     assert s1 == s2
 
