@@ -9,9 +9,9 @@ import sys
 import time
 from pathlib import Path
 
-from suite import results
+from suite import experiments, results
 
-from . import executors, experiments, records, runner, sweeps
+from . import executors, records, runner, sweeps
 
 
 def _split(value: str | None):

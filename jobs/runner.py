@@ -14,10 +14,10 @@ from pathlib import Path
 
 import submitit
 
-from suite import results
+from suite import experiments, results
 from suite.results import check_profile
 
-from . import distributed, experiments, provenance
+from . import distributed, provenance
 
 
 @dataclass(frozen=True)

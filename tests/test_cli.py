@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from jobs import cli, executors, experiments, progress, records, runner
-from suite import results
+from jobs import cli, executors, progress, records, runner
+from suite import experiments, results
 
 REPO = Path(__file__).resolve().parents[1]
 SUBCOMMANDS = ("run", "status", "collect", "list", "show")
@@ -52,8 +52,9 @@ def test_status_of_a_fresh_tree_says_how_to_start(tmp_path, capsys):
 
 # ------------------------------------------------------------------------------------------ --version
 def test_version_from_metadata_or_pyproject(capsys, monkeypatch):
-    import tomllib
     from importlib import metadata
+
+    import tomllib
     pyproject = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["version"]
     assert cli.main(["--version"]) == 0
     assert capsys.readouterr().out.strip() == f"python -m jobs {results.project_version()}"
@@ -326,11 +327,11 @@ def test_collect_waits_showing_epochs_and_eta(tmp_path, capsys):
         reaper.join()
     err = capsys.readouterr().err
     total = exp.setting("local").recipe.epochs
-    assert f"collect: waiting for 2 job(s) of fcnn-table2 [local]:" in err, err
+    assert "collect: waiting for 2 job(s) of fcnn-table2 [local]:" in err, err
     assert f"fcnn-a seed 0 (job {job.pid} RUNNING): epoch 1/{total}" in err
     assert f"fcnn-e seed 0 (job pool-1): epoch 1/{total}" in err
     assert f"2/{2 * total} epoch(s) done; ETA {progress.runlog.hms(30.0 * (total - 1))} (the slowest run in flight)" in err
-    assert f"collect: waiting for 1 job(s)" in err  # the pool's run ended first, the job then
+    assert "collect: waiting for 1 job(s)" in err  # the pool's run ended first, the job then
     assert bad == [f"fcnn-a seed 0: job {job.pid} FAILED"]  # the process ended without finishing the run
 
 

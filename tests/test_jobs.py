@@ -9,8 +9,8 @@ from dataclasses import replace
 import pytest
 
 import jobs
-from jobs import cli, executors, experiments, records, runner
-from suite import results
+from jobs import cli, executors, records, runner
+from suite import experiments, results
 from suite.train import Recipe
 
 
@@ -435,7 +435,6 @@ def test_pool_workers_die_with_their_parent(tmp_path):
 
 
 def _alive(pid: int) -> bool:
-    import os
     try:
         with open(f"/proc/{pid}/stat") as f:
             return f.read().split(")")[-1].split()[0] != "Z"

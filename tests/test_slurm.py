@@ -82,8 +82,8 @@ def run_cli(*argv) -> int:
 
 
 def records(root, exp="fcnn-table2", profile="local") -> dict:
-    from jobs import experiments
     from jobs.records import read_jobs
+    from suite import experiments
     return read_jobs(root, experiments.get(exp), profile)
 
 
@@ -195,7 +195,8 @@ def test_two_tasks_train_one_ddp_run_with_the_same_result_logs(tmp_path):
                    "--no-progress", *TINY, "--no-wait") == 0
     assert run_cli("run", "fcnn-table2", "--executor", "slurm", "--models", "fcnn-a", "--results", tmp_path / "two",
                    "--no-progress", *TINY, "--tasks-per-node", "2") == 0
-    from jobs import experiments, records
+    from jobs import records
+    from suite import experiments
     assert records.wait_for_jobs(experiments.get("fcnn-table2"), "local", tmp_path / "one", timeout_s=300) == []
     one, = run_dirs(tmp_path / "one").values()
     two, = run_dirs(tmp_path / "two").values()
@@ -223,8 +224,8 @@ def test_two_tasks_train_one_ddp_run_with_the_same_result_logs(tmp_path):
 def test_dry_run_script_is_the_one_submitted_and_collect_shows_epochs(tmp_path, capsys):
     """--dry-run prints the sbatch script submitit then submits (and writes nothing); collect, waiting on the
     array, prints each run's epochs (and ETA) from its metrics.jsonl."""
-    from jobs import experiments
     from jobs.records import wait_for_jobs
+    from suite import experiments
     args = ("fcnn-table2", "--executor", "slurm", "--models", "fcnn-a,fcnn-b", "--results", tmp_path, *TINY)
     assert run_cli("run", *args, "--dry-run") == 0
     out = capsys.readouterr().out

@@ -5,8 +5,8 @@ import pytest
 import torch
 from torch import nn
 
-from jobs import experiments, runner
-from suite import data, results, train
+from jobs import runner
+from suite import data, experiments, results, train
 
 
 class Labelled(torch.utils.data.Dataset):

@@ -126,10 +126,12 @@ def test_step_schedule(tmp_path, fresh_seed):
 def test_finished_run_is_not_retrained(tmp_path, fresh_seed):
     recipe = train.Recipe(lr=0.1, batch_size=20, epochs=1)
     cfg = {"experiment": "e", "model": "constant", "profile": "local"}
-    s1 = train.train(Constant(), Tiny(fresh_seed), Tiny(fresh_seed), recipe=recipe, run_dir=tmp_path, progress=False, config=cfg)
+    s1 = train.train(Constant(), Tiny(fresh_seed), Tiny(fresh_seed), recipe=recipe, run_dir=tmp_path, progress=False,
+                     config=cfg)
     def boom(epoch, step):
         raise AssertionError("a finished run must not train again")
-    s2 = train.train(Constant(), Tiny(fresh_seed), Tiny(fresh_seed), recipe=recipe, run_dir=tmp_path, progress=False, config=cfg,
+    s2 = train.train(Constant(), Tiny(fresh_seed), Tiny(fresh_seed), recipe=recipe, run_dir=tmp_path, progress=False,
+                     config=cfg,
                      hook=boom)
     assert s1 == s2
 
@@ -144,8 +146,9 @@ def test_topk_and_recipe_validation():
         train.Recipe(batch_size=0)
     with pytest.raises(ValueError, match="unknown keys"):
         train.Recipe.from_dict({"lr": 0.1, "warmup": 5})
-    assert train.FCNN_CAFFE.batch_size == 96 and train.FCNN_TORCH.batch_size == 256
-    assert train.HOCP_JESTER.batch_size == 32 and 1e-5 <= train.HOCP_JESTER.lr <= 0.1
+    from suite.experiments import _fcnn, _hocp
+    assert _fcnn.FCNN_CAFFE.batch_size == 96 and _fcnn.FCNN_TORCH.batch_size == 256
+    assert _hocp.HOCP_JESTER.batch_size == 32 and 1e-5 <= _hocp.HOCP_JESTER.lr <= 0.1
 
 
 def test_diverged_run_fails_clearly_and_never_finishes(tmp_path, fresh_seed):
