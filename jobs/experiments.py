@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, replace
 
-from suite.results import check_profile
+from suite.profiles import check_profile
 from suite.train import FCNN_CAFFE, FCNN_TORCH, HOCP_CIFAR, HOCP_JESTER, Recipe
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Callable
 
 from suite import paper_values as pv
-from suite.results import PROFILES
+from suite.profiles import PROFILES
 
 from . import _render, stats
 from .accuracy import collect

@@ -35,7 +35,7 @@ import torch
 
 from suite import bench_shapes as S
 from suite.bench_cases import case_by_key
-from suite.results import atomic_write_bytes
+from suite.host import atomic_write_bytes
 
 MMAP_ENV = {"MALLOC_MMAP_THRESHOLD_": "131072", "MALLOC_TRIM_THRESHOLD_": "0"}
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from jobs import cli, experiments, provenance
+from jobs import cli, experiments, provenance, runner
 
 PAPERS = Path(__file__).resolve().parents[1] / ".." / "shared" / "papers"
 PAPER_FILES = {"FCNN": "000_827885b84de41127.txt", "HO-CP": "004_b31600cd53fb7ce3.txt"}
@@ -59,7 +59,7 @@ def test_local_fields_that_differ_are_local_choices():
 
 
 def test_override_on_the_paper_profile_is_not_called_stated():
-    s = cli.runner.setting_for(experiments.get("fcnn-table2"), "paper", (("recipe.lr", 0.05),))
+    s = runner.setting_for(experiments.get("fcnn-table2"), "paper", (("recipe.lr", 0.05),))
     assert provenance.of("fcnn-table2", "paper", s)["recipe.lr"][1].kind == "chosen"
 
 
