@@ -2,7 +2,7 @@
 submission and the CLI (``python -m jobs run|status|collect|list``). Data flows one way: jobs -> suite.train ->
 results/ -> paper_tables."""
 from suite.experiments import EXPERIMENTS, Experiment, Setting, get, names
-from suite.results import PROFILES
+from suite.profiles import PROFILES
 
 from .runner import Task, run_one, tasks_for
 

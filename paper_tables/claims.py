@@ -20,7 +20,7 @@ from pathlib import Path
 
 from suite import experiments
 from suite.experiments.claim import MARGIN, Claim, Compare, Count, printed_tol  # noqa: F401  (the ledger's types)
-from suite.results import PROFILES
+from suite.profiles import PROFILES
 
 from . import _render, complexity, stats
 from .accuracy import collect

@@ -27,8 +27,9 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import DataLoader
 
-from . import results, runlog
+from . import runs
 from .experiments.recipe import SCHEDULES, Recipe  # noqa: F401  (suite.train.Recipe: the recipe it trains)
+from .runs import trainlog
 
 
 # ----------------------------------------------------------------------------------------------- helpers
@@ -102,7 +103,7 @@ def current_lr(optimizer) -> float:
 def save_checkpoint(path: Path, state: dict) -> None:
     buf = io.BytesIO()
     torch.save(state, buf)
-    results.atomic_write_bytes(path, buf.getvalue())
+    runs.atomic_write_bytes(path, buf.getvalue())
 
 
 def load_checkpoint(path: Path) -> dict | None:
@@ -134,7 +135,7 @@ def train_epoch(model, loader, optimizer, *, progress: bool, desc: str, hook=Non
         optimizer.zero_grad(set_to_none=True)
         loss = F.cross_entropy(model(x), y)
         if not torch.isfinite(loss):
-            raise results.Diverged(f"{desc}: training loss is {float(loss)} at step {step}; training diverged, "
+            raise runs.Diverged(f"{desc}: training loss is {float(loss)} at step {step}; training diverged, "
                                    f"lower the learning rate (--set recipe.lr=...)")
         loss.backward()
         optimizer.step()
@@ -147,7 +148,7 @@ def train_epoch(model, loader, optimizer, *, progress: bool, desc: str, hook=Non
 
 def train(model, train_set, val_set, *, recipe: Recipe, run_dir, seed: int = 0, config: dict | None = None,
           env: dict | None = None, progress: bool = True, hook=None, device=None, test_set=None) -> dict:
-    """Train ``model`` with ``recipe`` into ``run_dir`` (see :mod:`suite.results`), resuming from
+    """Train ``model`` with ``recipe`` into ``run_dir`` (see :mod:`suite.runs`), resuming from
     ``run_dir/checkpoint.pt`` if present. Returns the summary (also written to summary.json).
 
     ``config`` (JSON) defines the run: resuming into a directory holding another config is refused.
@@ -161,27 +162,27 @@ def train(model, train_set, val_set, *, recipe: Recipe, run_dir, seed: int = 0, 
     config = dict(config or {})
     config.setdefault("seed", seed)
     config.setdefault("recipe", recipe.to_dict())
-    with results.lock_run(run_dir) as heartbeat:
-        status = results.classify(run_dir, check_lock=False)
-        if status.state == results.FINISHED:  # done and verified: never retrain, never rewrite env.json
-            results.check_config(run_dir, config)
+    with runs.lock_run(run_dir) as heartbeat:
+        status = runs.classify(run_dir, check_lock=False)
+        if status.state == runs.FINISHED:  # done and verified: never retrain, never rewrite env.json
+            runs.check_config(run_dir, config)
             return status.run.summary
-        if status.state == results.BAD:  # keep the damaged directory, train the run afresh
-            aside = results.set_aside(run_dir)
+        if status.state == runs.BAD:  # keep the damaged directory, train the run afresh
+            aside = runs.set_aside(run_dir)
             print(f"{run_dir.name}: bad run ({status.reason}); moved to {aside.name}, training it again", flush=True)
         device = torch.device(device) if device is not None else default_device()
-        results.start_run(run_dir, config, {**(env or {}), "device": str(device)})
+        runs.start_run(run_dir, config, {**(env or {}), "device": str(device)})
         try:
             return _train(model, train_set, val_set, recipe, run_dir, seed, config, progress, hook, device, heartbeat,
                           test_set)
         except Exception as e:  # the directory says why it stopped (status); a rerun resumes and clears it
-            results.record_failure(run_dir, e)
+            runs.record_failure(run_dir, e)
             raise
 
 
 def _train(model, train_set, val_set, recipe, run_dir, seed, config, progress, hook, device, heartbeat,
            test_set=None) -> dict:
-    ckpt = load_checkpoint(run_dir / results.CHECKPOINT)
+    ckpt = load_checkpoint(run_dir / runs.CHECKPOINT)
     if ckpt is not None and 0 < recipe.decompose_after <= ckpt["epoch"]:
         decomposable(model).decompose(fit=False)  # the checkpoint holds the decomposed network: its shapes first
     model.to(device)
@@ -194,11 +195,11 @@ def _train(model, train_set, val_set, recipe, run_dir, seed, config, progress, h
         optimizer.load_state_dict(ckpt["optimizer"])
         scheduler.load_state_dict(ckpt["scheduler"])
         history, start, elapsed = ckpt["history"], ckpt["epoch"], ckpt["elapsed"]
-        print(f"{run_dir.name}: resumed from epoch {start} ({run_dir / results.CHECKPOINT})", flush=True)
+        print(f"{run_dir.name}: resumed from epoch {start} ({run_dir / runs.CHECKPOINT})", flush=True)
         set_rng_state(ckpt["rng"])
-        results.write_metrics(run_dir, history)  # drop any line of an epoch the checkpoint lacks
+        runs.write_metrics(run_dir, history)  # drop any line of an epoch the checkpoint lacks
     stopped = ckpt.get("stopped") if ckpt is not None else None  # e.g. killed between checkpoint and summary
-    log = runlog.TrainLog(run_dir, config, epochs_total=recipe.epochs, start_epoch=start)
+    log = trainlog.TrainLog(run_dir, config, epochs_total=recipe.epochs, start_epoch=start)
     for epoch in range(start, recipe.epochs):
         if stopped:
             break
@@ -233,23 +234,23 @@ def _train(model, train_set, val_set, recipe, run_dir, seed, config, progress, h
         if epoch + 1 == recipe.decompose_after:
             history[-1].update(_decompose(model, val_set, recipe, device))
             optimizer, scheduler = _restart(model, optimizer, scheduler, recipe)
-        save_checkpoint(run_dir / results.CHECKPOINT, {
+        save_checkpoint(run_dir / runs.CHECKPOINT, {
             "model": model.state_dict(), "optimizer": optimizer.state_dict(),
             "scheduler": scheduler.state_dict(), "history": history, "epoch": epoch + 1,
             "elapsed": elapsed, "rng": rng_state(), "stopped": stop})
-        results.write_metrics(run_dir, history)
+        runs.write_metrics(run_dir, history)
         heartbeat()
         log.epoch(history[-1], elapsed)
         if stop:
             stopped = stop
             break
-    summary = results.make_summary(config, history, elapsed, stopped or "epochs")
+    summary = runs.make_summary(config, history, elapsed, stopped or "epochs")
     if test_set is not None:  # the reported split, read once, now that no decision is left to make
         test = evaluate(model, test_set, batch_size=recipe.eval_batch_size, num_workers=recipe.num_workers,
                         device=device)
-        results.atomic_write_json(run_dir / results.TEST, test)
+        runs.atomic_write_json(run_dir / runs.TEST, test)
         summary = reported_on_test(summary, test)
-    return results.finish_run(run_dir, summary)
+    return runs.finish_run(run_dir, summary)
 
 
 def decomposable(model):
@@ -300,5 +301,5 @@ def check_finite(model, val_loss: float, where: str) -> None:
     bad = [name for name, t in model.state_dict().items() if t.is_floating_point() and not torch.isfinite(t).all()]
     if bad or not math.isfinite(val_loss):
         what = f"weights {', '.join(bad[:3])}{' ...' if len(bad) > 3 else ''}" if bad else f"validation loss {val_loss}"
-        raise results.Diverged(f"{where}: training diverged ({what} not finite); lower the learning rate "
+        raise runs.Diverged(f"{where}: training diverged ({what} not finite); lower the learning rate "
                                f"(--set recipe.lr=...)")

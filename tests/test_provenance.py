@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from jobs import cli, provenance
+from jobs import cli, provenance, runner
 from suite import experiments
 from suite.experiments import _fcnn, fcnn_table2
 
@@ -61,7 +61,7 @@ def test_local_fields_that_differ_are_local_choices():
 
 
 def test_override_on_the_paper_profile_is_not_called_stated():
-    s = cli.runner.setting_for(experiments.get("fcnn-table2"), "paper", (("recipe.lr", 0.05),))
+    s = runner.setting_for(experiments.get("fcnn-table2"), "paper", (("recipe.lr", 0.05),))
     assert provenance.of("fcnn-table2", "paper", s)["recipe.lr"][1].kind == "chosen"
 
 

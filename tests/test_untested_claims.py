@@ -12,7 +12,7 @@ import paper_tables
 from jobs import provenance, runner
 from paper_tables import claims
 from paper_tables import complexity as tables_complexity
-from suite import complexity, data, experiments, models, results, train
+from suite import complexity, data, experiments, models, runs, train
 from suite import paper_values as pv
 from suite.experiments import fcnn_table2, fcnn_table7, hocp_compress
 from suite.layers import HOCPConv, SingleBasisConv2d
@@ -76,7 +76,7 @@ def _decompose_run(run_dir, seed, hook=None):
 
 
 def _metrics(run_dir):
-    rows = results.read_metrics(run_dir / results.METRICS)
+    rows = runs.read_metrics(run_dir / runs.METRICS)
     return [{k: v for k, v in r.items() if k not in ("seconds", "time", "run_id")} for r in rows]
 
 
@@ -88,7 +88,7 @@ def test_training_decomposes_after_the_dense_epochs_and_resumes_after_it(tmp_pat
     assert {"decomposed_val_top1", "decomposed_val_top5", "decomposed_val_loss", "decomposition_error"} <= set(first)
     assert first["decomposed_layers"] == 4 and "decomposed_val_top1" not in second
     assert 0 <= first["decomposition_error"] < 1 and summary["epochs"] == 2
-    results.read_run(tmp_path / "whole")  # verifies as every run does
+    runs.read_run(tmp_path / "whole")  # verifies as every run does
 
     class Killed(Exception):
         pass
@@ -142,7 +142,7 @@ def test_model_recipes_are_recorded_shared_and_overridable():
     assert s.recipe_for("alexnet").weight_decay == 5e-4 and s.recipe_for("fcnn-l").lr == 0.1
     a, b = (runner.run_config(exp, m, 0, "local") for m in ("fcnn-l", "vgg16"))
     assert a["model_recipes"]["vgg16"] == {"lr": 0.01, "weight_decay": 5e-4}
-    assert results.identity_key(a) == results.identity_key(b)  # one table, one identity
+    assert runs.identity_key(a) == runs.identity_key(b)  # one table, one identity
     assert "model_recipes" not in experiments.get("fcnn-table2").setting("local").to_config()
     over = runner.setting_for(exp, "local", (("recipe.lr", 0.05),))  # --set recipe.lr: every model, over its own
     assert {over.recipe_for(m).lr for m in exp.models} == {0.05}
@@ -173,7 +173,7 @@ def test_reference_net_at_its_recipe_gives_finite_losses(tmp_path, net):
     net_module = runner.build_model(net, num_classes=10, overrides=dict(s.model_overrides))
     train.train(net_module, tr, va, recipe=recipe, run_dir=tmp_path, progress=False, device="cpu",
                 config={"experiment": "fcnn-table7", "model": net, "profile": "local"})
-    run = results.read_run(tmp_path)
+    run = runs.read_run(tmp_path)
     assert run.config["recipe"]["lr"] == fcnn_table7.REFERENCE_RECIPES[net]["lr"]
     assert all(torch.isfinite(torch.tensor([m["train_loss"], m["val_loss"]])).all() for m in run.metrics)
 
@@ -183,14 +183,14 @@ def _planted(root, experiment, model, seed, top1, decomposed=None):
     """A verified finished run whose last metrics line records ``decomposed`` (the keys suite.train writes)."""
     config = {"experiment": experiment, "profile": "local", "model": model, "seed": seed, "dataset": "moving-digits",
               "recipe": {"lr": 0.01, "epochs": 2}, "data": {"source": "test"}}
-    d = results.run_dir_for(root, config)
-    results.start_run(d, config)
+    d = runs.run_dir_for(root, config)
+    runs.start_run(d, config)
     history = [{"epoch": 1, "train_loss": 2.0, "val_top1": top1 - 5, "val_top5": 90.0, "val_loss": 2.0, "lr": 0.01,
                 **(decomposed or {})},
                {"epoch": 2, "train_loss": 1.0, "val_top1": top1, "val_top5": 95.0, "val_loss": 1.0, "lr": 0.01}]
-    results.write_metrics(d, history)
-    results.atomic_write_bytes(d / results.CHECKPOINT, b"weights")
-    results.finish_run(d, results.make_summary(config, history, 1.0, "epochs"))
+    runs.write_metrics(d, history)
+    runs.atomic_write_bytes(d / runs.CHECKPOINT, b"weights")
+    runs.finish_run(d, runs.make_summary(config, history, 1.0, "epochs"))
 
 
 @pytest.mark.slow  # counts the paper-size 3-D networks (~1 min on 2 cores)

