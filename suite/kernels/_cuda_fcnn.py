@@ -55,6 +55,7 @@ from ._cuda_reduce import block_sum
 
 SHARED_BUDGET = 46 * 1024  # bytes of dynamic shared memory per block (48 KiB without opt-in)
 EMAX = 16  # weight-gradient entries per thread per slice of `topo_wgrad`
+PX = 4  # pixels of a row per thread in the depthwise kernels: one window load, 1/PX of the index arithmetic
 
 
 # ---------------------------------------------------------------- depthwise k×k (Alg. 2/3) and the step
@@ -64,32 +65,53 @@ def dw_kernels(dtype: str, k: int, threads: int) -> SimpleNamespace:
     unrolled) and reduction block size `threads` (a power of two)."""
     ZERO = np.dtype(dtype).type(0)
     K, R, KK, T = k, k // 2, k * k, threads
+    WIN = PX + k - 1  # columns of a strip's window
+
+    @cuda.jit(device=True)
+    def load_window(win, src, n, c, y, x0, H, W):
+        """win[u, t] = src[n, c, y+u-r, x0+t-r] (zero outside the map): the k rows × (PX+k-1) columns a strip
+        of PX pixels starting at (y, x0) reads."""
+        for u in range(K):
+            yy = y + u - R
+            for t in range(WIN):
+                xv = x0 + t - R
+                win[u, t] = src[n, c, yy, xv] if yy >= 0 and yy < H and xv >= 0 and xv < W else ZERO
+
+    @cuda.jit(device=True)
+    def strip(e, C, H, SW):
+        """(n, c, y, x0) of strip e of an (N, C, H, SW strips of PX pixels) map."""
+        row = e // SW
+        x0 = (e - row * SW) * PX
+        nc = row // H
+        y = row - nc * H
+        n = nc // C
+        return n, nc - n * C, y, x0
 
     @cuda.jit
     def dw_forward(x, w, g, mult):
         """g[c·mult+i, n, p] = (x[n, c] ⋆ w[c·mult+i])[p] (zero 'same' padding); x (N, C, H, W),
-        w (C·mult, k, k), g (C·mult, N, H·W) channel-major (any strides)."""
+        w (C·mult, k, k), g (C·mult, N, H·W) channel-major (any strides). A thread computes a strip of PX
+        pixels of a row from one k × (PX+k-1) window in registers."""
+        win = cuda.local.array((K, WIN), dtype=x.dtype)
+        acc = cuda.local.array(PX, dtype=x.dtype)
         N, C, H, W = x.shape
-        HW = H * W
+        SW = (W + PX - 1) // PX
         start, step = cuda.grid(1), cuda.gridsize(1)
-        for e in range(start, N * C * HW, step):
-            nc = e // HW
-            p = e - nc * HW
-            n = nc // C
-            c = nc - n * C
-            y = p // W
-            xx = p - y * W
+        for e in range(start, N * C * H * SW, step):
+            n, c, y, x0 = strip(e, C, H, SW)
+            load_window(win, x, n, c, y, x0, H, W)
             for i in range(mult):
                 co = c * mult + i
-                s = ZERO
+                for q in range(PX):
+                    acc[q] = ZERO
                 for u in range(K):
-                    yy = y + u - R
-                    if yy >= 0 and yy < H:
-                        for v in range(K):
-                            xv = xx + v - R
-                            if xv >= 0 and xv < W:
-                                s += w[co, u, v] * x[n, c, yy, xv]
-                g[co, n, p] = s
+                    for v in range(K):
+                        wv = w[co, u, v]
+                        for q in range(PX):
+                            acc[q] += wv * win[u, q + v]
+                for q in range(PX):
+                    if x0 + q < W:
+                        g[co, n, y * W + x0 + q] = acc[q]
 
     @cuda.jit
     def step_epilogue(z, res, bias, has_res):
@@ -130,58 +152,65 @@ def dw_kernels(dtype: str, k: int, threads: int) -> SimpleNamespace:
     @cuda.jit
     def dw_input_grad(gG, w, gx, gz, mult, add_gz):
         """gx[n, c] = Σ_i gG[c·mult+i, n] ⋆ rot180(w[c·mult+i]) (+ gz[c, n] when add_gz: the residual
-        x's own gradient); gG (C·mult, N, H·W) any strides, gx (N, C, H, W), gz (C, N, H·W)."""
+        x's own gradient); gG (C·mult, N, H·W) any strides, gx (N, C, H, W), gz (C, N, H·W). Strips of
+        PX pixels as in dw_forward."""
+        win = cuda.local.array((K, WIN), dtype=gx.dtype)
+        acc = cuda.local.array(PX, dtype=gx.dtype)
         N, C, H, W = gx.shape
-        HW = H * W
+        SW = (W + PX - 1) // PX
         start, step = cuda.grid(1), cuda.gridsize(1)
-        for e in range(start, N * C * HW, step):
-            nc = e // HW
-            p = e - nc * HW
-            n = nc // C
-            c = nc - n * C
-            y = p // W
-            xx = p - y * W
-            s = ZERO
+        for e in range(start, N * C * H * SW, step):
+            n, c, y, x0 = strip(e, C, H, SW)
+            for q in range(PX):
+                acc[q] = ZERO
             for i in range(mult):
                 co = c * mult + i
+                # win[u, t] = gG[co, n, y-u+r, x0+t-r]: pixel x0+q, tap (u, v) reads t = q - v + k - 1
                 for u in range(K):
                     yy = y - u + R
-                    if yy >= 0 and yy < H:
-                        for v in range(K):
-                            xv = xx - v + R
-                            if xv >= 0 and xv < W:
-                                s += w[co, u, v] * gG[co, n, yy * W + xv]
-            if add_gz:
-                s += gz[c, n, p]
-            gx[n, c, y, xx] = s
+                    for t in range(WIN):
+                        xv = x0 + t - R
+                        win[u, t] = gG[co, n, yy * W + xv] if yy >= 0 and yy < H and xv >= 0 and xv < W else ZERO
+                for u in range(K):
+                    for v in range(K):
+                        wv = w[co, u, v]
+                        for q in range(PX):
+                            acc[q] += wv * win[u, q + K - 1 - v]
+            for q in range(PX):
+                xx = x0 + q
+                if xx < W:
+                    s = acc[q]
+                    if add_gz:
+                        s += gz[c, n, y * W + xx]
+                    gx[n, c, y, xx] = s
 
     @cuda.jit
     def dw_weight_grad(gG, x, part, mult, col0):
         """part[chunk, col0 + co·k² + u·k + v] = Σ over the chunk's share of (n, y, x) of gG[co, n, y, x] ·
-        x[n, co // mult, y+u-r, x+v-r]: k² register accumulators per thread, then block sums.
-        grid (chunks, C·mult), T threads."""
+        x[n, co // mult, y+u-r, x+v-r]: k² register accumulators per thread over strips of PX pixels (one
+        k × (PX+k-1) window of x each), then block sums. grid (chunks, C·mult), T threads."""
         buf = cuda.shared.array(T, dtype=x.dtype)
         acc = cuda.local.array(KK, dtype=x.dtype)
+        win = cuda.local.array((K, WIN), dtype=x.dtype)
+        gv = cuda.local.array(PX, dtype=x.dtype)
         N, _, H, W = x.shape
-        HW = H * W
+        SW = (W + PX - 1) // PX
         co = cuda.blockIdx.y
         c = co // mult
         t = cuda.threadIdx.x
         for q in range(KK):
             acc[q] = ZERO
-        for e in range(cuda.blockIdx.x * T + t, N * HW, cuda.gridDim.x * T):
-            b = e // HW
-            p = e - b * HW
-            y = p // W
-            xx = p - y * W
-            gv = gG[co, b, p]
+        for e in range(cuda.blockIdx.x * T + t, N * H * SW, cuda.gridDim.x * T):
+            n, _, y, x0 = strip(e, 1, H, SW)
+            for q in range(PX):
+                gv[q] = gG[co, n, y * W + x0 + q] if x0 + q < W else ZERO
+            load_window(win, x, n, c, y, x0, H, W)
             for u in range(K):
-                yy = y + u - R
-                if yy >= 0 and yy < H:
-                    for v in range(K):
-                        xv = xx + v - R
-                        if xv >= 0 and xv < W:
-                            acc[u * K + v] += gv * x[b, c, yy, xv]
+                for v in range(K):
+                    a = acc[u * K + v]
+                    for q in range(PX):
+                        a += gv[q] * win[u, q + v]
+                    acc[u * K + v] = a
         for q in range(KK):
             total = block_sum(buf, acc[q], T)
             if t == 0:
