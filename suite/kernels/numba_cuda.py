@@ -244,6 +244,16 @@ def _topo_plan(table_key, table, k: int, x: torch.Tensor, L: Launch):
     return hit
 
 
+def _inverse_index(grid, neighbors, inv, device):
+    """(inv, arange(p)[None, :]) on `device`, made once: the index of the inverse table's weights."""
+    key = (grid, neighbors, "inverse-index", str(device))
+    hit = _TOPO_DEVICE_TABLES.get(key)
+    if hit is None:
+        hit = _TOPO_DEVICE_TABLES[key] = (torch.from_numpy(inv).to(device),
+                                          torch.arange(inv.shape[1], device=device)[None, :])
+    return hit
+
+
 def _topo_gather(L: Launch, x, w, hit, flip: bool) -> torch.Tensor:
     plan, src, lidx = hit
     N, m, H, W = x.shape
@@ -285,8 +295,7 @@ class TopologicalConv(torch.autograd.Function):
         p, k = w.shape[1], w.shape[-1]
         idx, inv = topology_tables(grid, neighbors)
         gy = gy.contiguous()
-        inv_t = torch.from_numpy(inv).to(x.device)
-        w_inv = w[inv_t, torch.arange(p, device=x.device)[None, :]].contiguous()
+        w_inv = w[_inverse_index(grid, neighbors, inv, x.device)].contiguous()  # w_inv[c, i] = w[inv[c, i], i]
         gx = _topo_gather(L, gy, w_inv, _topo_plan((grid, neighbors, "inv"), inv, k, x, L), True)
         plan, src, lidx = _topo_plan((grid, neighbors, "idx"), idx, k, x, L)
         kern = F.topo_kernels(_DTYPE_NAMES[x.dtype], k, launch_limits().threads, plan.rp).topo_wgrad
