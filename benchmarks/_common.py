@@ -36,9 +36,9 @@ VERSIONS = {
 
 
 def _load_shapes():
-    """suite/bench_shapes.py of this tree (the one definition of the shapes), loaded by path: asv runs these
+    """suite/bench/shapes.py of this tree (the one definition of the shapes), loaded by path: asv runs these
     benchmarks against older commits whose `suite` lacks it, and `check_tree` must not see it as theirs."""
-    path = Path(__file__).resolve().parent.parent / "suite" / "bench_shapes.py"
+    path = Path(__file__).resolve().parent.parent / "suite" / "bench" / "shapes.py"
     spec = importlib.util.spec_from_file_location("_fcnn_bench_shapes", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

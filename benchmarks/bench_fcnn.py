@@ -1,6 +1,6 @@
 """FCNN operators (Alg. 2, 3, 4) against the dense 2-D convolutions they replace.
 
-Shapes (suite/bench_shapes.py): the stages of FCNN Table 1 at N = 32, (C, H) = (128, 36), (256, 18),
+Shapes (suite/bench/shapes.py): the stages of FCNN Table 1 at N = 32, (C, H) = (128, 36), (256, 18),
 (512, 6), plus 'small' (N = 2, C = 16, H = 8) for CI's quick run. Inputs are float32, NCHW.
 """
 import torch

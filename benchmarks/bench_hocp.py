@@ -1,6 +1,6 @@
 """HO-CP operators against the dense 3-D convolution they factorize.
 
-Shapes (suite/bench_shapes.py): a 3-D conv on input (4, C, 16, 32, 32), C = 64 / 128, 3×3×3, T = C, CP rank
+Shapes (suite/bench/shapes.py): a 3-D conv on input (4, C, 16, 32, 32), C = 64 / 128, 3×3×3, T = C, CP rank
 R = 3C / 6C; 'small' = (1, 8, 4, 8, 8), R = 16 for CI's quick run. Inputs are float32.
 """
 import torch

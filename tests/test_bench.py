@@ -9,22 +9,23 @@ from pathlib import Path
 import pytest
 import torch
 
-from suite import bench, bench_cases
+import suite.bench
+from suite.bench import breakdown, catalog, cli, machine, summary
 
 
 def test_load_judgement_marks_a_loaded_run_invalid(monkeypatch):
     m = {"torch_threads": 2, "numba_threads": 2, "load_before": [0.1, 0.1, 0.1]}
-    monkeypatch.setattr(bench, "load_average", lambda: [2.2, 1.0, 0.5])
-    bench.judge_load(m)
+    monkeypatch.setattr(machine, "load_average", lambda: [2.2, 1.0, 0.5])
+    machine.judge_load(m)
     assert m["valid_for_readme"] and m["load_after"] == [2.2, 1.0, 0.5]
     m = {"torch_threads": 2, "numba_threads": 2, "load_before": [0.5, 0.1, 0.1]}
-    monkeypatch.setattr(bench, "load_average", lambda: [2.5, 1.0, 0.5])
-    bench.judge_load(m)
+    monkeypatch.setattr(machine, "load_average", lambda: [2.5, 1.0, 0.5])
+    machine.judge_load(m)
     assert not m["valid_for_readme"] and "before" in m["load_note"] and "after" in m["load_note"]
 
 
 def test_benchmark_shapes_use_the_papers_grids():
-    from suite.bench_shapes import FCNN_GRIDS_2D, FCNN_STAGES
+    from suite.bench.shapes import FCNN_GRIDS_2D, FCNN_STAGES
     from suite.paper_values import FCNN_TABLE1_OUTPUT, FCNN_TABLE3
 
     assert FCNN_GRIDS_2D == {row.channels: (row.d2, row.c2) for row in FCNN_TABLE3.values()}
@@ -32,13 +33,13 @@ def test_benchmark_shapes_use_the_papers_grids():
 
 
 def test_machine_records_cpu_isa_threads_and_load():
-    m = bench.machine()
+    m = machine.machine()
     assert m["cpu"] and isinstance(m["isa"], list) and m["torch_threads"] >= 1 and len(m["load_before"]) == 3
 
 
 def test_training_shapes_are_the_local_profiles():
     from jobs.experiments import LOCAL_FCNN
-    from suite.bench_shapes import TRAIN_LOCAL
+    from suite.bench.shapes import TRAIN_LOCAL
 
     assert TRAIN_LOCAL["overrides"] == LOCAL_FCNN.model_overrides
     assert TRAIN_LOCAL["batch"] == LOCAL_FCNN.recipe.batch_size
@@ -47,7 +48,7 @@ def test_training_shapes_are_the_local_profiles():
 @pytest.mark.parametrize("index", range(3))
 def test_every_factorized_form_computes_our_operator(index):
     """Each case's `fact:` members (PyTorch forms, tltorch's FactorizedConv) give our kernel's output."""
-    made = bench_cases.op_cases(quick=True)[index].make()
+    made = catalog.op_cases(quick=True)[index].make()
     with torch.no_grad():
         ours = made["ours"]()
         for member, fn in made.items():
@@ -58,16 +59,17 @@ def test_every_factorized_form_computes_our_operator(index):
 
 
 def _bench_json(times: list, passes=2) -> dict:
-    """A pytest-benchmark JSON as suite.bench_compare writes it from [(kind, group, shape, member, info, ms)]
+    """A pytest-benchmark JSON as suite.bench.compare writes it from [(kind, group, shape, member, info, ms)]
     (pass p times ms·(1 + p): the first pass is the best)."""
     benchmarks = []
     for p in range(passes):
         for kind, group, shape, member, info, ms in times:
             extra = {"kind": kind, "group": group, "shape": shape, "member": member, "pass": p, **info}
-            benchmarks.append({"group": f"{group} | {shape}", "extra_info": extra, "stats": {"min": ms * (1 + p) / 1e3}})
-    machine = {"cpu": "test", "isa": [], "cores": 2, "torch": "t", "torch_threads": 2, "numba": "n", "numba_threads": 2,
+            stats = {"min": ms * (1 + p) / 1e3}
+            benchmarks.append({"group": f"{group} | {shape}", "extra_info": extra, "stats": stats})
+    mach = {"cpu": "test", "isa": [], "cores": 2, "torch": "t", "torch_threads": 2, "numba": "n", "numba_threads": 2,
                "cpu_capability": "x", "load_before": [0, 0, 0], "load_after": [0, 0, 0], "valid_for_readme": True}
-    return {"machine_info": {"suite": machine}, "suite": {"passes": passes}, "benchmarks": benchmarks}
+    return {"machine_info": {"suite": mach}, "suite": {"passes": passes}, "benchmarks": benchmarks}
 
 
 def test_summary_keeps_the_best_pass_and_judges_the_targets(tmp_path, capsys):
@@ -80,7 +82,7 @@ def test_summary_keeps_the_best_pass_and_judges_the_targets(tmp_path, capsys):
              (*cp[:3], "fact: tltorch FactorizedConv factorized", cp[3], 8.0),
              (*ml[:3], "ours: fused steps", ml[3], 10.0), (*ml[:3], "ours: torch NCHW", ml[3], 12.0),
              (*ml[:3], "base: eager NCHW", ml[3], 30.0)]
-    result = bench.summarize(_bench_json(times))
+    result = summary.summarize(_bench_json(times))
     single, hocp = result["rows"]
     assert single["ours_ms"] == pytest.approx(2.0) and single["speedup_vs_fact"] == pytest.approx(1.5)
     assert hocp["speedup_vs_tltorch"] == {"factorized": pytest.approx(2.0)} and hocp["extra_over_input"] == 3.0
@@ -91,7 +93,7 @@ def test_summary_keeps_the_best_pass_and_judges_the_targets(tmp_path, capsys):
                       ("Model", "x"): True}
     path = tmp_path / "run.json"
     path.write_text(json.dumps(_bench_json(times)))
-    assert bench.main(["--markdown-from", str(path)]) == 0
+    assert cli.main(["--markdown-from", str(path)]) == 0
     out = capsys.readouterr().out
     assert "| HO-CP 3-D >= 1.0x dense Conv3d (R = 6C) | C=64 R=384 | 0.75x | **missed** |" in out
     assert "vs tltorch factorized 2.00x" in out
@@ -101,15 +103,15 @@ def test_markdown_from_rejects_another_json(tmp_path):
     path = tmp_path / "other.json"
     path.write_text(json.dumps({"rows": []}))
     with pytest.raises(ValueError, match="pytest-benchmark JSON"):
-        bench.main(["--markdown-from", str(path)])
+        cli.main(["--markdown-from", str(path)])
 
 
 def test_the_pytest_benchmark_module_runs(tmp_path):
     """A smoke run of the harness (--benchmark-disable: each form called once, nothing timed)."""
-    root = str(Path(bench.__file__).resolve().parents[1])  # this checkout's suite, not the venv's install
+    root = str(Path(suite.bench.__file__).resolve().parents[2])  # this checkout's suite, not the venv's install
     env = dict(os.environ, SUITE_BENCH_QUICK="1", SUITE_BENCH_ONLY="single", SUITE_BENCH_MEMORY="0", PYTHONPATH=root)
     proc = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:randomly", "-p", "no:cacheprovider", "-q",
-                           "--pyargs", "suite.bench_compare", "--benchmark-disable"],
+                           "--pyargs", "suite.bench.compare", "--benchmark-disable"],
                           capture_output=True, text=True, timeout=600, env=env, cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     # ours, 2 eager fact., 2 eager dense, 2 bounds (projection GEMM alone); 3 torch.compile forms (quick: off)
@@ -124,7 +126,7 @@ def test_bench_quick_runs_and_writes_json(tmp_path):
                           capture_output=True, text=True, timeout=1800)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "| operator |" in proc.stdout and "Model L vs ResNet-18" in proc.stdout and "| target |" in proc.stdout
-    result = bench.summarize(json.loads(out.read_text()))
+    result = summary.summarize(json.loads(out.read_text()))
     assert {r["group"].split()[0] for r in result["rows"]} == {"single-basis", "topological", "HO-CP"}
     for r in result["rows"]:
         assert r["ours_ms"] > 0 and r["speedup_vs_dense"] > 0 and r["speedup_vs_fact"] > 0 and "ours_extra_mb" in r
@@ -143,13 +145,14 @@ def test_layer_profile_times_each_conv_once_with_its_multiplications():
                               torch.nn.Conv2d(8, 8, 3, padding=1, groups=8), torch.nn.Conv2d(8, 4, 1),
                               torch.nn.Conv2d(4, 4, 1))
     x = torch.randn(2, 3, 8, 8)
-    prof = bench.layer_profile(lambda: net(x), lambda: net(x), repeats=3)
+    prof = breakdown.layer_profile(lambda: net(x), lambda: net(x), repeats=3)
     rows = {(r["kind"], r["weight"]): r for r in prof["rows"]}
-    assert set(rows) == {("3x3", (8, 3, 3, 3)), ("depthwise", (8, 1, 3, 3)), ("1x1", (4, 8, 1, 1)), ("1x1", (4, 4, 1, 1))}
+    assert set(rows) == {("3x3", (8, 3, 3, 3)), ("depthwise", (8, 1, 3, 3)), ("1x1", (4, 8, 1, 1)),
+                         ("1x1", (4, 4, 1, 1))}
     px = 2 * 8 * 8  # N·H·W
     expected = {(8, 3, 3, 3): px * 8 * 27, (8, 1, 3, 3): px * 8 * 9, (4, 8, 1, 1): px * 4 * 8, (4, 4, 1, 1): px * 4 * 4}
     for (kind, w), r in rows.items():
         assert r["calls"] == 1 and r["macs"] == expected[w] and r["ms"] > 0, (kind, r)
     assert prof["wall_ms"] > 0 and prof["wall_prof_ms"] > 0
     seen = {((2, 8, 8, 8), (4, 8, 1, 1)): (0, "1x1")}  # an in-place conv lists the residual it adds to first
-    assert bench._layer_key([[2, 4, 8, 8], [2, 8, 8, 8], [4, 8, 1, 1], [4]], seen) == ((2, 8, 8, 8), (4, 8, 1, 1))
+    assert breakdown._layer_key([[2, 4, 8, 8], [2, 8, 8, 8], [4, 8, 1, 1], [4]], seen) == ((2, 8, 8, 8), (4, 8, 1, 1))

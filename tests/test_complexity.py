@@ -4,7 +4,7 @@ import torch
 from torch.utils.flop_counter import FlopCounterMode
 
 from suite import complexity, models
-from suite.models.fcnn import PaddedTopologicalConv2d
+from suite.layers import PaddedTopologicalConv2d
 
 
 def _hand_fcnn_a() -> int:

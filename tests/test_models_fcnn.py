@@ -6,6 +6,7 @@ import torch
 import torch.nn.functional as F
 
 from suite import models, ops
+from suite.layers import PaddedTopologicalConv2d
 from suite.models import fcnn
 from suite.paper_values import FCNN_TABLE3
 
@@ -118,7 +119,7 @@ def _alg4_loop(x, weight, grid, padding):
 
 @pytest.mark.parametrize("grid,neighbors,k,pad", [((2, 4), (1, 2), 2, 0), ((2, 4), (2, 3), 2, 1), ((2, 2, 2), (1, 2, 2), 2, 1)])
 def test_padded_topological_conv_is_alg4(grid, neighbors, k, pad):
-    layer = fcnn.PaddedTopologicalConv2d(grid, neighbors, kernel_size=k, padding=pad).double()
+    layer = PaddedTopologicalConv2d(grid, neighbors, kernel_size=k, padding=pad).double()
     x = torch.randn(2, math.prod(grid), 5, 6, dtype=torch.float64)
     torch.testing.assert_close(layer(x), _alg4_loop(x, layer.weight, grid, pad))
     out = layer(x).shape[-2:]
@@ -126,6 +127,6 @@ def test_padded_topological_conv_is_alg4(grid, neighbors, k, pad):
 
 
 def test_padded_topological_conv_matches_ops_for_odd_k():
-    layer = fcnn.PaddedTopologicalConv2d((4, 4), (2, 2), kernel_size=3, padding=1).double()
+    layer = PaddedTopologicalConv2d((4, 4), (2, 2), kernel_size=3, padding=1).double()
     x = torch.randn(2, 16, 7, 7, dtype=torch.float64)
     torch.testing.assert_close(layer(x), ops.topological_conv(x, layer.weight, (4, 4), backend="torch"))

@@ -4,7 +4,7 @@ import torch
 
 from suite import models
 from suite.layers import HOCPConv
-from suite.models.hocp import HOSConvBlock
+from suite.layers import HOSConvBlock
 
 
 @pytest.mark.parametrize("name,shape,classes", [

@@ -6,7 +6,7 @@ from torch import nn
 
 from suite import complexity, models
 from suite.layers import BasisConv2d, HOCPConv
-from suite.models.fcnn import SingleBasisPair
+from suite.layers import SingleBasisPair
 from suite.models.readings import VARIANTS, reading
 
 TOL = dict(rtol=1e-10, atol=1e-10)

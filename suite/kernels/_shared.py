@@ -93,15 +93,19 @@ def step_function(forward: Callable, backward: Callable, check: Callable) -> typ
 
 
 def register_backend(backend: str, *, device: str, step, basis, topo, cp, check: Callable,
-                     available: Callable[[], bool] | None = None, not_auto=()) -> None:
+                     available: Callable[[], bool] | None = None, not_auto=(),
+                     prepare: Callable[[], None] | None = None) -> None:
     """Register the five kernel ops of one backend (autograd Functions `step`, `basis`, `topo`, `cp`) in
     `suite.ops.registry`. `check(op, **tensors)` is the backend's tensor check; `not_auto`: ops that
-    `backend="auto"` must not pick on this backend."""
+    `backend="auto"` must not pick on this backend; `prepare()` runs before every call (cheap after the
+    first: e.g. the environment check that turns a known-bad numba-cuda/numpy pair into one clear error)."""
 
     def reg(op):
         def deco(fn):
             @functools.wraps(fn)
             def run(*args):
+                if prepare is not None:
+                    prepare()
                 out = fn(*args)
                 _warm.mark_call(backend, op, args[0].dtype, out)
                 return out

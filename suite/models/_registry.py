@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import inspect
-from typing import Callable
+from collections.abc import Callable
+from functools import partial
 
 from torch import nn
 
@@ -19,6 +20,19 @@ def register_model(name: str) -> Callable:
         return fn
 
     return decorate
+
+
+def variant(parent: Callable[..., nn.Module], doc: str, **fixed) -> Callable[..., nn.Module]:
+    """``functools.partial(parent, **fixed)`` as a builder of its own (torchvision registers its variants so).
+
+    Its docstring is `doc`; its signature is the parent's less the `fixed` keywords, so `build` rejects them
+    as overrides: a variant *is* the setting it fixes.
+    """
+    builder = partial(parent, **fixed)
+    sig = inspect.signature(parent)
+    builder.__signature__ = sig.replace(parameters=[p for p in sig.parameters.values() if p.name not in fixed])
+    builder.__doc__ = doc
+    return builder
 
 
 def names() -> list[str]:
@@ -44,7 +58,8 @@ def build(name: str, num_classes: int | None = None, **overrides) -> nn.Module:
     Unknown names and unknown or invalid overrides raise ValueError naming what was expected.
     """
     builder = get_model_builder(name)
-    if num_classes is not None and (not isinstance(num_classes, int) or isinstance(num_classes, bool) or num_classes < 1):
+    if num_classes is not None and (not isinstance(num_classes, int) or isinstance(num_classes, bool)
+                                    or num_classes < 1):
         raise ValueError(f"num_classes: expected a positive int or None (the paper's count), got {num_classes!r}")
     allowed = overrides_of(name)
     unknown = sorted(set(overrides) - set(allowed))

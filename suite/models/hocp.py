@@ -9,9 +9,9 @@ import torch
 from torch import nn
 
 from .. import paper_values as pv
-from ..layers import HOCPConv
+from ..layers import HOCPBlock3d, HOCPConv, HOSConvBlock, InvertedResidual
 from . import _common as c
-from ._registry import register_model
+from ._registry import register_model, variant
 
 # (expansion t, output channels, blocks, first stride): the common CIFAR MobileNet-v2 (stride 1 in the
 # second group and in the stem, so 32×32 inputs end at 4×4).
@@ -27,63 +27,6 @@ RANK_FACTOR = 6  # HO-CP 4.2: "used, for each layer, 6 × n_input-channels for t
 # CP-ALS sweeps when decomposing a trained kernel (chosen: bounds the cost, ~12 CPU-s for the local width-0.25
 # column; the reconstruction error each run reaches is recorded in its metrics).
 ALS_ITERATIONS = 50
-
-
-def _shortcut(cin: int, cout: int, stride: int) -> nn.Module | None:
-    """MobileNet-v2 (CIFAR variant) skip: identity when shapes agree, 1×1 conv + BN when only the
-    channel count changes, none for strided blocks."""
-    if stride != 1:
-        return None
-    if cin == cout:
-        return nn.Identity()
-    return nn.Sequential(nn.Conv2d(cin, cout, 1, bias=False), nn.BatchNorm2d(cout))
-
-
-class InvertedResidual(nn.Module):
-    """MobileNet-v2 block: 1×1 expand (C -> tC), 3×3 depthwise, 1×1 project, BN after each, ReLU after
-    the first two — HO-CP eq. 13 / Figure 4: a CP convolution of rank R = t·C whose spatial factors are
-    merged into one depthwise kernel."""
-
-    def __init__(self, cin: int, cout: int, expansion: int, stride: int):
-        super().__init__()
-        r = expansion * cin
-        self.expand = nn.Sequential(nn.Conv2d(cin, r, 1, bias=False), nn.BatchNorm2d(r), nn.ReLU(inplace=True))
-        self.spatial = nn.Sequential(nn.Conv2d(r, r, 3, stride=stride, padding=1, groups=r, bias=False),
-                                     nn.BatchNorm2d(r), nn.ReLU(inplace=True))
-        self.project = nn.Sequential(nn.Conv2d(r, cout, 1, bias=False), nn.BatchNorm2d(cout))
-        self.shortcut = _shortcut(cin, cout, stride)
-
-    def forward(self, x):
-        y = self.project(self.spatial(self.expand(x)))
-        return y if self.shortcut is None else y + self.shortcut(x)
-
-
-class HOSConvBlock(nn.Module):
-    """HOSConv block (HO-CP 4.2): the MobileNet-v2 block "with two separable convolutions along the
-    spatial dimensions instead of a single 2D kernel" — HO-CP eq. 16 for N = 2 with rank R = t·C:
-    ``BN(Ψ(Ψ(Ψ(X ×₀ U^(C)) ⋆₁ U^(K₀)) ⋆₂ U^(K₁)) ×₀ U^(T))``, Ψ = BN + ReLU, plus the block's skip.
-
-    Written with nn.Conv2d (1×1, 3×1 depthwise, 1×3 depthwise, 1×1) because the strided blocks need a
-    stride on the 1-D convolutions (3×1 with stride (s, 1), then 1×3 with stride (1, s)), which
-    `suite.layers.HOCPConv` (stride 1) does not take; for stride 1 it computes exactly
-    ``BN(HOCPConv(C, T, (3, 3), rank=t·C, norm=True, activation="relu"))`` (tested). Parameters per block:
-    R(C + T + 6) + BN, i.e. 3R fewer conv weights than MobileNet-v2's R(C + T + 9).
-    """
-
-    def __init__(self, cin: int, cout: int, expansion: int, stride: int):
-        super().__init__()
-        r = expansion * cin
-        self.expand = nn.Sequential(nn.Conv2d(cin, r, 1, bias=False), nn.BatchNorm2d(r), nn.ReLU(inplace=True))
-        self.spatial_h = nn.Sequential(nn.Conv2d(r, r, (3, 1), stride=(stride, 1), padding=(1, 0), groups=r, bias=False),
-                                       nn.BatchNorm2d(r), nn.ReLU(inplace=True))
-        self.spatial_w = nn.Sequential(nn.Conv2d(r, r, (1, 3), stride=(1, stride), padding=(0, 1), groups=r, bias=False),
-                                       nn.BatchNorm2d(r), nn.ReLU(inplace=True))
-        self.project = nn.Sequential(nn.Conv2d(r, cout, 1, bias=False), nn.BatchNorm2d(cout))
-        self.shortcut = _shortcut(cin, cout, stride)
-
-    def forward(self, x):
-        y = self.project(self.spatial_w(self.spatial_h(self.expand(x))))
-        return y if self.shortcut is None else y + self.shortcut(x)
 
 
 class MobileNetV2CIFAR(nn.Module):
@@ -137,32 +80,6 @@ def hosconv_cifar(*, num_classes=None, in_channels=3, width=1.0, input_size=None
                             width=width, input_size=input_size)
 
 
-SKIPS = ("projection", "identity")
-
-
-class HOCPBlock3d(nn.Module):
-    """HO-CP convolution (Alg. 1, eq. 16) with optional skip: ``HOCPConv(x) [+ skip(x)]``.
-
-    ``skip="projection"`` (default, Alg. 1: "if Skip-connection then return H + X ×₀ U^(S)"): U^(S) ∈ R^{T×C}
-    (inside `HOCPConv`) on every block, 1,287,320 conv parameters for HO-CP ConvNet-S, 7 % above the 1.2M of
-    Table 2. ``skip="identity"`` (the variant ``hocp-convnet-s-identity-skip``): U^(S) only where the channel
-    count changes, a parameter-free identity on the last block (256 -> 256), as in ResNet: 1,221,784, the
-    reading that matches Table 2's 1.2M. ``psi``: `HOCPConv`'s Ψ order ("alg1" or "eq16").
-    """
-
-    def __init__(self, cin: int, cout: int, *, rank: int, activation: str, skip: str | None, psi: str, backend: str):
-        super().__init__()
-        if skip not in (None, *SKIPS):
-            raise ValueError(f"skip: expected None or one of {SKIPS}, got {skip!r}")
-        self.identity = skip == "identity" and cin == cout
-        self.conv = HOCPConv(cin, cout, 3, dim=3, rank=rank, norm=True, activation=activation, psi=psi,
-                             skip=skip is not None and not self.identity, backend=backend)
-
-    def forward(self, x):
-        y = self.conv(x)
-        return y + x if self.identity else y
-
-
 class ConvNet3D(nn.Module):
     """HO-CP 4.2's column: 4 blocks conv -> BN -> ELU -> 2×2×2 max-pool ("Between each convolution we added
     a batch-normalisation layer, non-linearity (ELU) and 2 × 2 × 2 max-pooling"), then "two
@@ -176,7 +93,8 @@ class ConvNet3D(nn.Module):
         self.input_size = c.input_size(input_size, in_channels, JESTER_INPUT[1:])
         if min(self.input_size[1:]) < 16:
             raise ValueError(f"input_size: four 2×2×2 max-pools need T, H, W >= 16, got {self.input_size}")
-        chans = [(in_channels if i == 0 else c.scale(a, width), c.scale(b, width)) for i, (a, b) in enumerate(CONVNET3D_CHANNELS)]
+        chans = [(in_channels if i == 0 else c.scale(a, width), c.scale(b, width))
+                 for i, (a, b) in enumerate(CONVNET3D_CHANNELS)]
         self.blocks = nn.Sequential(*(nn.Sequential(make_conv(a, b), nn.BatchNorm3d(b), nn.ELU(inplace=True),
                                                     nn.MaxPool3d(2)) for a, b in chans))
         spatial = [s for s in self.input_size[1:]]
@@ -270,25 +188,16 @@ def hocp_convnet_s(*, num_classes=None, in_channels=3, width=1.0, input_size=Non
 
 
 # ------------------------------------------------------------------------- the other readings (variants)
-@register_model("hocp-convnet-eq16")
-def hocp_convnet_eq16(*, num_classes=None, in_channels=3, width=1.0, input_size=None, backend="auto"):
-    """HO-CP ConvNet with Ψ = BN then ReLU after every factor, the first 1×1 included (eq. 16's Ψ₀ … Ψ_N)."""
-    return hocp_convnet(num_classes=num_classes, in_channels=in_channels, width=width, input_size=input_size,
-                        psi="eq16", backend=backend)
-
-
-@register_model("hocp-convnet-s-eq16")
-def hocp_convnet_s_eq16(*, num_classes=None, in_channels=3, width=1.0, input_size=None, backend="auto"):
-    """HO-CP ConvNet-S with Ψ = BN then PReLU after every factor, the first 1×1 included (eq. 16)."""
-    return hocp_convnet_s(num_classes=num_classes, in_channels=in_channels, width=width, input_size=input_size,
-                          psi="eq16", backend=backend)
-
-
-@register_model("hocp-convnet-s-identity-skip")
-def hocp_convnet_s_identity_skip(*, num_classes=None, in_channels=3, width=1.0, input_size=None, backend="auto"):
-    """HO-CP ConvNet-S with U^(S) only where C ≠ T and an identity skip elsewhere (matches Table 2's 1.2M)."""
-    return hocp_convnet_s(num_classes=num_classes, in_channels=in_channels, width=width, input_size=input_size,
-                          skip="identity", backend=backend)
+register_model("hocp-convnet-eq16")(variant(
+    hocp_convnet, "HO-CP ConvNet with Ψ = BN then ReLU after every factor, the first 1×1 included (eq. 16's Ψ₀ … Ψ_N).",
+    psi="eq16"))
+# Each ConvNet-S variant changes one reading and keeps the default of the other (fixed, so not an override).
+register_model("hocp-convnet-s-eq16")(variant(
+    hocp_convnet_s, "HO-CP ConvNet-S with Ψ = BN then PReLU after every factor, the first 1×1 included (eq. 16).",
+    psi="eq16", skip="projection"))
+register_model("hocp-convnet-s-identity-skip")(variant(
+    hocp_convnet_s, "HO-CP ConvNet-S with U^(S) only where C ≠ T and an identity skip elsewhere (matches Table 2's "
+    "1.2M).", psi="alg1", skip="identity"))
 
 
 # ------------------------------------------------------------------ the compression route (an experiment's model)

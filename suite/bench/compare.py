@@ -1,7 +1,7 @@
-"""pytest-benchmark module of the side-by-side comparisons (`suite.bench_cases`): one group per shape, its forms
+"""pytest-benchmark module of the side-by-side comparisons (`suite.bench.catalog`): one group per shape, its forms
 as the members. `python -m suite.bench` runs it and prints the table with the targets; run directly:
 
-    python -m pytest -p no:randomly --pyargs suite.bench_compare --benchmark-json out.json
+    python -m pytest -p no:randomly --pyargs suite.bench.compare --benchmark-json out.json
     python -m suite.bench --markdown-from out.json      # the README table of that run
 
 Settings (environment, so `suite.bench` and a direct run agree): SUITE_BENCH_QUICK=1 (tiny shapes),
@@ -10,10 +10,10 @@ SUITE_BENCH_PASSES (the whole list is timed this many times, pass after pass, so
 load hits every form alike; the report keeps each form's best), SUITE_BENCH_COMPILE=0 and
 SUITE_BENCH_COMPILE_BUDGET (seconds of torch.compile before compiled forms are skipped),
 SUITE_BENCH_MEMORY=0 (no memory probe), SUITE_BENCH_TRAIN_ROUNDS (timed SGD steps per training form and pass,
-default 7: a step of Models E, K, L varies by up to 8 % from one call to the next). The JSON keeps, per benchmark, `extra_info` (case, member, pass,
-multiplication counts, peak extra memory) and, at the top, `machine_info["suite"]` (CPU model, ISA flags,
-threads, load before and after, whether the run is valid for the README, measured sgemm peak and copy
-bandwidth) and `suite` (compile budget spent, forms excluded and why).
+default 7: a step of Models E, K, L varies by up to 8 % from one call to the next). The JSON keeps, per
+benchmark, `extra_info` (case, member, pass, multiplication counts, peak extra memory) and, at the top,
+`machine_info["suite"]` (CPU model, ISA flags, threads, load before and after, whether the run is valid for
+the README, measured sgemm peak and copy bandwidth) and `suite` (compile budget spent, forms excluded and why).
 
 Not collected by `make test` (the file name is not test_*.py and it is outside tests/): no timing claims from
 unit tests; tests/test_bench.py runs it once with --benchmark-disable on tiny shapes.
@@ -25,18 +25,19 @@ import os
 import pytest
 import torch
 
-from suite import bench, bench_cases
+from suite.bench import catalog, fusion_cases, machine, memory
+from suite.bench.compiler import Compiler
 
 QUICK = os.environ.get("SUITE_BENCH_QUICK", "0") not in ("", "0")
 ONLY = os.environ.get("SUITE_BENCH_ONLY", "").strip().lower()
 PASSES = int(os.environ.get("SUITE_BENCH_PASSES", "1"))
-COMPILER = bench_cases.Compiler(os.environ.get("SUITE_BENCH_COMPILE", "0" if QUICK else "1") not in ("", "0"),
+COMPILER = Compiler(os.environ.get("SUITE_BENCH_COMPILE", "0" if QUICK else "1") not in ("", "0"),
                                 float(os.environ.get("SUITE_BENCH_COMPILE_BUDGET", "240")))
 MEMORY = os.environ.get("SUITE_BENCH_MEMORY", "1") not in ("", "0")
 TRAIN_ROUNDS = int(os.environ.get("SUITE_BENCH_TRAIN_ROUNDS", "1" if QUICK else "7"))
-MACHINE = bench.machine()  # at collection, before anything is timed: the load before the run
+MACHINE = machine.machine()  # at collection, before anything is timed: the load before the run
 
-CASES = [c for c in bench_cases.cases(QUICK) if not ONLY or ONLY in c.group.lower()]
+CASES = [c for c in catalog.cases(QUICK) if not ONLY or ONLY in c.group.lower()]
 _MADE: dict[str, dict] = {c.key: c.make() for c in CASES}  # built once, kept for every pass
 _READY: dict[tuple, object] = {}  # (case key, member) -> callable, or the reason it cannot run
 _MEMORY: dict[str, dict | str] = {}
@@ -51,11 +52,16 @@ class _Hooks:
         machine_info["suite"] = MACHINE
 
     def pytest_benchmark_update_json(self, config, benchmarks, output_json):
-        MACHINE.update(bench.machine_peaks())
-        bench.judge_load(MACHINE)
+        MACHINE.update(machine.machine_peaks())
+        try:  # the host cost of an `auto` cache hit on a tiny op (suite.bench.fusion_cases)
+            overhead = fusion_cases.auto_overhead(fusion_cases.cpu_host_us, "cpu")
+        except Exception as err:  # noqa: BLE001 - reported as not measured, never a failed run
+            overhead = {"error": f"{type(err).__name__}: {err}"}
+        machine.judge_load(MACHINE)
         output_json["machine_info"]["suite"] = MACHINE
         output_json["suite"] = {"quick": QUICK, "passes": PASSES, "only": ONLY or None,
-                                "compile_excluded": COMPILER.reasons, "compile_seconds": COMPILER.spent}
+                                "compile_excluded": COMPILER.reasons, "compile_seconds": COMPILER.spent,
+                                "auto_overhead": overhead}
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -90,7 +96,7 @@ def test_side_by_side(benchmark, case, member, pass_):
                                  "input_bytes": case.input_bytes, **case.info})
     if case.kind == "op" and MEMORY and not isinstance(_MADE[case.key][member], tuple):
         if case.key not in _MEMORY:
-            _MEMORY[case.key] = bench.measure_memory(case.key, QUICK)
+            _MEMORY[case.key] = memory.measure_memory(case.key, QUICK)
         mem = _MEMORY[case.key]
         if isinstance(mem, dict):
             benchmark.extra_info["extra_bytes"] = mem[member]

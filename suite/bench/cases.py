@@ -1,30 +1,33 @@
 """The side-by-side comparisons, defined once: each `Case` is one shape (a group) and its forms (the members).
 
-`suite.bench_compare` times them with pytest-benchmark; `python -m suite.bench` drives that run and turns its
+`suite.bench.compare` times them with pytest-benchmark; `python -m suite.bench` drives that run and turns its
 JSON into the table with the targets; the memory probe (`python -m suite.bench --memory-child KEY`) rebuilds
-a case by its key. Shapes come from `suite.bench_shapes`.
+a case by its key (`suite.bench.catalog`). Shapes come from `suite.bench.shapes`. This module holds the
+operator cases; `suite.bench.model_cases` the models and training steps.
 
 Member names say what each form is: ``ours`` (our kernel, `backend="numba"`), ``fact: ...`` (the same
 factorized operator in PyTorch, tltorch's `FactorizedConv` included for the CP conv), ``dense: ...`` (the
 dense PyTorch layer it replaces); for models ``ours: ...`` (Model L's forms) and ``base: ...`` (ResNet-18's);
 for training steps ``ours: auto`` and ``base: torch``; ``bound: ...`` is not a form but the part of the operator
-that limits every form (the single-basis step's projection GEMM alone), timed to say what a target can reach. A member is a zero-argument callable, or
-``(fn, args)`` or ``(fn, args, options)`` for a form built by `torch.compile` (under the run's compile budget,
-`Compiler`; `options` are inductor settings, e.g. `FREEZING`).
+that limits every form (the single-basis step's projection GEMM alone), timed to say what a target can reach.
+A member is a zero-argument callable, or ``(fn, args)`` or ``(fn, args, options)`` for a form built by
+`torch.compile` (under the run's compile budget, `suite.bench.compiler.Compiler`; `options` are inductor
+settings, e.g. `FREEZING`).
 """
 from __future__ import annotations
 
 import copy
 import math
-import time
 from dataclasses import dataclass, field
 from typing import Callable
 
 import torch
 import torch.nn.functional as F
 
-from suite import bench_shapes as S
 from suite import ops
+from suite.bench.compiler import FREEZING
+
+__all__ = ["FREEZING", "Case", "cp_case", "single_basis_case", "topological_case", "tltorch_forms"]
 
 
 @dataclass
@@ -43,9 +46,6 @@ class Case:
     @property
     def key(self) -> str:
         return f"{self.group} | {self.label}"
-
-
-FREEZING = {"freezing": True}  # torch.compile options of the compile+freezing forms (inductor config)
 
 
 def _cl_copy(module):
@@ -78,7 +78,8 @@ def single_basis_case(N, C, H, k=3) -> Case:
         return {"ours": lambda: ops.single_basis_stack(x, basis[None], proj[None], backend="numba"),
                 "fact: eager NCHW": lambda: fact(x, dw, pw), "fact: eager channels_last": lambda: fact(xc, dwc, pwc),
                 "fact: compile": (fact, (x, dw, pw)), "fact: compile channels_last": (fact, (xc, dwc, pwc)),
-                "dense: eager NCHW": lambda: dense(x, dense_w), "dense: eager channels_last": lambda: dense(xc, dense_c),
+                "dense: eager NCHW": lambda: dense(x, dense_w),
+                "dense: eager channels_last": lambda: dense(xc, dense_c),
                 "dense: compile channels_last": (dense, (xc, dense_c)),
                 # not a form of the step: its projection alone (the GEMM every form does), as a channels-last 1x1
                 # conv and as one sgemm; the best factorized form / this bounds what any step with a GEMM no
@@ -106,7 +107,8 @@ def topological_case(N, C, H, grid, neighbors) -> Case:
         def gather_grouped(x_):  # the reference: gather the neighbors, grouped 1×1 conv
             return F.conv2d(x_[:, gather_idx], wflat, groups=m)
 
-        offs = [tuple(int(o) for o in off) for off in torch.cartesian_prod(*(torch.arange(c) for c in neighbors)).reshape(p, -1)]
+        grid_offsets = torch.cartesian_prod(*(torch.arange(c) for c in neighbors)).reshape(p, -1)
+        offs = [tuple(int(o) for o in off) for off in grid_offsets]
         wg = w.reshape(*grid, p)
 
         def rolled(x_):  # Alg. 4 literally: Σ_i w[:, i] · roll(x, -i) on the channel grid
@@ -121,7 +123,8 @@ def topological_case(N, C, H, grid, neighbors) -> Case:
                 "fact: eager gather+grouped NCHW": lambda: gather_grouped(x),
                 "fact: eager gather+grouped channels_last": lambda: gather_grouped(xc),
                 "fact: eager roll": lambda: rolled(x), "fact: compile gather+grouped": (gather_grouped, (x,)),
-                "dense: eager NCHW": lambda: F.conv2d(x, dense_w), "dense: eager channels_last": lambda: F.conv2d(xc, dense_c),
+                "dense: eager NCHW": lambda: F.conv2d(x, dense_w),
+                "dense: eager channels_last": lambda: F.conv2d(xc, dense_c),
                 "dense: compile channels_last": (F.conv2d, (xc, dense_c))}
 
     p = math.prod(neighbors)
@@ -177,12 +180,14 @@ def cp_case(N, C, R, dims, K=3) -> Case:
 
         wic, wmc, woc = _cl(w_in), [_cl(w) for w in w_modes], _cl(w_out)
         return {"ours": lambda: ops.cp_conv(x, u_in, spatial, u_out, backend="numba"),
-                "fact: eager einsum (suite.ops reference)": lambda: ops.cp_conv(x, u_in, spatial, u_out, backend="torch"),
+                "fact: eager einsum (suite.ops reference)":
+                    lambda: ops.cp_conv(x, u_in, spatial, u_out, backend="torch"),
                 "fact: eager conv3d chain NCDHW": lambda: conv_chain(x, w_in, w_modes, w_out),
                 "fact: eager conv3d chain channels_last": lambda: conv_chain(xc, wic, wmc, woc),
                 "fact: compile conv3d chain": (conv_chain, (x, w_in, w_modes, w_out)),
                 **tltorch_forms(x, u_in, spatial, u_out, K // 2),
-                "dense: eager NCDHW": lambda: dense(x, dense_w), "dense: eager channels_last": lambda: dense(xc, dense_c),
+                "dense: eager NCDHW": lambda: dense(x, dense_w),
+                "dense: eager channels_last": lambda: dense(xc, dense_c),
                 "dense: compile channels_last": (dense, (xc, dense_c))}
 
     V = math.prod(dims)
@@ -190,135 +195,3 @@ def cp_case(N, C, R, dims, K=3) -> Case:
                 N * V * (C * R + R * K * len(dims) + R * T), N * V * C * T * K ** len(dims), N * C * V * 4,
                 {"C": C, "R": R})
 
-
-# ---------------------------------------------------------------- models
-def _call(module, x):
-    """module(x) as a zero-argument callable."""
-    return lambda: module(x)
-
-
-def model_case(N: int, quick: bool) -> Case:
-    """Model L vs ResNet-18 inference (eval mode): Model L with its layers on `torch` and on `auto` (NCHW and
-    channels-last) and `fuse_for_inference` (BatchNorm folded, each fused step on its measured fastest
-    implementation), torch.compile with freezing (channels-last); ResNet-18 eager NCHW, channels-last,
-    torch.compile and torch.compile with freezing (channels-last)."""
-
-    def make():
-        from suite import models
-        from suite.complexity import count
-        from suite.layers.fusion import fuse_for_inference
-
-        forms, built = {}, {}
-        for backend in ("torch", "auto"):
-            model = built[backend] = models.build("fcnn-l", backend=backend).eval()
-            x = torch.randn(N, *((3, 64, 64) if quick else model.input_size), generator=torch.Generator().manual_seed(0))
-            forms[f"ours: {backend} NCHW"] = _call(model, x)
-            forms[f"ours: {backend} channels_last"] = _call(_cl_copy(model), _cl(x))
-        forms["ours: fused steps (BN folded, auto per layer)"] = _call(fuse_for_inference(model), x)
-        forms["ours: fused steps channels_last"] = _call(fuse_for_inference(model).to(memory_format=torch.channels_last), _cl(x))
-        base = models.build("resnet18", backend="torch").eval()
-        xb = torch.randn(N, *((3, 64, 64) if quick else base.input_size), generator=torch.Generator().manual_seed(1))
-        base_cl = _cl_copy(base)
-        forms.update({"base: eager NCHW": _call(base, xb), "base: eager channels_last": _call(base_cl, _cl(xb)),
-                      "base: compile channels_last": (base_cl, (_cl(xb),))})
-        # Inductor's freezing folds BatchNorm into the convs and prepacks their weights (inference only): the
-        # same compiled form for both networks, so neither side is left with a slower one.
-        forms["ours: compile+freezing channels_last"] = (_cl_copy(built["torch"]), (_cl(x),), FREEZING)
-        forms["base: compile+freezing channels_last"] = (_cl_copy(base), (_cl(xb),), FREEZING)
-        macs = {name: count(m, tuple(x_.shape[1:])).multiplications for name, m, x_ in (("ours", model, x), ("base", base, xb))}
-        info.update({"macs_per_image": macs, "mult_ratio": macs["base"] / macs["ours"]})
-        return forms
-
-    info = {"batch": N}  # make() adds the multiplication counts
-    return Case("model", "Model L vs ResNet-18 inference", f"N={N}", make, info=info)
-
-
-def train_case(name: str, setting: str, quick: bool) -> Case:
-    """One SGD step (forward, cross-entropy, backward, update) of model `name` in training mode, its layers on
-    `auto` vs `torch`, at the local profile's or the paper's shapes (`suite.bench_shapes`)."""
-    spec = S.TRAIN_LOCAL if setting == "local" or quick else S.TRAIN_PAPER
-    batch = 2 if quick else spec["batch"]
-
-    def make():
-        from suite import models
-
-        forms = {}
-        for member, backend in (("ours: auto", "auto"), ("base: torch", "torch")):
-            torch.manual_seed(0)
-            model = models.build(name, backend=backend, **spec["overrides"]).train()
-            x = torch.randn(batch, *model.input_size)
-            y = torch.randint(0, model.num_classes, (batch,))
-            opt = torch.optim.SGD(model.parameters(), lr=1e-3, momentum=0.9)
-
-            def step(model=model, x=x, y=y, opt=opt):
-                opt.zero_grad(set_to_none=True)
-                F.cross_entropy(model(x), y).backward()
-                opt.step()
-
-            forms[member] = step
-        return forms
-
-    return Case("train", "training step (SGD, auto vs torch)", f"{name} {setting} N={batch}", make,
-                info={"model": name, "setting": setting, "batch": batch})
-
-
-# ---------------------------------------------------------------- the list
-def op_cases(quick: bool) -> list[Case]:
-    if quick:
-        (d, nb), (n2, c2, h2), (n3, c3, dims3) = S.SMALL_GRID_2D, S.SMALL_2D, S.SMALL_3D
-        return [single_basis_case(n2, c2, h2), topological_case(n2, c2, h2, d, nb),
-                cp_case(n3, c3, S.SMALL_CP_RANK, dims3)]
-    out = [single_basis_case(S.FCNN_BATCH, C, H, S.FCNN_KERNEL) for C, H in S.FCNN_STAGES]
-    out += [topological_case(S.FCNN_BATCH, C, H, *S.FCNN_GRIDS_2D[C]) for C, H in S.FCNN_STAGES]
-    out += [cp_case(S.HOCP_BATCH, C, r * C, S.HOCP_DIMS, S.HOCP_KERNEL) for C in S.HOCP_CHANNELS for r in S.HOCP_RANK_FACTORS]
-    return out
-
-
-def cases(quick: bool) -> list[Case]:
-    """Every comparison: the operators, Model L vs ResNet-18 (N = 32 and 1), the training steps."""
-    out = op_cases(quick)
-    out += [model_case(2 if quick and N > 1 else N, quick) for N in S.MODEL_BATCHES]
-    settings = ("local",) if quick else ("local", "paper")
-    out += [train_case(name, s, quick) for s in settings for name in S.TRAIN_MODELS]
-    return out
-
-
-def case_by_key(key: str, quick: bool) -> Case:
-    for case in cases(quick):
-        if case.key == key:
-            return case
-    raise ValueError(f"no benchmark case {key!r} (quick={quick})")
-
-
-# ---------------------------------------------------------------- torch.compile under a budget
-class Compiler:
-    """torch.compile with a total time budget; failures and skips are recorded with their reason."""
-
-    def __init__(self, enabled: bool, budget_s: float):
-        self.enabled, self.budget, self.spent = enabled, budget_s, 0.0
-        self.reasons: dict[str, str] = {}
-        self.failure: str | None = None
-
-    def build(self, key: str, fn, args, options: dict | None = None):
-        if self.failure:
-            self.reasons[key] = self.failure
-            return None
-        if not self.enabled:
-            self.reasons[key] = "torch.compile disabled (--no-compile or --quick)"
-            return None
-        if self.spent > self.budget:
-            self.reasons[key] = f"torch.compile budget of {self.budget:.0f}s spent on earlier shapes"
-            return None
-        t0 = time.perf_counter()
-        try:
-            compiled = torch.compile(fn, dynamic=False, options=options)
-            with torch.no_grad():
-                compiled(*args)
-                compiled(*args)
-        except Exception as err:  # offline toolchain, missing compiler, ...: excluded, with the reason
-            self.failure = f"torch.compile failed: {type(err).__name__}: {(str(err).splitlines() or [''])[0][:120]}"
-            self.reasons[key] = self.failure
-            return None
-        finally:
-            self.spent += time.perf_counter() - t0
-        return lambda: compiled(*args)

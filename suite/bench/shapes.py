@@ -33,3 +33,12 @@ MODEL_BATCHES = (32, 1)
 TRAIN_MODELS = ("fcnn-e", "fcnn-k", "fcnn-l")
 TRAIN_LOCAL = {"batch": 96, "overrides": {"in_channels": 1, "width": 0.25, "input_size": (1, 77, 77)}}
 TRAIN_PAPER = {"batch": 8, "overrides": {}}
+
+# The GPU run (`python -m suite.bench --device cuda`): the FCNN stages above at N = 32 (single-basis step,
+# basis_conv2d with b bases, topological 1x1) and the HO-CP 3-D shapes above (C = 64 / 128, R = 3C / 6C),
+# forward and forward+backward; fused vs unfused models at MODEL_BATCHES. --quick keeps one shape of each.
+GPU_BASES = 4  # basis_conv2d's b (the measurement of 2026-12-04 used 4)
+GPU_FUSION_MODELS = ("fcnn-e", "fcnn-f", "fcnn-l")
+GPU_QUICK_STAGE = (256, 18)
+GPU_QUICK_CP = (64, 3)  # (C, R / C)
+AUTO_OVERHEAD_SHAPE = (1, 8, 4, 4)  # the tiny single_basis_step of the `auto` hit-overhead row (host time)
