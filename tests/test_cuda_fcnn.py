@@ -20,7 +20,7 @@ import pytest
 import torch
 
 from suite import ops
-from suite.bench_shapes import FCNN_BATCH, FCNN_GRIDS_2D, FCNN_KERNEL, FCNN_STAGES
+from suite.bench.shapes import FCNN_BATCH, FCNN_GRIDS_2D, FCNN_KERNEL, FCNN_STAGES
 from suite.kernels import cudasim
 
 from ._helpers import clear_of_relu_kink, single_basis_step_definition
