@@ -302,14 +302,16 @@ def topo_plan(table: np.ndarray, k: int, N: int, H: int, W: int, itemsize: int, 
 @cache
 def topo_kernels(dtype: str, k: int, threads: int, rp: int) -> SimpleNamespace:
     """The topological gather and its weight gradient for one dtype, kernel size k, block size `threads`
-    (a multiple of 32) and pixel tile 32·rp (rp pixels per lane in registers)."""
+    (a multiple of 32) and pixel tile 32·rp (rp pixels per lane in registers). Lane l of every warp owns
+    tile positions l + 32·r (r < rp): their image and pixel are decoded once per tile (the only integer
+    divisions), then serve the staging of k = 1 tiles, the gy rows of the weight gradient and the writes."""
     ZERO = np.dtype(dtype).type(0)
     K, R, KK, T, RP = k, k // 2, k * k, threads, rp
     TP = 32 * rp
     NW = threads // 32
 
     @cuda.jit(device=True)
-    def tile_origin(tile, N, HW):
+    def tile_origin(tile, HW):
         """(n, p0): k = 1 tiles run over the flat N·H·W range (n = 0, p0 flat); k×k tiles stay in one image."""
         if K == 1:
             return 0, tile * TP
@@ -318,42 +320,62 @@ def topo_kernels(dtype: str, k: int, threads: int, rp: int) -> SimpleNamespace:
         return n, (tile - n * per_image) * TP
 
     @cuda.jit(device=True)
-    def pixel_at(n, p, N, HW):
-        """(image, pixel, valid) of tile position p (flat over N·H·W when k = 1)."""
-        if K == 1:
-            if p >= N * HW:
-                return 0, 0, False
-            nn = p // HW
-            return nn, p - nn * HW, True
-        return n, p, p >= 0 and p < HW
+    def lane_pixels(pix_n, pix_p, pix_ok, n, p0, N, HW):
+        """pix_*[r] = image, pixel and validity of this lane's tile position lane + 32·r."""
+        lane = cuda.threadIdx.x % 32
+        for r_ in range(RP):
+            q = p0 + lane + 32 * r_
+            if K == 1:
+                nn = q // HW
+                pix_n[r_] = nn
+                pix_p[r_] = q - nn * HW
+                pix_ok[r_] = 1 if q < N * HW else 0
+            else:
+                pix_n[r_] = n
+                pix_p[r_] = q
+                pix_ok[r_] = 1 if q < HW else 0
 
     @cuda.jit(device=True)
-    def stage_sources(buf, x, src, g, n, p0, halo, ld):
-        """buf[l·ld + q] = x[·, src[g, l], p0 - halo + q] (zero outside the image), q < TP + 2·halo."""
-        N, _, HW = x.shape
-        S = src.shape[1]
-        L = TP + 2 * halo
-        for q in range(cuda.threadIdx.x, S * L, T):
-            l_ = q // L
-            off = q - l_ * L
-            nn, pp, ok = pixel_at(n, p0 - halo + off, N, HW)
-            buf[l_ * ld + off] = x[nn, src[g, l_], pp] if ok else ZERO
+    def stage_sources(buf, x, src, g, n, p0, halo, ld, pix_n, pix_p, pix_ok):
+        """buf[l·ld + q] = x[·, src[g, l], p0 - halo + q] (zero outside the image), q < TP + 2·halo: one warp
+        per staged row (coalesced), rows strided over the warps."""
+        _, _, HW = x.shape
+        lane = cuda.threadIdx.x % 32
+        for l_ in range(cuda.threadIdx.x // 32, src.shape[1], NW):
+            c = src[g, l_]
+            row = l_ * ld
+            if K == 1:
+                for r_ in range(RP):
+                    buf[row + lane + 32 * r_] = x[pix_n[r_], c, pix_p[r_]] if pix_ok[r_] else ZERO
+            else:
+                for off in range(lane, TP + 2 * halo, 32):
+                    pp = p0 - halo + off
+                    buf[row + off] = x[n, c, pp] if pp >= 0 and pp < HW else ZERO
 
     @cuda.jit
     def topo_forward(x, w, src, lidx, out, tj, halo, width, flip):
         """out[n, j, p] = Σ_i Σ_{u,v} w[j, i, u, v]·x[n, src[g, lidx[j, i]], p + (u-r)·W + v-r] for the
-        group g = blockIdx.y of outputs g·tj … g·tj+tj-1 and the pixel tile blockIdx.x; `flip`
-        rotates w by 180° (the input gradient over the inverse table). x, out (N, m, H·W)."""
+        group g = blockIdx.y of outputs g·tj … g·tj+tj-1 and the pixel tile blockIdx.x; `flip` rotates w by
+        180° (the input gradient over the inverse table). x, out (N, m, H·W). Each warp computes whole
+        output rows, rp pixels per lane in registers."""
         buf = cuda.shared.array(0, dtype=x.dtype)
         acc = cuda.local.array(RP, dtype=x.dtype)
+        pix_n = cuda.local.array(RP, dtype=np.int64)
+        pix_p = cuda.local.array(RP, dtype=np.int64)
+        pix_ok = cuda.local.array(RP, dtype=np.int64)
+        xcol = cuda.local.array(RP, dtype=np.int64)
         N, m, HW = x.shape
         P = lidx.shape[1]
         g = cuda.blockIdx.y
         ld = (TP + 2 * halo) | 1
-        n, p0 = tile_origin(cuda.blockIdx.x, N, HW)
-        stage_sources(buf, x, src, g, n, p0, halo, ld)
-        cuda.syncthreads()
         lane = cuda.threadIdx.x % 32
+        n, p0 = tile_origin(cuda.blockIdx.x, HW)
+        lane_pixels(pix_n, pix_p, pix_ok, n, p0, N, HW)
+        if K > 1:
+            for r_ in range(RP):
+                xcol[r_] = (p0 + lane + 32 * r_) % width
+        stage_sources(buf, x, src, g, n, p0, halo, ld, pix_n, pix_p, pix_ok)
+        cuda.syncthreads()
         for jl in range(cuda.threadIdx.x // 32, tj, NW):
             j = g * tj + jl
             if j < m:
@@ -364,26 +386,30 @@ def topo_kernels(dtype: str, k: int, threads: int, rp: int) -> SimpleNamespace:
                     for u in range(K):
                         for v in range(K):
                             wv = w[j, i, K - 1 - u, K - 1 - v] if flip else w[j, i, u, v]
-                            shift = (u - R) * width + v - R
-                            for r_ in range(RP):
-                                if K == 1:
+                            if K == 1:
+                                for r_ in range(RP):
                                     acc[r_] += wv * buf[base + 32 * r_]
-                                else:
-                                    col = (p0 + lane + 32 * r_) % width + v - R
+                            else:
+                                shift = (u - R) * width + v - R
+                                for r_ in range(RP):
+                                    col = xcol[r_] + v - R
                                     if col >= 0 and col < width:
                                         acc[r_] += wv * buf[base + 32 * r_ + shift]
                 for r_ in range(RP):
-                    nn, pp, ok = pixel_at(n, p0 + lane + 32 * r_, N, HW)
-                    if ok:
-                        out[nn, j, pp] = acc[r_]
+                    if pix_ok[r_]:
+                        out[pix_n[r_], j, pix_p[r_]] = acc[r_]
 
     @cuda.jit
     def topo_wgrad(x, gy, src, lidx, part, tj, halo, width, slices):
         """part[chunk, (j·p + i)·k² + tap] = Σ over the chunk's tiles of gy[n, j, q]·x[n, src[g, lidx[j, i]],
         q + shift(tap)] for the group g = blockIdx.y // slices (outputs g·tj … g·tj+tj-1); each thread
-        owns EMAX entries of the slice blockIdx.y % slices. grid (chunks, groups·slices)."""
+        owns EMAX entries of the slice blockIdx.y % slices, summed in registers over each staged tile.
+        grid (chunks, groups·slices)."""
         buf = cuda.shared.array(0, dtype=x.dtype)
         acc = cuda.local.array(EMAX, dtype=x.dtype)
+        pix_n = cuda.local.array(RP, dtype=np.int64)
+        pix_p = cuda.local.array(RP, dtype=np.int64)
+        pix_ok = cuda.local.array(RP, dtype=np.int64)
         N, m, HW = x.shape
         P = lidx.shape[1]
         S = src.shape[1]
@@ -394,19 +420,21 @@ def topo_kernels(dtype: str, k: int, threads: int, rp: int) -> SimpleNamespace:
         gbase = S * ld
         entries = tj * P * KK
         t = cuda.threadIdx.x
+        lane = t % 32
         for q in range(EMAX):
             acc[q] = ZERO
         tiles = (N * HW + TP - 1) // TP if K == 1 else N * ((HW + TP - 1) // TP)
         for tile in range(cuda.blockIdx.x, tiles, cuda.gridDim.x):
-            n, p0 = tile_origin(tile, N, HW)
-            stage_sources(buf, x, src, g, n, p0, halo, ld)
-            for q in range(t, tj * TP, T):
-                jl = q // TP
-                off = q - jl * TP
-                nn, pp, ok = pixel_at(n, p0 + off, N, HW)
+            n, p0 = tile_origin(tile, HW)
+            lane_pixels(pix_n, pix_p, pix_ok, n, p0, N, HW)
+            stage_sources(buf, x, src, g, n, p0, halo, ld, pix_n, pix_p, pix_ok)
+            for jl in range(t // 32, tj, NW):
                 j = g * tj + jl
-                buf[gbase + jl * gld + off] = gy[nn, j, pp] if ok and j < m else ZERO
+                for r_ in range(RP):
+                    ok = pix_ok[r_] and j < m
+                    buf[gbase + jl * gld + lane + 32 * r_] = gy[pix_n[r_], j, pix_p[r_]] if ok else ZERO
             cuda.syncthreads()
+            col0 = p0 % width if K > 1 else 0
             for q in range(EMAX):
                 e = e0 + t + q * T
                 if e < entries:
@@ -421,13 +449,18 @@ def topo_kernels(dtype: str, k: int, threads: int, rp: int) -> SimpleNamespace:
                         xb = lidx[j, i] * ld + halo + (u - R) * width + v - R
                         gb = gbase + jl * gld
                         a = acc[q]
-                        for qq in range(TP):
-                            if K == 1:
+                        if K == 1:
+                            for qq in range(TP):
                                 a += buf[gb + qq] * buf[xb + qq]
-                            else:
-                                col = (p0 + qq) % width + v - R
+                        else:
+                            cc = col0
+                            for qq in range(TP):
+                                col = cc + v - R
                                 if col >= 0 and col < width:
                                     a += buf[gb + qq] * buf[xb + qq]
+                                cc += 1
+                                if cc == width:
+                                    cc = 0
                         acc[q] = a
             cuda.syncthreads()
         for q in range(EMAX):

@@ -186,5 +186,7 @@ class Launch:
             except Exception as err:  # noqa: BLE001  another numba-cuda ABI: the dispatcher (re-raises real errors)
                 _PACKING_OK[0] = False
                 warnings.warn(f"numba-cuda fast launch unavailable ({err!r}); using the dispatcher", stacklevel=2)
-        cargs = [cuda.as_cuda_array(a.detach()) if isinstance(a, torch.Tensor) else a for a in args]
+        # sync=False: the kernel runs on the tensors' own stream, ordered after their producers already; the
+        # default (sync=True) synchronizes that stream once per tensor, serializing host and GPU.
+        cargs = [cuda.as_cuda_array(a.detach(), sync=False) if isinstance(a, torch.Tensor) else a for a in args]
         kernel[grid, block, _external_stream(self.handle), shared](*cargs)
