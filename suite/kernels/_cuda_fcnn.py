@@ -12,7 +12,9 @@ float64 accumulators) at a tenth of that. So:
   it as a strided batch (torch.bmm, batch stride H·W, no copy), and both backward GEMMs become single
   2-D GEMMs over K = N·H·W (gP = gz·Gᵀ, gG = Pᵀ·gz) with no per-image partial products to add up.
 - Numba does what cuBLAS/cuDNN lack: the depthwise k×k (`dw_forward`, `dw_input_grad`, taps unrolled:
-  k is a compile-time constant of each kernel family), the fused epilogue relu(P·G + bias + residual)
+  k is a compile-time constant of each kernel family; a thread computes a strip of PX = 4 pixels of a
+  row from one k × (PX+k-1) window in registers, so the index arithmetic and its 64-bit divisions are
+  paid once per strip), the fused epilogue relu(P·G + bias + residual)
   in place (`step_epilogue`), the ReLU mask with the bias gradient (`relu_grad_sum`), the depthwise
   weight gradient (`dw_weight_grad`) and the topological gathers (`topo_forward`, `topo_wgrad`).
 - Every sum over N·H·W is a two-pass parallel reduction (_cuda_reduce.py): blocks stride over N·H·W,
@@ -26,7 +28,7 @@ and the residual, writes out (63 MB): 147 MB ≈ 37 µs at ~4 TB/s plus the GEMM
 (torch's eager dw + 1×1 + add + ReLU: 0.145 ms). Backward: relu_grad_sum (gy, out → gz, bias partials;
 63 MB), two GEMMs (gP, gG), dw_input_grad (gG, gz → gx; 63 MB), dw_weight_grad (gG, x; 42 MB),
 sum_rows: 4 Numba launches + 2 cuBLAS. basis_conv2d is the same with b outputs per channel and no
-epilogue (2 launches forward, 5 backward).
+epilogue (2 launches forward; backward: gy to channel-major, 2 GEMMs, 3 Numba launches).
 
 Topological 1×1 (Alg. 4), out[n, j] = Σ_i w[j, i]·x[n, idx[j, i]]: a gather, p = m/4 neighbours per
 output at Table 3's grids (170 M multiply-adds at C128 H36, the reads are the cost). A block owns a
@@ -39,7 +41,13 @@ read once per group (not once per neighbour as the old per-element gather did), 
 weight gradient stages the group's gy rows too and gives each thread its own (output, neighbour, tap)
 entries, summed over the tile in registers (two shared loads per multiply-add), one partial per
 (block, entry), then `sum_rows`. k×k kernels stage a flat halo of r·W + r pixels (tiles stay inside an
-image); k = 1 tiles run across image borders.
+image); k = 1 tiles run across image borders. Lane l owns tile positions l + 32·r: their image and pixel
+are decoded once per tile and serve the staging, the gy rows and the writes.
+
+Measured on an H200 (docs/gpu-fcnn-kernels.md): the first version of these kernels (commit 22daa09)
+took 0.24–0.52 ms forward and 1.2–1.6 ms forward+backward at all three stages, nearly independent of
+the shape: per-launch host cost, not the kernels, dominated. Later changes (strips, the per-lane decode,
+the launch path's stream, the dispatcher fallback without a sync per tensor) are not measured on a GPU.
 """
 from __future__ import annotations
 
