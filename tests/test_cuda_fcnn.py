@@ -197,6 +197,20 @@ def test_sim_limits_reject_bad_block_sizes():
         pass
 
 
+def test_launch_packs_numba_array_abi():
+    """The packed launch's parameters are Numba's kernel ABI (numba-cuda `_Kernel._prepare_args`): per
+    array meminfo, parent, nitems, itemsize, data pointer, shape, strides in bytes; per integer its value;
+    the signature key tells C-contiguous arrays from strided views."""
+    from suite.kernels._cuda_launch import _key_and_params
+    x = torch.randn(2, 3, 4, 5, dtype=torch.float64)
+    view = torch.randn(6, 2, 4)[:, 0]  # non-contiguous (6, 4), strides (8, 1)
+    key, params = _key_and_params((x, 7, view))
+    assert key == ((torch.float64, 4, True), int, (torch.float32, 2, False))
+    assert params == [0, 0, 120, 8, x.data_ptr(), 2, 3, 4, 5, 480, 160, 40, 8,
+                      7,
+                      0, 0, 24, 4, view.data_ptr(), 6, 4, 32, 4]
+
+
 def test_fcnn_kernels_under_simulator():
     """Run the cudasim tests above in a fresh interpreter with NUMBA_ENABLE_CUDASIM=1."""
     if SIM:
