@@ -12,16 +12,28 @@ NOTE_COLUMNS = ("Source of measured",)  # columns of run names: listed under the
 HEADER_WIDTH = 12                        # characters per header line
 WRAP_TEXT = 24                           # a text column with a longer cell is wrapped in a p{} column
 # characters of the tables that pdflatex does not take as they are
-UNICODE = (("×", r"$\times$"), ("±", r"$\pm$"), ("−", r"$-$"), ("≈", r"$\approx$"), ("⁶", r"$^6$"), ("⁹", r"$^9$"),
+UNICODE = (("…", r"\ldots{}"),
+           ("×", r"$\times$"), ("±", r"$\pm$"), ("−", r"$-$"), ("≈", r"$\approx$"), ("⁶", r"$^6$"), ("⁹", r"$^9$"),
            ("⁻", r"$^-$"), ("³", r"$^3$"), ("²", r"$^2$"))
-NUMBER = re.compile(r"^[~≈+\-–−]?[\d,.]+(e[+-]?\d+)?%?( ± [\d,.]+)?$|^–$")
+NUMBER = re.compile(r"^[~≈+\-–−]?[\d,.]+(e[+-]?\d+)?%?( ± [\d,.]+)?( \(\d+\))?$|^–$")  # "(n)": `compact` cells
 
 
 def escape(text: str) -> str:
+    """``text`` as LaTeX: absolute paths shortened (`portable_paths`), special characters escaped."""
+    text = portable_paths(text)
     for a, b in (("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("_", r"\_"), ("#", r"\#"),
                  ("$", r"\$"), ("{", r"\{"), ("}", r"\}"), ("~", r"$\sim$"), ("^", r"\^{}"), *UNICODE):
         text = text.replace(a, b)
     return text
+
+
+# An absolute path (a results root, a bad run's directory) names the machine that wrote the table, not the paper:
+# the .tex keeps its last three components after an ellipsis ("…/fcnn-table2/local/fcnn-a_s0_1a2b").
+ABSOLUTE_PATH = re.compile(r"(?<![\w.~)\]])(?:/[^\s/`'\"]+){2,}")
+
+
+def portable_paths(text: str) -> str:
+    return ABSOLUTE_PATH.sub(lambda m: "…/" + "/".join(m.group(0).split("/")[-3:]), text)
 
 
 def markdown_to_latex(text: str) -> str:

@@ -12,9 +12,9 @@ import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from suite import results
+from suite import runs
 from suite.models.readings import ABLATIONS, VARIANTS
-from suite.results import PROFILES, check_profile
+from suite.profiles import PROFILES, check_profile
 
 from . import _render, stats
 
@@ -29,9 +29,9 @@ class Collected:
     profile: str
     results_root: Path
     runs: dict[str, list] = field(default_factory=dict)   # model -> finished runs
-    bad: list = field(default_factory=list)               # results.BadRun
+    bad: list = field(default_factory=list)               # runs.BadRun
     other_profiles: dict[str, int] = field(default_factory=dict)
-    other_configs: list = field(default_factory=list)      # (description, run count), results.Selection.others
+    other_configs: list = field(default_factory=list)      # (description, run count), runs.Selection.others
     selection_notes: list = field(default_factory=list)    # how each model's configuration was selected (a sweep)
 
     def values(self, model: str, key: str) -> list[float]:
@@ -77,11 +77,15 @@ class Collected:
         for b in self.bad:
             out.append(f"Skipped bad run `{b.path}`: {b.reason}")
         for desc, n in self.other_configs:
-            out.append(f"{n} finished run(s) of another configuration ({desc}) exist and were not used "
+            out.append(f"{_render.plural(n, 'finished run')} of another configuration ({desc}) {_exist(n)} not used "
                        f"(configurations are never mixed; `python -m jobs collect` with its --set options renders it).")
         for p, n in sorted(self.other_profiles.items()):
-            out.append(f"{n} run(s) of profile {p!r} exist and were not used (profiles are never mixed).")
+            out.append(f"{_render.plural(n, 'run')} of profile {p!r} {_exist(n)} not used (profiles are never mixed).")
         return out
+
+
+def _exist(n: int) -> str:
+    return "exists and was" if n == 1 else "exist and were"
 
 
 def measured_columns(what: str, profile: str) -> list[str]:
@@ -134,7 +138,7 @@ def describe(config: dict, per_model=()) -> str:
     if config.get("train_limit"):
         parts.append(f"{config['train_limit']} training samples")
     parts.append(f"SGD lr {r.get('lr')} momentum {r.get('momentum')} batch {r.get('batch_size')}, "
-                 f"{r.get('schedule')} schedule, at most {r.get('epochs')} epochs")
+                 f"{r.get('schedule')} schedule, at most {_render.plural(r.get('epochs'), 'epoch')}")
     for model, own in (config.get("model_recipes") or {}).items():  # a model's own recipe fields
         parts.append(f"{model}: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in own.items()))
     return "; ".join(parts) + "."
@@ -142,9 +146,9 @@ def describe(config: dict, per_model=()) -> str:
 
 def collect(experiment: str, profile: str, results_root=None, models=None) -> Collected:
     """Finished runs of ``experiment`` under ``profile`` grouped by model, plus the bad runs."""
-    root = results.results_root(results_root)
+    root = runs.results_root(results_root)
     check_profile(profile)
-    sel = results.select_runs(root, experiment, profile)  # one configuration (identity) only
+    sel = runs.select_runs(root, experiment, profile)  # one configuration (identity) only
     col = Collected(experiment, profile, root, bad=sel.bad, other_configs=sel.others, selection_notes=sel.notes)
     for run in sel.runs:
         model = run.summary["model"]
@@ -153,13 +157,14 @@ def collect(experiment: str, profile: str, results_root=None, models=None) -> Co
         col.runs.setdefault(model, []).append(run)
     for p in PROFILES:
         if p != profile:
-            n = len(results.run_dirs(root, experiment, p))
+            n = len(runs.run_dirs(root, experiment, p))
             if n:
                 col.other_profiles[p] = n
     return col
 
 
 def emit(table, out_dir=None) -> str:
-    """Write ``table`` (.md, .csv, .tex) under ``out_dir`` (default paper_tables/out); return its Markdown."""
+    """Write ``table`` (.md, .csv, .tex, and its compact .md/.tex) under ``out_dir`` (default paper_tables/out);
+    return its Markdown."""
     _render.write(table, Path(out_dir) if out_dir is not None else _render.OUT_DIR)
     return _render.to_markdown(table)

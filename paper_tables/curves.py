@@ -4,10 +4,11 @@ Per model of ``results/<experiment>/<profile>/``: training and validation loss, 
 accuracy, per epoch. The line is the mean over the model's seeds, the band their min–max (with three
 seeds a min–max band shows every run, where ±1 sd would pretend to a distribution); a model with one seed
 is a line. Seeds stopped by a plateau schedule at different epochs are averaged over those that reached
-the epoch (the CSV says how many). Built from :func:`suite.results.metrics_frame`: the runs of the one
-configuration the experiment's table shows (``suite.results.select_runs``; ``jobs collect --set`` picks
+the epoch (the CSV says how many). Built from :func:`suite.runs.metrics_frame`: the runs of the one
+configuration the experiment's table shows (``suite.runs.select_runs``; ``jobs collect --set`` picks
 another), only finished ones unless ``--include-unfinished`` (curves of runs still training). Writes
-``curves_<experiment>_<profile>.png``/``.pdf`` and the plotted numbers as ``.csv``, all atomically.
+``curves_<experiment>_<profile>.png``/``.pdf`` (two-column width, 7 in), ``..._1col.png``/``.pdf`` (one column,
+3.3 in) and the plotted numbers as ``.csv``, all atomically.
 
 ``--tensorboard`` also writes one TensorBoard event directory per run (torch's ``SummaryWriter``) under
 ``<out>/tensorboard/<run id>/``; it needs the ``tensorboard`` package.
@@ -15,10 +16,12 @@ another), only finished ones unless ``--include-unfinished`` (curves of runs sti
 from __future__ import annotations
 
 import argparse
+import textwrap
 from pathlib import Path
 
-from suite import results
-from suite.results import PROFILES, RESULTS_HELP, check_profile, metrics_frame, run_dirs, select_runs
+from suite import runs
+from suite.profiles import PROFILES, check_profile
+from suite.runs import RESULTS_HELP, metrics_frame, run_dirs, select_runs
 
 from . import _render
 
@@ -38,7 +41,7 @@ def curve_table(frame):
 
 def load(experiment: str, profile: str, results_root=None, *, include_unfinished: bool = False):
     """The metrics frame of the runs to plot, or ValueError naming where no run was found."""
-    root = results.results_root(results_root)
+    root = runs.results_root(results_root)
     check_profile(profile)
     frame = metrics_frame(root, experiment, profile)
     keep = frame.status.isin(["finished", "running", "unfinished", "failed"] if include_unfinished else ["finished"])
@@ -58,33 +61,54 @@ def load(experiment: str, profile: str, results_root=None, *, include_unfinished
     return frame[keep], frame[~keep]
 
 
-def plot(table, title: str):
-    """Figure: loss (train solid, validation dashed) and validation top-1 per epoch, one colour per model."""
-    plt = _render.pyplot()
-    fig, (loss_ax, acc_ax) = plt.subplots(1, 2, figsize=(10, 4))
-    colors = plt.get_cmap("tab10")
+# (panel, series, split): training solid with filled markers, validation dashed with hollow ones, in both panels
+# (the legend says so; the markers tell them apart where there is no line, e.g. after one epoch).
+PANELS = ((0, "train_loss", "training"), (0, "val_loss", "validation"), (1, "val_top1", "validation"))
+STYLE = {"training": {"ls": "-"}, "validation": {"ls": "--", "mfc": "white"}}
+HEIGHT = {1: 4.6, 2: 2.9}  # inches: one column stacks the two panels, two columns put them side by side
+
+
+def plot(table, title: str, columns: int = 2):
+    """Figure at ``columns`` paper columns (3.3 or 7 in wide): loss (train solid, validation dashed) and
+    validation top-1 per epoch, one colour per model; integer epoch ticks; one legend under the panels
+    (models with their seed counts, the two line styles, the band), off the data."""
+    fig, axes = _render.figure(columns=columns, height=HEIGHT[columns], nrows=2 if columns == 1 else 1,
+                               ncols=1 if columns == 1 else 2)
+    loss_ax, acc_ax = axes
+    colors = _render.pyplot().get_cmap("tab10")
+    handles = []
     for i, (model, rows) in enumerate(table.groupby("model", sort=True)):
         c, x, n = colors(i % 10), rows.epoch, int(rows.n.max())
-        for ax, series, style in ((loss_ax, "train_loss", "-"), (loss_ax, "val_loss", "--"), (acc_ax, "val_top1", "-")):
+        ax_of = (loss_ax, acc_ax)
+        for panel, series, split in PANELS:
             if f"{series}_mean" not in rows or rows[f"{series}_mean"].isna().all():
                 continue
-            label = f"{model} (n={n})" if series != "val_loss" else None
-            ax.plot(x, rows[f"{series}_mean"], style, color=c, label=label, marker="o", markersize=3)
+            ax_of[panel].plot(x, rows[f"{series}_mean"], color=c, marker="o", markersize=3, lw=1, **STYLE[split])
             if n > 1:
-                ax.fill_between(x, rows[f"{series}_min"], rows[f"{series}_max"], color=c, alpha=0.2, linewidth=0)
-    loss_ax.set(xlabel="epoch", ylabel="cross-entropy loss", title="loss (train —, validation - -)")
+                ax_of[panel].fill_between(x, rows[f"{series}_min"], rows[f"{series}_max"], color=c, alpha=0.2,
+                                          linewidth=0)
+        handles.append(_line(color=c, label=f"{model} (n={n})"))
+    handles += [_line(color="k", label=split, **style) for split, style in STYLE.items()]
+    if int(table.n.max()) > 1:
+        from matplotlib.patches import Patch
+        handles.append(Patch(color="0.5", alpha=0.3, linewidth=0, label=BAND))
+    loss_ax.set(xlabel="epoch", ylabel="cross-entropy loss", title="loss")
     losses = table.filter(regex=r"^(train|val)_loss_").stack()
-    if len(losses) and losses.min() > 0 and losses.max() / losses.min() > 10:  # a first epoch far above the rest would flatten every later one
-        loss_ax.set(yscale="log", ylabel="cross-entropy loss (log scale)")
+    # a first epoch far above the rest would flatten every later one
+    if len(losses) and losses.min() > 0 and losses.max() / losses.min() > 10:
+        loss_ax.set(yscale="log", ylabel="cross-entropy loss (log)")
         loss_ax.yaxis.set_major_formatter(_render.pyplot().FuncFormatter(lambda v, _: f"{v:g}"))
-    acc_ax.set(xlabel="epoch", ylabel="validation top-1 (%)", title="validation top-1 accuracy")
+    acc_ax.set(xlabel="epoch", ylabel="top-1 (%)", title="validation top-1 accuracy")
     for ax in (loss_ax, acc_ax):
-        ax.grid(alpha=0.3)
-        ax.xaxis.get_major_locator().set_params(integer=True)
-    acc_ax.legend(fontsize=8, title=f"line: mean, band: {BAND}", title_fontsize=7)
-    fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
+        _render.integer_ticks(ax)
+    fig.legend(handles=handles, loc="outside lower center", ncols=2 if columns == 1 else 4)
+    fig.suptitle(textwrap.fill(title, 55 if columns == 1 else 120))
     return fig
+
+
+def _line(**kwargs):
+    from matplotlib.lines import Line2D
+    return Line2D([], [], marker="o", markersize=3, lw=1, **kwargs)
 
 
 def summary_writer():
@@ -122,10 +146,13 @@ def render(experiment: str, profile: str = "local", results_root=None, out_dir=N
     out = Path(out_dir) if out_dir is not None else _render.OUT_DIR
     table = curve_table(frame)
     runs = frame.run_id.nunique()
-    title = f"{experiment}, profile {profile}: {runs} run(s)" + (
-        f", {skipped.run_id.nunique()} left out (not finished or another configuration)" if len(skipped) else "")
+    left_out = skipped.run_id.nunique()
+    title = f"{experiment}, profile {profile}: {_render.plural(runs, 'run')}" + (
+        f", {left_out} left out (not finished or another configuration)" if left_out else "")
     stem = out / f"curves_{experiment.replace('-', '_')}_{profile}"
-    paths = _render.save_figure(plot(table, title), stem)
+    paths = []
+    for columns in (2, 1):  # the two-column figure first: `collect_line` names it
+        paths += _render.save_figure(plot(table, title, columns), _render.width_stem(stem, columns))
     _render.write_text(stem.with_suffix(".csv"), table.to_csv(index=False))
     paths.append(stem.with_suffix(".csv"))
     if tensorboard:
@@ -141,7 +168,7 @@ def collect_line(experiment: str, profile: str, results_root=None, out_dir=None)
         paths = render(RUNS_OF.get(experiment, experiment), profile, results_root, out_dir)
     except ValueError as e:
         return str(e)
-    return f"curves: {paths[0]} (and .pdf, .csv)"
+    return f"curves: {paths[0]} (and .pdf, _1col.png/.pdf, .csv)"
 
 
 EXAMPLES = """examples:

@@ -3,12 +3,12 @@
 - `summarize`: mean, sample standard deviation, n and the 95 % Student t-interval of the mean
   (mean ± t₀.₉₇₅,ₙ₋₁ · sd / √n); no interval below n = 2.
 - `paired`: the difference a − b of two models trained with the same seeds (same data order), as the
-  t-interval of the mean of the per-seed differences (paired t-test).
+  t-interval of the mean of the per-seed differences (paired t-test: scipy's ``ttest_rel``).
 - `welch`: the difference of the means of two independent samples, Welch's unequal-variance t-interval
-  (Welch–Satterthwaite degrees of freedom).
+  (Welch–Satterthwaite degrees of freedom: scipy's ``ttest_ind(..., equal_var=False)``).
 - `difference`: paired when both models have the same ≥ 2 seeds, else Welch.
-- `seeds_needed`: how many seeds per model would make the 95 % interval of the difference clear the
-  claim's thresholds if the effect and the spread stayed as measured.
+- `seeds_needed`: how many seeds per model give the usual 80 % power to make the 95 % interval of the
+  difference clear the claim's nearest threshold, if the effect and the spread are as measured (`power`).
 - `decide`: the verdict from an interval and the claim's kind: "holds", "contradicted" or "inconclusive".
 
 Every interval is two-sided at 95 %; a one-sided claim ("A is better than B") therefore holds at the
@@ -24,6 +24,7 @@ from scipy import stats as _scipy
 
 LEVEL = 0.95
 MAX_SEEDS = 1000  # seeds_needed() answers None beyond this (no realistic number of seeds decides it)
+POWER = 0.8  # seeds_needed(): the conventional planning power (Cohen 1988), 1 − β with β = 0.2
 HOLDS, CONTRADICTED, INCONCLUSIVE = "holds", "contradicted", "inconclusive"
 
 
@@ -80,34 +81,34 @@ class Difference:
 
 
 def paired(a: dict, b: dict, level: float = LEVEL) -> Difference:
-    """a, b: seed -> value. Uses the seeds both have."""
+    """a, b: seed -> value. Uses the seeds both have: scipy's ``ttest_rel`` and its confidence interval."""
     seeds = sorted(set(a) & set(b))
-    d = [float(a[s]) - float(b[s]) for s in seeds]
-    s = summarize(d, level)
+    x, y = [float(a[s]) for s in seeds], [float(b[s]) for s in seeds]
+    s = summarize([u - v for u, v in zip(x, y)], level)
     if s.n < 2:
         return Difference("paired t (by seed)", len(a), len(b), s.mean)
-    p = None
-    if s.sd > 0:
-        p = float(2 * _scipy.t.sf(abs(s.mean) / (s.sd / math.sqrt(s.n)), s.n - 1))
-    return Difference("paired t (by seed)", s.n, s.n, s.mean, s.lo, s.hi, s.n - 1, p, (s.sd,))
+    if s.sd == 0:  # identical differences: a zero-width interval, no p-value (scipy answers NaN)
+        return Difference("paired t (by seed)", s.n, s.n, s.mean, s.mean, s.mean, s.n - 1, None, (s.sd,))
+    res = _scipy.ttest_rel(x, y)
+    ci = res.confidence_interval(level)
+    return Difference("paired t (by seed)", s.n, s.n, s.mean, float(ci.low), float(ci.high), s.n - 1,
+                      float(res.pvalue), (s.sd,))
 
 
 def welch(a, b, level: float = LEVEL) -> Difference:
-    """a, b: independent samples (iterables of values)."""
+    """a, b: independent samples (iterables of values): scipy's ``ttest_ind(equal_var=False)`` and its interval."""
     sa, sb = summarize(a), summarize(b)
     if sa.n == 0 or sb.n == 0:
         return Difference("Welch t", sa.n, sb.n, None)
     effect = sa.mean - sb.mean
     if sa.n < 2 or sb.n < 2:
         return Difference("Welch t", sa.n, sb.n, effect)
-    va, vb = sa.sd ** 2 / sa.n, sb.sd ** 2 / sb.n
-    se = math.sqrt(va + vb)
-    if se == 0:
+    if sa.sd == 0 and sb.sd == 0:  # no spread at all: a zero-width interval, no p-value (scipy answers NaN)
         return Difference("Welch t", sa.n, sb.n, effect, effect, effect, None, None, (sa.sd, sb.sd))
-    df = (va + vb) ** 2 / (va ** 2 / (sa.n - 1) + vb ** 2 / (sb.n - 1))
-    h = t_quantile(df, level) * se
-    p = float(2 * _scipy.t.sf(abs(effect) / se, df))
-    return Difference("Welch t", sa.n, sb.n, effect, effect - h, effect + h, df, p, (sa.sd, sb.sd))
+    res = _scipy.ttest_ind([float(v) for v in a], [float(v) for v in b], equal_var=False)
+    ci = res.confidence_interval(level)
+    return Difference("Welch t", sa.n, sb.n, effect, float(ci.low), float(ci.high), float(res.df), float(res.pvalue),
+                      (sa.sd, sb.sd))
 
 
 def difference(a: dict, b: dict, level: float = LEVEL) -> Difference:
@@ -117,35 +118,58 @@ def difference(a: dict, b: dict, level: float = LEVEL) -> Difference:
     return welch(list(a.values()), list(b.values()), level)
 
 
-def half_width(diff: Difference, n: int, level: float = LEVEL) -> float:
-    """Half-width of the difference's interval with ``n`` seeds per model at the measured spread."""
+def _standard_error(diff: Difference, n: int) -> tuple[float, float]:
+    """(standard error of the effect, degrees of freedom) with ``n`` seeds per model at the measured spread."""
     if diff.test.startswith("paired"):
         (sd,) = diff.spread
-        return t_quantile(n - 1, level) * sd / math.sqrt(n)
+        return sd / math.sqrt(n), n - 1
     sa, sb = diff.spread
     va, vb = sa ** 2 / n, sb ** 2 / n
     if va + vb == 0:
-        return 0.0
-    df = (va + vb) ** 2 / ((va ** 2 + vb ** 2) / (n - 1))
-    return t_quantile(df, level) * math.sqrt(va + vb)
+        return 0.0, 2 * n - 2
+    return math.sqrt(va + vb), (va + vb) ** 2 / ((va ** 2 + vb ** 2) / (n - 1))  # Welch–Satterthwaite
 
 
-def seeds_needed(diff: Difference, thresholds: tuple[float, ...], level: float = LEVEL) -> int | None:
-    """Fewest seeds per model (≥ 2) whose interval, centred on the measured effect with the measured
-    spread, contains none of ``thresholds`` (the values at which the verdict changes); None when no
-    spread was measured (n < 2) or more than MAX_SEEDS would be needed (e.g. an effect exactly on a
-    threshold)."""
+def half_width(diff: Difference, n: int, level: float = LEVEL) -> float:
+    """Half-width of the difference's interval with ``n`` seeds per model at the measured spread."""
+    se, df = _standard_error(diff, n)
+    return t_quantile(df, level) * se
+
+
+def power(diff: Difference, gap: float, n: int, level: float = LEVEL) -> float:
+    """Probability that the two-sided ``level`` interval with ``n`` seeds per model lies entirely on the
+    effect's side of a threshold ``gap`` away from it, if the true effect and spread are as measured.
+
+    The standard power of the t-test (as statsmodels' ``TTestPower`` / ``TTestIndPower`` or G*Power compute
+    it): with se and df the standard error and degrees of freedom at ``n`` (paired: sd/√n, n − 1; Welch:
+    √(s_a²/n + s_b²/n), Welch–Satterthwaite), the t statistic is noncentral t with noncentrality gap/se, and
+    power = P(T > t_{(1+level)/2, df}). Only the tail on the effect's side counts: the other one (an interval
+    past the threshold the wrong way) would not decide the claim the way the runs point.
+    """
+    se, df = _standard_error(diff, n)
+    if se == 0:
+        return 1.0
+    return float(_scipy.nct.sf(t_quantile(df, level), df, gap / se))
+
+
+def seeds_needed(diff: Difference, thresholds: tuple[float, ...], level: float = LEVEL,
+                 target: float = POWER) -> int | None:
+    """Fewest seeds per model (≥ 2) with `power` ≥ ``target`` (80 %, the usual planning value) to make the
+    95 % interval clear the nearest of ``thresholds`` (the values at which the verdict changes), the true
+    effect and spread taken as measured. For "equivalent" claims (two thresholds) this is the power against
+    the nearer one, an upper bound on clearing both. None when no spread was measured (n < 2), when the
+    effect sits on a threshold, or when more than MAX_SEEDS would be needed."""
     if diff.effect is None or not diff.spread:
         return None
     gap = min(abs(diff.effect - t) for t in thresholds)
     if gap == 0:
         return None
-    lo, hi = 2, MAX_SEEDS  # half_width decreases with n: bisect for the first n with half_width < gap
-    if half_width(diff, hi, level) >= gap:
+    lo, hi = 2, MAX_SEEDS  # power increases with n: bisect for the first n that reaches the target
+    if power(diff, gap, hi, level) < target:
         return None
     while lo < hi:
         mid = (lo + hi) // 2
-        if half_width(diff, mid, level) < gap:
+        if power(diff, gap, mid, level) >= target:
             hi = mid
         else:
             lo = mid + 1

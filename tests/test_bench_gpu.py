@@ -73,6 +73,10 @@ def test_every_form_runs_forward_and_backward(run_data):
     skipped = {r["member"]: r["skipped"] for r in data["records"] if "skipped" in r}
     assert "torch.compile disabled" in skipped["fact: compile channels_last"]
     assert "ours: numba-cuda" not in {r["member"] for r in data["records"]}  # a CUDA backend on a CPU device: no row
+    order = [r["member"] for r in data["records"]]
+    first_compiled = order.index("fact: compile channels_last")
+    assert set(order[first_compiled:]) == {"fact: compile channels_last"}  # compiled forms last (their budget)
+    assert "ours: fused (auto)" in order[:first_compiled]
 
 
 def test_rows_and_targets(run_data):

@@ -8,7 +8,8 @@ import pytest
 
 from paper_tables import curves
 from paper_tables.__main__ import main
-from suite import results
+from suite import runs
+from tests._figures import assert_printable, visible_xticks
 from tests._runs import EPOCHS, MODELS, SEEDS
 
 
@@ -16,7 +17,8 @@ def test_curves_cli_writes_png_pdf_and_the_plotted_numbers(tiny_results, tmp_pat
     root, dirs = tiny_results
     assert main(["curves", "tiny", "--results", str(root), "--out", str(tmp_path)]) == 0
     stem = tmp_path / "curves_tiny_local"
-    assert f"written {stem}.png" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert f"written {stem}.png" in out and f"written {stem}_1col.png" in out and f"written {stem}_1col.pdf" in out
     assert (stem.with_suffix(".png")).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert (stem.with_suffix(".pdf")).read_bytes()[:5] == b"%PDF-"
     assert not list(tmp_path.glob(".*.tmp"))  # written through the atomic writer
@@ -24,9 +26,9 @@ def test_curves_cli_writes_png_pdf_and_the_plotted_numbers(tiny_results, tmp_pat
     table = pd.read_csv(stem.with_suffix(".csv"))
     assert len(table) == len(MODELS) * EPOCHS and set(table.n) == {len(SEEDS)}
     for d in dirs:  # recompute every plotted mean / band edge from the metrics.jsonl files themselves
-        model = json.loads((d / results.CONFIG).read_text())["model"]
-        logs = [[json.loads(line) for line in (e / results.METRICS).read_text().splitlines()]
-                for e in dirs if json.loads((e / results.CONFIG).read_text())["model"] == model]
+        model = json.loads((d / runs.CONFIG).read_text())["model"]
+        logs = [[json.loads(line) for line in (e / runs.METRICS).read_text().splitlines()]
+                for e in dirs if json.loads((e / runs.CONFIG).read_text())["model"] == model]
         for epoch in range(1, EPOCHS + 1):
             row = table[(table.model == model) & (table.epoch == epoch)].iloc[0]
             for series in ("train_loss", "val_loss", "val_top1"):
@@ -42,7 +44,29 @@ def test_curves_figure_draws_a_line_and_a_band_per_series_and_model(tiny_results
     loss_ax, acc_ax = fig.axes
     assert len(loss_ax.lines) == 2 * len(MODELS) and len(acc_ax.lines) == len(MODELS)
     assert len(loss_ax.collections) == 2 * len(MODELS) and len(acc_ax.collections) == len(MODELS)  # seed bands
-    assert sorted(t.get_text() for t in acc_ax.get_legend().get_texts()) == [f"{m} (n={len(SEEDS)})" for m in MODELS]
+    (legend,) = fig.legends
+    assert [t.get_text() for t in legend.get_texts()] == [f"{m} (n={len(SEEDS)})" for m in MODELS] + [
+        "training", "validation", curves.BAND]  # the splits are told apart in the legend, not by a title
+    val = [line for line in loss_ax.lines if line.get_linestyle() == "--"]
+    assert len(val) == len(MODELS) and all(line.get_markerfacecolor() == "white" for line in val)
+    assert all(line.get_linestyle() == "--" for line in acc_ax.lines)  # validation top-1
+    curves._render.pyplot().close(fig)
+
+
+@pytest.mark.parametrize("columns", [1, 2])
+@pytest.mark.parametrize("epochs", [1, EPOCHS])
+def test_curves_figure_prints_at_one_and_two_columns(tiny_results, columns, epochs):
+    """3.3 or 7 in wide, fonts >= 7 pt, nothing clipped, legend off the data, integer epoch ticks (one epoch too)."""
+    root, _ = tiny_results
+    frame, _ = curves.load("tiny", "local", root)
+    frame = frame[frame.epoch <= epochs]
+    fig = curves.plot(curves.curve_table(frame), "tiny, profile local: 4 runs, 1 left out (not finished or another "
+                      "configuration)", columns)
+    assert_printable(fig, columns)
+    for ax in fig.axes:
+        ticks = visible_xticks(ax)
+        assert ticks and all(float(x).is_integer() for x in ticks) and set(range(1, epochs + 1)) <= set(ticks)
+        assert ax.get_xlabel() == "epoch"
     curves._render.pyplot().close(fig)
 
 
@@ -50,7 +74,7 @@ def test_curves_leave_out_unfinished_runs_unless_asked(tiny_results, tmp_path):
     src, dirs = tiny_results
     root = tmp_path / "results"
     shutil.copytree(src, root)
-    (root / dirs[0].relative_to(src) / results.SUMMARY).unlink()
+    (root / dirs[0].relative_to(src) / runs.SUMMARY).unlink()
     finished, skipped = curves.load("tiny", "local", root)
     assert finished.run_id.nunique() == len(dirs) - 1 and skipped.run_id.nunique() == 1
     everything, _ = curves.load("tiny", "local", root, include_unfinished=True)
@@ -82,7 +106,7 @@ def test_tensorboard_event_files_per_run(tiny_results, tmp_path):
     paths = curves.render("tiny", "local", root, tmp_path, tensorboard=True)
     for d in dirs:
         assert list((tmp_path / "tensorboard" / "tiny" / "local" / d.name).glob("events.out.tfevents.*"))
-    assert len(paths) == 3 + len(dirs)
+    assert len(paths) == 5 + len(dirs)  # PNG and PDF at two widths, CSV, one event directory per run
 
 
 def test_jobs_collect_writes_the_curves_of_the_configuration_it_renders(tmp_path, capsys):

@@ -1,8 +1,7 @@
 """LaTeX tables that fit a page: booktabs, numbers right-aligned, headers broken, run names in the notes."""
 import re
 
-from paper_tables import _latex, _render
-from paper_tables import fcnn_accuracy
+from paper_tables import _latex, _render, fcnn_accuracy
 from tests.test_results import make_run
 
 
@@ -49,3 +48,22 @@ def test_accuracy_table_tex_fits(tmp_path):
     header = re.sub(r"\\(begin|end)\{tabular\}(\[b\]\{@\{\}c@\{\}\})?", "", rows[0])
     lines = [x.strip().replace(r"\%", "%").replace(r"$\sim$", "~") for x in re.split(r"\\\\|&", header)]
     assert max(map(len, lines)) <= _latex.HEADER_WIDTH and len(lines) > len(table.columns)  # headers broken
+
+
+def test_absolute_paths_leave_the_tex(tmp_path):
+    """A .tex names no directory of the machine that wrote it: absolute paths keep their last three components."""
+    t = _render.Table("demo", "Demo", ["Model", "Top-1"])
+    t.add("A", 1.0)
+    t.notes += [f"Measured in `{tmp_path}/results/fcnn-table2/local` (n/2, 1/4, a/b stay).",
+                "Skipped bad run `/scratch/me/results/fcnn-table2/local/fcnn-a_s0_1a2b`: no summary"]
+    tex = _latex.to_latex(t, _render.fmt)
+    assert str(tmp_path) not in tex and "/scratch" not in tex and "/me/" not in tex
+    assert r"\texttt{\ldots{}/results/fcnn-table2/local}" in tex and "n/2, 1/4, a/b stay" in tex
+    assert r"\texttt{\ldots{}/fcnn-table2/local/fcnn-a\_s0\_1a2b}" in tex
+    assert f"`{tmp_path}/results" in _render.to_markdown(t)  # the Markdown, read on the machine, keeps the path
+
+
+def test_accuracy_tex_has_no_absolute_path(tmp_path):
+    make_run(tmp_path, model="fcnn-a", seed=0)
+    tex = _latex.to_latex(fcnn_accuracy.table("fcnn-table2", "local", tmp_path), _render.fmt)
+    assert str(tmp_path) not in tex and not re.search(r"(?<![\w.~)\]])/(tmp|home|root|scratch)/", tex)

@@ -175,7 +175,8 @@ def test_one_entry_point_renders_one_experiment(tmp_path, capsys):
     out = capsys.readouterr().out
     assert out.startswith("### FCNN Table 2") and "| 41 |" in out
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(
-        [f"fcnn_table2_local.{e}" for e in ("csv", "md", "tex")] + [f"fcnn_table2_local_claims.{e}" for e in ("csv", "md")])
+        [f"fcnn_table2_local.{e}" for e in ("csv", "md", "tex")] + [f"fcnn_table2_local_compact.{e}" for e in ("md", "tex")]
+        + [f"fcnn_table2_local_claims.{e}" for e in ("csv", "md")])
     assert "### Claims of fcnn-table2 and their verdicts (profile local)" in out
     with pytest.raises(SystemExit):
         cli.main(["fcnn-table9", *args])
@@ -207,7 +208,7 @@ def test_table2_renders_from_good_runs_and_names_bad_ones(tmp_path):
         assert d.name in row_a
     for d in bad:
         assert f"Skipped bad run `{d}`" in md
-    assert "profile **local**" in md and "1 run(s) of profile 'paper' exist and were not used" in md
+    assert "profile **local**" in md and "1 run of profile 'paper' exists and was not used" in md
     row_b = next(line for line in md.splitlines() if line.startswith("| B |"))
     assert "| – | – | – | – | 0 |" in row_b and "| 62.1 |" in row_b  # no good run: measured empty, paper kept
     assert cells in (tmp_path / "out" / "fcnn_table2_local.md").read_text()
@@ -241,3 +242,87 @@ def test_figure2_writes_png_and_pdf_with_measured_points(tmp_path):
         assert (tmp_path / "out" / f"fcnn_figure2_local.{ext}").stat().st_size > 1000
     row = next(line for line in md.splitlines() if line.startswith("| Our Model L |"))
     assert "| 91 |" in row and "| 70.11 |" in row
+
+
+# Figure 2's points as `fcnn_figure2.points` returns them (our counts as computed at the paper input), without
+# counting the paper-size networks again.
+FIG2_PAPER = [("Our Model L", 0.47, 70.11, 0.469), ("AlexNet", 0.725, 57.1, 0.714), ("GoogleNet", 1.6, 68.7, 1.498),
+              ("ResNet-18", 1.8, 69.57, 1.814)]
+
+
+def _fig2_measured():
+    from types import SimpleNamespace
+    run = SimpleNamespace(config={"num_classes": 10, "dataset": "digits"})
+    tops = {"Our Model L": [91.0, 92.5, 90.1], "AlexNet": [85.0, 88.0, 80.0], "GoogleNet": [93.0, 94.0, 93.5],
+            "ResNet-18": [95.0, 95.5, 94.1]}
+    mult = {"Our Model L": 0.021, "AlexNet": 0.0906, "GoogleNet": 0.1158, "ResNet-18": 0.1416}
+    return [(label, mult[label], stats.summarize(tops[label]), run) for label in tops]
+
+
+@pytest.mark.parametrize("columns", [1, 2])
+def test_figure2_is_readable_at_one_and_two_columns(columns):
+    from paper_tables import fcnn_figure2 as f2
+    from tests._figures import assert_printable, drawn, tick_labels_overlap
+    fig = f2.draw("local", FIG2_PAPER, _fig2_measured(), columns)
+    assert_printable(fig, columns)
+    paper_ax, measured_ax = fig.axes
+    renderer = drawn(fig)
+    for ax in fig.axes:
+        assert ax.get_xscale() == "linear" and not tick_labels_overlap(ax, renderer)  # the scale of the paper panel
+    ours = [line for line in paper_ax.lines if line.get_marker() == "s"]
+    theirs = [line for line in paper_ax.lines if line.get_marker() == "o"]
+    assert len(ours) == len(theirs) == 4
+    assert all(o.get_zorder() > t.get_zorder() and o.get_markersize() > t.get_markersize() and o.get_markerfacecolor()
+               == "none" for o, t in zip(ours, theirs))  # our hollow squares drawn over, around the paper's dots
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert "Our Model L (n=3)" in labels and "chance (10 %)" in labels
+    f2._render.pyplot().close(fig)
+
+
+@pytest.mark.parametrize("columns", [1, 2])
+def test_figure2_without_runs_has_no_empty_panel(columns):
+    from paper_tables import fcnn_figure2 as f2
+    from tests._figures import assert_printable
+    fig = f2.draw("paper", FIG2_PAPER, [], columns)
+    assert_printable(fig, columns)
+    assert len(fig.axes) == 1 and "no measured panel" in fig.legends[0].get_title().get_text()
+    f2._render.pyplot().close(fig)
+
+
+@pytest.mark.parametrize("columns", [1, 2])
+def test_figure5_prints_at_one_and_two_columns(columns):
+    from tests._figures import assert_printable
+    data = pt.figure5_data()
+    fig = pt.figure5_figure(data, ["3D-Conv", *(f"CP-HOConv-{r}" for r in pv.HOCP_FIGURE5_RANKS)], columns)
+    assert_printable(fig, columns)
+    _render.pyplot().close(fig)
+
+
+def test_compact_table_is_mean_pm_half_width_n(tmp_path):
+    for seed, top1 in enumerate([60.0, 70.0, 80.0]):
+        make_run(tmp_path / "results", experiment="hocp-table2", model="hocp-convnet", seed=seed, top1=top1)
+    make_run(tmp_path / "results", experiment="hocp-table2", model="convnet3d", seed=0, top1=55.0)
+    paper_tables.render("hocp-table2", "local", tmp_path / "results", tmp_path / "out")
+    md = (tmp_path / "out" / "hocp_table2_local_compact.md").read_text()
+    tex = (tmp_path / "out" / "hocp_table2_local_compact.tex").read_text()
+    assert not (tmp_path / "out" / "hocp_table2_local_compact.csv").exists()  # the CSV keeps every number
+    head = next(line for line in md.splitlines() if line.startswith("| Network"))
+    with open(tmp_path / "out" / "hocp_table2_local.csv") as f:
+        columns = next(csv.reader(f))
+    assert head.count("|") - 1 == len(columns) - 2 * 3 - 1  # sd, CI low, CI high of two groups and n folded
+    assert "Top-1 % (measured, local): mean ± half-width (n)" in head and "| n |" not in head
+    s = stats.summarize([60.0, 70.0, 80.0])
+    row = next(line for line in md.splitlines() if line.startswith("| HO-CP ConvNet (Ours)"))
+    assert f"| 70.00 ± {s.half_width:.2f} (3) |" in row and "| 55.00 (1) |" in md  # no interval below n = 2
+    assert r"70.00 $\pm$ 24.84 (3)" in tex
+    from tests.test_latex import tabular_rows
+    spec, rows = tabular_rows(tex)
+    assert spec.count("r") >= 4  # the folded cells are numbers: right-aligned
+    assert str(tmp_path) not in tex and "/tmp" not in tex  # no absolute path in a .tex
+
+
+def test_describe_says_1_epoch():
+    from paper_tables.accuracy import describe
+    assert "at most 1 epoch." in describe({"dataset": "digits", "recipe": {"epochs": 1}})
+    assert "at most 3 epochs." in describe({"dataset": "digits", "recipe": {"epochs": 3}})
+    assert [_render.plural(n, "run") for n in (0, 1, 2)] == ["0 runs", "1 run", "2 runs"]

@@ -3,6 +3,7 @@ values; verdicts on planted effects."""
 import math
 import random
 
+import numpy as np
 import pytest
 from scipy import stats as sst
 
@@ -57,17 +58,40 @@ def test_welch_matches_scipy_ttest_ind_unequal_variances():
     assert stats.welch([1.0], [2.0, 3.0]).lo is None  # no spread for a single run
 
 
-def test_seeds_needed_is_the_first_n_that_clears_the_threshold():
+def test_seeds_needed_is_the_first_n_with_80_percent_power():
     d = stats.paired(dict(enumerate(DATA_A)), dict(enumerate(DATA_B)))
     d_small = stats.Difference(d.test, 5, 5, 0.3, spread=(1.5,))
     n = stats.seeds_needed(d_small, (0.0,))
-    assert stats.half_width(d_small, n) < 0.3 <= stats.half_width(d_small, n - 1)
-    assert 2 <= stats.seeds_needed(d, (0.0,)) <= 5  # it was decided with 5
+    assert stats.power(d_small, 0.3, n) >= 0.8 > stats.power(d_small, 0.3, n - 1)
+    assert stats.half_width(d_small, n) < 0.3  # 80 % power asks more than the interval clearing on average
+    assert stats.seeds_needed(d, (0.0,)) >= 2
     assert stats.seeds_needed(stats.Difference("Welch t", 1, 1, 2.0), (0.0,)) is None  # no spread measured
     assert stats.seeds_needed(stats.Difference("Welch t", 3, 3, 0.0, spread=(1.0, 1.0)), (0.0,)) is None
     w = stats.welch(DATA_A, DATA_B[:3] + [60.0])
     n = stats.seeds_needed(w, (0.0,))
-    assert n is None or stats.half_width(w, n) < abs(w.effect)
+    assert n is None or stats.power(w, abs(w.effect), n) >= 0.8
+
+
+@pytest.mark.parametrize("test, effect, n, power", [
+    # G*Power 3.1, two-tailed α = 0.05, power 0.8: one-sample/paired (d = 0.5: 34, actual power 0.808;
+    # d = 0.8: 15, 0.821) and two independent groups with equal sd (d = 0.5: 64 per group; d = 0.8: 26).
+    ("paired t (by seed)", 0.5, 34, 0.8078), ("paired t (by seed)", 0.8, 15, 0.8213),
+    ("Welch t", 0.5, 64, None), ("Welch t", 0.8, 26, None)])
+def test_seeds_needed_matches_the_textbook_sample_sizes(test, effect, n, power):
+    spread = (1.0,) if test.startswith("paired") else (1.0, 1.0)
+    d = stats.Difference(test, 5, 5, effect, spread=spread)
+    assert stats.seeds_needed(d, (0.0,)) == n
+    if power is not None:
+        assert stats.power(d, effect, n) == pytest.approx(power, abs=5e-4)
+
+
+def test_power_is_the_simulated_rate_of_deciding():
+    """Draw many 15-seed paired experiments with effect 0.8 sd: the 95 % interval clears 0 in ~82 % of them."""
+    rng = np.random.default_rng(0)
+    diffs = rng.normal(0.8, 1.0, size=(20000, 15))
+    lo = diffs.mean(1) - sst.t.ppf(0.975, 14) * diffs.std(1, ddof=1) / np.sqrt(15)
+    d = stats.Difference("paired t (by seed)", 15, 15, 0.8, spread=(1.0,))
+    assert (lo > 0).mean() == pytest.approx(stats.power(d, 0.8, 15), abs=0.01)
 
 
 @pytest.mark.parametrize("kind, lo, hi, margin, verdict", [
@@ -103,3 +127,10 @@ def test_pure_noise_is_inconclusive():
         d = stats.difference(a, b)
         assert d.effect == pytest.approx(0, abs=1e-9)
         assert stats.decide(kind, d.lo, d.hi) == "inconclusive"
+
+
+def test_no_spread_gives_a_zero_width_interval_and_no_p_value():
+    d = stats.paired({0: 2.0, 1: 3.0}, {0: 1.0, 1: 2.0})  # both differences 1.0
+    assert (d.effect, d.lo, d.hi, d.p, d.df) == (1.0, 1.0, 1.0, None, 1)
+    w = stats.welch([2.0, 2.0], [1.0, 1.0, 1.0])
+    assert (w.effect, w.lo, w.hi, w.p) == (1.0, 1.0, 1.0, None)

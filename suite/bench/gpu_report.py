@@ -18,9 +18,11 @@ def header_lines(result: dict) -> list[str]:
     d, c, s = result["device"], result["ceilings"], result["suite"]
     v = d.get("versions", {})
     clocks = ", ".join(f"{k} {val}" for k, val in d.get("clocks", {}).items()) or "clocks not reported"
+    after = "; after it: " + ", ".join(f"{k} {val}" for k, val in d["clocks_after"].items()) \
+        if d.get("clocks_after") else ""
     return [f"GPU: {d.get('gpu', '?')} ({d.get('sm_count', '?')} SMs, {d.get('memory_gib', '?')} GiB, compute "
             f"capability {d.get('capability', '?')}), driver {d.get('driver', '?')}, CUDA {d.get('cuda', '?')}, cuDNN "
-            f"{d.get('cudnn', '?')}; {clocks}.",
+            f"{d.get('cudnn', '?')}; {clocks} (before the run){after}.",
             "Software: " + ", ".join(f"{k} {val}" for k, val in v.items()) + ".",
             f"Measured ceilings: float32 matmul {c.get('fp32_matmul_tflops', 0):.1f} TFLOP/s (TF32 off), TF32 "
             f"{c.get('tf32_matmul_tflops', 0):.1f}, bf16 {c.get('bf16_matmul_tflops', 0):.1f}; copy bandwidth "
@@ -46,9 +48,10 @@ def op_table(rows: list[dict]) -> list[str]:
         dense = " / ".join(_ms(r[f"dense_{m}_ms"]) for m in ("fp32", "tf32", "bf16"))
         fastest = min((v for k, v in ms.items() if k.startswith(("ours:", "fact:", "peer:"))), default=None)
         vs_dense = r["best_dense_ms"] / fastest if fastest and r.get("best_dense_ms") else None
+        dense_mode = f" ({r['best_dense_mode']})" if vs_dense else ""
         vs_fact = _x(_ratio(r["best_fact_ms"], r["kernel_ms"]))
         lines.append(f"| {r['group']} | {r['shape']} | {r['pass']} | {_ms(r['kernel_ms'])} | {others} | "
-                     f"{_ms(r['auto_ms'])} | {fact} | {dense} | {peers} | {vs_fact} | {_x(vs_dense)} |")
+                     f"{_ms(r['auto_ms'])} | {fact} | {dense} | {peers} | {vs_fact} | {_x(vs_dense)}{dense_mode} |")
     return lines
 
 

@@ -3,7 +3,10 @@
 Per case the forms are built once; per pass (forward, then forward+backward) each form is warmed (two calls:
 Numba compilation, `auto`'s measurement, torch.compile under the run's budget) and then timed by the device
 (`suite.bench.device`: CUDA events), median and quartiles of the samples. A form that cannot run says why
-(not installed, compile budget spent, its error's first line) and the run goes on. `auto` measures its
+(not installed, compile budget spent, its error's first line) and the run goes on. The torch.compile forms
+run last, after every other case (one compilation can take tens of seconds: on the H200 on 2026-12-04 the
+compile forms of the first three shapes took 88 s), so that their budget and the time limit only ever cut
+compiled forms. `auto` measures its
 candidates into a fresh autotune directory (choices made now, on this device). A wall-clock limit skips
 what is left once reached, so the run always ends with its JSON written.
 """
@@ -72,7 +75,8 @@ class Run:
             return {**rec, "error": _reason(err)}
         return {**rec, **stats(samples)}
 
-    def op_case(self, case) -> None:
+    def op_case(self, case, compiled: bool = False) -> None:
+        """Time the case's forms, both passes: the eager ones, or (`compiled`) only the torch.compile ones."""
         start = time.perf_counter()
         info = {"macs": case.macs, "dense_macs": case.dense_macs, "bytes": case.bytes, "op": case.op, **case.info}
         where = {"case": case.key, "group": case.group, "shape": case.label, "info": info}
@@ -84,10 +88,11 @@ class Run:
             return
         for pass_ in PASSES:
             for form in forms:
-                self.records.append(self.time_form(where, form, pass_))
+                if form.compile == compiled:
+                    self.records.append(self.time_form(where, form, pass_))
         del forms
         _empty_cache(self.device)
-        self.log(f"  {case.key}: {time.perf_counter() - start:.1f} s")
+        self.log(f"  {case.key}{' (torch.compile forms)' if compiled else ''}: {time.perf_counter() - start:.1f} s")
 
     def fusion_case(self, name: str, N: int, small: bool) -> None:
         from suite.bench.fusion_cases import fusion_forms
@@ -137,9 +142,9 @@ def gpu_run(device, quick: bool = False, compile_: bool = True, compile_budget: 
         log(f"GPU run on {header.get('gpu', device.torch_device)}: measuring ceilings")
         ceilings = device.ceilings(quick)
         run = Run(device, quick, compile_, compile_budget, time_limit, log)
-        for case in op_cases(quick, tiny):
-            if not only or only in case.group.lower():
-                run.op_case(case)
+        cases = [c for c in op_cases(quick, tiny) if not only or only in c.group.lower()]
+        for case in cases:
+            run.op_case(case)
         overhead = None
         if not only or only == "auto":
             try:
@@ -150,6 +155,9 @@ def gpu_run(device, quick: bool = False, compile_: bool = True, compile_budget: 
             for name in fusion_models:
                 for N in ((1, 2) if tiny else S.MODEL_BATCHES):
                     run.fusion_case(name, N, small=tiny or quick)
+        for case in cases:  # last: see the module docstring
+            run.op_case(case, compiled=True)
+        header["clocks_after"] = device.header().get("clocks", {})
     finally:
         for k, v in saved.items():
             if v is None:
