@@ -109,7 +109,13 @@ def main(argv=None) -> int:
     ap.add_argument("--compile-to-time", action="store_true",
                     help="with --models: let auto compile kernels only to time them (SUITE_AUTOTUNE_COMPILE=1)")
     ap.add_argument("--first-step", help=argparse.SUPPRESS)
+    ap.add_argument("--check", action="store_true",
+                    help="print which backends work here (CPU kernels, CUDA device, simulator) with versions")
     args = ap.parse_args(argv)
+    if args.check:
+        from ._check import main as check_main
+
+        return check_main()
     if args.first_step:
         print(json.dumps(first_step(args.first_step)))
         return 0
