@@ -9,8 +9,9 @@ Alg. 3 step (depthwise k×k + 1×1 projection + residual + ReLU, on the layer's 
 Fusion is never slower: given an example input (or the model's `input_size`, batch 1), each fusable layer
 is timed on the input it sees in the model as the fused step on every candidate backend (the layer's own
 backend, or with "auto" every implementation `auto` would measure: torch, reconstructed, the kernels that
-fit) AND as the unfused layer (BatchNorm included); the fastest stays. A layer may stay unfused. The
-choices are in the copy's `fusion_choices` ({layer name: {candidate: seconds}, "chosen": candidate}).
+fit) AND as the unfused layer (BatchNorm included); the fastest stays. A layer may stay unfused. Then the
+result is timed whole against the unfused model and the faster of the two is returned. The choices are in
+the copy's `fusion_choices` ({layer name or "(whole model)": {candidate: seconds, "chosen": candidate}}).
 `measure=False` fuses every layer unmeasured (the layer's backend then picks per call).
 The copy uses the running statistics, so it is for inference only (it raises in training mode).
 """
@@ -29,6 +30,7 @@ from ..ops import autotune, registry
 from .fcnn import SingleBasisConv2d
 
 UNFUSED = "unfused"
+WHOLE = "(whole model)"  # the fusion_choices entry of the final whole-model comparison
 Timer = Callable[[str, str, Callable[[], object]], float]  # (layer name, candidate, call) -> seconds
 
 
@@ -160,4 +162,19 @@ def fuse_for_inference(model: nn.Module, example_input: torch.Tensor | None = No
             best = layer.backend
         parent_name, _, attr = name.rpartition(".")
         setattr(modules[parent_name] if parent_name else fused, attr, forms[best])
+    if seen and example is not None:
+        return _whole_model_check(model, fused, example, timer)
     return fused
+
+
+def _whole_model_check(model: nn.Module, fused: nn.Module, example: torch.Tensor, timer: Timer) -> nn.Module:
+    """The faster of the per-layer result and the unfused eval-mode model, timed whole on `example`: layers that
+    were each faster alone can still lose together (caches, launches), and the copy must never be slower."""
+    plain = copy.deepcopy(model).eval()
+    with torch.no_grad():
+        times = {"fused": timer(WHOLE, "fused", lambda: fused(example)),
+                 UNFUSED: timer(WHOLE, UNFUSED, lambda: plain(example))}
+    choices = {**fused.fusion_choices, WHOLE: {**times, "chosen": min(times, key=times.get)}}
+    out = fused if times["fused"] <= times[UNFUSED] else plain
+    out.fusion_choices = choices
+    return out
