@@ -117,7 +117,8 @@ def test_bad_environment_is_a_value_error_at_first_use_and_auto_drops_numba_cuda
 def test_check_reports_each_backend_with_versions_and_first_error(monkeypatch):
     from suite.kernels import _check, _env
 
-    results = {("numba", "cpu"): None, ("numba-cuda", "cpu"): "AttributeError: module 'numpy' has no attribute 'row_stack'"}
+    row_stack = "AttributeError: module 'numpy' has no attribute 'row_stack'"
+    results = {("numba", "cpu"): None, ("numba-cuda", "cpu"): row_stack}
     monkeypatch.setattr(_check, "_probe", lambda backend, device, env=None: results[(backend, device)])
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     monkeypatch.setattr(_env, "problem", lambda: None)

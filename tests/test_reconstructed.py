@@ -16,24 +16,50 @@ def _r(gen, dtype, *shape):
     return torch.randn(*shape, generator=gen, dtype=dtype).requires_grad_()
 
 
+def _cp_3d(g, d):
+    spatial = [_r(g, d, 3, 6), _r(g, d, 5, 6), _r(g, d, 1, 6)]
+    return ops.cp_conv, [_r(g, d, 2, 3, 5, 4, 6), _r(g, d, 3, 6), spatial, _r(g, d, 4, 6)], {}
+
+
+def _cp_4d(g, d):
+    spatial = [_r(g, d, 3, 3), _r(g, d, 1, 3), _r(g, d, 3, 3), _r(g, d, 1, 3)]
+    return ops.cp_conv, [_r(g, d, 1, 2, 3, 4, 3, 2), _r(g, d, 2, 3), spatial, _r(g, d, 3, 3)], {}
+
+
+def _tucker_2d(g, d):
+    return ops.tucker_conv, [_r(g, d, 2, 4, 6, 5), _r(g, d, 3, 2, 3, 5), _r(g, d, 4, 2), _r(g, d, 5, 3)], {}
+
+
+def _basis(g, d):
+    return ops.basis_conv2d, [_r(g, d, 2, 6, 9, 8), _r(g, d, 6, 3, 3, 3), _r(g, d, 7, 6, 3)], {}
+
+
+def _stack(g, d):
+    return ops.single_basis_stack, [_r(g, d, 2, 5, 6, 5), _r(g, d, 2, 5, 3, 3), _r(g, d, 2, 5, 5) / 3], {}
+
+
+def _step_res_tensor(g, d):
+    kwargs = {"bias1": _r(g, d, 4), "bias2": _r(g, d, 6), "residual": _r(g, d, 2, 6, 5, 6)}
+    return ops.single_basis_step, [_r(g, d, 2, 4, 5, 6), _r(g, d, 4, 5, 5), _r(g, d, 6, 4)], kwargs
+
+
+def _step_identity(g, d):
+    return ops.single_basis_step, [_r(g, d, 2, 4, 5, 6), _r(g, d, 4, 3, 3), _r(g, d, 4, 4)], {"bias2": _r(g, d, 4)}
+
+
+def _topo_3d_grid(g, d):
+    return ops.topological_conv, [_r(g, d, 2, 12, 5, 6), _r(g, d, 2, 3, 2, 2, 2, 1, 3, 3)], {"grid": (2, 3, 2)}
+
+
 CASES = {
-    "cp_3d": lambda g, d: (ops.cp_conv, [_r(g, d, 2, 3, 5, 4, 6), _r(g, d, 3, 6), [_r(g, d, 3, 6), _r(g, d, 5, 6),
-                                                                                     _r(g, d, 1, 6)], _r(g, d, 4, 6)], {}),
-    "cp_4d": lambda g, d: (ops.cp_conv, [_r(g, d, 1, 2, 3, 4, 3, 2), _r(g, d, 2, 3),
-                                         [_r(g, d, 3, 3), _r(g, d, 1, 3), _r(g, d, 3, 3), _r(g, d, 1, 3)], _r(g, d, 3, 3)], {}),
-    "tucker_2d": lambda g, d: (ops.tucker_conv, [_r(g, d, 2, 4, 6, 5), _r(g, d, 3, 2, 3, 5), _r(g, d, 4, 2),
-                                                 _r(g, d, 5, 3)], {}),
-    "basis_conv2d": lambda g, d: (ops.basis_conv2d, [_r(g, d, 2, 6, 9, 8), _r(g, d, 6, 3, 3, 3), _r(g, d, 7, 6, 3)], {}),
-    "single_basis_stack": lambda g, d: (ops.single_basis_stack, [_r(g, d, 2, 5, 6, 5), _r(g, d, 2, 5, 3, 3),
-                                                                 _r(g, d, 2, 5, 5) / 3], {}),
-    "single_basis_step_res_tensor": lambda g, d: (ops.single_basis_step, [_r(g, d, 2, 4, 5, 6), _r(g, d, 4, 5, 5),
-                                                                          _r(g, d, 6, 4)],
-                                                  {"bias1": _r(g, d, 4), "bias2": _r(g, d, 6),
-                                                   "residual": _r(g, d, 2, 6, 5, 6)}),
-    "single_basis_step_identity": lambda g, d: (ops.single_basis_step, [_r(g, d, 2, 4, 5, 6), _r(g, d, 4, 3, 3),
-                                                                        _r(g, d, 4, 4)], {"bias2": _r(g, d, 4)}),
-    "topological_3d_grid": lambda g, d: (ops.topological_conv, [_r(g, d, 2, 12, 5, 6), _r(g, d, 2, 3, 2, 2, 2, 1, 3, 3)],
-                                         {"grid": (2, 3, 2)}),
+    "cp_3d": _cp_3d,
+    "cp_4d": _cp_4d,
+    "tucker_2d": _tucker_2d,
+    "basis_conv2d": _basis,
+    "single_basis_stack": _stack,
+    "single_basis_step_res_tensor": _step_res_tensor,
+    "single_basis_step_identity": _step_identity,
+    "topological_3d_grid": _topo_3d_grid,
 }
 
 

@@ -150,7 +150,8 @@ def fuse_for_inference(model: nn.Module, example_input: torch.Tensor | None = No
     fused.fusion_choices = {}
     for name in names:
         layer = modules[name]
-        forms = {b: _fused(layer, b) for b in ([layer.backend] if name not in seen else candidates(layer, seen[name][0][0]))}
+        backends = candidates(layer, seen[name][0][0]) if name in seen else [layer.backend]
+        forms = {b: _fused(layer, b) for b in backends}
         if name in seen:
             args, kwargs = seen[name]
             forms[UNFUSED] = layer
