@@ -97,6 +97,15 @@ def single_basis_backward(x, y, gy, basis, proj_t, gx, gz_out, gbasis, gproj, gb
 
 
 # ---------------------------------------------------------------- basis convolution (Alg. 2)
+@njit(fastmath=True, cache=True, nogil=True)
+def _basis_planes(xn, bases, G, pad, acc):
+    """G[j·b + i] = xn[j] ⋆ bases[j, i]: Alg. 2's b depthwise planes per channel of one image."""
+    m, b = bases.shape[0], bases.shape[1]
+    for j in range(m):
+        for i in range(b):
+            dw_plane_padded(xn[j], bases[j, i], G[j * b + i], pad, acc, False, False)
+
+
 @njit(**_PJIT)
 def basis_forward(x, bases, proj, out, n_chunks):
     """out[n] = proj (n_out, m·b) @ G, G[j·b+i] = x[n, j] ⋆ bases[j, i]: FCNN Alg. 2 per image."""
@@ -109,9 +118,7 @@ def basis_forward(x, bases, proj, out, n_chunks):
         pad = np.zeros(pad_size(H, W, bases.shape[2]), x.dtype)
         acc = np.empty_like(pad)
         for n in range(lo, hi):
-            for j in range(m):
-                for i in range(b):
-                    dw_plane_padded(x[n, j], bases[j, i], G[j * b + i], pad, acc, False, False)
+            _basis_planes(x[n], bases, G, pad, acc)
             np.dot(proj, G.reshape((m * b, H * W)), out[n].reshape((n_out, H * W)))
 
 
@@ -129,9 +136,7 @@ def basis_backward(x, gy, bases, proj_t, gx, gbases, gproj, n_chunks):
         pad = np.zeros(pad_size(H, W, bases.shape[2]), x.dtype)
         acc = np.empty_like(pad)
         for n in range(lo, hi):
-            for j in range(m):
-                for i in range(b):
-                    dw_plane_padded(x[n, j], bases[j, i], G[j * b + i], pad, acc, False, False)
+            _basis_planes(x[n], bases, G, pad, acc)
             gyn = gy[n].reshape((n_out, HW))
             gproj[c] += np.dot(gyn, G.reshape((m * b, HW)).T)
             np.dot(proj_t, gyn, gG)

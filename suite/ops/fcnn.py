@@ -120,7 +120,11 @@ def single_basis_step_reference(x, basis, projection, bias1, bias2, residual):
     g = F.conv2d(x, basis.unsqueeze(1), padding=k // 2, groups=m)  # x ⋆ₘ basis
     if bias1 is not None:
         g = g + bias1.view(1, -1, 1, 1)
-    y = F.conv2d(g, projection[:, :, None, None])
+    return step_output(F.conv2d(g, projection[:, :, None, None]), x, bias2, residual)
+
+
+def step_output(y, x, bias2, residual):
+    """relu(y + bias2 + R), the end of one Alg. 3 step: R = x (residual=True), nothing (False) or the tensor."""
     if bias2 is not None:
         y = y + bias2.view(1, -1, 1, 1)
     if isinstance(residual, torch.Tensor):
