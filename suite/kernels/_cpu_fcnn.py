@@ -53,11 +53,11 @@ def single_basis_forward(x, basis, proj, bias, res, out, has_res, n_chunks):
                 np.dot(proj, G, o)
                 res_bias_relu(o, res[n0].reshape((n_out, HW)), bias, has_res, True)
                 continue
-            O = np.empty((n_out, cnt * HW), x.dtype)
-            np.dot(proj, G, O)
+            o_all = np.empty((n_out, cnt * HW), x.dtype)
+            np.dot(proj, G, o_all)
             for i in range(cnt):
                 o = out[n0 + i].reshape((n_out, HW))
-                o[:, :] = O[:, i * HW:(i + 1) * HW]
+                o[:, :] = o_all[:, i * HW:(i + 1) * HW]
                 res_bias_relu(o, res[n0 + i].reshape((n_out, HW)), bias, has_res, True)
 
 
@@ -164,8 +164,10 @@ def _topo_tile(xt, idx, w, ot, nt):
         for i in range(0, p8, 8):
             w0, w1, w2, w3 = w[j, i], w[j, i + 1], w[j, i + 2], w[j, i + 3]
             w4, w5, w6, w7 = w[j, i + 4], w[j, i + 5], w[j, i + 6], w[j, i + 7]
-            x0, x1, x2, x3 = xt[idx[j, i], :nt], xt[idx[j, i + 1], :nt], xt[idx[j, i + 2], :nt], xt[idx[j, i + 3], :nt]
-            x4, x5, x6, x7 = xt[idx[j, i + 4], :nt], xt[idx[j, i + 5], :nt], xt[idx[j, i + 6], :nt], xt[idx[j, i + 7], :nt]
+            x0, x1 = xt[idx[j, i], :nt], xt[idx[j, i + 1], :nt]
+            x2, x3 = xt[idx[j, i + 2], :nt], xt[idx[j, i + 3], :nt]
+            x4, x5 = xt[idx[j, i + 4], :nt], xt[idx[j, i + 5], :nt]
+            x6, x7 = xt[idx[j, i + 6], :nt], xt[idx[j, i + 7], :nt]
             for t in range(nt):
                 a[t] += ((w0 * x0[t] + w1 * x1[t]) + (w2 * x2[t] + w3 * x3[t])) + \
                         ((w4 * x4[t] + w5 * x5[t]) + (w6 * x6[t] + w7 * x7[t]))
