@@ -479,8 +479,14 @@ def main(argv=None) -> int:
         _memory_child(args.memory_child, args.quick)
         return 0
     if args.markdown_from:
-        with open(args.markdown_from) as f:
-            print(markdown(summarize(json.load(f))))
+        try:  # a file that is not a saved run: one line and the bad-input code, no traceback
+            with open(args.markdown_from) as f:
+                table = markdown(summarize(json.load(f)))
+        except (OSError, ValueError, LookupError, TypeError, AttributeError) as err:
+            print(f"error: --markdown-from {args.markdown_from}: expected the JSON of a saved `python -m suite.bench "
+                  f"--json` run ({type(err).__name__}: {err})", file=sys.stderr)
+            return 2
+        print(table)
         return 0
     if args.breakdown:
         try:
