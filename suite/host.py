@@ -14,6 +14,7 @@ import json
 import os
 import platform
 import socket
+import stat
 import tempfile
 from pathlib import Path
 
@@ -65,6 +66,29 @@ def append_json_lines(path, rows) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a") as f:
         f.write("".join(json.dumps(row) + "\n" for row in rows))
+
+
+def read_regular(path, max_bytes: int) -> bytes:
+    """The bytes of the regular file ``path``, read so that it cannot hang or wander: a link is not followed
+    (O_NOFOLLOW), a FIFO or device is refused before a read could block (O_NONBLOCK, then fstat), and a
+    file over ``max_bytes`` is refused. OSError or ValueError naming the file otherwise."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise ValueError(f"{path}: not a regular file")
+        if st.st_size > max_bytes:
+            raise ValueError(f"{path}: {st.st_size} bytes, more than the {max_bytes} expected at most")
+        chunks, left = [], max_bytes + 1
+        while left > 0 and (chunk := os.read(fd, min(left, 1 << 20))):
+            chunks.append(chunk)
+            left -= len(chunk)
+        data = b"".join(chunks)
+        if len(data) > max_bytes:
+            raise ValueError(f"{path}: grew past the {max_bytes} bytes expected at most while being read")
+        return data
+    finally:
+        os.close(fd)
 
 
 # ----------------------------------------------------------------------------------------------- locking

@@ -9,17 +9,20 @@ from pathlib import Path
 from ..host import atomic_write_bytes, atomic_write_json
 from .environment import environment
 from .errors import BadRun
+from .identity import same_run
 from .layout import CONFIG, DIGESTED, ENV, FAILURE, METRICS, SCHEMA, SUMMARY, TEST
 from .read import read_json
 from .verify import file_digest, verify
 
 
 def check_config(run_dir: Path, config: dict) -> bool:
-    """True if ``run_dir`` holds ``config``, False if it holds none; ValueError if it holds another."""
+    """True if ``run_dir`` holds the run of ``config`` (the same identity, model and seed: its documentation
+    may be worded otherwise), False if it holds none; ValueError if it holds another run."""
     path = Path(run_dir) / CONFIG
     if not path.exists():
         return False
-    if read_json(path) != json.loads(json.dumps(config)):
+    held = read_json(path)
+    if not isinstance(held, dict) or not same_run(held, config):
         raise ValueError(f"{run_dir}: holds a run with another config; expected the same config to resume")
     return True
 
