@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from suite import profiles, runs
+from suite import host, profiles, runs
 
 from . import executors, experiments
 from .collect import cmd_collect
@@ -201,6 +201,9 @@ def main(argv=None) -> int:
         return 2
     except ValueError as e:  # unknown names, bad --set, missing data: one clear line, no traceback
         print(f"error: {e}", file=sys.stderr)
+        return 2
+    except host.LockUnsupported as e:  # a results root on a mount without flock: one line naming the mount
+        print(f"error: {e.strerror}", file=sys.stderr)
         return 2
     except OSError as e:  # e.g. a results directory that cannot be written
         print(f"error: {e.filename or ''}: {e.strerror or e}; check the path and its permissions (--results)",

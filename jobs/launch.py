@@ -6,7 +6,7 @@ import sys
 import time
 from pathlib import Path
 
-from suite import profiles, runs
+from suite import host, profiles, runs
 
 from . import executors, experiments, records, runner, sweeps
 
@@ -41,11 +41,15 @@ def resource_overrides(args) -> dict:
 
 
 def check_writable(directory: Path) -> None:
-    """Fail before submitting anything if the results directory cannot be written."""
+    """Fail before submitting anything if the results directory cannot be written, or its file system has no
+    flock (host.LockUnsupported, naming the mount: the run locks need it)."""
     import tempfile
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        tempfile.TemporaryFile(dir=directory).close()
+        with tempfile.TemporaryFile(dir=directory) as f:
+            host.flock(f.fileno(), blocking=False, path=directory)
+    except host.LockUnsupported:
+        raise
     except OSError as e:
         raise ValueError(f"results directory {directory} is not writable ({e.strerror}); choose a writable "
                          f"one with --results") from None

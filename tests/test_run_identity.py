@@ -4,7 +4,6 @@ of one (identity, model, seed) counts once, and a tree written under the old nam
 config) is found finished after the upgrade."""
 from __future__ import annotations
 
-import json
 import os
 import shutil
 
@@ -126,3 +125,16 @@ def test_reading_a_fifo_or_an_oversized_file_fails_at_once(tmp_path):
     (tmp_path / "big.json").write_text("[" + "0," * 100 + "0]")
     with pytest.raises(ValueError, match="big.json"):
         runs.read_regular(tmp_path / "big.json", max_bytes=64)
+
+
+def test_case3_a_byte_0xff_in_jobs_jsonl_names_the_file_and_line(tmp_path, capsys, tiny_experiment):  # noqa: F811
+    root = tmp_path / "results"
+    _run(root)
+    log = root / EXP / "local" / "jobs.jsonl"
+    log.write_bytes(log.read_bytes() + b'{"model": "fcnn-a", "seed": 0, "x": "\xff"}\n')
+    capsys.readouterr()
+    assert cli.main(["status", EXP, "--results", str(root), "--profile", "local"]) == 0
+    out, err = capsys.readouterr()
+    assert "finished" in out and f"{log} line 2: skipped" in err and "Traceback" not in err
+    assert cli.main(["collect", EXP, "--results", str(root), "--out", str(tmp_path / "out")]) == 0
+    assert f"{log} line 2" in capsys.readouterr().err
