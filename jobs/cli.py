@@ -7,6 +7,7 @@ This module parses the command line and dispatches; each subcommand's logic is i
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 
 from suite import host, profiles, runs
@@ -196,6 +197,11 @@ def main(argv=None) -> int:
         args.results = str(runs.results_root(args.results))
     try:
         return args.fn(args)
+    except KeyboardInterrupt as e:  # SIGINT/SIGTERM (jobs.launch.Interrupted) or Ctrl-C elsewhere: one line
+        signum = getattr(e, "signum", signal.SIGINT)
+        print(f"interrupted by {signal.Signals(signum).name}: pending runs cancelled, running ones stopped "
+              f"(they resume from their last checkpoint)", file=sys.stderr, flush=True)
+        return 128 + signum
     except TimeoutError as e:  # collect --timeout
         print(f"error: {e}", file=sys.stderr)
         return 2
