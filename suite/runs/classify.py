@@ -68,7 +68,7 @@ def classify(run_dir: Path, *, check_lock: bool = True) -> RunStatus:
             return RunStatus(run_dir, BAD, odd)
         if is_finished(run_dir):
             run = read_run(run_dir)
-            if not name_matches(run_dir.name, run.config):
+            if _misnamed_in_tree(run_dir, run.config):
                 return RunStatus(run_dir, BAD, _misnamed(run.config))
             return RunStatus(run_dir, FINISHED, epochs=len(run.metrics), run=run)
         if not (run_dir / CONFIG).is_file():
@@ -76,7 +76,7 @@ def classify(run_dir: Path, *, check_lock: bool = True) -> RunStatus:
         config = read_json(run_dir / CONFIG)
         if not isinstance(config, dict):
             return RunStatus(run_dir, BAD, f"{CONFIG}: expected a JSON object, got {type(config).__name__}")
-        if not name_matches(run_dir.name, config):
+        if _misnamed_in_tree(run_dir, config):
             return RunStatus(run_dir, BAD, _misnamed(config))
         if (run_dir / FAILURE).is_file():
             return RunStatus(run_dir, FAILED, _failure_text(run_dir), epochs=_epochs_done(run_dir))
@@ -85,6 +85,13 @@ def classify(run_dir: Path, *, check_lock: bool = True) -> RunStatus:
         return RunStatus(run_dir, BAD, e.reason)
     except (ValueError, OSError) as e:
         return RunStatus(run_dir, BAD, str(e))
+
+
+def _misnamed_in_tree(run_dir: Path, config: dict) -> bool:
+    """A directory under <experiment>/<profile>/ of its config whose name is not its config's run (a copy, a
+    rename). (A directory given to ``train`` outside a results tree is named by its caller.)"""
+    in_tree = (run_dir.parent.name, run_dir.parent.parent.name) == (config.get("profile"), config.get("experiment"))
+    return in_tree and not name_matches(run_dir.name, config)
 
 
 def _misnamed(config: dict) -> str:
