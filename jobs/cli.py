@@ -7,9 +7,10 @@ This module parses the command line and dispatches; each subcommand's logic is i
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 
-from suite import experiments, profiles, runs
+from suite import experiments, host, profiles, runs
 
 from . import executors
 from .collect import cmd_collect
@@ -196,11 +197,19 @@ def main(argv=None) -> int:
         args.results = str(runs.results_root(args.results))
     try:
         return args.fn(args)
+    except KeyboardInterrupt as e:  # SIGINT/SIGTERM (jobs.launch.Interrupted) or Ctrl-C elsewhere: one line
+        signum = getattr(e, "signum", signal.SIGINT)
+        print(f"interrupted by {signal.Signals(signum).name}: pending runs cancelled, running ones stopped "
+              f"(they resume from their last checkpoint)", file=sys.stderr, flush=True)
+        return 128 + signum
     except TimeoutError as e:  # collect --timeout
         print(f"error: {e}", file=sys.stderr)
         return 2
     except ValueError as e:  # unknown names, bad --set, missing data: one clear line, no traceback
         print(f"error: {e}", file=sys.stderr)
+        return 2
+    except host.LockUnsupported as e:  # a results root on a mount without flock: one line naming the mount
+        print(f"error: {e.strerror}", file=sys.stderr)
         return 2
     except OSError as e:  # e.g. a results directory that cannot be written
         print(f"error: {e.filename or ''}: {e.strerror or e}; check the path and its permissions (--results)",

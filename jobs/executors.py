@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import shutil
 import time
+from os import kill as os_kill
 from pathlib import Path
 
 EXECUTORS: dict = {}
@@ -90,6 +91,10 @@ class Executor:
 
     def close(self) -> None:
         """Release local workers (the pool's), after every handle ended or when given up."""
+
+    def abort(self) -> None:
+        """Interrupted (jobs run got SIGINT/SIGTERM): cancel what has not started, stop local workers (their
+        runs resume later from their last checkpoint). Cluster jobs already submitted keep running."""
 
     def wait(self, submitted, on_done) -> None:
         pending = list(submitted)
@@ -223,6 +228,10 @@ def _pool_worker_init(threads: int, parent: int, started=None) -> None:
             time.sleep(1.0)
         os._exit(1)
     threading.Thread(target=orphaned, name="die-with-parent", daemon=True).start()
+    import signal
+    import sys
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent decides
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stopped by the parent: unwind, release the lock
     import torch
     torch.set_num_threads(threads)
     try:
@@ -237,7 +246,10 @@ def _pool_call(fn, job_id: str, kwargs: dict):
     import os
     if _started is not None:
         _started.put((os.getpid(), job_id))
-    return fn(**kwargs, progress=False)
+    try:
+        return fn(**kwargs, progress=False)
+    except SystemExit:  # stopped by the parent (SIGTERM): the run's lock is released; never start the next one
+        os._exit(143)
 
 
 def pool_shape(workers=None) -> tuple[int, int]:
@@ -281,6 +293,16 @@ class PoolExecutor(Executor):
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
         self.started.close()
+
+    def abort(self) -> None:
+        import signal
+        processes = list(getattr(self.pool, "_processes", {}).values())  # the stdlib offers no public way
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        for p in processes:
+            if p.is_alive():
+                os_kill(p.pid, signal.SIGTERM)  # the worker unwinds (releasing its run's lock) and exits
+        for p in processes:
+            p.join(30)
 
     def submit_one(self, fn, task):
         self.count += 1

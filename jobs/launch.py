@@ -2,11 +2,14 @@
 the rest to an executor, report each as it ends; ``--dry-run`` prints what would happen."""
 from __future__ import annotations
 
+import contextlib
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
-from suite import experiments, profiles, runs
+from suite import experiments, host, profiles, runs
 
 from . import executors, records, runner, sweeps
 
@@ -41,11 +44,15 @@ def resource_overrides(args) -> dict:
 
 
 def check_writable(directory: Path) -> None:
-    """Fail before submitting anything if the results directory cannot be written."""
+    """Fail before submitting anything if the results directory cannot be written, or its file system has no
+    flock (host.LockUnsupported, naming the mount: the run locks need it)."""
     import tempfile
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        tempfile.TemporaryFile(dir=directory).close()
+        with tempfile.TemporaryFile(dir=directory) as f:
+            host.flock(f.fileno(), blocking=False, path=directory)
+    except host.LockUnsupported:
+        raise
     except OSError as e:
         raise ValueError(f"results directory {directory} is not writable ({e.strerror}); choose a writable "
                          f"one with --results") from None
@@ -140,9 +147,38 @@ def _run_tasks(args, exp, tasks, setting, folder) -> int:
                        options={"progress": not args.no_progress, "workers": args.workers,
                                 "name": f"{exp.name}-{args.profile}"})
     try:
-        return _submit_and_wait(args, exp, ex, tasks, todo, done, folder)
+        with interruptible():
+            return _submit_and_wait(args, exp, ex, tasks, todo, done, folder)
+    except KeyboardInterrupt:
+        ex.abort()
+        raise
     finally:
         ex.close()
+
+
+class Interrupted(KeyboardInterrupt):
+    """``jobs run`` got SIGINT or SIGTERM; ``code`` is the exit status (128 + the signal's number)."""
+
+    def __init__(self, signum: int):
+        super().__init__(signal.Signals(signum).name)
+        self.signum, self.code = signum, 128 + signum
+
+
+@contextlib.contextmanager
+def interruptible():
+    """Within the block, SIGINT and SIGTERM raise :class:`Interrupted` (the main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame):
+        raise Interrupted(signum)
+    old = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
 
 
 def dry_run(args, exp, tasks, overrides) -> int:

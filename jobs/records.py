@@ -34,20 +34,37 @@ def read_jobs(results_root, exp, profile) -> dict:
     """The latest record of each run directory (or (model, seed), for older lines) in jobs.jsonl."""
     path = jobs_log(results_root, exp, profile)
     jobs = {}
-    if path.is_file():
-        for line in path.read_text().splitlines():
-            try:
-                j = json.loads(line)
-                run = j.get("run", "")
-                if not (isinstance(run, str) and isinstance(j.get("folder", ""), str)) or "/" in run or \
-                        run.startswith("."):
-                    continue
-                j = {**j, "model": j["model"], "seed": j["seed"], "executor": j["executor"], "job_id": j["job_id"],
-                     "run_dir": str(path.parent / run) if run else None}  # a log names runs beside it only
-                jobs[j["run_dir"] or (j["model"], j["seed"])] = j
-            except (json.JSONDecodeError, KeyError, TypeError, AttributeError):
-                continue  # a torn last line of a log is not worth failing status over
+    for j in _log_lines(path):
+        try:
+            run = j.get("run", "")
+            if not (isinstance(run, str) and isinstance(j.get("folder", ""), str)) or "/" in run or \
+                    run.startswith("."):
+                continue
+            j = {**j, "model": j["model"], "seed": j["seed"], "executor": j["executor"], "job_id": j["job_id"],
+                 "run_dir": str(path.parent / run) if run else None}  # a log names runs beside it only
+            jobs[j["run_dir"] or (j["model"], j["seed"])] = j
+        except (KeyError, TypeError, AttributeError):
+            continue  # a line of another shape (an older version's, or damaged): not a record
     return jobs
+
+
+def _log_lines(path: Path):
+    """The JSON objects of a log, read so that it cannot hang (a regular file only, capped; see
+    suite.runs.read_regular); a line that is not UTF-8 JSON is skipped with a warning naming the file and line
+    (a torn last line of a log is not worth failing status over)."""
+    import sys
+    try:
+        data = runs.read_regular(path)
+    except FileNotFoundError:
+        return
+    except (OSError, ValueError) as e:
+        print(f"warning: {path}: not read ({e})", file=sys.stderr)
+        return
+    for i, line in enumerate(data.splitlines(), 1):
+        try:
+            yield json.loads(line.decode())
+        except (UnicodeDecodeError, ValueError) as e:
+            print(f"warning: {path} line {i}: skipped, not a JSON line ({type(e).__name__}: {e})", file=sys.stderr)
 
 
 def job_handle(record: dict):

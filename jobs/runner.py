@@ -139,8 +139,8 @@ def setting_config(exp: experiments.Experiment, profile: str, overrides=()) -> d
 
 def run_dir(task: Task) -> Path:
     exp = experiments.get(task.experiment)
-    return runs.run_dir_for(task.results_root, run_config(exp, task.model, task.seed, task.profile,
-                                                             task.overrides, task.data_root))
+    return runs.find_run_dir(task.results_root, run_config(exp, task.model, task.seed, task.profile,
+                                                              task.overrides, task.data_root))
 
 
 def build_model(name: str, *, num_classes: int, overrides: dict):

@@ -2,7 +2,7 @@
 """Regression gate on saved asv results: HEAD vs BASE (`make bench-check`).
 
 Exit status: 0 when no time_* benchmark got slower by more than FACTOR, 1 when one did (or a benchmark
-that ran in BASE fails in HEAD), 2 when the results to compare are missing. `asv compare` is not used as
+that ran in BASE fails in HEAD), 2 when the results to compare are missing or malformed (never 1). `asv compare` is not used as
 the gate: in asv 0.6 it returns a (worsened, improved) tuple that sys.exit turns into status 1 whether or
 not anything got worse.
 
@@ -170,7 +170,11 @@ def main(argv: list[str] | None = None) -> int:
               f"{results_dir}; found {machines or 'none'} (run make bench-check without BENCH_REUSE, or pass "
               "--machine)", file=sys.stderr)
         return 2
-    base, head = (load(results_dir, machines[0], c) for c in (args.base, args.head))
+    try:
+        base, head = (load(results_dir, machines[0], c) for c in (args.base, args.head))
+    except Exception as err:  # asv's UserError, bad JSON, missing keys: bad input, not a regression
+        print(f"asv gate: cannot read the saved results under {results_dir / machines[0]}: {err}", file=sys.stderr)
+        return 2
     if args.bench:
         base, head = ({k: v for k, v in d.items() if re.search(args.bench, k)} for d in (base, head))
     changes = compare(base, head, args.factor)

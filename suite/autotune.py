@@ -28,10 +28,17 @@ def main(argv=None) -> int:
         choices = autotune.cached()
         print(f"{len(choices)} choice(s) in {autotune.cache_file()} (measuring {'on' if autotune.enabled() else 'off'})")
         for key, choice in sorted(choices.items()):
-            k = json.loads(key)
-            shapes = " ".join(str(a[0]) if isinstance(a, list) and a and isinstance(a[0], list) else str(a)
-                              for a in k["args"])
-            print(f"{k['op']:<20} {choice:<20} threads={k['threads']} grad={k['grad']} {shapes}")
+            try:
+                k = json.loads(key)
+                shapes = " ".join(str(a[0]) if isinstance(a, list) and a and isinstance(a[0], list) else str(a)
+                                  for a in k["args"])
+                line = f"{k['op']:<20} {choice:<20} threads={k['threads']} grad={k['grad']} {shapes}"
+            except (ValueError, LookupError, TypeError) as err:  # bad input: one line, exit 2, no traceback
+                print(f"error: {autotune.cache_file()}: key {key[:60]!r} is not a call key written by suite.autotune "
+                      f"({type(err).__name__}: {err}); remove the file with `python -m suite.autotune clear`",
+                      file=sys.stderr)
+                return 2
+            print(line)
     return 0
 
 

@@ -14,6 +14,7 @@ import json
 import os
 import platform
 import socket
+import stat
 import tempfile
 from importlib import metadata
 from pathlib import Path
@@ -68,6 +69,29 @@ def append_json_lines(path, rows) -> None:
         f.write("".join(json.dumps(row) + "\n" for row in rows))
 
 
+def read_regular(path, max_bytes: int) -> bytes:
+    """The bytes of the regular file ``path``, read so that it cannot hang or wander: a link is not followed
+    (O_NOFOLLOW), a FIFO or device is refused before a read could block (O_NONBLOCK, then fstat), and a
+    file over ``max_bytes`` is refused. OSError or ValueError naming the file otherwise."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise ValueError(f"{path}: not a regular file")
+        if st.st_size > max_bytes:
+            raise ValueError(f"{path}: {st.st_size} bytes, more than the {max_bytes} expected at most")
+        chunks, left = [], max_bytes + 1
+        while left > 0 and (chunk := os.read(fd, min(left, 1 << 20))):
+            chunks.append(chunk)
+            left -= len(chunk)
+        data = b"".join(chunks)
+        if len(data) > max_bytes:
+            raise ValueError(f"{path}: grew past the {max_bytes} bytes expected at most while being read")
+        return data
+    finally:
+        os.close(fd)
+
+
 # ----------------------------------------------------------------------------------------------- locking
 class LockUnsupported(OSError):
     """The file system refuses ``flock`` (e.g. a Lustre or NFS mount without lock support)."""
@@ -85,6 +109,8 @@ def flock(fd: int, *, exclusive: bool = True, blocking: bool = True, path=None) 
     """The one ``flock`` of the suite: take the lock on ``fd``; False (non-blocking only) when another
     open file holds it. :class:`LockUnsupported`, naming the mount, where the file system has no flock."""
     import fcntl
+    if os.environ.get(NODE_ENV):  # a simulated node: flock sees no other node (Lustre localflock, NFS local_lock)
+        return True
     op = (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | (0 if blocking else fcntl.LOCK_NB)
     try:
         fcntl.flock(fd, op)
@@ -119,8 +145,11 @@ def file_lock(path):
 
 
 # ------------------------------------------------------------------------------------- machine and caches
+NODE_ENV = "SUITE_TEST_NODE"  # tests: act as the node named so, on a file system whose flock is node-local
+
+
 def hostname() -> str:
-    return socket.gethostname()
+    return os.environ.get(NODE_ENV) or socket.gethostname()
 
 
 def cpu() -> tuple[str, list[str]]:

@@ -250,7 +250,7 @@ def _train(model, train_set, val_set, recipe, run_dir, seed, config, progress, h
                         device=device)
         runs.atomic_write_json(run_dir / runs.TEST, test)
         summary = reported_on_test(summary, test)
-    return runs.finish_run(run_dir, summary)
+    return runs.finish_run(run_dir, summary, owner=getattr(heartbeat, "token", None))
 
 
 def decomposable(model):

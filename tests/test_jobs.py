@@ -559,8 +559,11 @@ def damage(path, kind: str, cut: float, blob: bytes, pick: int, wrong):
 def test_fuzz_damaged_finished_run_is_never_counted_and_is_repaired(tmp_path, capsys, tiny_experiment, fresh_seed,
                                                                    monkeypatch):
     """Any one file of a finished run damaged in any way (truncated, garbage, a wrong type, NaN,
-    deleted): status and collect do not crash and never count the run; `jobs run` brings it back
-    to a verified finished run."""
+    deleted, replaced by a FIFO or by a link to a copy outside the run), or the run directory copied under
+    another name or replaced by a link to a copy elsewhere: status and collect neither hang nor crash and
+    never count the damaged run or the copy (a copy leaves the original counted once); `jobs run` brings it
+    back to a verified finished run."""
+    import os
     import shutil
     import tempfile
     from pathlib import Path
@@ -578,20 +581,34 @@ def test_fuzz_damaged_finished_run_is_never_counted_and_is_repaired(tmp_path, ca
     @seed(fresh_seed)
     @settings(max_examples=10, deadline=None, database=None, suppress_health_check=list(HealthCheck))
     @given(file=st.sampled_from(RUN_FILES),
-           kind=st.sampled_from(["truncate", "garbage", "wrong type", "nan", "delete"]),
+           kind=st.sampled_from(["truncate", "garbage", "wrong type", "nan", "delete", "fifo", "link", "copy", "dirlink"]),
            cut=st.floats(0, 1, exclude_max=True), blob=st.binary(min_size=1, max_size=64),
            pick=st.integers(0, 10 ** 6), wrong=st.sampled_from(WRONG))
     def check(file, kind, cut, blob, pick, wrong):
         root = Path(tempfile.mkdtemp(dir=tmp_path))
         shutil.copytree(template, root, dirs_exist_ok=True)
         d = root / "fcnn-table2" / "local" / name
-        assume(damage(d / file, kind, cut, blob, pick, wrong))
+        if kind == "fifo":
+            (d / file).unlink()
+            os.mkfifo(d / file)
+        elif kind == "link":  # the file replaced by a link to an identical copy outside the run
+            outside = root / f"outside-{file}"
+            (d / file).rename(outside)
+            (d / file).symlink_to(outside)
+        elif kind == "copy":  # the whole run copied under another seed's (or a made-up hash's) name
+            shutil.copytree(d, d.with_name(f"fcnn-a_s{pick % 3 + (0 if blob[0] % 2 else 1)}_{blob.hex()[:8]:0>8}"),
+                            symlinks=True)
+        elif kind == "dirlink":  # the run directory replaced by a link to it moved elsewhere
+            shutil.move(d, root / "moved")
+            d.symlink_to(root / "moved", target_is_directory=True)
+        else:
+            assume(damage(d / file, kind, cut, blob, pick, wrong))
         capsys.readouterr()
         assert cli.main(["status", "fcnn-table2", "--results", str(root), "--profile", "local"]) == 0
         status = capsys.readouterr().out
-        assert ": finished:" not in status, (file, kind, status)
+        assert status.count(": finished:") == (1 if kind == "copy" else 0), (file, kind, status)
         assert cli.main(["collect", "fcnn-table2", "--results", str(root), "--out", str(root / "out")]) == 0
-        assert not runs.select_runs(root, "fcnn-table2", "local").runs
+        assert [r.path for r in runs.select_runs(root, "fcnn-table2", "local").runs] == ([d] if kind == "copy" else [])
         assert cli.main(["run", "fcnn-table2", "--results", str(root), "--no-progress"]) == 0, capsys.readouterr()
         st_ = runs.classify(d)
         assert st_.state == runs.FINISHED, (file, kind, st_)

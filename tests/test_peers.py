@@ -115,8 +115,11 @@ def test_tucker_from_dense_matches_tensorly_tucker(shape, ranks):
                                         f"ours {ours:.4f}, TensorLy {theirs:.4f}")
 
 
-def test_tensorly_reconstructs_a_kernel_of_exact_rank(fresh_seed):
+@pytest.mark.parametrize("seed", [0, 1, 2, 1826945835])  # fixed: the last stalled ALS from one start (a CI failure)
+def test_tensorly_reconstructs_a_kernel_of_exact_rank(seed):
     """The oracle itself: both find an exact CP rank-4 kernel (error ~0), so the 5 % bar compares like with like."""
+    torch.manual_seed(seed)
+    fresh_seed = seed
     factors = [torch.randn(size, 4, dtype=torch.float64) for size in (12, 10, 3, 3)]
     conv = _conv(12, 10, (3, 3), decaying=False)
     with torch.no_grad():

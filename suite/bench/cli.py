@@ -154,10 +154,16 @@ def markdown_from(path: str) -> int:
     """The README table of a saved run, CPU (pytest-benchmark JSON) or GPU (`suite.bench.gpu_run`)."""
     from suite.bench import gpu_report, gpu_run, gpu_summary, report, summary
 
-    with open(path) as f:
-        data = json.load(f)
-    if isinstance(data, dict) and data.get("format") == gpu_run.FORMAT:
-        print(gpu_report.markdown(gpu_summary.summarize(data)))
-    else:
-        print(report.markdown(summary.summarize(data)))
+    try:  # a file that is not a saved run: one line and the bad-input code, no traceback
+        with open(path) as f:
+            data = json.load(f)
+        if isinstance(data, dict) and data.get("format") == gpu_run.FORMAT:
+            table = gpu_report.markdown(gpu_summary.summarize(data))
+        else:
+            table = report.markdown(summary.summarize(data))
+    except (OSError, ValueError, LookupError, TypeError, AttributeError) as err:
+        print(f"error: --markdown-from {path}: expected the JSON of a saved `python -m suite.bench --json` run "
+              f"({type(err).__name__}: {err})", file=sys.stderr)
+        return 2
+    print(table)
     return 0

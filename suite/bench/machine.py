@@ -9,23 +9,16 @@ import time
 
 import torch
 
+from suite import host
+
 SIMD_FLAGS = ("sse4_2", "avx", "avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512_vnni", "avx512_bf16",
               "amx_tile", "amx_bf16", "neon", "asimd", "sve")
 LOAD_LIMIT = 0.3  # 1-minute load above this (beyond the run's own threads) marks a run as taken under load
 
 
 def _cpuinfo() -> tuple[str, list[str]]:
-    cpu, flags = platform.processor() or "?", []
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                name, _, value = line.partition(":")
-                if name.strip() == "model name" and cpu in ("?", platform.processor()):
-                    cpu = value.strip()
-                elif name.strip() in ("flags", "Features") and not flags:
-                    flags = value.split()
-    except OSError:
-        pass
+    """The CPU model (`suite.host.cpu`, the one reader of /proc/cpuinfo) and its SIMD flags."""
+    cpu, flags = host.cpu()
     return cpu, [f for f in SIMD_FLAGS if f in flags]
 
 

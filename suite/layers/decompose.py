@@ -53,17 +53,51 @@ def _svd_init(X: torch.Tensor, rank: int, seed: int) -> list[torch.Tensor]:
     return factors
 
 
+EXACT = 1e-7  # a relative error this small is an exact decomposition: no further start can improve it
+PROBE_ITERATIONS = 50  # sweeps a random start gets before the best one is continued
+
+
+def _random_init(X: torch.Tensor, rank: int, seed: int) -> list[torch.Tensor]:
+    """Gaussian factors with unit columns, from ``seed``."""
+    gen = torch.Generator(device="cpu").manual_seed(seed)
+    factors = [torch.randn(size, rank, generator=gen, dtype=torch.float64) for size in X.shape]
+    return [(f / f.norm(dim=0)).to(X.device) for f in factors]
+
+
 def cp_als(
-    W: torch.Tensor, rank: int, *, n_iter: int = 200, tol: float = 1e-10, seed: int = 0, budget: int = 2**24
+    W: torch.Tensor, rank: int, *, n_iter: int = 200, tol: float = 1e-10, seed: int = 0, budget: int = 2**24,
+    n_starts: int = 8,
 ) -> tuple[torch.Tensor, list[torch.Tensor], float]:
     """CP decomposition W ≈ Σ_r weights[r] Π_d factors[d][:, r] by ALS (Kolda & Bader 2009, Sec. 3.4).
 
+    ALS from one start can stall in a "swamp" (the error creeps down by less than ``tol`` per sweep far from
+    the optimum), even on a kernel of exact rank. So the SVD start runs first (``n_iter`` sweeps); unless it
+    is exact (relative error < EXACT), ``n_starts - 1`` random starts (seeds ``seed + 1``, ...) get
+    PROBE_ITERATIONS sweeps each, stopping at the first exact one, and the best of them continues for the
+    remaining sweeps. The result is the best of all: never worse than the SVD start alone.
     Returns (weights (R,), factors [I_d × R], relative error). Runs in float64 on W's device.
     """
     if rank < 1:
         raise ValueError(f"rank: expected a positive int, got {rank}")
+    if n_starts < 1:
+        raise ValueError(f"n_starts: expected a positive int, got {n_starts}")
     X = W.detach().to(torch.float64)
-    factors = _svd_init(X, rank, seed)
+    best = _als(X, _svd_init(X, rank, seed), rank, n_iter, tol, budget)
+    probe = None
+    for start in range(1, n_starts):
+        if best[2] < EXACT or (probe is not None and probe[2] < EXACT):
+            break
+        result = _als(X, _random_init(X, rank, seed + start), rank, min(n_iter, PROBE_ITERATIONS), tol, budget)
+        if probe is None or result[2] < probe[2]:
+            probe = result
+    if probe is not None and probe[2] >= EXACT and n_iter > PROBE_ITERATIONS:
+        probe = _als(X, probe[1], rank, n_iter - PROBE_ITERATIONS, tol, budget)
+    return probe if probe is not None and probe[2] < best[2] else best
+
+
+def _als(X: torch.Tensor, factors: list[torch.Tensor], rank: int, n_iter: int, tol: float,
+         budget: int) -> tuple[torch.Tensor, list[torch.Tensor], float]:
+    """ALS sweeps from ``factors`` until the relative error changes by less than ``tol`` (or ``n_iter``)."""
     norm_x2 = float((X * X).sum())
     weights = torch.ones(rank, dtype=torch.float64, device=X.device)
     err, prev = 1.0, math.inf

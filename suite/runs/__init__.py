@@ -17,7 +17,8 @@ from ..host import append_json_lines, atomic_write_bytes, atomic_write_json
 from .classify import BAD, FAILED, FINISHED, NOT_STARTED, RUNNING, UNFINISHED, RunStatus, classify, set_aside
 from .environment import PACKAGES, environment, git_commit, project_version
 from .errors import BadRun, Diverged, RunLocked, UnfinishedRun
-from .identity import IDENTITY_EXCLUDED, describe_identity, format_overrides, identity_key
+from .identity import (IDENTITY_EXCLUDED, describe_identity, find_run_dir, format_overrides, identity_key,
+                       legacy_hash, name_matches, run_dir_for, run_name, same_run)
 from .layout import (
     CHECKPOINT,
     CONFIG,
@@ -36,12 +37,11 @@ from .layout import (
     config_hash,
     lock_path,
     results_root,
-    run_dir_for,
     run_dirs,
     run_id,
 )
 from .lock import HEARTBEAT_S, lock_holder, lock_run
-from .read import check_schema, metrics_so_far, read_json, read_metrics
+from .read import MAX_FILE_BYTES, check_schema, metrics_so_far, read_json, read_metrics, read_regular
 from .select import (
     SELECTED_IDENTITY,
     PerModel,
@@ -78,5 +78,6 @@ __all__ = [
     "format_overrides", "git_commit", "identity_key", "identity_on_any_data", "is_finished", "lock_holder",
     "lock_path", "lock_run", "make_summary", "metrics_frame", "metrics_so_far", "project_version", "read_json",
     "read_metrics", "read_run", "record_failure", "results_root", "run_dir_for", "run_dirs", "run_id",
+    "find_run_dir", "legacy_hash", "name_matches", "run_name", "same_run", "read_regular", "MAX_FILE_BYTES",
     "runs_frame", "scan", "select_runs", "selecting", "set_aside", "start_run", "verify", "write_metrics",
 ]

@@ -2,16 +2,20 @@
 finished / bad): ``jobs run``, ``jobs status`` and the tables all use it, so they cannot disagree."""
 from __future__ import annotations
 
+import os
+import stat
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import BadRun
-from .layout import CONFIG, FAILURE
+from .identity import name_matches, run_name
+from .layout import CHECKPOINT, CONFIG, ENV, FAILURE, METRICS, SUMMARY, TEST
 from .lock import lock_holder
 from .read import metrics_so_far, read_json
 from .verify import Run, is_finished, read_run
 
+RUN_FILES = (CONFIG, ENV, METRICS, CHECKPOINT, SUMMARY, TEST, FAILURE)
 NOT_STARTED, RUNNING, UNFINISHED, FAILED, FINISHED, BAD = (
     "not started", "running", "unfinished", "failed", "finished", "bad")
 
@@ -54,17 +58,26 @@ def classify(run_dir: Path, *, check_lock: bool = True) -> RunStatus:
     if held:
         return RunStatus(run_dir, RUNNING, epochs=_epochs_done(run_dir), holder=holder, heartbeat_age=age)
     try:
+        if run_dir.is_symlink():
+            return RunStatus(run_dir, BAD, f"a symbolic link to {os.readlink(run_dir)}, not a run directory "
+                                           f"(a linked run is never counted)")
         present = run_dir.is_dir() and any(not p.name.startswith(".") for p in run_dir.iterdir())
         if not present:
             return RunStatus(run_dir, NOT_STARTED)
+        if odd := _not_regular(run_dir):
+            return RunStatus(run_dir, BAD, odd)
         if is_finished(run_dir):
             run = read_run(run_dir)
+            if _misnamed_in_tree(run_dir, run.config):
+                return RunStatus(run_dir, BAD, _misnamed(run.config))
             return RunStatus(run_dir, FINISHED, epochs=len(run.metrics), run=run)
         if not (run_dir / CONFIG).is_file():
             return RunStatus(run_dir, BAD, f"missing {CONFIG}")
         config = read_json(run_dir / CONFIG)
         if not isinstance(config, dict):
             return RunStatus(run_dir, BAD, f"{CONFIG}: expected a JSON object, got {type(config).__name__}")
+        if _misnamed_in_tree(run_dir, config):
+            return RunStatus(run_dir, BAD, _misnamed(config))
         if (run_dir / FAILURE).is_file():
             return RunStatus(run_dir, FAILED, _failure_text(run_dir), epochs=_epochs_done(run_dir))
         return RunStatus(run_dir, UNFINISHED, epochs=_epochs_done(run_dir))
@@ -72,6 +85,33 @@ def classify(run_dir: Path, *, check_lock: bool = True) -> RunStatus:
         return RunStatus(run_dir, BAD, e.reason)
     except (ValueError, OSError) as e:
         return RunStatus(run_dir, BAD, str(e))
+
+
+def _misnamed_in_tree(run_dir: Path, config: dict) -> bool:
+    """A directory under <experiment>/<profile>/ of its config whose name is not its config's run (a copy, a
+    rename). (A directory given to ``train`` outside a results tree is named by its caller.)"""
+    in_tree = (run_dir.parent.name, run_dir.parent.parent.name) == (config.get("profile"), config.get("experiment"))
+    return in_tree and not name_matches(run_dir.name, config)
+
+
+def _misnamed(config: dict) -> str:
+    return (f"name does not match its config (a copy or a renamed run? its config's run is "
+            f"{run_name(config) if {'experiment', 'profile', 'model', 'seed'} <= set(config) else 'unnamed'})")
+
+
+def _not_regular(run_dir: Path) -> str | None:
+    """Why a run's own file is not a plain file (a link, a FIFO, a device, a directory), or None."""
+    for name in RUN_FILES:
+        path = run_dir / name
+        try:
+            mode = path.lstat().st_mode
+        except FileNotFoundError:
+            continue
+        if not stat.S_ISREG(mode):
+            kind = "a symbolic link" if stat.S_ISLNK(mode) else "a FIFO" if stat.S_ISFIFO(mode) else \
+                "a directory" if stat.S_ISDIR(mode) else "not a regular file"
+            return f"{name} is {kind} (a run's files are plain files; never followed or read)"
+    return None
 
 
 def _failure_text(run_dir: Path) -> str:

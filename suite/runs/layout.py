@@ -2,7 +2,7 @@
 
 One directory per run (DESIGN.md, "Results")::
 
-    results/<experiment>/<profile>/<model>_s<seed>_<confighash>/
+    results/<experiment>/<profile>/<model>_s<seed>_<identity>/   (see suite.runs.identity)
         config.json      what was run: experiment, model, profile, seed, dataset, the data's
                          fingerprint, recipe, every override (the run's identity)
         env.json         where it ran (git commit, package versions, CPU/GPU)
@@ -48,15 +48,6 @@ def results_root(root=None) -> Path:
 def config_hash(config: dict) -> str:
     """Short stable hash of a run's config: a changed recipe gets a new directory, not a wrong resume."""
     return hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:8]
-
-
-def run_dir_for(results_root, config: dict) -> Path:
-    """The directory of the run described by ``config`` (needs experiment, profile, model, seed)."""
-    for key in ("experiment", "profile", "model", "seed"):
-        if key not in config:
-            raise ValueError(f"config: expected key {key!r} (experiment, profile, model, seed), got {sorted(config)}")
-    name = f"{config['model']}_s{config['seed']}_{config_hash(config)}"
-    return Path(results_root) / config["experiment"] / config["profile"] / name
 
 
 def run_dirs(results_root, experiment: str | None = None, profile: str | None = None) -> list[Path]:

@@ -2,11 +2,15 @@
 Nothing here ever unpickles."""
 from __future__ import annotations
 
+import errno
 import json
 import math
 from pathlib import Path
 
+from ..host import read_regular as _read_regular
 from .layout import METRIC_KEYS, METRICS
+
+MAX_FILE_BYTES = 64 << 20  # no JSON file or log of a run is near this; a bigger one is not ours
 
 
 def _is_number(value) -> bool:
@@ -34,11 +38,23 @@ def _reject_constant(name: str):
     raise ValueError(f"non-finite number {name}")
 
 
+def read_regular(path, max_bytes: int = MAX_FILE_BYTES) -> bytes:
+    """A run's file, read so that it cannot hang: a regular file only, no link followed, capped in size
+    (see :func:`suite.host.read_regular`); errors name the file."""
+    try:
+        return _read_regular(path, max_bytes)
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            raise ValueError(f"{path}: a symbolic link (a run's files are never links)") from None
+        raise
+
+
 def read_json(path: Path):
     """Parse a JSON file; ValueError naming the file if it is not valid JSON or holds NaN/Infinity."""
     path = Path(path)
+    data = read_regular(path)
     try:
-        return json.loads(path.read_bytes(), parse_constant=_reject_constant)
+        return json.loads(data, parse_constant=_reject_constant)
     except (ValueError, UnicodeDecodeError) as e:
         raise ValueError(f"{path.name}: not valid JSON ({e})") from None
 
@@ -47,7 +63,7 @@ def read_metrics(path: Path) -> list[dict]:
     """Every line of a metrics.jsonl, checked (keys, types, finite numbers, epochs 1, 2, ...)."""
     rows = []
     try:
-        lines = Path(path).read_bytes().decode().splitlines()
+        lines = read_regular(path).decode().splitlines()
     except UnicodeDecodeError:
         raise ValueError(f"{METRICS}: not text (garbage?)") from None
     for i, line in enumerate(lines, 1):
@@ -67,13 +83,13 @@ def metrics_so_far(run_dir: Path) -> list[dict]:
     displays, never for tables."""
     rows = []
     try:
-        for line in (Path(run_dir) / METRICS).read_bytes().splitlines():
+        for line in read_regular(Path(run_dir) / METRICS).splitlines():
             try:
                 row = json.loads(line)
             except ValueError:
                 break
             if isinstance(row, dict):
                 rows.append(row)
-    except OSError:
+    except (OSError, ValueError):
         pass
     return rows

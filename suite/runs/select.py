@@ -100,9 +100,23 @@ def finished_groups(results_root, experiment: str | None = None,
         else:
             good.append(st.run)
     groups: dict[str, list[Run]] = {}
-    for run in good:
+    for run in _once(good, bad):
         groups.setdefault(run.identity, []).append(run)
     return groups, bad
+
+
+def _once(good: list[Run], bad: list[BadRun]) -> list[Run]:
+    """Each (identity, model, seed) counted once: the earliest verified run; the others join ``bad`` as
+    duplicates (a copy under a valid name, or the same run under the old and the new naming)."""
+    first: dict[tuple, Run] = {}
+    for run in sorted(good, key=lambda r: (r.summary["finished_at"], str(r.path))):
+        key = (run.identity, run.config.get("model"), run.config.get("seed"))
+        if key in first:
+            bad.append(BadRun(run.path, f"duplicate of {first[key].name} (the same identity, model and seed; "
+                                        f"counted once: the earliest verified run)"))
+        else:
+            first[key] = run
+    return sorted(first.values(), key=lambda r: str(r.path))
 
 
 def _default_identity(groups: dict) -> str | None:

@@ -9,17 +9,21 @@ from pathlib import Path
 from ..host import atomic_write_bytes, atomic_write_json
 from .environment import environment
 from .errors import BadRun
+from .identity import same_run
+from .lock import check_owner
 from .layout import CONFIG, DIGESTED, ENV, FAILURE, METRICS, SCHEMA, SUMMARY, TEST
 from .read import read_json
 from .verify import file_digest, verify
 
 
 def check_config(run_dir: Path, config: dict) -> bool:
-    """True if ``run_dir`` holds ``config``, False if it holds none; ValueError if it holds another."""
+    """True if ``run_dir`` holds the run of ``config`` (the same identity, model and seed: its documentation
+    may be worded otherwise), False if it holds none; ValueError if it holds another run."""
     path = Path(run_dir) / CONFIG
     if not path.exists():
         return False
-    if read_json(path) != json.loads(json.dumps(config)):
+    held = read_json(path)
+    if not isinstance(held, dict) or not same_run(held, config):
         raise ValueError(f"{run_dir}: holds a run with another config; expected the same config to resume")
     return True
 
@@ -59,11 +63,14 @@ def make_summary(config: dict, history: list[dict], elapsed: float, stopped: str
             "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
 
 
-def finish_run(run_dir: Path, summary: dict) -> dict:
+def finish_run(run_dir: Path, summary: dict, owner: str | None = None) -> dict:
     """Write summary.json, atomically and last: from now on the run is finished. Adds the schema,
     the code commit from env.json and the digest of every result file, then verifies the whole run
-    before writing (a run that would not read back as finished is never marked finished)."""
+    before writing (a run that would not read back as finished is never marked finished). ``owner``: the
+    token of the lock this process holds (``lock_run``); RunLocked if the run was taken over meanwhile."""
     run_dir = Path(run_dir)
+    if owner is not None:
+        check_owner(run_dir, owner)
     env = read_json(run_dir / ENV) if (run_dir / ENV).is_file() else {}
     summary = {**summary, "schema": SCHEMA, "git_commit": env.get("git_commit") if isinstance(env, dict) else None,
                "files": {name: file_digest(run_dir / name) for name in (*DIGESTED, TEST) if (run_dir / name).is_file()}}
