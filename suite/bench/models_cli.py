@@ -27,6 +27,7 @@ def parser() -> argparse.ArgumentParser:
                     help=f"N = 1, the eager float32 layouts, {mt.QUICK_SAMPLES} samples, a small Figure 5 sweep")
     ap.add_argument("--batches", type=int, nargs="+", help="batch sizes (default: cpu 1 32, cuda 1 32 256)")
     ap.add_argument("--forms", help="comma-separated form names (default: every form of the device)")
+    ap.add_argument("--no-compile", action="store_true", help="leave out the torch.compile forms")
     ap.add_argument("--samples", type=int, help="timed calls per form after two warm-up calls")
     ap.add_argument("--no-figure5", action="store_true", help="skip HO-CP Figure 5's layer sweep")
     ap.add_argument("--time-limit", type=float, help="seconds after which what is left is skipped (the JSON is "
@@ -45,6 +46,7 @@ def main(argv=None, device=None) -> int:
     try:
         names = mt.select_models(args.models, args.quick)
         forms = forms_for(args.device, args.forms.split(",") if args.forms else None, args.quick)
+        forms = tuple(f for f in forms if not (args.no_compile and f.compile))
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
