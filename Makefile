@@ -7,7 +7,7 @@ PYTHON := $(BIN)/python
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: help install test test-fast reproduce-table2 clean-venv reproduce-fcnn-table4 reproduce-fcnn-table5 \
+.PHONY: help install test test-fast lint reproduce-table2 clean-venv reproduce-fcnn-table4 reproduce-fcnn-table5 \
 	reproduce-fcnn-table7 reproduce-fcnn-figure2 reproduce-hocp-table1 reproduce-hocp-table2
 
 # Reinstall only when the dependency list changed (pyproject.toml newer than the stamp).
@@ -28,11 +28,14 @@ help:  ## list the targets with a one-line description
 
 install: $(STAMP)  ## create .venv and install the package with its test and bench extras
 
-test: $(STAMP)  ## run the whole test suite (slow tests included; PYTEST_ARGS=... for more pytest options)
+test: lint  ## ruff, then the whole test suite (slow tests included; PYTEST_ARGS=... for more pytest options)
 	$(PYTHON) -m pytest $(PYTEST_ARGS)
 
-test-fast: $(STAMP)  ## run the tests not marked slow
+test-fast: lint  ## ruff, then the tests not marked slow
 	$(PYTHON) -m pytest -m "not slow" $(PYTEST_ARGS)
+
+lint: $(STAMP)  ## ruff check of the whole tree (rules and line length in pyproject.toml [tool.ruff])
+	$(PYTHON) -m ruff check .
 
 # ---- training / tables (jobs -> suite.train -> results/ -> paper_tables) ----
 # PROFILE=local (default: shipped MNIST digits, small nets, CPU) or paper (needs DATA=/path/to/dataset);
@@ -67,7 +70,12 @@ clean-venv:  ## remove .venv
 tables: $(STAMP)  ## complexity tables and figures of both papers (no training) -> paper_tables/out/
 	$(PYTHON) -m paper_tables
 
-# ---- asv: kernel throughput over commits (README "Tracking kernel performance (asv)") ----------------
+# docs/complexity.md: the complexity tables, regenerated from suite.complexity (tests/test_docs.py fails when stale)
+.PHONY: docs
+docs: $(STAMP)  ## regenerate docs/complexity.md from the models (suite.complexity, no training)
+	$(PYTHON) -m paper_tables --only complexity --readme docs/complexity.md
+
+# ---- asv: kernel throughput over commits (docs/asv.md) ----------------
 # Offline, in the existing .venv. Knobs: N (commits), BASE, FACTOR, BENCH (asv -b regex, e.g. 'small' or
 # 'Topological'), BENCH_ARGS (e.g. --quick). Results: .asv/results/, HTML: .asv/html/.
 N ?= 20

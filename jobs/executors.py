@@ -7,7 +7,7 @@ interface for every executor, so the CLI never asks which one it has.
 - ``submit(fn, tasks)`` yields ``(task, handle)`` as each task is submitted (or, in-process, run),
   where a handle has ``job_id``, ``done()``, ``state`` and ``error()`` (the exception or the text
   that says why the job failed, None if it did not); a run's result is read from its run directory
-  (suite.results), never from a job's pickle; submitit's executors submit all tasks in one ``batch``, which SLURM receives
+  (suite.runs), never from a job's pickle; submitit's executors submit all tasks in one ``batch``, which SLURM receives
   as one job array (like ``map_array``);
 - ``wait(submitted, on_done)`` calls ``on_done(task, handle)`` as each handle ends; ``close()``
   releases local workers;

@@ -1,18 +1,19 @@
 """How far runs in flight are, read from their directories while they train: epochs done (``metrics.jsonl``)
-of the recipe's maximum (``config.json``) and an ETA from the epoch times so far (``suite.runlog``'s rule).
+of the recipe's maximum (``config.json``) and an ETA from the epoch times so far (``suite.runs.trainlog``'s rule).
 
 - :class:`WorkerBoard`: the ``pool`` executor's line per worker ("worker 1: fcnn-e seed 2 epoch 3/6, ETA
   0:00:40"), a tqdm line each, or with progress bars off a plain line whenever one changes;
 - :func:`waiting_lines`: what ``jobs collect`` prints while it waits on submitted jobs.
 
-Nothing here is read back as a result: the tables read finished runs through ``suite.results`` only.
+Nothing here is read back as a result: the tables read finished runs through ``suite.runs`` only.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
-from suite import results, runlog
+from suite import runs
+from suite.runs import trainlog
 
 
 @dataclass(frozen=True)
@@ -26,21 +27,21 @@ class Progress:
         """Seconds left at the mean epoch time so far; None before the first epoch."""
         if self.total is None or self.epochs == 0:
             return None
-        return runlog.eta_seconds(self.seconds, self.epochs, self.total)
+        return trainlog.eta_seconds(self.seconds, self.epochs, self.total)
 
     def text(self) -> str:
         if self.total is None:
             return "not started"
         eta = self.eta
-        left = f", ETA {runlog.hms(eta)}" if eta is not None and self.epochs < self.total else ""
+        left = f", ETA {trainlog.hms(eta)}" if eta is not None and self.epochs < self.total else ""
         return f"epoch {self.epochs}/{self.total}{left}"
 
 
 def read(run_dir) -> Progress:
     """The progress of the run in ``run_dir`` (any state; an unreadable config counts as not started)."""
-    rows = results.metrics_so_far(Path(run_dir))
+    rows = runs.metrics_so_far(Path(run_dir))
     try:
-        total = int(results.read_json(Path(run_dir) / results.CONFIG)["recipe"]["epochs"])
+        total = int(runs.read_json(Path(run_dir) / runs.CONFIG)["recipe"]["epochs"])
     except (OSError, ValueError, KeyError, TypeError):
         total = None
     seconds = sum(float(r.get("seconds") or 0.0) for r in rows if isinstance(r.get("seconds", 0.0), (int, float)))
@@ -63,7 +64,7 @@ def waiting_lines(pending: dict) -> list[str]:
             etas.append(p.eta)
     summary = f"{done}/{total} epoch(s) done" if total else "no run started yet"
     if etas:
-        summary += f"; ETA {runlog.hms(max(etas))} (the slowest run in flight)"
+        summary += f"; ETA {trainlog.hms(max(etas))} (the slowest run in flight)"
     if waiting:
         summary += f"; {waiting} run(s) not started, not in the ETA"
     return lines + [f"  {summary}"]

@@ -8,7 +8,7 @@ import os
 import time
 from pathlib import Path
 
-from suite import results
+from suite import runs
 
 JOBS_LOG = "jobs.jsonl"
 
@@ -22,7 +22,7 @@ def record_jobs(results_root, exp, profile, executor: str, submitted, folder=Non
     submitit keeps the job's logs."""
     from .runner import run_dir
     now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    results.append_json_lines(jobs_log(results_root, exp, profile), [
+    runs.append_json_lines(jobs_log(results_root, exp, profile), [
         {"model": task.model, "seed": task.seed, "executor": executor, "job_id": str(job.job_id), "submitted": now,
          "run": run_dir(task).name, **({"data_root": task.data_root} if task.data_root else {}),
          **({"folder": str(folder)} if folder is not None else {}),
@@ -98,15 +98,15 @@ def job_state(record: dict, *, tail: int = 15) -> tuple[str, str | None]:
     job = job_handle(record)
     if job is None:
         return "", None
-    status = results.classify(record["run_dir"]) if record.get("run_dir") else None
-    finished = status is not None and status.state == results.FINISHED
+    status = runs.classify(record["run_dir"]) if record.get("run_dir") else None
+    finished = status is not None and status.state == runs.FINISHED
     if record["executor"] == "local" and not _alive(job) or job.paths.result_pickle.exists():
         state = "COMPLETED" if finished else "FAILED"  # the job ended (its result file is not read)
     else:
         state = "RUNNING" if record["executor"] == "local" else job.state  # sacct, which can lag
     if not ended_without_result(state):
         return state, None
-    reason = status.reason if status is not None and status.state == results.FAILED else None
+    reason = status.reason if status is not None and status.state == runs.FAILED else None
     return state, log_tail(job.paths.stderr, tail) or reason
 
 
@@ -131,7 +131,7 @@ def log_tail(path: Path, n: int = 15) -> str | None:
 
 def _trained_elsewhere(record: dict) -> bool:
     """A recorded job with no submitit handle (pool, inprocess) whose run a live process trains (holds its lock)."""
-    return bool(record.get("run_dir")) and results.lock_holder(Path(record["run_dir"]))[0]
+    return bool(record.get("run_dir")) and runs.lock_holder(Path(record["run_dir"]))[0]
 
 
 def wait_for_jobs(exp, profile, results_root, timeout_s: float | None = None, poll_s: float = 5.0) -> list[str]:

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import submitit
 
-from suite import results
-from suite.results import check_profile
+from suite import experiments, runs
+from suite.profiles import check_profile
 
-from . import distributed, experiments, provenance
+from . import distributed, provenance
 
 
 @dataclass(frozen=True)
@@ -105,15 +105,25 @@ def data_fingerprint(dataset: str, data_root: str | None) -> dict:
 def run_config(exp: experiments.Experiment, model: str, seed: int, profile: str, overrides=(),
                data_root=None) -> dict:
     """Everything that defines the run (and its directory's hash): the resolved setting with every
-    override and the fingerprint of the data it reads (its identity, see suite.results)."""
+    override and the fingerprint of the data it reads (its identity, see suite.runs)."""
     from suite import models
     config = {**setting_config(exp, profile, overrides), "model": model, "seed": seed}
     config["data"] = data_fingerprint(config["dataset"], None if data_root is None else str(data_root))
-    # documentation of the setting and the model (not part of a table's identity, see suite.results)
+    # documentation of the setting and the model (not part of a table's identity, see suite.runs)
     config["provenance"] = provenance.to_config(exp.results_key, profile, setting_for(exp, profile, overrides),
                                                 [k for k, _ in overrides])
     config["reading"] = models.reading(model)
     return config
+
+
+def identity_for(exp: experiments.Experiment, profile: str, overrides=(), data_root=None) -> str | None:
+    """The identity (see suite.runs.identity_key) of the runs of the profile's setting with ``overrides``; None
+    when the setting reads a data directory that is not given (no fingerprint of its data to hash)."""
+    from suite.data import DatasetError
+    try:
+        return runs.identity_key(run_config(exp, exp.models[0], 0, profile, overrides, data_root))
+    except DatasetError:
+        return None
 
 
 def setting_config(exp: experiments.Experiment, profile: str, overrides=()) -> dict:
@@ -129,7 +139,7 @@ def setting_config(exp: experiments.Experiment, profile: str, overrides=()) -> d
 
 def run_dir(task: Task) -> Path:
     exp = experiments.get(task.experiment)
-    return results.run_dir_for(task.results_root, run_config(exp, task.model, task.seed, task.profile,
+    return runs.run_dir_for(task.results_root, run_config(exp, task.model, task.seed, task.profile,
                                                              task.overrides, task.data_root))
 
 

@@ -24,7 +24,7 @@ import statistics
 from dataclasses import dataclass
 from pathlib import Path
 
-from suite import results
+from suite import runs
 
 from . import runner
 
@@ -125,27 +125,22 @@ def resolve(exp, profile: str, sweep_args, set_overrides=(), no_sweep: bool = Fa
 
 # ------------------------------------------------------------------------------------------------ selecting
 def point_identity(exp, profile: str, overrides, data_root, groups: dict) -> str:
-    """The identity of one grid point's runs (see jobs.cli.selected_identity); without the data directory of
+    """The identity of one grid point's runs (see jobs.collect.selected_identity); without the data directory of
     a profile that reads one, the identity among ``groups`` whose setting matches, with the most runs."""
-    from suite.data import DatasetError
-    try:
-        return results.identity_key(runner.run_config(exp, exp.models[0], 0, profile, overrides, data_root))
-    except DatasetError:
-        pass
-    expected = json.loads(json.dumps(runner.setting_config(exp, profile, overrides)))
-    drop = (*results.IDENTITY_EXCLUDED, "data")
-    matching = [k for k, rs in groups.items() if {k2: v for k2, v in rs[0].config.items() if k2 not in drop} == expected]
-    return max(matching, key=lambda k: len(groups[k]), default="")
+    identity = runner.identity_for(exp, profile, overrides, data_root)
+    if identity is not None:
+        return identity
+    return runs.identity_on_any_data(groups, runner.setting_config(exp, profile, overrides))[0]
 
 
-def final_val_top1(run: results.Run) -> float:
+def final_val_top1(run: runs.Run) -> float:
     """The selection's metric of one run: the last epoch's validation top-1 (never the test split)."""
     return float(run.metrics[-1]["val_top1"])
 
 
 def select(exp, profile: str, sweep: Sweep, results_root, data_root=None, models=None) -> dict:
     """The selection as written to the sweep file (see the module docstring)."""
-    groups, _ = results.finished_groups(results_root, exp.results_key, profile)
+    groups, _ = runs.finished_groups(results_root, exp.results_key, profile)
     models = list(models or exp.models)
     points = []
     for point in sweep.points():
@@ -170,12 +165,12 @@ def select(exp, profile: str, sweep: Sweep, results_root, data_root=None, models
 
 
 def path(results_root, exp, profile: str, sweep: Sweep) -> Path:
-    key = results.config_hash({"grid": [[k, list(v)] for k, v in sweep.grid], "base": [list(o) for o in sweep.base]})
+    key = runs.config_hash({"grid": [[k, list(v)] for k, v in sweep.grid], "base": [list(o) for o in sweep.base]})
     return Path(results_root) / exp.results_key / profile / f"sweep-{key}.json"
 
 
 def write(selection: dict, target: Path) -> None:
-    results.atomic_write_json(target, selection)
+    runs.atomic_write_json(target, selection)
 
 
 def note(selection: dict, reported: str | None = None) -> str:
@@ -191,9 +186,9 @@ def note(selection: dict, reported: str | None = None) -> str:
             f"point's means in `{selection.get('file', 'the sweep file')}`.")
 
 
-def per_model(selection: dict, reported: str | None = None) -> results.PerModel:
-    """The selection as the tables read it (suite.results.selecting)."""
-    return results.PerModel({m: s["identity"] for m, s in selection["selected"].items() if s},
+def per_model(selection: dict, reported: str | None = None) -> runs.PerModel:
+    """The selection as the tables read it (suite.runs.selecting)."""
+    return runs.PerModel({m: s["identity"] for m, s in selection["selected"].items() if s},
                             frozenset(p["identity"] for p in selection["points"] if p["identity"]),
                             (note(selection, reported),))
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from suite import results
-from suite.results import PROFILES, check_profile
+from suite import runs
+from suite.profiles import PROFILES, check_profile
 
 from . import _render, claims, complexity, fcnn_accuracy, fcnn_figure2, fcnn_table7, hocp_accuracy, untested
 
@@ -47,6 +47,6 @@ def render(experiment: str, profile: str = "local", results_root=None, out_dir=N
 def profiles_with_runs(experiment: str, results_root=None) -> list[str]:
     """The profiles `make tables` renders ``experiment`` for: local always (so the paper columns are there
     before any training), every other profile that has runs."""
-    root = results.results_root(results_root)
+    root = runs.results_root(results_root)
     runs_of = RUNS_OF.get(experiment, experiment)
-    return [p for p in PROFILES if p == "local" or results.run_dirs(root, runs_of, p)]
+    return [p for p in PROFILES if p == "local" or runs.run_dirs(root, runs_of, p)]

@@ -12,7 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from suite import results
+from suite import runs
 
 from . import GENERATORS, PROFILE_FREE, PROFILES, profiles_with_runs, render
 from ._render import OUT_DIR, write_text
@@ -34,11 +34,11 @@ def main(argv=None) -> int:
         return curves(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m paper_tables", description=__doc__.split("\n\n")[0],
                                      epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--version", action="version", version=f"%(prog)s {results.project_version()}")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {runs.project_version()}")
     parser.add_argument("experiment", nargs="?", choices=sorted(GENERATORS), help="render only this one and print it")
     parser.add_argument("--profile", choices=PROFILES, help="profile of the runs to read (default: local with an "
                         "EXPERIMENT; without, local and every profile that has runs)")
-    parser.add_argument("--results", type=Path, help=results.RESULTS_HELP)
+    parser.add_argument("--results", type=Path, help=runs.RESULTS_HELP)
     parser.add_argument("--out", type=Path, default=OUT_DIR, help=f"output directory (default {OUT_DIR})")
     parser.add_argument("--only", nargs="+", choices=sorted([*GENERATORS, *GROUPS]), help="run only these generators")
     parser.add_argument("--readme", type=Path, help="also paste the complexity tables into this README, between "

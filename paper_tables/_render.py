@@ -1,5 +1,5 @@
 """Shared writers: one `Table` -> Markdown, CSV and LaTeX files; one figure -> PNG and PDF. Every file
-goes through `suite.results.atomic_write_bytes`, so a reader never sees half of one.
+goes through `suite.host.atomic_write_bytes`, so a reader never sees half of one.
 
 Every generator in `paper_tables` builds `Table`s whose rows put the paper's value beside the computed
 or measured one; `relative_difference` is the common (ours − paper) / paper.
@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from suite.results import atomic_write_bytes
+from suite.host import atomic_write_bytes
 
 from . import _latex
 

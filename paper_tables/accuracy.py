@@ -12,9 +12,9 @@ import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from suite import results
+from suite import runs
 from suite.models.readings import ABLATIONS, VARIANTS
-from suite.results import PROFILES, check_profile
+from suite.profiles import PROFILES, check_profile
 
 from . import _render, stats
 
@@ -29,9 +29,9 @@ class Collected:
     profile: str
     results_root: Path
     runs: dict[str, list] = field(default_factory=dict)   # model -> finished runs
-    bad: list = field(default_factory=list)               # results.BadRun
+    bad: list = field(default_factory=list)               # runs.BadRun
     other_profiles: dict[str, int] = field(default_factory=dict)
-    other_configs: list = field(default_factory=list)      # (description, run count), results.Selection.others
+    other_configs: list = field(default_factory=list)      # (description, run count), runs.Selection.others
     selection_notes: list = field(default_factory=list)    # how each model's configuration was selected (a sweep)
 
     def values(self, model: str, key: str) -> list[float]:
@@ -146,9 +146,9 @@ def describe(config: dict, per_model=()) -> str:
 
 def collect(experiment: str, profile: str, results_root=None, models=None) -> Collected:
     """Finished runs of ``experiment`` under ``profile`` grouped by model, plus the bad runs."""
-    root = results.results_root(results_root)
+    root = runs.results_root(results_root)
     check_profile(profile)
-    sel = results.select_runs(root, experiment, profile)  # one configuration (identity) only
+    sel = runs.select_runs(root, experiment, profile)  # one configuration (identity) only
     col = Collected(experiment, profile, root, bad=sel.bad, other_configs=sel.others, selection_notes=sel.notes)
     for run in sel.runs:
         model = run.summary["model"]
@@ -157,7 +157,7 @@ def collect(experiment: str, profile: str, results_root=None, models=None) -> Co
         col.runs.setdefault(model, []).append(run)
     for p in PROFILES:
         if p != profile:
-            n = len(results.run_dirs(root, experiment, p))
+            n = len(runs.run_dirs(root, experiment, p))
             if n:
                 col.other_profiles[p] = n
     return col

@@ -20,8 +20,15 @@ import textwrap
 from pathlib import Path
 
 from suite import complexity, models
-from suite import paper_values as pv
 from suite.complexity import Complexity
+from suite.experiments._fcnn import FCNN_TABLE1_OUTPUT, FCNN_TABLE3
+from suite.experiments.fcnn_table2 import FCNN_MODEL_A_MULT, FCNN_TABLE2
+from suite.experiments.fcnn_table4 import FCNN_H_REDUCTION, FCNN_TABLE4
+from suite.experiments.fcnn_table5 import FCNN_TABLE5
+from suite.experiments.fcnn_table7 import FCNN_GOOGLENET_OVER_L, FCNN_L_SAME_COMPLEXITY, FCNN_TABLE7
+from suite.experiments.hocp_figure5 import HOCP_FIGURE5_INPUT, HOCP_FIGURE5_RANKS
+from suite.experiments.hocp_table1 import HOCP_TABLE1
+from suite.experiments.hocp_table2 import HOCP_SAVED_PARAMS, HOCP_TABLE2
 from suite.layers import HOCPConv
 from suite.models.fcnn import SUBSTITUTED
 from suite.models.readings import ABLATIONS, VARIANTS
@@ -43,7 +50,7 @@ from ._render import (
 # HO-CP Figure 5 does not list the channel pairs of its x-axis: we sweep C×T over powers of two 16..512.
 FIGURE5_PAIRS = [(16, 16), (16, 32), (32, 32), (32, 64), (64, 64), (64, 128), (128, 128), (128, 256), (256, 256),
                  (256, 512), (512, 512)]
-FIGURE5_SIZE = "×".join(map(str, pv.HOCP_FIGURE5_INPUT))
+FIGURE5_SIZE = "×".join(map(str, HOCP_FIGURE5_INPUT))
 
 
 def alg1_convention(cx: Complexity) -> int:
@@ -114,13 +121,13 @@ def fcnn_table1_shapes(counts: Counts) -> Table:
     names = [n for n in models.names() if n.startswith("fcnn-") and counts(n).input_size[1] == 221]
     t = Table("fcnn_table1_output_sizes", "FCNN Tables 1 and 6 — output size of each stage (221×221 input)",
               ["Layer", "Paper output", *names])
-    for stage, paper in pv.FCNN_TABLE1_OUTPUT.items():
+    for stage, paper in FCNN_TABLE1_OUTPUT.items():
         sizes = []
         for n in names:
             last = [layer for layer in counts(n).layers if layer.name.split(".")[0] == stage][-1]
             sizes.append("×".join(map(str, last.output_shape[1:])))
         t.add(stage, f"{paper}×{paper}", *sizes)
-    sides = ", ".join(f"{s}²" for s in pv.FCNN_TABLE1_OUTPUT.values())
+    sides = ", ".join(f"{s}²" for s in FCNN_TABLE1_OUTPUT.values())
     t.notes += [f"Paper: FCNN Table 1 (models A–F) and Table 6 (model L): \"output\" column ({sides}).",
                 "Ours: the output shape of each stage's last counted layer in `suite.complexity.count` at 3×221×221."]
     return t
@@ -132,16 +139,17 @@ def fcnn_table3_grids() -> Table:
     t = Table("fcnn_table3_grids", "FCNN Table 3 — topology grids d and neighbourhoods c of models G and H",
               ["Stage", "Channels", "Paper 2-D d / c", "Ours (fcnn-g)", "Paper 3-D d / c", "Ours (fcnn-h)",
                "Ours 3-D m / Πc"])
-    for stage, p in pv.FCNN_TABLE3.items():
+    for stage, p in FCNN_TABLE3.items():
         lg = getattr(g, stage).blocks[0].convs[0]
         lh = getattr(h, stage).blocks[0].convs[0]
         t.add(stage, p.channels, f"{_x(p.d2)} / {_x(p.c2)}", f"{_x(lg.grid)} / {_x(lg.neighbors)}",
               f"{_x(p.d3)} / {_x(p.c3)}", f"{_x(lh.grid)} / {_x(lh.neighbors)}",
               round(lh.channels / math.prod(lh.neighbors), 4))
-    h_red = pv.FCNN_H_REDUCTION
+    h_red = FCNN_H_REDUCTION
     t.notes += ["Paper: FCNN Table 3 (\"designed so that the complexity is reduced by (approximately for 3D) a "
                 f"factor of 4\"; {h_red.source}: {h_red.value:g} for 3-D).",
-                "Ours: `grid` / `neighbors` of the first topological conv of each stage of `suite.models.build('fcnn-g')` "
+                "Ours: `grid` / `neighbors` of the first topological conv of each stage of "
+                "`suite.models.build('fcnn-g')` "
                 "and `('fcnn-h')`; fcnn-j and fcnn-k use the 2-D grids."]
     return t
 
@@ -152,32 +160,32 @@ def _x(dims) -> str:
 
 def fcnn_tables(counts: Counts) -> list[Table]:
     t2 = _ratio_table(counts, "fcnn_table2_complexity", "FCNN Table 2 — complexity of models A–F (relative to A)",
-                      pv.FCNN_TABLE2, "fcnn-a", "FCNN Table 2")
-    approx = " / ".join(dict.fromkeys(r.complexity_printed for r in pv.FCNN_TABLE2.values() if r.approximate))
+                      FCNN_TABLE2, "fcnn-a", "FCNN Table 2")
+    approx = " / ".join(dict.fromkeys(r.complexity_printed for r in FCNN_TABLE2.values() if r.approximate))
     t2.notes.append("Models C/D cost h·w·b·m·(k²+n) (Alg. 2), E/F h·w·m·(k²+n) per single-basis layer (Alg. 3): "
                     f"the k² terms make C, D, E, F slightly above the paper's {approx}.")
     t4 = _ratio_table(counts, "fcnn_table4_complexity", "FCNN Table 4 — topology and grouping models (relative to A0)",
-                      pv.FCNN_TABLE4, "fcnn-a0", "FCNN Table 4 (150×150 crops)")
+                      FCNN_TABLE4, "fcnn-a0", "FCNN Table 4 (150×150 crops)")
     t5 = _ratio_table(counts, "fcnn_table5_complexity", "FCNN Table 5 — single basis and topology (relative to A)",
-                      pv.FCNN_TABLE5, "fcnn-a", "FCNN Table 5")
+                      FCNN_TABLE5, "fcnn-a", "FCNN Table 5")
     t5.notes.append("Model K's layers cost h·w·m·(9 + m/4): the depthwise 3×3 term (9/m of a dense 1×1) puts it "
-                    f"above the paper's {pv.FCNN_TABLE5['fcnn-k'].complexity_printed}, which counts the projection "
+                    f"above the paper's {FCNN_TABLE5['fcnn-k'].complexity_printed}, which counts the projection "
                     "only (\"approximately as low as a quarter\").")
     return [fcnn_table1_shapes(counts), t2, fcnn_table3_grids(), t4, t5, fcnn_table7(counts), fcnn_statements(counts)]
 
 
 def fcnn_table7(counts: Counts) -> Table:
     t = Table("fcnn_table7_complexity", "FCNN Table 7 — multiplications and parameters",
-              ["Model", "Paper mult. (M)", "Ours mult. (M)", "Rel. diff. mult. (%)", "Paper params (M)", "Ours params (M)",
-               "Rel. diff. params (%)", "Input"])
-    for model, r in pv.FCNN_TABLE7.items():
+              ["Model", "Paper mult. (M)", "Ours mult. (M)", "Rel. diff. mult. (%)", "Paper params (M)",
+               "Ours params (M)", "Rel. diff. params (%)", "Input"])
+    for model, r in FCNN_TABLE7.items():
         cx = counts(model)
         m, p = cx.multiplications / 1e6, cx.parameters / 1e6
         t.add(f"{r.label} ({model})", r.mult, round(m, 1), percent(relative_difference(m, r.mult)), r.params,
               round(p, 3), percent(relative_difference(p, r.params)), "×".join(map(str, cx.input_size)))
-    l = counts("fcnn-l")
-    weights = sum(layer.parameters for layer in l.layers)
-    t7 = {k: f"{r.mult:g}M" for k, r in pv.FCNN_TABLE7.items()}
+    model_l = counts("fcnn-l")
+    weights = sum(layer.parameters for layer in model_l.layers)
+    t7 = {k: f"{r.mult:g}M" for k, r in FCNN_TABLE7.items()}
     t.notes += [
         "Paper: FCNN Table 7 (its header says 10^9 multiplications; the values are millions, Section 3.4: "
         f"\"{t7['fcnn-l']} ... GoogLeNet ({t7['googlenet']}) ... AlexNet ({t7['alexnet']})\").",
@@ -186,9 +194,10 @@ def fcnn_table7(counts: Counts) -> Table:
         "parameters (incl. batch norm).",
         "torchvision's AlexNet is the single-tower variant (no grouped convs, 64/192 first filters) and its "
         "GoogLeNet has batch norm and no auxiliary classifiers; the paper's counts are of the original nets.",
-        f"Model L's {l.parameters / 1e6:.2f}M parameters include {l.parameters - weights:,} batch-norm affine "
+        f"Model L's {model_l.parameters / 1e6:.2f}M parameters include {model_l.parameters - weights:,} "
+        f"batch-norm affine "
         f"parameters; its conv and fc weights and biases alone are {weights / 1e6:.2f}M "
-        f"({relative_difference(weights / 1e6, pv.FCNN_TABLE7['fcnn-l'].params):+.1%}).",
+        f"({relative_difference(weights / 1e6, FCNN_TABLE7['fcnn-l'].params):+.1%}).",
     ]
     return t
 
@@ -200,30 +209,31 @@ def fcnn_statements(counts: Counts) -> Table:
     def add(statement, paper, ours, how):
         t.add(statement, paper, ours, percent(relative_difference(ours, paper)), how)
 
-    a, l, a_mult = counts("fcnn-a"), counts("fcnn-l"), pv.FCNN_MODEL_A_MULT
+    a, model_l, a_mult = counts("fcnn-a"), counts("fcnn-l"), FCNN_MODEL_A_MULT
     add(f"Model A: \"{a_mult.quote}\" ({a_mult.source})", a_mult.value, a.multiplications,
         "exact count (unpadded k = 2 conv at (s−1)²)")
     add("Model A, Alg. 1 convention", a_mult.value, alg1_convention(a), "every conv at its stage resolution")
-    paper_l = pv.FCNN_TABLE7["fcnn-l"]
+    paper_l = FCNN_TABLE7["fcnn-l"]
     add(f"Model L: \"{paper_l.mult:g}M multiplications\" (Table 6, Section 3.4)", paper_l.mult * 1e6,
-        l.multiplications, "exact count")
-    add(f"Model L: {paper_l.params:g}M parameters (Table 7)", paper_l.params * 1e6, l.parameters,
+        model_l.multiplications, "exact count")
+    add(f"Model L: {paper_l.params:g}M parameters (Table 7)", paper_l.params * 1e6, model_l.parameters,
         "all trainable parameters")
     add(f"Model L: {paper_l.params:g}M parameters (Table 7)", paper_l.params * 1e6,
-        sum(layer.parameters for layer in l.layers), "conv + fc weights and biases (no batch norm)")
-    l_sub = l.select(SUBSTITUTED).multiplications
+        sum(layer.parameters for layer in model_l.layers), "conv + fc weights and biases (no batch norm)")
+    l_sub = model_l.select(SUBSTITUTED).multiplications
     e_sub = counts("fcnn-e").select(SUBSTITUTED).multiplications
-    same = pv.FCNN_L_SAME_COMPLEXITY
+    same = FCNN_L_SAME_COMPLEXITY
     add(f"Model L: each n→n single-basis layer of E becomes a pair n→n/2→n and \"{same.quote}\" ({same.source})",
         same.value, round(4 * l_sub / (6 * e_sub), 4),
         "L's stage layers / E's, per replaced layer (L: 6 pairs per stage, E: 4 layers)")
     a0 = counts("fcnn-a0").select(SUBSTITUTED).multiplications
-    h, h_red = counts("fcnn-h").select(SUBSTITUTED).multiplications, pv.FCNN_H_REDUCTION
+    h, h_red = counts("fcnn-h").select(SUBSTITUTED).multiplications, FCNN_H_REDUCTION
     add(f"Model H: 3-D topology reduces a layer's complexity \"{h_red.quote}\" ({h_red.source})", h_red.value,
         round(2 * a0 / h, 4), "2 × A0's substituted layers / H's (H has twice the layers), exact")
-    g_over_l = pv.FCNN_GOOGLENET_OVER_L
+    g_over_l = FCNN_GOOGLENET_OVER_L
     add(f"GoogLeNet / Model L: \"{g_over_l.quote}\" ({g_over_l.source})", g_over_l.value,
-        round(counts("googlenet").multiplications / l.multiplications, 3), "torchvision GoogLeNet at 224² / fcnn-l at 221²")
+        round(counts("googlenet").multiplications / model_l.multiplications, 3),
+        "torchvision GoogLeNet at 224² / fcnn-l at 221²")
     t.notes.append("All ours: `suite.complexity.count(suite.models.build(...))` at the paper's input size.")
     return t
 
@@ -231,26 +241,27 @@ def fcnn_statements(counts: Counts) -> Table:
 def hocp_tables(counts: Counts) -> list[Table]:
     t1 = Table("hocp_table1_parameters", "HO-CP Table 1 — parameters on CIFAR-10",
                ["Network", "Paper params (M)", "Ours params (M)", "Ours params (exact)", "Rel. diff. (%)"])
-    for model, r in pv.HOCP_TABLE1.items():
+    for model, r in HOCP_TABLE1.items():
         p = counts(model).parameters
         t1.add(f"{r.label} ({model})", r.params, round(p / 1e6, 4), p, percent(relative_difference(p / 1e6, r.params)))
-    printed = " and ".join(f'"{r.params_printed.replace(",", ", ")}"' for r in pv.HOCP_TABLE1.values())
+    printed = " and ".join(f'"{r.params_printed.replace(",", ", ")}"' for r in HOCP_TABLE1.values())
     t1.notes += [f"Paper: HO-CP Table 1 (printed {printed} millions).",
                  "Ours: all trainable parameters (conv, batch norm, classifier) of the CIFAR MobileNet-v2 and of the "
                  "same network with HOSConv blocks (two 1-D depthwise convs, BN + ReLU after each factor), "
                  "3×32×32 input, 10 classes."]
     t2 = Table("hocp_table2_conv_parameters", "HO-CP Table 2 — convolutional parameters on 20BN-Jester",
-               ["Network", "Paper conv params (M)", "Ours conv params (M)", "Ours conv params (exact)", "Rel. diff. (%)",
+               ["Network", "Paper conv params (M)", "Ours conv params (M)", "Ours conv params (exact)",
+                "Rel. diff. (%)",
                 "Ours all params (M)"])
-    for model, r in pv.HOCP_TABLE2.items():
+    for model, r in HOCP_TABLE2.items():
         cx = counts(model)
         t2.add(f"{r.label} ({model})", r.conv_params, round(cx.conv_parameters / 1e6, 4), cx.conv_parameters,
                percent(relative_difference(cx.conv_parameters / 1e6, r.conv_params)), round(cx.parameters / 1e6, 3))
-    saved, paper_saved = counts("convnet3d").conv_parameters - counts("hocp-convnet").conv_parameters, pv.HOCP_SAVED_PARAMS
+    saved, paper_saved = counts("convnet3d").conv_parameters - counts("hocp-convnet").conv_parameters, HOCP_SAVED_PARAMS
     t2.add(f"3D-ConvNet − HO-CP ConvNet (\"{paper_saved.quote}\")", paper_saved.value, round(saved / 1e6, 4), saved,
            percent(relative_difference(saved / 1e6, paper_saved.value)), None)
     ours = " and ".join(f"{counts(m).conv_parameters:,}" for m in ("hocp-convnet", "hocp-convnet-s"))
-    paper_ours = f"{pv.HOCP_TABLE2['hocp-convnet'].conv_params:g}M"
+    paper_ours = f"{HOCP_TABLE2['hocp-convnet'].conv_params:g}M"
     t2.notes += [
         "Paper: HO-CP Table 2 and Section 4.3.",
         "Ours: parameters of the convolutional layers only (dense Conv3d, or HOCPConv factors R(C + T + 9) with "
@@ -285,8 +296,8 @@ def variants_table(counts: Counts) -> Table:
     for name, v in {**VARIANTS, **ABLATIONS}.items():
         d, x = counts(v.of), (as_trained(name) if name in ABLATIONS else counts(name))
         paper = stated.get(v.of)
-        if paper is None and v.of in pv.FCNN_TABLE2:
-            paper = f"complexity {pv.FCNN_TABLE2[v.of].complexity_printed} of model A (FCNN Table 2)"
+        if paper is None and v.of in FCNN_TABLE2:
+            paper = f"complexity {FCNN_TABLE2[v.of].complexity_printed} of model A (FCNN Table 2)"
 
         def pair(attr, scale=1e6, digits=4):
             return f"{round(getattr(d, attr) / scale, digits)} / {round(getattr(x, attr) / scale, digits)}"
@@ -310,12 +321,12 @@ def figure5_data() -> list[dict]:
     import torch.nn as nn
 
     rows = []
-    size = pv.HOCP_FIGURE5_INPUT
+    size = HOCP_FIGURE5_INPUT
     for cin, cout in FIGURE5_PAIRS:
         row = {"in_channels": cin, "out_channels": cout}
         conv = complexity.count(nn.Conv3d(cin, cout, 3, padding=1, bias=False), input_size=(cin, *size))
         row["3D-Conv"] = 2 * conv.multiplications / 1e9
-        for r in pv.HOCP_FIGURE5_RANKS:
+        for r in HOCP_FIGURE5_RANKS:
             layer = HOCPConv(cin, cout, 3, dim=3, rank=r * cin)
             row[f"CP-HOConv-{r}"] = 2 * complexity.count(layer, input_size=(cin, *size)).multiplications / 1e9
         rows.append(row)
@@ -324,7 +335,7 @@ def figure5_data() -> list[dict]:
 
 def figure5(out_dir: Path) -> tuple[Table, list[Path]]:
     data = figure5_data()
-    series = ["3D-Conv", *(f"CP-HOConv-{r}" for r in pv.HOCP_FIGURE5_RANKS)]
+    series = ["3D-Conv", *(f"CP-HOConv-{r}" for r in HOCP_FIGURE5_RANKS)]
     t = Table("hocp_figure5_gflops", f"HO-CP Figure 5 — GFLOPs of a 3×3×3 convolution on a {FIGURE5_SIZE} input",
               ["Input × output channels", *(f"{s} (GFLOPs)" for s in series), "CP-HOConv-6 / 3D-Conv"])
     for row in data:
@@ -333,7 +344,8 @@ def figure5(out_dir: Path) -> tuple[Table, list[Path]]:
     t.notes += [
         "Paper: HO-CP Figure 5 (a bar chart; no numbers printed, the channel pairs of its x-axis are not listed: "
         "ours sweep powers of two 16..512).",
-        f"Ours: `suite.complexity.count` of nn.Conv3d(C, T, 3) and of HOCPConv(C, T, 3, rank=3C or 6C) on a C×{FIGURE5_SIZE} "
+        f"Ours: `suite.complexity.count` of nn.Conv3d(C, T, 3) and of HOCPConv(C, T, 3, rank=3C or 6C) on a "
+        f"C×{FIGURE5_SIZE} "
         "input; GFLOPs = 2 × multiply–accumulates / 1e9 (one multiply and one add per MAC; the paper defines "
         "1 GFLOP = 1e9 FLOPs). The dense conv costs 27·C·T per voxel, CP-HOConv-r r·C·(C + 9 + T).",
     ]
@@ -356,7 +368,7 @@ def figure5_figure(data, series, columns: int = 2):
     for i, s in enumerate(series):
         xs = [j + (i - (len(series) - 1) / 2) * width for j in range(len(data))]
         ax.bar(xs, [r[s] for r in data], width=width, label=s, color=f"C{i}")
-    ranks = sorted(pv.HOCP_FIGURE5_RANKS, reverse=True)
+    ranks = sorted(HOCP_FIGURE5_RANKS, reverse=True)
     for j, r in enumerate(data):  # the ratios the figure is about, above each group
         ratios = [f"×{r[f'CP-HOConv-{k}'] / r['3D-Conv']:.2f}" for k in ranks]
         ax.annotate(("\n" if columns == 2 else " ").join(ratios), (j, r["3D-Conv"]), xytext=(0, 3),
@@ -378,13 +390,13 @@ def figure5_figure(data, series, columns: int = 2):
 
 def stated_counts() -> dict[str, str]:
     """The whole-model counts the papers state (the tables above compare them), by model."""
-    a_mult = pv.FCNN_MODEL_A_MULT
+    a_mult = FCNN_MODEL_A_MULT
     out = {"fcnn-a": f"{a_mult.value / 1e6:g}M mult. (FCNN {a_mult.source})"}
-    for model, r in pv.FCNN_TABLE7.items():
+    for model, r in FCNN_TABLE7.items():
         tables = "Tables 6, 7" if model == "fcnn-l" else "Table 7"
         out[model] = f"{r.mult:g}M mult., {r.params:g}M params (FCNN {tables})"
-    out.update({m: f"{r.params:.2f}M params (HO-CP Table 1)" for m, r in pv.HOCP_TABLE1.items()})
-    out.update({m: f"{r.conv_params:g}M conv params (HO-CP Table 2)" for m, r in pv.HOCP_TABLE2.items()})
+    out.update({m: f"{r.params:.2f}M params (HO-CP Table 1)" for m, r in HOCP_TABLE1.items()})
+    out.update({m: f"{r.conv_params:g}M conv params (HO-CP Table 2)" for m, r in HOCP_TABLE2.items()})
     return out
 
 

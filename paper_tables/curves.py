@@ -4,8 +4,8 @@ Per model of ``results/<experiment>/<profile>/``: training and validation loss, 
 accuracy, per epoch. The line is the mean over the model's seeds, the band their min–max (with three
 seeds a min–max band shows every run, where ±1 sd would pretend to a distribution); a model with one seed
 is a line. Seeds stopped by a plateau schedule at different epochs are averaged over those that reached
-the epoch (the CSV says how many). Built from :func:`suite.results.metrics_frame`: the runs of the one
-configuration the experiment's table shows (``suite.results.select_runs``; ``jobs collect --set`` picks
+the epoch (the CSV says how many). Built from :func:`suite.runs.metrics_frame`: the runs of the one
+configuration the experiment's table shows (``suite.runs.select_runs``; ``jobs collect --set`` picks
 another), only finished ones unless ``--include-unfinished`` (curves of runs still training). Writes
 ``curves_<experiment>_<profile>.png``/``.pdf`` (two-column width, 7 in), ``..._1col.png``/``.pdf`` (one column,
 3.3 in) and the plotted numbers as ``.csv``, all atomically.
@@ -19,8 +19,9 @@ import argparse
 import textwrap
 from pathlib import Path
 
-from suite import results
-from suite.results import PROFILES, RESULTS_HELP, check_profile, metrics_frame, run_dirs, select_runs
+from suite import runs
+from suite.profiles import PROFILES, check_profile
+from suite.runs import RESULTS_HELP, metrics_frame, run_dirs, select_runs
 
 from . import _render
 
@@ -40,7 +41,7 @@ def curve_table(frame):
 
 def load(experiment: str, profile: str, results_root=None, *, include_unfinished: bool = False):
     """The metrics frame of the runs to plot, or ValueError naming where no run was found."""
-    root = results.results_root(results_root)
+    root = runs.results_root(results_root)
     check_profile(profile)
     frame = metrics_frame(root, experiment, profile)
     keep = frame.status.isin(["finished", "running", "unfinished", "failed"] if include_unfinished else ["finished"])

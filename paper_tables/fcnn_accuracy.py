@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from suite import paper_values as pv
+from suite.experiments.fcnn_table2 import FCNN_TABLE2
+from suite.experiments.fcnn_table4 import FCNN_TABLE4
+from suite.experiments.fcnn_table5 import FCNN_TABLE5
+from suite.experiments.paper import FcnnRow
 
 from . import _render
 from .accuracy import collect, emit, measured_cells, measured_columns
@@ -21,14 +24,14 @@ from .complexity import COUNTS, relative_complexity
 class Spec:
     title: str
     baseline: str
-    rows: dict[str, pv.FcnnRow]
+    rows: dict[str, FcnnRow]
 
 
 SPECS = {
-    "fcnn-table2": Spec("FCNN Table 2: accuracy and complexity of models A to F", "fcnn-a", pv.FCNN_TABLE2),
-    "fcnn-table4": Spec("FCNN Table 4: accuracies of topology models and grouping model", "fcnn-a0", pv.FCNN_TABLE4),
+    "fcnn-table2": Spec("FCNN Table 2: accuracy and complexity of models A to F", "fcnn-a", FCNN_TABLE2),
+    "fcnn-table4": Spec("FCNN Table 4: accuracies of topology models and grouping model", "fcnn-a0", FCNN_TABLE4),
     "fcnn-table5": Spec("FCNN Table 5: single basis layers combined with topological connection", "fcnn-a",
-                        pv.FCNN_TABLE5),
+                        FCNN_TABLE5),
 }
 
 

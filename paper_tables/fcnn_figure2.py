@@ -13,7 +13,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from suite import paper_values as pv
+from suite.experiments.fcnn_table7 import FCNN_TABLE7, FCNN_TABLE7_SOURCES
 
 from . import _render, stats
 from .accuracy import collect, emit, measured_cells, measured_columns
@@ -45,7 +45,7 @@ def points(profile: str, results_root=None):
     col = collect(RESULTS_OF, profile, results_root, list(MODELS))
     paper, measured = [], []
     for name in MODELS:
-        r = pv.FCNN_TABLE7[name]
+        r = FCNN_TABLE7[name]
         paper.append((r.label, r.mult / 1e3, 100.0 - r.top1_err, COUNTS(name).multiplications / 1e9))
         if col.n(name):
             run = col.runs[name][0]
@@ -119,7 +119,7 @@ def render(experiment: str = "fcnn-figure2", profile: str = "local", results_roo
         "Model", "Top-1 % (paper)", "Mult. 10⁹ (paper)", "Mult. 10⁹ (computed, paper input)",
         *measured_columns("Top-1 %", profile), "n", "Mult. 10⁹ (computed, as trained)", "Source of paper values"])
     got = {m[0]: m for m in measured}
-    sources = {pv.FCNN_TABLE7[name].label: pv.FCNN_TABLE7[name].source for name in MODELS}
+    sources = {FCNN_TABLE7[name].label: FCNN_TABLE7[name].source for name in MODELS}
     for label, x, y, xc in paper:
         m = got.get(label)
         s = m[2] if m else stats.summarize([])
@@ -128,5 +128,5 @@ def render(experiment: str = "fcnn-figure2", profile: str = "local", results_roo
                "(left: the paper's points, filled, and our count of each network at the paper's accuracy, hollow; "
                "right: measured, error bars = 95 % t-interval of the mean, dashed line = chance).",
                "Paper points: FCNN Table 7 (Figure 2 plots it); the reference networks' are literature values: "
-               f"\"{pv.FCNN_TABLE7_SOURCES}\" (Table 7 caption)."] + col.notes()
+               f"\"{FCNN_TABLE7_SOURCES}\" (Table 7 caption)."] + col.notes()
     return emit(t, out)

@@ -7,7 +7,8 @@ Table 2's "#conv parameters").
 """
 from __future__ import annotations
 
-from suite import paper_values as pv
+from suite.experiments.hocp_table1 import HOCP_TABLE1
+from suite.experiments.hocp_table2 import HOCP_TABLE2
 
 from . import _render
 from .accuracy import collect, emit, measured_cells, measured_columns
@@ -15,26 +16,26 @@ from .complexity import COUNTS
 
 
 def table1(profile, results_root=None) -> _render.Table:
-    col = collect("hocp-table1", profile, results_root, list(pv.HOCP_TABLE1))
+    col = collect("hocp-table1", profile, results_root, list(HOCP_TABLE1))
     t = _render.Table(f"hocp_table1_{profile}", "HO-CP Table 1: results on CIFAR-10", [
         "Network", "# params 10⁶ (paper)", "# params 10⁶ (computed)", "Accuracy % (paper)",
         *measured_columns("Accuracy %", profile), "n", "Source of measured"])
-    for name, r in pv.HOCP_TABLE1.items():
+    for name, r in HOCP_TABLE1.items():
         t.add(r.label, r.params, round(COUNTS(name).parameters / 1e6, 3), r.accuracy,
               *measured_cells(col.summary(name, "top1")), col.n(name), col.run_names(name))
-    printed = " and ".join(f"'{r.params_printed.replace(',', ', ')}'" for r in pv.HOCP_TABLE1.values())
+    printed = " and ".join(f"'{r.params_printed.replace(',', ', ')}'" for r in HOCP_TABLE1.values())
     t.notes = [f"Paper columns: HO-CP Table 1 (the paper prints {printed} million parameters).",
                "Computed: `suite.complexity.count(...).parameters` at 3×32×32, 10 classes."] + col.notes()
     return t
 
 
 def table2(profile, results_root=None) -> _render.Table:
-    col = collect("hocp-table2", profile, results_root, list(pv.HOCP_TABLE2))
+    col = collect("hocp-table2", profile, results_root, list(HOCP_TABLE2))
     t = _render.Table(f"hocp_table2_{profile}", "HO-CP Table 2: results on the 20BN-Jester dataset", [
         "Network", "# conv params 10⁶ (paper)", "# conv params 10⁶ (computed)", "Top-1 % (paper)",
         *measured_columns("Top-1 %", profile), "Top-5 % (paper)", *measured_columns("Top-5 %", profile), "n",
         "Source of measured"])
-    for name, r in pv.HOCP_TABLE2.items():
+    for name, r in HOCP_TABLE2.items():
         t.add(r.label, r.conv_params, round(COUNTS(name).conv_parameters / 1e6, 3), r.top1,
               *measured_cells(col.summary(name, "top1")), r.top5, *measured_cells(col.summary(name, "top5")),
               col.n(name), col.run_names(name))

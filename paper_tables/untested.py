@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import statistics
 
-from suite import paper_values as pv
+from suite.experiments.fcnn_table2 import FCNN_TABLE2
+from suite.experiments.hocp_table2 import HOCP_TABLE2
 
 from . import _render
 from .accuracy import collect, emit, measured_cells, measured_columns
@@ -35,7 +36,7 @@ def residual_table(profile: str, results_root=None) -> _render.Table:
     what = {"fcnn-e": "Alg. 3 with its identity residual", "fcnn-e-no-residual": "no residual (Alg. 3 without (a))"}
     for name in RESIDUAL:
         cx = COUNTS(name)
-        t.add(name, what[name], pv.FCNN_TABLE2["fcnn-e"].top1 if name == "fcnn-e" else None,
+        t.add(name, what[name], FCNN_TABLE2["fcnn-e"].top1 if name == "fcnn-e" else None,
               *measured_cells(col.summary(name, "top1")), col.n(name), round(cx.multiplications / 1e6, 1),
               round(cx.parameters / 1e6, 3), col.run_names(name))
     t.notes = ["Paper: FCNN Table 2 prints Model E's top-1 (ImageNet); the paper never trains E without its residual, "
@@ -53,7 +54,8 @@ def _decomposition(col, name: str) -> tuple[float | None, float | None, float | 
     rows = [m for run in col.runs.get(name, []) for m in run.metrics if all(k in m for k in DECOMPOSED)]
     if not rows:
         return None, None, None
-    mean = (lambda key: round(statistics.fmean(float(m[key]) for m in rows), 2 if key != DECOMPOSED[1] else 4))
+    def mean(key):
+        return round(statistics.fmean(float(m[key]) for m in rows), 2 if key != DECOMPOSED[1] else 4)
     return mean("val_top1"), mean("decomposed_val_top1"), mean("decomposition_error")
 
 
@@ -70,7 +72,7 @@ def compress_table(profile: str, results_root=None) -> _render.Table:
     for name in COMPRESS:
         dense, after, error = _decomposition(col, name)
         cx = as_trained(name) if name == "convnet3d-cp-finetune" else COUNTS(name)
-        t.add(name, route[name], pv.HOCP_TABLE2[name].top1 if name in pv.HOCP_TABLE2 else None,
+        t.add(name, route[name], HOCP_TABLE2[name].top1 if name in HOCP_TABLE2 else None,
               *measured_cells(col.summary(name, "top1")), *measured_cells(col.summary(name, "top5")), col.n(name),
               dense, after, error, round(cx.conv_parameters / 1e6, 3), col.run_names(name))
     t.notes = ["Paper: HO-CP Table 2 prints HO-CP ConvNet's top-1 (Jester); the paper trains no compressed network. "

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# asv runs for the Makefile's bench targets (README "Tracking kernel performance (asv)"). Offline: every
+# asv runs for the Makefile's bench targets (docs/asv.md). Offline: every
 # run uses the existing .venv (asv.conf.json: environment_type "existing"); the benchmarked commit's
 # code is imported from its own tree, never from the venv's editable install: that tree goes first on
 # sys.path through ASV_PYTHONPATH (asv drops PYTHONPATH), and FCNN_BENCH_SRC makes the benchmarks check it.

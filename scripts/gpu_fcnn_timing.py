@@ -3,7 +3,7 @@ not the suite's benchmark: that is `python -m suite.bench --device cuda`).
 
     python scripts/gpu_fcnn_timing.py OUT.json [--reps 30] [--profile OUT.txt]
 
-FCNN Table 1's stage shapes (suite.bench_shapes), float32, N = 32, cuDNN TF32 off (same precision as
+FCNN Table 1's stage shapes (suite.bench.shapes), float32, N = 32, cuDNN TF32 off (same precision as
 the kernels). Per op and stage: CUDA-event medians (ms) of the forward (no autograd) and the
 forward+backward, for numba-cuda and torch eager NCHW and channels-last; the ratio is the best torch
 form's time over numba-cuda's (> 1: numba-cuda faster). Prints a table and writes the rows to OUT.json.
@@ -22,7 +22,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, ".")
 from suite import ops
-from suite.bench_shapes import FCNN_BATCH, FCNN_GRIDS_2D, FCNN_KERNEL, FCNN_STAGES
+from suite.bench.shapes import FCNN_BATCH, FCNN_GRIDS_2D, FCNN_KERNEL, FCNN_STAGES
 
 
 def _median_ms(fn, reps: int) -> tuple[float, float]:

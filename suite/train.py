@@ -20,7 +20,6 @@ import io
 import math
 import random
 import time
-from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 import numpy as np
@@ -28,83 +27,9 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import DataLoader
 
-from . import results, runlog
-
-SCHEDULES = ("plateau", "step")
-
-
-@dataclass(frozen=True)
-class Recipe:
-    """One training recipe. ``schedule="plateau"``: lr ×``gamma`` when validation top-1 has not improved
-    for ``patience`` epochs, stop once lr would fall below ``min_lr`` or after ``epochs``;
-    ``schedule="step"``: lr ×``gamma`` every ``step_epochs`` epochs, ``epochs`` in all.
-
-    ``decompose_after`` > 0: train the model as built for that many epochs, then decompose it (its
-    ``decompose()`` method, e.g. CP of every dense 3-D kernel) and fine-tune it for the remaining
-    ``epochs - decompose_after`` (see `_decompose`); 0 (default): no decomposition. Left out of
-    `to_dict` when 0, so that the identity of every run without it is unchanged."""
-
-    lr: float = 0.1
-    momentum: float = 0.9
-    weight_decay: float = 0.0
-    batch_size: int = 96
-    epochs: int = 100
-    schedule: str = "plateau"
-    gamma: float = 0.1
-    patience: int = 2
-    min_lr: float = 1e-6
-    step_epochs: int = 30
-    eval_batch_size: int = 256
-    num_workers: int = 0
-    decompose_after: int = 0
-
-    def __post_init__(self):
-        for f in fields(self):  # types first: a typo on the command line is an error, not a traceback
-            value, typ = getattr(self, f.name), {"float": float, "int": int, "str": str}[f.type]
-            number = isinstance(value, (int, float)) and not isinstance(value, bool)
-            if typ is float and not (number and math.isfinite(value)):
-                raise ValueError(f"recipe.{f.name}: expected a finite number, got {value!r}")
-            if typ is not float and not (isinstance(value, typ) and not isinstance(value, bool)):
-                raise ValueError(f"recipe.{f.name}: expected {'an integer' if typ is int else 'a string'}, got {value!r}")
-        if self.schedule not in SCHEDULES:
-            raise ValueError(f"schedule: expected one of {SCHEDULES}, got {self.schedule!r}")
-        for name in ("batch_size", "epochs", "eval_batch_size", "step_epochs"):
-            if not (isinstance(getattr(self, name), int) and getattr(self, name) > 0):
-                raise ValueError(f"{name}: expected a positive int, got {getattr(self, name)!r}")
-        if not 0 <= self.decompose_after < self.epochs:
-            raise ValueError(f"decompose_after: expected 0 (no decomposition) or fewer epochs than epochs={self.epochs} "
-                             f"(training must go on after the decomposition), got {self.decompose_after!r}")
-        if not (self.lr > 0 and 0 < self.gamma < 1 and self.min_lr >= 0):
-            raise ValueError(f"lr > 0, 0 < gamma < 1, min_lr >= 0 expected, got lr={self.lr}, "
-                             f"gamma={self.gamma}, min_lr={self.min_lr}")
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "Recipe":
-        known = {f.name for f in fields(cls)}
-        unknown = set(d) - known
-        if unknown:
-            raise ValueError(f"recipe: unknown keys {sorted(unknown)}; valid keys: {sorted(known)}")
-        return cls(**d)
-
-    def to_dict(self) -> dict:
-        d = asdict(self)
-        if not d["decompose_after"]:
-            del d["decompose_after"]
-        return d
-
-
-# FCNN Sec. 3 (Caffe: batch 96, lr 0.1 ÷10 on plateau down to 1e-6) and Sec. 3.4 (Torch: batch 256,
-# 30 epochs per lr step, 100 in all); HO-CP Sec. 4.2 (batch 32 on Jester, ×0.1 on plateau). Which field is
-# stated by a paper and which is chosen (weight decay 1e-4: torchvision's reference recipes) is in
-# jobs/provenance.py.
-FCNN_CAFFE = Recipe(lr=0.1, momentum=0.9, weight_decay=1e-4, batch_size=96, epochs=100, schedule="plateau",
-                    min_lr=1e-6)
-FCNN_TORCH = Recipe(lr=0.1, momentum=0.9, weight_decay=1e-4, batch_size=256, epochs=100, schedule="step",
-                    step_epochs=30)
-HOCP_JESTER = Recipe(lr=0.01, momentum=0.9, weight_decay=1e-4, batch_size=32, epochs=60, schedule="plateau",
-                     min_lr=1e-5)
-HOCP_CIFAR = Recipe(lr=0.1, momentum=0.9, weight_decay=4e-5, batch_size=128, epochs=200, schedule="plateau",
-                    min_lr=1e-5)
+from . import runs
+from .experiments.recipe import SCHEDULES, Recipe  # noqa: F401  (suite.train.Recipe: the recipe it trains)
+from .runs import trainlog
 
 
 # ----------------------------------------------------------------------------------------------- helpers
@@ -178,7 +103,7 @@ def current_lr(optimizer) -> float:
 def save_checkpoint(path: Path, state: dict) -> None:
     buf = io.BytesIO()
     torch.save(state, buf)
-    results.atomic_write_bytes(path, buf.getvalue())
+    runs.atomic_write_bytes(path, buf.getvalue())
 
 
 def load_checkpoint(path: Path) -> dict | None:
@@ -210,7 +135,7 @@ def train_epoch(model, loader, optimizer, *, progress: bool, desc: str, hook=Non
         optimizer.zero_grad(set_to_none=True)
         loss = F.cross_entropy(model(x), y)
         if not torch.isfinite(loss):
-            raise results.Diverged(f"{desc}: training loss is {float(loss)} at step {step}; training diverged, "
+            raise runs.Diverged(f"{desc}: training loss is {float(loss)} at step {step}; training diverged, "
                                    f"lower the learning rate (--set recipe.lr=...)")
         loss.backward()
         optimizer.step()
@@ -223,7 +148,7 @@ def train_epoch(model, loader, optimizer, *, progress: bool, desc: str, hook=Non
 
 def train(model, train_set, val_set, *, recipe: Recipe, run_dir, seed: int = 0, config: dict | None = None,
           env: dict | None = None, progress: bool = True, hook=None, device=None, test_set=None) -> dict:
-    """Train ``model`` with ``recipe`` into ``run_dir`` (see :mod:`suite.results`), resuming from
+    """Train ``model`` with ``recipe`` into ``run_dir`` (see :mod:`suite.runs`), resuming from
     ``run_dir/checkpoint.pt`` if present. Returns the summary (also written to summary.json).
 
     ``config`` (JSON) defines the run: resuming into a directory holding another config is refused.
@@ -237,27 +162,27 @@ def train(model, train_set, val_set, *, recipe: Recipe, run_dir, seed: int = 0, 
     config = dict(config or {})
     config.setdefault("seed", seed)
     config.setdefault("recipe", recipe.to_dict())
-    with results.lock_run(run_dir) as heartbeat:
-        status = results.classify(run_dir, check_lock=False)
-        if status.state == results.FINISHED:  # done and verified: never retrain, never rewrite env.json
-            results.check_config(run_dir, config)
+    with runs.lock_run(run_dir) as heartbeat:
+        status = runs.classify(run_dir, check_lock=False)
+        if status.state == runs.FINISHED:  # done and verified: never retrain, never rewrite env.json
+            runs.check_config(run_dir, config)
             return status.run.summary
-        if status.state == results.BAD:  # keep the damaged directory, train the run afresh
-            aside = results.set_aside(run_dir)
+        if status.state == runs.BAD:  # keep the damaged directory, train the run afresh
+            aside = runs.set_aside(run_dir)
             print(f"{run_dir.name}: bad run ({status.reason}); moved to {aside.name}, training it again", flush=True)
         device = torch.device(device) if device is not None else default_device()
-        results.start_run(run_dir, config, {**(env or {}), "device": str(device)})
+        runs.start_run(run_dir, config, {**(env or {}), "device": str(device)})
         try:
             return _train(model, train_set, val_set, recipe, run_dir, seed, config, progress, hook, device, heartbeat,
                           test_set)
         except Exception as e:  # the directory says why it stopped (status); a rerun resumes and clears it
-            results.record_failure(run_dir, e)
+            runs.record_failure(run_dir, e)
             raise
 
 
 def _train(model, train_set, val_set, recipe, run_dir, seed, config, progress, hook, device, heartbeat,
            test_set=None) -> dict:
-    ckpt = load_checkpoint(run_dir / results.CHECKPOINT)
+    ckpt = load_checkpoint(run_dir / runs.CHECKPOINT)
     if ckpt is not None and 0 < recipe.decompose_after <= ckpt["epoch"]:
         decomposable(model).decompose(fit=False)  # the checkpoint holds the decomposed network: its shapes first
     model.to(device)
@@ -270,11 +195,11 @@ def _train(model, train_set, val_set, recipe, run_dir, seed, config, progress, h
         optimizer.load_state_dict(ckpt["optimizer"])
         scheduler.load_state_dict(ckpt["scheduler"])
         history, start, elapsed = ckpt["history"], ckpt["epoch"], ckpt["elapsed"]
-        print(f"{run_dir.name}: resumed from epoch {start} ({run_dir / results.CHECKPOINT})", flush=True)
+        print(f"{run_dir.name}: resumed from epoch {start} ({run_dir / runs.CHECKPOINT})", flush=True)
         set_rng_state(ckpt["rng"])
-        results.write_metrics(run_dir, history)  # drop any line of an epoch the checkpoint lacks
+        runs.write_metrics(run_dir, history)  # drop any line of an epoch the checkpoint lacks
     stopped = ckpt.get("stopped") if ckpt is not None else None  # e.g. killed between checkpoint and summary
-    log = runlog.TrainLog(run_dir, config, epochs_total=recipe.epochs, start_epoch=start)
+    log = trainlog.TrainLog(run_dir, config, epochs_total=recipe.epochs, start_epoch=start)
     for epoch in range(start, recipe.epochs):
         if stopped:
             break
@@ -309,23 +234,23 @@ def _train(model, train_set, val_set, recipe, run_dir, seed, config, progress, h
         if epoch + 1 == recipe.decompose_after:
             history[-1].update(_decompose(model, val_set, recipe, device))
             optimizer, scheduler = _restart(model, optimizer, scheduler, recipe)
-        save_checkpoint(run_dir / results.CHECKPOINT, {
+        save_checkpoint(run_dir / runs.CHECKPOINT, {
             "model": model.state_dict(), "optimizer": optimizer.state_dict(),
             "scheduler": scheduler.state_dict(), "history": history, "epoch": epoch + 1,
             "elapsed": elapsed, "rng": rng_state(), "stopped": stop})
-        results.write_metrics(run_dir, history)
+        runs.write_metrics(run_dir, history)
         heartbeat()
         log.epoch(history[-1], elapsed)
         if stop:
             stopped = stop
             break
-    summary = results.make_summary(config, history, elapsed, stopped or "epochs")
+    summary = runs.make_summary(config, history, elapsed, stopped or "epochs")
     if test_set is not None:  # the reported split, read once, now that no decision is left to make
         test = evaluate(model, test_set, batch_size=recipe.eval_batch_size, num_workers=recipe.num_workers,
                         device=device)
-        results.atomic_write_json(run_dir / results.TEST, test)
+        runs.atomic_write_json(run_dir / runs.TEST, test)
         summary = reported_on_test(summary, test)
-    return results.finish_run(run_dir, summary)
+    return runs.finish_run(run_dir, summary)
 
 
 def decomposable(model):
@@ -376,5 +301,5 @@ def check_finite(model, val_loss: float, where: str) -> None:
     bad = [name for name, t in model.state_dict().items() if t.is_floating_point() and not torch.isfinite(t).all()]
     if bad or not math.isfinite(val_loss):
         what = f"weights {', '.join(bad[:3])}{' ...' if len(bad) > 3 else ''}" if bad else f"validation loss {val_loss}"
-        raise results.Diverged(f"{where}: training diverged ({what} not finite); lower the learning rate "
+        raise runs.Diverged(f"{where}: training diverged ({what} not finite); lower the learning rate "
                                f"(--set recipe.lr=...)")

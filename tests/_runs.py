@@ -3,7 +3,7 @@ the tests of what reads results back: DataFrames, curves, the live log."""
 import torch
 from torch import nn
 
-from suite import data, results, train
+from suite import data, runs, train
 
 MODELS = {"tiny-a": 4, "tiny-b": 8}  # model name -> conv channels
 SEEDS = (0, 1)
@@ -24,7 +24,7 @@ def tiny_run(root, model: str, seed: int, *, epochs: int = EPOCHS, experiment: s
     recipe = train.Recipe(lr=0.05, batch_size=32, epochs=epochs, schedule="step", step_epochs=1, gamma=0.5)
     config = {"experiment": experiment, "profile": profile, "model": model, "seed": seed, "dataset": "digits",
               "recipe": recipe.to_dict()}
-    run_dir = results.run_dir_for(root, config)
+    run_dir = runs.run_dir_for(root, config)
     summary = train.train(net, tr, va, recipe=recipe, run_dir=run_dir, seed=seed, config=config, progress=False,
                           device="cpu")
     return run_dir, summary

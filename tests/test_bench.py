@@ -38,8 +38,8 @@ def test_machine_records_cpu_isa_threads_and_load():
 
 
 def test_training_shapes_are_the_local_profiles():
-    from jobs.experiments import LOCAL_FCNN
     from suite.bench.shapes import TRAIN_LOCAL
+    from suite.experiments._fcnn import LOCAL_FCNN
 
     assert TRAIN_LOCAL["overrides"] == LOCAL_FCNN.model_overrides
     assert TRAIN_LOCAL["batch"] == LOCAL_FCNN.recipe.batch_size

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from jobs import cli, executors, experiments, progress, records, runner
-from suite import results
+from jobs import cli, executors, progress, records, runner
+from suite import experiments, profiles, runs
 
 REPO = Path(__file__).resolve().parents[1]
 SUBCOMMANDS = ("run", "status", "collect", "list", "show")
@@ -30,8 +30,8 @@ def start_unfinished(root, model="fcnn-a", seed=0, epochs_done=1, seconds=10.0, 
     """A run directory of the profile's setting with ``epochs_done`` epochs logged (``seconds`` each)."""
     task, = runner.tasks_for("fcnn-table2", "local", root, models=[model], seeds=[seed], overrides=overrides)
     d = runner.run_dir(task)
-    results.start_run(d, runner.run_config(experiments.get("fcnn-table2"), model, seed, "local", overrides))
-    results.write_metrics(d, [{"epoch": e + 1, "train_loss": 1.0, "val_top1": 10.0, "val_top5": 50.0,
+    runs.start_run(d, runner.run_config(experiments.get("fcnn-table2"), model, seed, "local", overrides))
+    runs.write_metrics(d, [{"epoch": e + 1, "train_loss": 1.0, "val_top1": 10.0, "val_top5": 50.0,
                                "val_loss": 1.0, "lr": 0.1, "seconds": seconds} for e in range(epochs_done)])
     return task, d
 
@@ -52,11 +52,12 @@ def test_status_of_a_fresh_tree_says_how_to_start(tmp_path, capsys):
 
 # ------------------------------------------------------------------------------------------ --version
 def test_version_from_metadata_or_pyproject(capsys, monkeypatch):
-    import tomllib
     from importlib import metadata
+
+    import tomllib
     pyproject = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["version"]
     assert cli.main(["--version"]) == 0
-    assert capsys.readouterr().out.strip() == f"python -m jobs {results.project_version()}"
+    assert capsys.readouterr().out.strip() == f"python -m jobs {runs.project_version()}"
     from paper_tables.__main__ import main as tables
     with pytest.raises(SystemExit) as e:
         tables(["--version"])
@@ -65,7 +66,7 @@ def test_version_from_metadata_or_pyproject(capsys, monkeypatch):
     def missing(name):
         raise metadata.PackageNotFoundError(name)
     monkeypatch.setattr(metadata, "version", missing)  # a plain checkout, not installed
-    assert results.project_version() == pyproject
+    assert runs.project_version() == pyproject
 
 
 # ------------------------------------------------------------------------------------- choices, types
@@ -102,7 +103,7 @@ def test_bad_names_and_values_exit_2_naming_the_option_and_what_is_valid(argv, m
 def test_choices_are_the_registries(capsys):
     p = cli.parser()
     actions = {a.dest: a for sp in p._subparsers._group_actions[0].choices.values() for a in sp._actions}
-    assert list(actions["profile"].choices) == list(results.PROFILES)
+    assert list(actions["profile"].choices) == list(profiles.PROFILES)
     assert list(actions["executor"].choices) == executors.names()
     assert list(actions["experiment"].choices) == experiments.names()
 
@@ -199,7 +200,7 @@ def test_status_and_list_json(tmp_path, capsys):
     assert len(rows) == len(experiments.get("fcnn-table2").models) * len(
         experiments.get("fcnn-table2").setting("local").seeds)
     assert all(tuple(r) == cli.JSON_ROW_KEYS for r in rows)
-    started = [r for r in rows if r["state"] != results.NOT_STARTED]
+    started = [r for r in rows if r["state"] != runs.NOT_STARTED]
     assert [(r["model"], r["seed"], r["state"], r["epochs"]) for r in started] == [("fcnn-b", 2, "unfinished", 2)]
     assert cli.main(["status", "--results", str(root), "--json"]) == 0  # every experiment: the started runs only
     assert [(r["experiment"], r["model"]) for r in json.loads(capsys.readouterr().out)] == [("fcnn-table2", "fcnn-b")]
@@ -214,7 +215,7 @@ def test_results_root_from_the_environment_at_call_time(tmp_path, monkeypatch, c
     env_root, flag_root = tmp_path / "env", tmp_path / "flag"
     start_unfinished(env_root, "fcnn-c", 1)
     monkeypatch.setenv("SUITE_RESULTS", str(env_root))  # after every import: read when the command runs
-    assert results.results_root() == env_root and results.results_root(flag_root) == flag_root
+    assert runs.results_root() == env_root and runs.results_root(flag_root) == flag_root
     assert cli.main(["status", "fcnn-table2", "--profile", "local"]) == 0
     assert re.search(r"fcnn-c +seed 1: unfinished: 1 epoch\(s\) done", capsys.readouterr().out)
     assert cli.main(["status", "--results", str(flag_root)]) == 0  # --results wins
@@ -224,7 +225,7 @@ def test_results_root_from_the_environment_at_call_time(tmp_path, monkeypatch, c
     with pytest.raises(ValueError, match=re.escape(str(env_root / "fcnn-table2" / "local"))):
         curves.load("fcnn-table2", "local")  # paper_tables reads the same root
     monkeypatch.delenv("SUITE_RESULTS")
-    assert results.results_root() == results.DEFAULT_RESULTS
+    assert runs.results_root() == runs.DEFAULT_RESULTS
 
 
 def test_one_default_executor_for_jobs_and_make():
@@ -255,7 +256,7 @@ def test_progress_reads_epochs_and_eta(tmp_path):
     assert (p.epochs, p.total, p.seconds) == (2, total, 30.0)
     assert p.text() == f"epoch 2/{total}, ETA 0:{(total - 2) * 15 // 60:02d}:{(total - 2) * 15 % 60:02d}"
     assert progress.read(tmp_path / "nothing").text() == "not started"
-    with open(d / results.METRICS, "a") as f:
+    with open(d / runs.METRICS, "a") as f:
         f.write('{"epoch": 3, "train_lo')  # a line being written
     assert progress.read(d).epochs == 2
 
@@ -311,7 +312,7 @@ def test_collect_waits_showing_epochs_and_eta(tmp_path, capsys):
     release, held = threading.Event(), threading.Event()
 
     def pool_worker():
-        with results.lock_run(dir_e):
+        with runs.lock_run(dir_e):
             held.set()
             release.wait(10)
     t = threading.Thread(target=pool_worker)
@@ -326,11 +327,11 @@ def test_collect_waits_showing_epochs_and_eta(tmp_path, capsys):
         reaper.join()
     err = capsys.readouterr().err
     total = exp.setting("local").recipe.epochs
-    assert f"collect: waiting for 2 job(s) of fcnn-table2 [local]:" in err, err
+    assert "collect: waiting for 2 job(s) of fcnn-table2 [local]:" in err, err
     assert f"fcnn-a seed 0 (job {job.pid} RUNNING): epoch 1/{total}" in err
     assert f"fcnn-e seed 0 (job pool-1): epoch 1/{total}" in err
-    assert f"2/{2 * total} epoch(s) done; ETA {progress.runlog.hms(30.0 * (total - 1))} (the slowest run in flight)" in err
-    assert f"collect: waiting for 1 job(s)" in err  # the pool's run ended first, the job then
+    assert f"2/{2 * total} epoch(s) done; ETA {progress.trainlog.hms(30.0 * (total - 1))} (the slowest run in flight)" in err
+    assert "collect: waiting for 1 job(s)" in err  # the pool's run ended first, the job then
     assert bad == [f"fcnn-a seed 0: job {job.pid} FAILED"]  # the process ended without finishing the run
 
 

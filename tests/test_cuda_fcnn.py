@@ -20,10 +20,10 @@ import pytest
 import torch
 
 from suite import ops
-from suite.bench_shapes import FCNN_BATCH, FCNN_GRIDS_2D, FCNN_KERNEL, FCNN_STAGES
+from suite.bench.shapes import FCNN_BATCH, FCNN_GRIDS_2D, FCNN_KERNEL, FCNN_STAGES
 from suite.kernels import cudasim
 
-from ._helpers import clear_of_relu_kink, single_basis_step_definition
+from ._helpers import clear_of_relu_kink, single_basis_preactivation, single_basis_step_definition
 
 SIM = cudasim()
 TOL = {torch.float64: 1e-9, torch.float32: 2e-4}
@@ -66,14 +66,16 @@ def _basis(x, bases, projection, backend):
     return ops.basis_conv2d(x, bases, projection, backend=backend)
 
 
-def _check(op, args, dtype, backend="numba-cuda", ref_dtype=None, kinks=0.0):
+def _check(op, args, dtype, backend="numba-cuda", ref_dtype=None, near_kink=None, grad_rel=None):
     """Forward and every input gradient of `op` on `backend` against backend='torch' (computed in
     ref_dtype, default dtype), errors relative to 1 + each reference's largest magnitude.
 
-    kinks > 0 (ReLU ops on millions of elements in float32): a few pre-activations lie within rounding of
-    0 and take the other side of ReLU than in float64, which changes the gradient there by O(1). Then a
-    gradient may miss the elementwise tolerance at no more than that fraction of its elements, and its
-    relative Frobenius error must stay within the tolerance."""
+    ReLU ops on millions of float32 elements: a few pre-activations lie within rounding of 0 and take the
+    other side of ReLU than in float64, which changes the gradient there by O(1). `near_kink` (a bool
+    tensor of the output's shape, pre-activations near 0) takes those outputs out of the loss, so every
+    gradient is still compared elementwise; where the kinks are inside the op (a stack of steps),
+    `grad_rel` compares each gradient by its relative Frobenius error instead (a wrong index or a lost
+    partial sum gives O(1))."""
     ref_dtype = ref_dtype or dtype
     leaves = [a.detach().to(dtype).requires_grad_() for a in args]
     ref_leaves = [a.detach().to(ref_dtype).requires_grad_() for a in args]
@@ -81,20 +83,19 @@ def _check(op, args, dtype, backend="numba-cuda", ref_dtype=None, kinks=0.0):
     ref = op(*ref_leaves, backend="torch")
     assert got.shape == ref.shape and got.dtype == dtype
     w = torch.randn(ref.shape, dtype=ref_dtype, device=ref.device)
+    if near_kink is not None:
+        w[near_kink] = 0
     pairs = [("forward", got, ref)]
     grads = torch.autograd.grad((got * w.to(dtype)).sum(), leaves)
     ref_grads = torch.autograd.grad((ref * w).sum(), ref_leaves)
     pairs += [(f"grad of argument {i}", a, b) for i, (a, b) in enumerate(zip(grads, ref_grads))]
     for what, a, b in pairs:
-        tol = TOL[dtype] * (1.0 + b.abs().max().item())
         diff = (a.to(ref_dtype) - b).abs()
-        if kinks and what != "forward":
-            outside = (diff > tol).double().mean().item()
+        if grad_rel is not None and what != "forward":
             rel = (diff.norm() / b.norm().clamp_min(1e-300)).item()
-            assert outside <= kinks and rel <= TOL[dtype], (
-                f"{what}: {outside:.3g} of elements beyond {tol:.3g} (allowed {kinks}), relative error {rel:.3g} "
-                f"({dtype}, seed {torch.initial_seed()})")
+            assert rel <= grad_rel, f"{what}: relative error {rel:.3g} > {grad_rel} ({dtype}, seed {torch.initial_seed()})"
             continue
+        tol = TOL[dtype] * (1.0 + b.abs().max().item())
         err = diff.max().item()
         assert err <= tol, f"{what}: max error {err:.3g} > {tol:.3g} ({dtype}, seed {torch.initial_seed()})"
 
@@ -196,6 +197,20 @@ def test_sim_limits_reject_bad_block_sizes():
         pass
 
 
+def test_launch_packs_numba_array_abi():
+    """The packed launch's parameters are Numba's kernel ABI (numba-cuda `_Kernel._prepare_args`): per
+    array meminfo, parent, nitems, itemsize, data pointer, shape, strides in bytes; per integer its value;
+    the signature key tells C-contiguous arrays from strided views."""
+    from suite.kernels._cuda_launch import _key_and_params
+    x = torch.randn(2, 3, 4, 5, dtype=torch.float64)
+    view = torch.randn(6, 2, 4)[:, 0]  # non-contiguous (6, 4), strides (8, 1)
+    key, params = _key_and_params((x, 7, view))
+    assert key == ((torch.float64, 4, True), int, (torch.float32, 2, False))
+    assert params == [0, 0, 120, 8, x.data_ptr(), 2, 3, 4, 5, 480, 160, 40, 8,
+                      7,
+                      0, 0, 24, 4, view.data_ptr(), 6, 4, 32, 4]
+
+
 def test_fcnn_kernels_under_simulator():
     """Run the cudasim tests above in a fresh interpreter with NUMBA_ENABLE_CUDASIM=1."""
     if SIM:
@@ -224,15 +239,22 @@ def _cuda(*shape, scale=1.0):
 def test_gpu_single_basis_step(c, h, residual):
     n = c if residual is True else c // 2
     args = _step_args(c, n, residual, (FCNN_BATCH, h, h), device="cuda", clear=False)
-    _check(_step(residual), args, torch.float32, ref_dtype=torch.float64, kinks=1e-5)
+    with torch.no_grad():
+        z = single_basis_preactivation(*args[:3], bias1=args[3], bias2=args[4],
+                                       residual=args[5] if residual == "tensor" else residual)
+    near_kink = z.abs() < 1e-3 * (1 + z.abs().max())
+    assert near_kink.double().mean() < 0.01  # only a few outputs leave the loss
+    _check(_step(residual), args, torch.float32, ref_dtype=torch.float64, near_kink=near_kink)
 
 
 @gpu_test
 @pytest.mark.parametrize("c,h", FCNN_STAGES, ids=STAGE_IDS)
 def test_gpu_single_basis_stack(c, h):
+    """Two steps: the first step's kinks are inside the op, so gradients are compared by their relative
+    error (each kink float32 rounding flips moves it by ~1/sqrt(N·C·H·W); a wrong partial sum by O(1))."""
     k = FCNN_KERNEL
     args = [_cuda(FCNN_BATCH, c, h, h), _cuda(2, c, k, k, scale=1 / k), _cuda(2, c, c, scale=c ** -0.5)]
-    _check(_stack, args, torch.float32, ref_dtype=torch.float64, kinks=1e-5)
+    _check(_stack, args, torch.float32, ref_dtype=torch.float64, grad_rel=5e-3)
 
 
 @gpu_test
@@ -292,9 +314,13 @@ def test_gpu_normal_use_warns_nothing():
     c, h = FCNN_STAGES[-1]
     x = torch.randn(FCNN_BATCH, c, h, h, device="cuda", requires_grad=True)
     grid, neighbors = FCNN_GRIDS_2D[c]
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        ops.single_basis_stack(x, torch.randn(2, c, 3, 3, device="cuda"), torch.randn(2, c, c, device="cuda") / c,
-                               backend="numba-cuda").sum().backward()
-        ops.topological_conv(x, torch.randn(*grid, *neighbors, 1, 1, device="cuda"), grid,
+    bases, projections = torch.randn(2, c, 3, 3, device="cuda"), torch.randn(2, c, c, device="cuda") / c
+    weight = torch.randn(*grid, *neighbors, 1, 1, device="cuda")
+    for strict in (False, True):  # the first pass compiles (Numba may warn about its own compilation)
+        with warnings.catch_warnings():
+            if strict:
+                warnings.simplefilter("error")
+            ops.single_basis_stack(x, bases, projections, backend="numba-cuda").sum().backward()
+            ops.topological_conv(x, weight, grid, backend="numba-cuda").sum().backward()
+            ops.basis_conv2d(x, torch.randn(c, 4, 3, 3, device="cuda"), torch.randn(c, c, 4, device="cuda"),
                              backend="numba-cuda").sum().backward()

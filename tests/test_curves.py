@@ -8,7 +8,7 @@ import pytest
 
 from paper_tables import curves
 from paper_tables.__main__ import main
-from suite import results
+from suite import runs
 from tests._figures import assert_printable, visible_xticks
 from tests._runs import EPOCHS, MODELS, SEEDS
 
@@ -26,9 +26,9 @@ def test_curves_cli_writes_png_pdf_and_the_plotted_numbers(tiny_results, tmp_pat
     table = pd.read_csv(stem.with_suffix(".csv"))
     assert len(table) == len(MODELS) * EPOCHS and set(table.n) == {len(SEEDS)}
     for d in dirs:  # recompute every plotted mean / band edge from the metrics.jsonl files themselves
-        model = json.loads((d / results.CONFIG).read_text())["model"]
-        logs = [[json.loads(line) for line in (e / results.METRICS).read_text().splitlines()]
-                for e in dirs if json.loads((e / results.CONFIG).read_text())["model"] == model]
+        model = json.loads((d / runs.CONFIG).read_text())["model"]
+        logs = [[json.loads(line) for line in (e / runs.METRICS).read_text().splitlines()]
+                for e in dirs if json.loads((e / runs.CONFIG).read_text())["model"] == model]
         for epoch in range(1, EPOCHS + 1):
             row = table[(table.model == model) & (table.epoch == epoch)].iloc[0]
             for series in ("train_loss", "val_loss", "val_top1"):
@@ -74,7 +74,7 @@ def test_curves_leave_out_unfinished_runs_unless_asked(tiny_results, tmp_path):
     src, dirs = tiny_results
     root = tmp_path / "results"
     shutil.copytree(src, root)
-    (root / dirs[0].relative_to(src) / results.SUMMARY).unlink()
+    (root / dirs[0].relative_to(src) / runs.SUMMARY).unlink()
     finished, skipped = curves.load("tiny", "local", root)
     assert finished.run_id.nunique() == len(dirs) - 1 and skipped.run_id.nunique() == 1
     everything, _ = curves.load("tiny", "local", root, include_unfinished=True)

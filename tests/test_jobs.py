@@ -9,8 +9,8 @@ from dataclasses import replace
 import pytest
 
 import jobs
-from jobs import cli, executors, experiments, records, runner
-from suite import results
+from jobs import cli, executors, records, runner
+from suite import experiments, runs
 from suite.train import Recipe
 
 
@@ -104,8 +104,8 @@ def test_debug_executor_runs_through_submitit(tmp_path, capsys, tiny_experiment)
     assert cli.main(["run", "fcnn-table2", "--results", str(root), "--no-progress", "--executor", "debug",
                      "--models", "fcnn-e"]) == 0
     assert "1/1 run(s) finished" in capsys.readouterr().out
-    runs, bad = results.scan(root, "fcnn-table2", "local")
-    assert [r.summary["model"] for r in runs] == ["fcnn-e"] and not bad
+    found, bad = runs.scan(root, "fcnn-table2", "local")
+    assert [r.summary["model"] for r in found] == ["fcnn-e"] and not bad
     assert list((root / "_submitit" / "fcnn-table2" / "local").iterdir())  # submitit's own job folder
 
 
@@ -115,11 +115,11 @@ def test_run_status_collect(tmp_path, capsys, tiny_experiment):
     assert cli.main(["run", "fcnn-table2", "--results", str(root), "--no-progress", "--executor", executor]) == 0
     out = capsys.readouterr().out
     assert "2/2 run(s) finished" in out
-    runs, bad = results.scan(root, "fcnn-table2", "local")
-    assert sorted(r.summary["model"] for r in runs) == ["fcnn-a", "fcnn-e"] and not bad
-    run = runs[0]
+    found, bad = runs.scan(root, "fcnn-table2", "local")
+    assert sorted(r.summary["model"] for r in found) == ["fcnn-a", "fcnn-e"] and not bad
+    run = found[0]
     assert run.config["recipe"]["epochs"] == 1 and run.config["model_overrides"]["width"] == 0.125
-    env = json.loads((run.path / results.ENV).read_text())
+    env = json.loads((run.path / runs.ENV).read_text())
     assert "MNIST digits train" in env["data"]["train"] and env["data"]["num_classes"] == 10
     assert cli.main(["status", "fcnn-table2", "--results", str(root), "--profile", "local"]) == 0
     status = capsys.readouterr().out
@@ -127,7 +127,7 @@ def test_run_status_collect(tmp_path, capsys, tiny_experiment):
     assert cli.main(["collect", "fcnn-table2", "--results", str(root), "--out", str(tmp_path / "out")]) == 0
     table = capsys.readouterr().out
     from paper_tables._render import fmt
-    for r in runs:
+    for r in found:
         assert r.name in table and f"| {fmt(r.summary['top1'])} |" in table
 
 
@@ -135,8 +135,8 @@ def test_status_reports_unfinished_runs(tmp_path, capsys, tiny_experiment):
     root = tmp_path / "results"
     task = runner.tasks_for("fcnn-table2", "local", root, models=["fcnn-a"], seeds=[0])[0]
     d = runner.run_dir(task)
-    results.start_run(d, runner.run_config(tiny_experiment, "fcnn-a", 0, "local"))
-    results.write_metrics(d, [{"epoch": 1, "train_loss": 1.0, "val_top1": 10.0, "val_top5": 50.0, "lr": 0.1}])
+    runs.start_run(d, runner.run_config(tiny_experiment, "fcnn-a", 0, "local"))
+    runs.write_metrics(d, [{"epoch": 1, "train_loss": 1.0, "val_top1": 10.0, "val_top5": 50.0, "lr": 0.1}])
     cli.main(["status", "fcnn-table2", "--results", str(root), "--profile", "local"])
     out = capsys.readouterr().out
     assert "fcnn-a             seed 0: unfinished: 1 epoch(s) done" in out
@@ -253,13 +253,13 @@ def fake_run(task, top1: float, *, finish=True):
     config = {**runner.run_config(exp, task.model, task.seed, task.profile, task.overrides, task.data_root),
               "num_classes": 10}
     d = runner.run_dir(task)
-    results.start_run(d, config)
+    runs.start_run(d, config)
     history = [{"epoch": 1, "train_loss": 1.0, "val_top1": top1, "val_top5": 99.0, "val_loss": 1.0, "lr": 0.1,
                 "seconds": 1.0}]
-    results.write_metrics(d, history)
-    results.atomic_write_bytes(d / results.CHECKPOINT, b"weights")
+    runs.write_metrics(d, history)
+    runs.atomic_write_bytes(d / runs.CHECKPOINT, b"weights")
     if finish:
-        results.finish_run(d, results.make_summary(config, history, 1.0, "epochs"))
+        runs.finish_run(d, runs.make_summary(config, history, 1.0, "epochs"))
     return d
 
 
@@ -307,11 +307,11 @@ def test_planted_checkpoint_pickle_is_never_run(tmp_path, capsys, tiny_experimen
     root, marker = tmp_path / "results", tmp_path / "pwned"
     task, = runner.tasks_for("fcnn-table2", "local", root, models=["fcnn-a"], seeds=[0])
     d = fake_run(task, 50.0, finish=False)
-    planted_pickle(d / results.CHECKPOINT, marker)
+    planted_pickle(d / runs.CHECKPOINT, marker)
     assert cli.main(["run", "fcnn-table2", "--results", str(root), "--no-progress", "--models", "fcnn-a"]) == 1
     err = capsys.readouterr().err
     assert not marker.exists()
-    assert f"{d / results.CHECKPOINT}: unreadable checkpoint" in err and "delete it" in err
+    assert f"{d / runs.CHECKPOINT}: unreadable checkpoint" in err and "delete it" in err
 
 
 def test_planted_job_result_pickle_is_never_run(tmp_path, capsys, tiny_experiment):
@@ -320,7 +320,7 @@ def test_planted_job_result_pickle_is_never_run(tmp_path, capsys, tiny_experimen
     task, = runner.tasks_for("fcnn-table2", "local", root, models=["fcnn-a"], seeds=[0])
     for name in ("4242_result.pkl", "4242_0_result.pkl", "4242_submitted.pkl", "4242_0_log.err"):
         planted_pickle(evil / name, marker)
-    results.append_json_lines(records.jobs_log(root, tiny_experiment, "local"), [
+    runs.append_json_lines(records.jobs_log(root, tiny_experiment, "local"), [
         {"model": "fcnn-a", "seed": 0, "executor": "local", "job_id": "4242", "folder": str(evil),
          "run": runner.run_dir(task).name},
         {"model": "fcnn-e", "seed": 0, "executor": "slurm", "job_id": "4242", "folder": str(evil)}])
@@ -338,9 +338,9 @@ def test_damaged_finished_runs_are_bad_everywhere_and_retrained(tmp_path, capsys
     args = ["--results", str(root), "--no-progress"]
     assert cli.main(["run", "fcnn-table2", *args]) == 0
     dirs = {m: runner.run_dir(t) for t in runner.tasks_for("fcnn-table2", "local", root) for m in [t.model]}
-    (dirs["fcnn-a"] / results.SUMMARY).write_text("{}")
-    summary = json.loads((dirs["fcnn-e"] / results.SUMMARY).read_text())
-    (dirs["fcnn-e"] / results.SUMMARY).write_text(json.dumps({**summary, "top1": 99.9}))
+    (dirs["fcnn-a"] / runs.SUMMARY).write_text("{}")
+    summary = json.loads((dirs["fcnn-e"] / runs.SUMMARY).read_text())
+    (dirs["fcnn-e"] / runs.SUMMARY).write_text(json.dumps({**summary, "top1": 99.9}))
     capsys.readouterr()
     assert cli.main(["status", "fcnn-table2", "--results", str(root), "--profile", "local"]) == 0
     out = capsys.readouterr().out
@@ -353,9 +353,9 @@ def test_damaged_finished_runs_are_bad_everywhere_and_retrained(tmp_path, capsys
     assert cli.main(["run", "fcnn-table2", *args]) == 0
     out = capsys.readouterr().out
     assert "training it again" in out and "2/2 run(s) finished" in out
-    assert all(results.classify(d).state == results.FINISHED for d in dirs.values())
+    assert all(runs.classify(d).state == runs.FINISHED for d in dirs.values())
     assert len(list(dirs["fcnn-a"].parent.glob(".fcnn-a_s0_*.bad-*"))) == 1  # kept aside, not deleted
-    (dirs["fcnn-a"] / results.CONFIG).write_text("[1, 2]")
+    (dirs["fcnn-a"] / runs.CONFIG).write_text("[1, 2]")
     assert cli.main(["status", "fcnn-table2", "--results", str(root), "--profile", "local"]) == 0
     assert "fcnn-a             seed 0: bad: " in capsys.readouterr().out
     assert cli.main(["collect", "fcnn-table2", "--results", str(root), "--out", str(tmp_path / "out")]) == 0
@@ -382,7 +382,7 @@ def test_a_locked_run_is_skipped_and_duplicates_run_once(tmp_path, capsys, tiny_
     root = tmp_path / "results"
     tasks = runner.tasks_for("fcnn-table2", "local", root, models=["fcnn-a", "fcnn-a"], seeds=[0, 0])
     assert len(tasks) == 1
-    with results.lock_run(runner.run_dir(tasks[0])):
+    with runs.lock_run(runner.run_dir(tasks[0])):
         assert cli.main(["run", "fcnn-table2", "--results", str(root), "--no-progress", "--models", "fcnn-a,fcnn-a",
                          "--seeds", "0,0"]) == 0
         out = capsys.readouterr().out
@@ -391,8 +391,8 @@ def test_a_locked_run_is_skipped_and_duplicates_run_once(tmp_path, capsys, tiny_
         assert re.search(r"fcnn-a +seed 0: running: 0 epoch\(s\) done \(.+:\d+, heartbeat \d+ s ago\)",
                          capsys.readouterr().out)
     assert not records.jobs_log(root, tiny_experiment, "local").exists(), "nothing submitted, nothing recorded"
-    with pytest.raises(results.RunLocked, match="being trained by"):
-        with results.lock_run(runner.run_dir(tasks[0])), results.lock_run(runner.run_dir(tasks[0])):
+    with pytest.raises(runs.RunLocked, match="being trained by"):
+        with runs.lock_run(runner.run_dir(tasks[0])), runs.lock_run(runner.run_dir(tasks[0])):
             pass
 
 
@@ -435,7 +435,6 @@ def test_pool_workers_die_with_their_parent(tmp_path):
 
 
 def _alive(pid: int) -> bool:
-    import os
     try:
         with open(f"/proc/{pid}/stat") as f:
             return f.read().split(")")[-1].split()[0] != "Z"
@@ -478,8 +477,8 @@ def test_status_of_runs_in_progress_and_killed_runs_with_overrides(tmp_path, cap
     root = tmp_path / "results"
     first, = runner.tasks_for("fcnn-table2", "local", root, models=["fcnn-a"], seeds=[0])
     d = runner.run_dir(first)
-    with results.lock_run(d):
-        results.start_run(d, runner.run_config(tiny_experiment, "fcnn-a", 0, "local"))  # no metrics yet
+    with runs.lock_run(d):
+        runs.start_run(d, runner.run_config(tiny_experiment, "fcnn-a", 0, "local"))  # no metrics yet
         cli.main(["status", "fcnn-table2", "--results", str(root), "--profile", "local"])
         assert re.search(r"fcnn-a +seed 0: running: 0 epoch\(s\) done", capsys.readouterr().out)
     killed, = runner.tasks_for("fcnn-table2", "local", root, models=["fcnn-e"], overrides=SMOKE)
@@ -492,7 +491,7 @@ def test_status_of_runs_in_progress_and_killed_runs_with_overrides(tmp_path, cap
 
 
 # ------------------------------------------------------------------------ fuzz: damage a finished run
-RUN_FILES = (results.CONFIG, results.ENV, results.METRICS, results.SUMMARY, results.CHECKPOINT)
+RUN_FILES = (runs.CONFIG, runs.ENV, runs.METRICS, runs.SUMMARY, runs.CHECKPOINT)
 WRONG = ("text", 7, 2.5, [], {"a": 1}, None, True)
 
 
@@ -535,7 +534,7 @@ def damage(path, kind: str, cut: float, blob: bytes, pick: int, wrong):
         new = data[:int(cut * len(data.rstrip()))]
     elif kind == "garbage":
         new = blob
-    elif path.name == results.CHECKPOINT:
+    elif path.name == runs.CHECKPOINT:
         ckpt = torch.load(path, weights_only=True)
         if kind == "nan":
             next(t for t in ckpt["model"].values() if t.is_floating_point()).fill_(float("nan"))
@@ -546,7 +545,7 @@ def damage(path, kind: str, cut: float, blob: bytes, pick: int, wrong):
         buf = io.BytesIO()
         torch.save(ckpt, buf)
         new = buf.getvalue()
-    elif path.name == results.METRICS:
+    elif path.name == runs.METRICS:
         lines = data.decode().splitlines()
         i = pick % len(lines)
         lines[i] = json.dumps(_damage_json(json.loads(lines[i]), kind, pick // len(lines), wrong))
@@ -591,10 +590,10 @@ def test_fuzz_damaged_finished_run_is_never_counted_and_is_repaired(tmp_path, ca
         status = capsys.readouterr().out
         assert ": finished:" not in status, (file, kind, status)
         assert cli.main(["collect", "fcnn-table2", "--results", str(root), "--out", str(root / "out")]) == 0
-        assert not results.select_runs(root, "fcnn-table2", "local").runs
+        assert not runs.select_runs(root, "fcnn-table2", "local").runs
         assert cli.main(["run", "fcnn-table2", "--results", str(root), "--no-progress"]) == 0, capsys.readouterr()
-        st_ = results.classify(d)
-        assert st_.state == results.FINISHED, (file, kind, st_)
-        assert [r.path for r in results.select_runs(root, "fcnn-table2", "local").runs] == [d]
+        st_ = runs.classify(d)
+        assert st_.state == runs.FINISHED, (file, kind, st_)
+        assert [r.path for r in runs.select_runs(root, "fcnn-table2", "local").runs] == [d]
         shutil.rmtree(root)
     check()

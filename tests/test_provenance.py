@@ -4,7 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from jobs import cli, experiments, provenance
+from jobs import cli, provenance, runner
+from suite import experiments
+from suite.experiments import _fcnn, fcnn_table2
 
 PAPERS = Path(__file__).resolve().parents[1] / ".." / "shared" / "papers"
 PAPER_FILES = {"FCNN": "000_827885b84de41127.txt", "HO-CP": "004_b31600cd53fb7ce3.txt"}
@@ -25,8 +27,8 @@ def test_no_paper_field_lacks_provenance(name):
 
 
 def test_missing_names_an_unexplained_field(monkeypatch):
-    monkeypatch.setitem(provenance.PAPER, "fcnn-table2",
-                        {k: v for k, v in provenance.FCNN_CAFFE_FIELDS.items() if k != "recipe.weight_decay"})
+    monkeypatch.setattr(fcnn_table2, "PROVENANCE",
+                        {k: v for k, v in _fcnn.FCNN_CAFFE_FIELDS.items() if k != "recipe.weight_decay"})
     assert provenance.missing("fcnn-table2") == ["recipe.weight_decay"]
 
 
@@ -34,7 +36,7 @@ def test_stated_quotes_are_verbatim():
     if not all((PAPERS / f).is_file() for f in PAPER_FILES.values()):
         pytest.skip(f"the papers' text is not in {PAPERS}")
     text = {p: _plain((PAPERS / f).read_text()) for p, f in PAPER_FILES.items()}
-    for table in provenance.PAPER.values():
+    for table in map(experiments.provenance, experiments.names()):
         for key, prov in table.items():
             if prov.kind != "stated":
                 continue
@@ -54,12 +56,12 @@ def test_weight_decay_is_a_documented_choice():
 def test_local_fields_that_differ_are_local_choices():
     rows = provenance.of("fcnn-table2", "local")
     assert rows["dataset"][1].kind == "chosen" and "local" in rows["dataset"][1].reason
-    assert rows["recipe.gamma"][1] == provenance.FCNN_CAFFE_FIELDS["recipe.gamma"]  # same value: the paper's
+    assert rows["recipe.gamma"][1] == _fcnn.FCNN_CAFFE_FIELDS["recipe.gamma"]  # same value: the paper's
     assert rows["recipe.lr"][1].kind == "chosen" and "local" in rows["recipe.lr"][1].reason  # 0.05 locally
 
 
 def test_override_on_the_paper_profile_is_not_called_stated():
-    s = cli.runner.setting_for(experiments.get("fcnn-table2"), "paper", (("recipe.lr", 0.05),))
+    s = runner.setting_for(experiments.get("fcnn-table2"), "paper", (("recipe.lr", 0.05),))
     assert provenance.of("fcnn-table2", "paper", s)["recipe.lr"][1].kind == "chosen"
 
 

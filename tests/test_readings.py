@@ -94,7 +94,7 @@ def test_hocp_models_default_to_alg1():
 
 def test_accuracy_tables_say_which_reading_and_split_produced_the_numbers(tmp_path):
     from paper_tables.accuracy import UNRECORDED, readings_notes
-    from suite.results import Run
+    from suite.runs import Run
     new = {"reading": reading("fcnn-c"), "splits": {"decide": "val", "report": "test"}}
     runs = {"fcnn-c": [Run(tmp_path, new, {}), Run(tmp_path, {}, {})], "fcnn-a": [Run(tmp_path, {"reading": None}, {})]}
     notes = "\n".join(readings_notes(runs))

@@ -82,8 +82,8 @@ def run_cli(*argv) -> int:
 
 
 def records(root, exp="fcnn-table2", profile="local") -> dict:
-    from jobs import experiments
     from jobs.records import read_jobs
+    from suite import experiments
     return read_jobs(root, experiments.get(exp), profile)
 
 
@@ -168,9 +168,9 @@ def test_requeued_job_resumes_from_its_checkpoint(tmp_path):
     wait_until(lambda: squeue_field(job.job_id, "%r") == "BeginTime", 60, "the job to be requeued", poll_s=0.5)
     subprocess.run(["scontrol", "update", f"JobId={job.job_id}", "StartTime=now"], check=True)
     wait_until(lambda: job.done() and ref_job.done(), 600, "both jobs to end", poll_s=1.0)
-    from suite import results
-    result = results.classify(run_dir).run.summary  # the verified run directory, not the job's pickle
-    ref = results.classify(runner.run_dir(ref_task)).run.summary
+    from suite import runs
+    result = runs.classify(run_dir).run.summary  # the verified run directory, not the job's pickle
+    ref = runs.classify(runner.run_dir(ref_task)).run.summary
     log = job.paths.stdout.read_text() + job.paths.stderr.read_text()
     resumed = [int(m) for m in re.findall(r"resumed from epoch (\d+)", log)]
     assert resumed and resumed[0] > 0, log[-2000:]
@@ -195,7 +195,8 @@ def test_two_tasks_train_one_ddp_run_with_the_same_result_logs(tmp_path):
                    "--no-progress", *TINY, "--no-wait") == 0
     assert run_cli("run", "fcnn-table2", "--executor", "slurm", "--models", "fcnn-a", "--results", tmp_path / "two",
                    "--no-progress", *TINY, "--tasks-per-node", "2") == 0
-    from jobs import experiments, records
+    from jobs import records
+    from suite import experiments
     assert records.wait_for_jobs(experiments.get("fcnn-table2"), "local", tmp_path / "one", timeout_s=300) == []
     one, = run_dirs(tmp_path / "one").values()
     two, = run_dirs(tmp_path / "two").values()
@@ -223,8 +224,8 @@ def test_two_tasks_train_one_ddp_run_with_the_same_result_logs(tmp_path):
 def test_dry_run_script_is_the_one_submitted_and_collect_shows_epochs(tmp_path, capsys):
     """--dry-run prints the sbatch script submitit then submits (and writes nothing); collect, waiting on the
     array, prints each run's epochs (and ETA) from its metrics.jsonl."""
-    from jobs import experiments
     from jobs.records import wait_for_jobs
+    from suite import experiments
     args = ("fcnn-table2", "--executor", "slurm", "--models", "fcnn-a,fcnn-b", "--results", tmp_path, *TINY)
     assert run_cli("run", *args, "--dry-run") == 0
     out = capsys.readouterr().out
@@ -239,9 +240,9 @@ def test_dry_run_script_is_the_one_submitted_and_collect_shows_epochs(tmp_path, 
     assert "collect: waiting for 2 job(s) of fcnn-table2 [local]:" in err, err
     for model in ("fcnn-a", "fcnn-b"):
         assert re.search(rf"{model} seed 0 \(job {array}_\d [A-Z]+\): (not started|epoch [0-2]/2)", err), err
-    from suite import results
+    from suite import runs
     dirs = run_dirs(tmp_path)
-    assert sorted(dirs) == ["fcnn-a", "fcnn-b"] and all(results.classify(d).state == "finished" for d in dirs.values())
+    assert sorted(dirs) == ["fcnn-a", "fcnn-b"] and all(runs.classify(d).state == "finished" for d in dirs.values())
 
 
 def test_local_sweep_is_one_job_array_and_selects_on_validation(tmp_path, capsys):
@@ -254,14 +255,14 @@ def test_local_sweep_is_one_job_array_and_selects_on_validation(tmp_path, capsys
     ids = sorted(r["job_id"] for r in records(tmp_path).values())
     array = ids[0].split("_")[0]
     assert ids == [f"{array}_{i}" for i in range(6)], "one job array: 3 points × 2 models × 1 seed"
-    from suite import results
-    groups, bad = results.finished_groups(tmp_path, "fcnn-table2", "local")
-    runs = [r for rs in groups.values() for r in rs]
-    assert not bad and len(runs) == 6 and len(groups) == 3
+    from suite import runs
+    groups, bad = runs.finished_groups(tmp_path, "fcnn-table2", "local")
+    found = [r for rs in groups.values() for r in rs]
+    assert not bad and len(found) == 6 and len(groups) == 3
     sweep_file, = (tmp_path / "fcnn-table2" / "local").glob("sweep-*.json")
     selection = json.loads(sweep_file.read_text())
     for model in ("fcnn-a", "fcnn-b"):
-        val = {r.config["recipe"]["lr"]: r.metrics[-1]["val_top1"] for r in runs if r.config["model"] == model}
+        val = {r.config["recipe"]["lr"]: r.metrics[-1]["val_top1"] for r in found if r.config["model"] == model}
         best = max(lrs, key=lambda lr: (val[lr], -lrs.index(lr)))
         assert selection["selected"][model]["point"] == {"recipe.lr": best}, (model, val)
     out = capsys.readouterr().out

@@ -5,8 +5,8 @@ import pytest
 import torch
 from torch import nn
 
-from jobs import experiments, runner
-from suite import data, results, train
+from jobs import runner
+from suite import data, experiments, runs, train
 
 
 class Labelled(torch.utils.data.Dataset):
@@ -60,7 +60,7 @@ def test_schedule_reads_val_and_summary_reports_test(tmp_path, monkeypatch):
                     progress=False, config={"experiment": "e", "model": "m", "profile": "local"})
     assert seen == [100.0] * 3
     assert s["top1"] == 0.0 and s["val_top1"] == 100.0 and s["reported_split"] == "test"
-    assert all(r["val_top1"] == 100.0 for r in results.read_metrics(tmp_path / results.METRICS))
+    assert all(r["val_top1"] == 100.0 for r in runs.read_metrics(tmp_path / runs.METRICS))
 
 
 def test_local_run_reports_the_untouched_test_split(tmp_path):
@@ -69,12 +69,12 @@ def test_local_run_reports_the_untouched_test_split(tmp_path):
     over = (("recipe.epochs", 1), ("train_limit", 64), ("val_limit", 50), ("recipe.batch_size", 32))
     s = runner.run_one("hocp-table1", "mobilenetv2-cifar", 0, "local", tmp_path, overrides=over, progress=False)
     task = runner.Task("hocp-table1", "mobilenetv2-cifar", 0, "local", str(tmp_path), overrides=over)
-    run = results.read_run(runner.run_dir(task))
+    run = runs.read_run(runner.run_dir(task))
     assert run.config["splits"]["report"] == "test" and run.config["provenance"]["splits"]["kind"] == "chosen"
     assert s["reported_split"] == "test"
     setting = runner.setting_for(experiments.get("hocp-table1"), "local", over)
     net = runner.build_model("mobilenetv2-cifar", num_classes=10, overrides={**setting.model_overrides})
-    net.load_state_dict(torch.load(runner.run_dir(task) / results.CHECKPOINT, weights_only=False)["model"])
+    net.load_state_dict(torch.load(runner.run_dir(task) / runs.CHECKPOINT, weights_only=False)["model"])
     test = data.build(setting.dataset, "test", **setting.data_options)
     val = data.build(setting.dataset, "val", limit=setting.val_limit, **setting.data_options)
     assert len(test) == 1000

@@ -1,14 +1,15 @@
 """Sweeps (jobs.sweeps): a grid of configurations trained as one submission, each model's point selected on
 the validation split (never the test split), the table rendered from the selected points and saying so.
 The same sweep through SLURM (one job array) is in test_slurm.py."""
+import dataclasses
 import json
 import re
 from pathlib import Path
 
 import pytest
 
-from jobs import cli, experiments, provenance, runner, sweeps
-from suite import results, train
+from jobs import cli, launch, provenance, runner, sweeps
+from suite import experiments, runs, train
 
 EXP = "fcnn-table2"
 TINY = ["--set", "train_limit=96", "--set", "val_limit=32", "--set", "recipe.epochs=1", "--set", "model.width=0.125"]
@@ -33,8 +34,9 @@ def test_a_sweep_is_the_product_of_its_keys_in_order():
 
 def test_every_grid_point_is_its_own_run(tmp_path):
     args = cli.parser().parse_args(["run", EXP, "--results", str(tmp_path), "--sweep", "recipe.lr=0.01,0.1", *TINY])
-    sweep, configs = cli.configurations(args, experiments.get(EXP), cli.parse_overrides(args))
-    tasks = [t for o in configs for t in runner.tasks_for(EXP, "local", tmp_path, None, ["fcnn-a", "fcnn-b"], [0, 1], o)]
+    sweep, configs = launch.configurations(args, experiments.get(EXP), launch.parse_overrides(args))
+    tasks = [t for o in configs
+             for t in runner.tasks_for(EXP, "local", tmp_path, None, ["fcnn-a", "fcnn-b"], [0, 1], o)]
     assert len(tasks) == 2 * 2 * 2 and len({runner.run_dir(t) for t in tasks}) == 8
     config = runner.run_config(experiments.get(EXP), "fcnn-a", 0, "local", configs[1])
     assert config["recipe"]["lr"] == 0.1 and config["overrides"]["recipe.lr"] == 0.1
@@ -77,10 +79,11 @@ def test_hocp_table2_paper_setting_sweeps_the_papers_lr_range():
 def test_every_default_grid_has_provenance_and_show_prints_it(capsys):
     for exp in experiments.EXPERIMENTS.values():
         for key, values in exp.sweeps.get("paper", ()):
-            entry = provenance.SWEEPS[exp.name][key]
+            entry = experiments.sweeps(exp.name)[key]
             assert entry.range.kind == "stated" and entry.grid.kind == "chosen" and entry.grid.reason
             for v in values:  # a run of a grid point records the stated range, not "set by an override"
-                value, prov = provenance.of(exp.name, "paper", runner.setting_for(exp, "paper", ((key, v),)), [key])[key]
+                setting = runner.setting_for(exp, "paper", ((key, v),))
+                value, prov = provenance.of(exp.name, "paper", setting, [key])[key]
                 assert value == v and prov.kind == "stated" and "chosen grid" in prov.note
     assert cli.main(["show", "hocp-table2", "--profile", "paper"]) == 0
     out = capsys.readouterr().out
@@ -96,14 +99,14 @@ def finished_run(task, val_top1s: list[float], test_top1: float):
     exp = experiments.get(task.experiment)
     config = {**runner.run_config(exp, task.model, task.seed, task.profile, task.overrides), "num_classes": 10}
     d = runner.run_dir(task)
-    results.start_run(d, config)
+    runs.start_run(d, config)
     history = [{"epoch": i + 1, "train_loss": 1.0, "val_top1": v, "val_top5": 99.0, "val_loss": 1.0, "lr": 0.1}
                for i, v in enumerate(val_top1s)]
-    results.write_metrics(d, history)
-    results.atomic_write_bytes(d / results.CHECKPOINT, b"weights")
+    runs.write_metrics(d, history)
+    runs.atomic_write_bytes(d / runs.CHECKPOINT, b"weights")
     test = {"top1": test_top1, "top5": 99.0, "loss": 1.0}
-    results.atomic_write_json(d / results.TEST, test)
-    results.finish_run(d, train.reported_on_test(results.make_summary(config, history, 1.0, "epochs"), test))
+    runs.atomic_write_json(d / runs.TEST, test)
+    runs.finish_run(d, train.reported_on_test(runs.make_summary(config, history, 1.0, "epochs"), test))
     return d
 
 
@@ -135,7 +138,8 @@ def test_selection_follows_validation_never_the_test_split(tmp_path, capsys):
     file, = sweep_files(root)
     sel = json.loads(file.read_text())
     assert sel["grid"] == {"recipe.lr": [0.01, 0.05, 0.2]} and sel["base_overrides"] == dict(TINY_OVERRIDES)
-    assert sel["selected"]["fcnn-a"]["point"] == {"recipe.lr": 0.05} and sel["selected"]["fcnn-a"]["val_top1_mean"] == 71
+    chosen = sel["selected"]["fcnn-a"]
+    assert chosen["point"] == {"recipe.lr": 0.05} and chosen["val_top1_mean"] == 71
     assert sel["selected"]["fcnn-b"]["point"] == {"recipe.lr": 0.2} and sel["selected"]["fcnn-b"]["n"] == 2
     assert sel["selected"]["fcnn-c"]["point"] == {"recipe.lr": 0.05}, "a point missing a seed does not compete"
     assert sel["selected"]["fcnn-d"] is None
@@ -143,7 +147,8 @@ def test_selection_follows_validation_never_the_test_split(tmp_path, capsys):
     assert a["recipe.lr=0.01"]["val_top1_mean"] == 51 and a["recipe.lr=0.01"]["n"] == 2
     assert a["recipe.lr=0.2"]["val_top1"] == {"0": 60, "1": 62}
     # the table: each model's selected runs (their test top-1), and the note naming the selection
-    row = lambda m: next(line for line in text.splitlines() if line.startswith(f"| {m} |"))
+    def row(m):
+        return next(line for line in text.splitlines() if line.startswith(f"| {m} |"))
     assert "| 10.5 |" in row("A") and "| 11.5 |" in row("B") and "| 1.5 |" in row("C")
     assert "lr selected by validation over {0.01, 0.05, 0.2}: fcnn-a → 0.05 (n = 2), fcnn-b → 0.2 (n = 2), " \
            "fcnn-c → 0.05 (n = 2), fcnn-d → none" in text
@@ -154,7 +159,7 @@ def test_selection_follows_validation_never_the_test_split(tmp_path, capsys):
     assert "lr selected by validation over" in md
     # the curves show the same runs
     from paper_tables import curves
-    with results.selecting(sweeps.per_model(sel)):
+    with runs.selecting(sweeps.per_model(sel)):
         frame, _ = curves.load(EXP, "local", root)
     assert sorted({(m, json.loads((Path(d) / "config.json").read_text())["recipe"]["lr"])
                    for m, d in zip(frame.model, frame.path)}) == [("fcnn-a", 0.05), ("fcnn-b", 0.2), ("fcnn-c", 0.05)]
@@ -177,22 +182,23 @@ def test_local_sweep_through_the_pool_trains_every_point_and_selects(tmp_path, c
     """3 lrs × 1 model × 1 seed of the real local profile, each run in a pool worker; then the selection."""
     root = tmp_path / "results"
     assert cli.main(["run", EXP, "--executor", "pool", "--workers", "2", "--models", "fcnn-a", "--seeds", "0",
-                     "--results", str(root), "--no-progress", *TINY, "--sweep", f"recipe.lr={','.join(map(str, LRS))}"]) == 0
+                     "--results", str(root), "--no-progress", *TINY,
+                     "--sweep", f"recipe.lr={','.join(map(str, LRS))}"]) == 0
     out = capsys.readouterr().out
     assert "sweep: recipe.lr over {0.01, 0.05, 0.2} (3 configurations)" in out and "3/3 run(s) finished" in out
-    groups, bad = results.finished_groups(root, EXP, "local")
-    runs = [r for rs in groups.values() for r in rs]
-    assert not bad and sorted(r.config["recipe"]["lr"] for r in runs) == sorted(LRS) and len(groups) == 3
+    groups, bad = runs.finished_groups(root, EXP, "local")
+    found = [r for rs in groups.values() for r in rs]
+    assert not bad and sorted(r.config["recipe"]["lr"] for r in found) == sorted(LRS) and len(groups) == 3
     file, = sweep_files(root)
     sel = json.loads(file.read_text())
-    val = {r.config["recipe"]["lr"]: r.metrics[-1]["val_top1"] for r in runs}
+    val = {r.config["recipe"]["lr"]: r.metrics[-1]["val_top1"] for r in found}
     best = max(LRS, key=lambda lr: (val[lr], -LRS.index(lr)))
     assert sel["selected"]["fcnn-a"]["point"] == {"recipe.lr": best}
     assert f"written: {file}" in out and re.search(r"selected +recipe.lr=", out)
     assert cli.main(["collect", EXP, "--results", str(root), "--out", str(tmp_path / "out"), *TINY,
                      "--sweep", f"recipe.lr={','.join(map(str, LRS))}"]) == 0
     text = capsys.readouterr().out
-    chosen, = [r for r in runs if r.config["recipe"]["lr"] == best]
+    chosen, = [r for r in found if r.config["recipe"]["lr"] == best]
     assert chosen.name in text and f"fcnn-a → {best} (n = 1)" in text
     # a second `run` of the same grid trains nothing and selects the same point
     assert cli.main(["run", EXP, "--executor", "pool", "--models", "fcnn-a", "--seeds", "0", "--results", str(root),
@@ -204,7 +210,7 @@ def test_local_sweep_through_the_pool_trains_every_point_and_selects(tmp_path, c
 def test_default_grid_runs_are_listed_by_status_and_nothing_is_selected_without_runs(tmp_path, capsys, monkeypatch):
     exp = experiments.get(EXP)
     monkeypatch.setitem(experiments.EXPERIMENTS, EXP,
-                        experiments.replace(exp, sweeps={"local": (("recipe.lr", (0.01, 0.05)),)}))
+                        dataclasses.replace(exp, sweeps={"local": (("recipe.lr", (0.01, 0.05)),)}))
     assert cli.main(["status", EXP, "--profile", "local", "--results", str(tmp_path)]) == 0
     seeds = len(exp.setting("local").seeds)
     assert capsys.readouterr().out.count(": not started") == 2 * len(exp.models) * seeds

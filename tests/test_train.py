@@ -12,7 +12,7 @@ import pytest
 import torch
 from torch import nn
 
-from suite import results, train
+from suite import runs, train
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -48,7 +48,7 @@ def run_script(tmp_path, run_dir, seed, kill_epoch=-1, kill_step=-1):
 
 
 def metrics(run_dir):
-    rows = [json.loads(line) for line in (Path(run_dir) / results.METRICS).read_text().splitlines()]
+    rows = [json.loads(line) for line in (Path(run_dir) / runs.METRICS).read_text().splitlines()]
     for r in rows:
         r.pop("seconds"), r.pop("time")  # wall time and clock are the only things allowed to differ
         assert r.pop("run_id") == f"resume-test/local/{Path(run_dir).name}"
@@ -61,7 +61,7 @@ def test_resume_after_kill_gives_identical_metrics(tmp_path, fresh_seed):
     assert p.returncode == 0, p.stderr
     p = run_script(tmp_path, killed, fresh_seed, kill_epoch=1, kill_step=2)  # SIGKILL in the middle of epoch 2
     assert p.returncode == -signal.SIGKILL, p.stderr
-    assert not results.is_finished(killed) and (killed / results.CHECKPOINT).is_file()
+    assert not runs.is_finished(killed) and (killed / runs.CHECKPOINT).is_file()
     assert [r["epoch"] for r in metrics(killed)] == [1]
     p = run_script(tmp_path, killed, fresh_seed)  # resume: same command, no kill
     assert p.returncode == 0, p.stderr
@@ -72,7 +72,7 @@ def test_resume_after_kill_gives_identical_metrics(tmp_path, fresh_seed):
     assert len({r["lr"] for r in metrics(whole)}) >= 1
     a, b = torch.load(whole / "final_weights.pt"), torch.load(killed / "final_weights.pt")
     assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
-    sa, sb = (json.loads((d / results.SUMMARY).read_text()) for d in (whole, killed))
+    sa, sb = (json.loads((d / runs.SUMMARY).read_text()) for d in (whole, killed))
     for key in ("top1", "top5", "epochs", "final_train_loss", "stopped"):
         assert sa[key] == sb[key]
 
@@ -107,7 +107,7 @@ def test_plateau_divides_lr_by_ten_until_min_lr(tmp_path, fresh_seed):
     recipe = train.Recipe(lr=0.1, batch_size=20, epochs=50, schedule="plateau", patience=0, min_lr=1e-6)
     s = train.train(Constant(), Tiny(fresh_seed), Tiny(fresh_seed), recipe=recipe, run_dir=tmp_path, progress=False,
                     config={"experiment": "e", "model": "constant", "profile": "local"})
-    lrs = [r["lr"] for r in results.read_metrics(tmp_path / results.METRICS)]
+    lrs = [r["lr"] for r in runs.read_metrics(tmp_path / runs.METRICS)]
     distinct = sorted(set(round(lr, 12) for lr in lrs), reverse=True)
     assert distinct == pytest.approx([0.1 * 10 ** -k for k in range(6)])  # 0.1, 0.01, ..., 1e-6
     assert all(b in (pytest.approx(a), pytest.approx(a / 10)) for a, b in zip(lrs, lrs[1:]))
@@ -119,17 +119,19 @@ def test_step_schedule(tmp_path, fresh_seed):
     recipe = train.Recipe(lr=0.1, batch_size=20, epochs=5, schedule="step", step_epochs=2)
     train.train(Constant(), Tiny(fresh_seed), Tiny(fresh_seed), recipe=recipe, run_dir=tmp_path, progress=False,
                 config={"experiment": "e", "model": "constant", "profile": "local"})
-    lrs = [r["lr"] for r in results.read_metrics(tmp_path / results.METRICS)]
+    lrs = [r["lr"] for r in runs.read_metrics(tmp_path / runs.METRICS)]
     assert lrs == pytest.approx([0.1, 0.1, 0.01, 0.01, 0.001])
 
 
 def test_finished_run_is_not_retrained(tmp_path, fresh_seed):
     recipe = train.Recipe(lr=0.1, batch_size=20, epochs=1)
     cfg = {"experiment": "e", "model": "constant", "profile": "local"}
-    s1 = train.train(Constant(), Tiny(fresh_seed), Tiny(fresh_seed), recipe=recipe, run_dir=tmp_path, progress=False, config=cfg)
+    s1 = train.train(Constant(), Tiny(fresh_seed), Tiny(fresh_seed), recipe=recipe, run_dir=tmp_path, progress=False,
+                     config=cfg)
     def boom(epoch, step):
         raise AssertionError("a finished run must not train again")
-    s2 = train.train(Constant(), Tiny(fresh_seed), Tiny(fresh_seed), recipe=recipe, run_dir=tmp_path, progress=False, config=cfg,
+    s2 = train.train(Constant(), Tiny(fresh_seed), Tiny(fresh_seed), recipe=recipe, run_dir=tmp_path, progress=False,
+                     config=cfg,
                      hook=boom)
     assert s1 == s2
 
@@ -144,8 +146,9 @@ def test_topk_and_recipe_validation():
         train.Recipe(batch_size=0)
     with pytest.raises(ValueError, match="unknown keys"):
         train.Recipe.from_dict({"lr": 0.1, "warmup": 5})
-    assert train.FCNN_CAFFE.batch_size == 96 and train.FCNN_TORCH.batch_size == 256
-    assert train.HOCP_JESTER.batch_size == 32 and 1e-5 <= train.HOCP_JESTER.lr <= 0.1
+    from suite.experiments import _fcnn, _hocp
+    assert _fcnn.FCNN_CAFFE.batch_size == 96 and _fcnn.FCNN_TORCH.batch_size == 256
+    assert _hocp.HOCP_JESTER.batch_size == 32 and 1e-5 <= _hocp.HOCP_JESTER.lr <= 0.1
 
 
 def test_diverged_run_fails_clearly_and_never_finishes(tmp_path, fresh_seed):
@@ -158,17 +161,17 @@ def test_diverged_run_fails_clearly_and_never_finishes(tmp_path, fresh_seed):
     def blow_up(epoch, step):  # what a too large learning rate does, in one step
         with torch.no_grad():
             model.w.fill_(float("inf"))
-    with pytest.raises(results.Diverged, match="epoch 1: training diverged .*lower the learning rate"):
+    with pytest.raises(runs.Diverged, match="epoch 1: training diverged .*lower the learning rate"):
         train.train(model, Tiny(fresh_seed), Tiny(fresh_seed), recipe=recipe, run_dir=tmp_path / "a",
                     progress=False, config=cfg, hook=blow_up)
-    st = results.classify(tmp_path / "a")
-    assert st.state == results.FAILED and "Diverged" in st.reason and not results.is_finished(tmp_path / "a")
+    st = runs.classify(tmp_path / "a")
+    assert st.state == runs.FAILED and "Diverged" in st.reason and not runs.is_finished(tmp_path / "a")
     model = Constant()
     with torch.no_grad():
         model.w.fill_(float("inf"))
-    with pytest.raises(results.Diverged, match="weights w"):
+    with pytest.raises(runs.Diverged, match="weights w"):
         train.check_finite(model, 1.0, "here")
-    with pytest.raises(results.Diverged, match="validation loss nan"):
+    with pytest.raises(runs.Diverged, match="validation loss nan"):
         train.check_finite(Constant(), float("nan"), "here")
 
 
@@ -180,9 +183,9 @@ def test_checkpoints_hold_tensors_and_plain_data_only(tmp_path, fresh_seed):
     recipe = train.Recipe(lr=0.1, batch_size=20, epochs=1)
     train.train(Constant(), Tiny(fresh_seed), Tiny(fresh_seed), recipe=recipe, run_dir=tmp_path, progress=False,
                 config=cfg)
-    ckpt = torch.load(tmp_path / results.CHECKPOINT, weights_only=True)
+    ckpt = torch.load(tmp_path / runs.CHECKPOINT, weights_only=True)
     assert set(ckpt) >= {"model", "optimizer", "rng", "history"}
-    data = (tmp_path / results.CHECKPOINT).read_bytes()
+    data = (tmp_path / runs.CHECKPOINT).read_bytes()
     (tmp_path / "cut.pt").write_bytes(data[: len(data) // 2])
     with pytest.raises(ValueError, match=f"{tmp_path / 'cut.pt'}: unreadable checkpoint .*delete it"):
         train.load_checkpoint(tmp_path / "cut.pt")

@@ -7,13 +7,14 @@ from dataclasses import replace
 
 import pytest
 import torch
-from torch import nn
 
 import paper_tables
-from jobs import experiments, provenance, runner
-from paper_tables import claims, complexity as tables_complexity
-from suite import complexity, data, models, results, train
+from jobs import provenance, runner
+from paper_tables import claims
+from paper_tables import complexity as tables_complexity
+from suite import complexity, data, experiments, models, runs, train
 from suite import paper_values as pv
+from suite.experiments import fcnn_table2, fcnn_table7, hocp_compress
 from suite.layers import HOCPConv, SingleBasisConv2d
 from suite.models.readings import ABLATIONS, reading
 
@@ -75,7 +76,7 @@ def _decompose_run(run_dir, seed, hook=None):
 
 
 def _metrics(run_dir):
-    rows = results.read_metrics(run_dir / results.METRICS)
+    rows = runs.read_metrics(run_dir / runs.METRICS)
     return [{k: v for k, v in r.items() if k not in ("seconds", "time", "run_id")} for r in rows]
 
 
@@ -87,7 +88,7 @@ def test_training_decomposes_after_the_dense_epochs_and_resumes_after_it(tmp_pat
     assert {"decomposed_val_top1", "decomposed_val_top5", "decomposed_val_loss", "decomposition_error"} <= set(first)
     assert first["decomposed_layers"] == 4 and "decomposed_val_top1" not in second
     assert 0 <= first["decomposition_error"] < 1 and summary["epochs"] == 2
-    results.read_run(tmp_path / "whole")  # verifies as every run does
+    runs.read_run(tmp_path / "whole")  # verifies as every run does
 
     class Killed(Exception):
         pass
@@ -120,11 +121,11 @@ def test_decompose_after_is_checked_and_left_out_of_the_identity(tmp_path):
 def test_the_two_experiments_and_their_settings():
     residual, compress = experiments.get("fcnn-residual"), experiments.get("hocp-compress")
     assert residual.models == ("fcnn-e", "fcnn-e-no-residual")
-    assert residual.setting("local") is experiments.LOCAL_TABLE2  # E compared on FCNN Table 2's footing
+    assert residual.setting("local") is fcnn_table2.LOCAL_TABLE2  # E compared on FCNN Table 2's footing
     assert residual.setting("paper") == experiments.get("fcnn-table2").setting("paper")
     local = compress.setting("local")
     cp, scratch = (local.recipe_for(m) for m in compress.models)
-    assert cp.decompose_after == experiments.COMPRESS_DENSE and scratch.decompose_after == 0
+    assert cp.decompose_after == hocp_compress.COMPRESS_DENSE and scratch.decompose_after == 0
     assert cp.epochs == scratch.epochs and cp.schedule == scratch.schedule == "step"  # equal budget, one schedule
     paper = compress.setting("paper").recipe_for("convnet3d-cp-finetune")
     assert 0 < paper.decompose_after < paper.epochs
@@ -141,7 +142,7 @@ def test_model_recipes_are_recorded_shared_and_overridable():
     assert s.recipe_for("alexnet").weight_decay == 5e-4 and s.recipe_for("fcnn-l").lr == 0.1
     a, b = (runner.run_config(exp, m, 0, "local") for m in ("fcnn-l", "vgg16"))
     assert a["model_recipes"]["vgg16"] == {"lr": 0.01, "weight_decay": 5e-4}
-    assert results.identity_key(a) == results.identity_key(b)  # one table, one identity
+    assert runs.identity_key(a) == runs.identity_key(b)  # one table, one identity
     assert "model_recipes" not in experiments.get("fcnn-table2").setting("local").to_config()
     over = runner.setting_for(exp, "local", (("recipe.lr", 0.05),))  # --set recipe.lr: every model, over its own
     assert {over.recipe_for(m).lr for m in exp.models} == {0.05}
@@ -152,7 +153,7 @@ def test_model_recipes_are_recorded_shared_and_overridable():
 
 def test_reference_recipes_are_chosen_with_their_published_source():
     rows = provenance.of("fcnn-table7", "paper")
-    for net, own in experiments.REFERENCE_RECIPES.items():
+    for net, own in fcnn_table7.REFERENCE_RECIPES.items():
         for key, value in own.items():
             v, prov = rows[f"model_recipes.{net}.{key}"]
             assert v == value and prov.kind == "chosen" and prov.follows
@@ -165,14 +166,15 @@ def test_reference_net_at_its_recipe_gives_finite_losses(tmp_path, net):
     """A few batches of the local Table 7 setting at the net's own lr and weight decay: finite, not diverged."""
     s = experiments.get("fcnn-table7").setting("local")
     recipe = replace(s.recipe_for(net), epochs=1, batch_size=16, eval_batch_size=32)
-    assert (recipe.lr, recipe.weight_decay) == tuple(experiments.REFERENCE_RECIPES[net][k] for k in ("lr", "weight_decay"))
+    own = fcnn_table7.REFERENCE_RECIPES[net]
+    assert (recipe.lr, recipe.weight_decay) == (own["lr"], own["weight_decay"])
     tr = data.build(s.dataset, "train", limit=48, **s.data_options)
     va = data.build(s.dataset, "val", limit=32, **s.data_options)
     net_module = runner.build_model(net, num_classes=10, overrides=dict(s.model_overrides))
     train.train(net_module, tr, va, recipe=recipe, run_dir=tmp_path, progress=False, device="cpu",
                 config={"experiment": "fcnn-table7", "model": net, "profile": "local"})
-    run = results.read_run(tmp_path)
-    assert run.config["recipe"]["lr"] == experiments.REFERENCE_RECIPES[net]["lr"]
+    run = runs.read_run(tmp_path)
+    assert run.config["recipe"]["lr"] == fcnn_table7.REFERENCE_RECIPES[net]["lr"]
     assert all(torch.isfinite(torch.tensor([m["train_loss"], m["val_loss"]])).all() for m in run.metrics)
 
 
@@ -181,14 +183,14 @@ def _planted(root, experiment, model, seed, top1, decomposed=None):
     """A verified finished run whose last metrics line records ``decomposed`` (the keys suite.train writes)."""
     config = {"experiment": experiment, "profile": "local", "model": model, "seed": seed, "dataset": "moving-digits",
               "recipe": {"lr": 0.01, "epochs": 2}, "data": {"source": "test"}}
-    d = results.run_dir_for(root, config)
-    results.start_run(d, config)
+    d = runs.run_dir_for(root, config)
+    runs.start_run(d, config)
     history = [{"epoch": 1, "train_loss": 2.0, "val_top1": top1 - 5, "val_top5": 90.0, "val_loss": 2.0, "lr": 0.01,
                 **(decomposed or {})},
                {"epoch": 2, "train_loss": 1.0, "val_top1": top1, "val_top5": 95.0, "val_loss": 1.0, "lr": 0.01}]
-    results.write_metrics(d, history)
-    results.atomic_write_bytes(d / results.CHECKPOINT, b"weights")
-    results.finish_run(d, results.make_summary(config, history, 1.0, "epochs"))
+    runs.write_metrics(d, history)
+    runs.atomic_write_bytes(d / runs.CHECKPOINT, b"weights")
+    runs.finish_run(d, runs.make_summary(config, history, 1.0, "epochs"))
 
 
 @pytest.mark.slow  # counts the paper-size 3-D networks (~1 min on 2 cores)

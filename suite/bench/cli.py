@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 
 import suite.bench as package
-from suite.results import atomic_write_bytes
+from suite.host import atomic_write_bytes
 
 GROUPS = ["single", "basis_conv2d", "topological", "ho-cp", "model", "fused", "training", "auto"]
 EX_UNAVAILABLE = 69  # sysexits.h: the device the run asks for is not there

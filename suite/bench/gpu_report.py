@@ -3,7 +3,7 @@ pass, fused vs unfused models, `auto`'s overhead, where the factorized layer sti
 why, the targets, and every form that did not run with its reason."""
 from __future__ import annotations
 
-from suite.bench.gpu_summary import bound_text
+from suite.bench.bounds import bound_text
 
 
 def _ms(v) -> str:

@@ -4,14 +4,14 @@ unfused rows, and the targets with what bounds each.
 What bounds a time (`bound`): the form's minimum traffic (forward: x read, output written, weights read;
 forward+backward: FWD_BWD_TRAFFIC times that — backward reads dy and x and writes dx) over the measured copy
 bandwidth, and its FLOPs (2 × the papers' multiplication count; forward+backward: 3 ×) over the measured
-matmul ceiling of its precision. A form under BOUND_FRACTION of both ceilings is bound by neither: by launches,
-latency or a poor kernel.
+matmul ceiling of its precision; `suite.bench.bounds` says what a form under both ceilings is bound by.
 """
 from __future__ import annotations
 
+from suite.bench.bounds import bound
+
 FWD_BWD_TRAFFIC = 2.5  # forward: 2 tensor passes (x, y); forward+backward: 5 (x, y, dy, x again, dx)
 FWD_BWD_FLOPS = 3.0  # forward + input gradient + weight gradient
-BOUND_FRACTION = 0.3
 
 
 def _medians(records: list[dict]) -> dict[str, float]:
@@ -24,29 +24,6 @@ def _best(ms: dict, prefix: str, contains: str = "") -> tuple[str | None, float 
         return None, None
     name = min(forms, key=forms.get)
     return name, forms[name]
-
-
-def bound(ms: float, bytes_: float, flops: float, ceilings: dict, mode: str = "fp32") -> dict:
-    """Achieved bandwidth and FLOP rate of a time, as fractions of the device's measured ceilings."""
-    peak = ceilings.get(f"{mode}_matmul_tflops") or ceilings.get("fp32_matmul_tflops")
-    gbs, tflops = bytes_ / ms / 1e6, flops / ms / 1e9
-    out = {"gbs": gbs, "tflops": tflops, "bw_frac": gbs / ceilings["copy_gbs"] if ceilings.get("copy_gbs") else None,
-           "flop_frac": tflops / peak if peak else None}
-    fracs = [f for f in (out["bw_frac"], out["flop_frac"]) if f is not None]
-    if not fracs:
-        out["verdict"] = "no ceilings measured"
-    elif max(fracs) < BOUND_FRACTION:
-        out["verdict"] = "bound by neither (launches, latency or the kernel itself)"
-    else:
-        out["verdict"] = "memory-bound" if (out["bw_frac"] or 0) >= (out["flop_frac"] or 0) else "compute-bound"
-    return out
-
-
-def bound_text(label: str, ms: float, b: dict, mode: str = "fp32") -> str:
-    bw = f"{100 * b['bw_frac']:.0f} %" if b["bw_frac"] is not None else "?"
-    fl = f"{100 * b['flop_frac']:.0f} %" if b["flop_frac"] is not None else "?"
-    return (f"{label} {ms:.3f} ms: {b['gbs']:.0f} GB/s ({bw} of copy bw), {b['tflops']:.1f} TFLOP/s ({fl} of the "
-            f"{mode} matmul ceiling): {b['verdict']}")
 
 
 def op_row(records: list[dict], kernel: str, ceilings: dict) -> dict:

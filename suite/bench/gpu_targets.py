@@ -1,5 +1,5 @@
 """The GPU run's targets (issues [3/7] and [4/7]), each with its measured value, met / missed / not measured,
-and what bounds it (`suite.bench.gpu_summary.bound`).
+and what bounds it (`suite.bench.bounds.bound`).
 
 - FCNN ops (single-basis step, basis_conv2d, topological 1x1), float32, N = 32, forward and forward+backward:
   the Numba kernel >= 1.0x the best PyTorch factorized form; the fused single-basis step forward >= 1.5x.
@@ -10,7 +10,7 @@ and what bounds it (`suite.bench.gpu_summary.bound`).
 """
 from __future__ import annotations
 
-from suite.bench.gpu_summary import bound_text
+from suite.bench.bounds import bound_text
 
 AUTO_GOAL = 0.95
 OVERHEAD_GOAL_US = 10.0

@@ -27,7 +27,7 @@ SMALL_TUCKER_RANK = 4
 
 # Model L vs ResNet-18 inference: the batches of the speed target (N = 32 and N = 1), each model's own input.
 MODEL_BATCHES = (32, 1)
-# One SGD step of models E, K and L, `auto` vs `torch`: at the local profile's shapes (jobs/experiments.py
+# One SGD step of models E, K and L, `auto` vs `torch`: at the local profile's shapes (suite/experiments/_fcnn.py
 # LOCAL_FCNN: 1×77×77 digits, width 0.25, the Caffe recipe's batch of 96) and at the paper's (3×221×221,
 # width 1; batch 8 instead of the paper's 96 so that a step fits a benchmark run).
 TRAIN_MODELS = ("fcnn-e", "fcnn-k", "fcnn-l")

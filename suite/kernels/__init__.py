@@ -16,18 +16,12 @@ read-only or shared checkout (many SLURM jobs on different nodes) still compiles
 from __future__ import annotations
 
 import os
-import socket
 import sys
-from pathlib import Path
 
-
-def _default_cache_dir() -> Path:
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "fcnn-hocp-suite" / "numba" / socket.gethostname()
-
+from ..host import node_cache_dir
 
 if not os.environ.get("NUMBA_CACHE_DIR"):
-    os.environ["NUMBA_CACHE_DIR"] = str(_default_cache_dir())
+    os.environ["NUMBA_CACHE_DIR"] = str(node_cache_dir("numba"))
     if "numba" in sys.modules:  # imported before us: its config has read the environment already
         sys.modules["numba"].config.CACHE_DIR = os.environ["NUMBA_CACHE_DIR"]
 

@@ -18,7 +18,6 @@ several grid passes on tiny shapes with it).
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import math
 import warnings
 from dataclasses import dataclass, replace
@@ -97,21 +96,20 @@ def _numba_array_type(dtype: torch.dtype, ndim: int, contiguous: bool):
     return types.Array(_NB_DTYPES[dtype], ndim, "C" if contiguous else "A")
 
 
-def _signature_key(args) -> tuple:
-    return tuple((a.dtype, a.dim(), a.is_contiguous()) if isinstance(a, torch.Tensor) else int for a in args)
-
-
-def _pack(args) -> list:
-    """Numba's kernel ABI: per array (meminfo, parent, nitems, itemsize, data, *shape, *byte strides),
-    per integer an int64 (`_Kernel._prepare_args` of numba-cuda)."""
-    out = []
+def _key_and_params(args) -> tuple[tuple, list]:
+    """The signature key (dtype, rank, contiguity per tensor; int per integer) and Numba's kernel ABI:
+    per array (meminfo, parent, nitems, itemsize, data, *shape, *byte strides), per integer a 64-bit value
+    (`_Kernel._prepare_args` of numba-cuda; cuda.core passes Python ints as 64-bit, as Numba relies on)."""
+    key, params = [], []
     for a in args:
         if isinstance(a, torch.Tensor):
+            key.append((a.dtype, a.dim(), a.is_contiguous()))
             size = a.element_size()
-            out += (0, 0, a.numel(), size, a.data_ptr(), *a.shape, *(s * size for s in a.stride()))
+            params += (0, 0, a.numel(), size, a.data_ptr(), *a.shape, *(st * size for st in a.stride()))
         else:
-            out.append(ctypes.c_int64(a))
-    return out
+            key.append(int)
+            params.append(int(a))
+    return tuple(key), params
 
 
 class _Packed:
@@ -123,8 +121,7 @@ class _Packed:
         self.dispatcher, self.launch, self.config_type = dispatcher, launch, LaunchConfig
         self.kernels, self.configs = {}, {}
 
-    def kernel(self, args):
-        key = _signature_key(args)
+    def kernel(self, key):
         k = self.kernels.get(key)
         if k is None:
             from numba import types
@@ -138,7 +135,8 @@ class _Packed:
         config = self.configs.get(ckey)
         if config is None:
             config = self.configs[ckey] = self.config_type(grid=grid, block=block, shmem_size=shared)
-        self.launch(stream, config, self.kernel(args), *_pack(args))
+        key, params = _key_and_params(args)
+        self.launch(stream, config, self.kernel(key), *params)
 
 
 _PACKED: dict = {}
@@ -147,7 +145,19 @@ _PACKING_OK = [True]
 
 @lru_cache(maxsize=64)
 def _external_stream(handle: int):
+    """Numba's wrapper of a torch stream (the dispatcher path)."""
     return cuda.external_stream(handle)
+
+
+@lru_cache(maxsize=64)
+def _core_stream(handle: int):
+    """cuda.core's wrapper of a torch stream, made once: launch() then skips wrapping a foreign stream
+    object on every call."""
+    try:
+        from cuda.core import Stream
+        return Stream.from_handle(handle)
+    except Exception:  # noqa: BLE001  an older cuda.core: Numba's wrapper speaks its stream protocol
+        return _external_stream(handle)
 
 
 class Launch:
@@ -158,7 +168,7 @@ class Launch:
         self.sim = cudasim()
         self.device = 0 if self.sim else (x.device.index if x.device.index is not None else torch.cuda.current_device())
         if not self.sim:
-            self.stream = _external_stream(torch.cuda.current_stream(x.device).cuda_stream)
+            self.handle = torch.cuda.current_stream(x.device).cuda_stream
 
     def __call__(self, kernel, grid, block, *args, shared: int = 0):
         grid = grid if isinstance(grid, tuple) else (grid,)
@@ -171,10 +181,12 @@ class Launch:
                 packed = _PACKED.get(kernel)
                 if packed is None:
                     packed = _PACKED[kernel] = _Packed(kernel)
-                packed(self.stream, grid, block, shared, args)
+                packed(_core_stream(self.handle), grid, block, shared, args)
                 return
             except Exception as err:  # noqa: BLE001  another numba-cuda ABI: the dispatcher (re-raises real errors)
                 _PACKING_OK[0] = False
                 warnings.warn(f"numba-cuda fast launch unavailable ({err!r}); using the dispatcher", stacklevel=2)
-        cargs = [cuda.as_cuda_array(a.detach()) if isinstance(a, torch.Tensor) else a for a in args]
-        kernel[grid, block, self.stream, shared](*cargs)
+        # sync=False: the kernel runs on the tensors' own stream, ordered after their producers already; the
+        # default (sync=True) synchronizes that stream once per tensor, serializing host and GPU.
+        cargs = [cuda.as_cuda_array(a.detach(), sync=False) if isinstance(a, torch.Tensor) else a for a in args]
+        kernel[grid, block, _external_stream(self.handle), shared](*cargs)

@@ -105,6 +105,12 @@ def _elementwise(L: Launch, work: int) -> tuple[int, int]:
     return stride_blocks(work, threads, L.device), threads
 
 
+def _strips(x: torch.Tensor) -> int:
+    """Work items of the depthwise kernels: strips of _cuda_fcnn.PX pixels of each row of each plane."""
+    N, C, H, W = x.shape
+    return N * C * H * math.ceil(W / F.PX)
+
+
 def _chunks(L: Launch, work: int, outputs: int) -> int:
     """Blocks per output of a two-pass reduction over `work` elements: the grid cap shared among the
     outputs, at least 1, at most what one pass of the work needs."""
@@ -129,7 +135,7 @@ def _dw_backward(L: Launch, x, w, gG, gz, mult: int, add_gz: bool, part, col0: i
     m = x.shape[1]
     K = _dw_kernels(x, w.shape[-1])
     gx = torch.empty_like(x)
-    L(K.dw_input_grad, *_elementwise(L, x.numel()), gG, w, gx, gz, mult, int(add_gz))
+    L(K.dw_input_grad, *_elementwise(L, _strips(x)), gG, w, gx, gz, mult, int(add_gz))
     L(K.dw_weight_grad, (part.shape[0], m * mult), launch_limits().threads, gG, x, part, mult, col0)
     return gx
 
@@ -141,7 +147,7 @@ def _step_forward(x, basis, projection, bias, res):
     n = projection.shape[0]
     K = _dw_kernels(x, basis.shape[-1])
     g = _empty((m, N, H * W), x)
-    L(K.dw_forward, *_elementwise(L, x.numel()), x, basis.contiguous(), g, 1)
+    L(K.dw_forward, *_elementwise(L, _strips(x)), x, basis.contiguous(), g, 1)
     z = torch.bmm(projection.contiguous().expand(N, n, m), g.transpose(0, 1))
     r = _dummy(x) if res is None else res.contiguous().reshape(N, n, H * W)
     L(K.step_epilogue, *_elementwise(L, z.numel()), z, r, bias.contiguous(), int(res is not None))
@@ -155,7 +161,7 @@ def _step_backward(x, basis, projection, out, g, gy, res_mode: int):
     N, m, H, W = x.shape
     n, k = projection.shape[0], basis.shape[-1]
     K = _dw_kernels(x, k)
-    chunks = _chunks(L, N * H * W, max(n, m))
+    chunks = _chunks(L, _strips(x) // m, max(n, m))
     part = _empty((chunks, n + m * k * k), x)  # [bias partials | basis-gradient partials]
     gz_cm = _empty((n, N, H * W), x)
     gz = _empty((N, n, H * W), x) if res_mode == 2 else _dummy(x)
@@ -202,7 +208,8 @@ class BasisConv2d(torch.autograd.Function):
         N, m, H, W = x.shape
         b, k, n = bases.shape[1], bases.shape[2], projection.shape[0]
         g = _empty((m * b, N, H * W), x)
-        L(_dw_kernels(x, k).dw_forward, *_elementwise(L, x.numel()), x, bases.reshape(m * b, k, k).contiguous(), g, b)
+        L(_dw_kernels(x, k).dw_forward, *_elementwise(L, _strips(x)), x, bases.reshape(m * b, k, k).contiguous(),
+          g, b)
         out = torch.bmm(projection.reshape(n, m * b).contiguous().expand(N, n, m * b), g.transpose(0, 1))
         ctx.save_for_backward(x, bases, projection, g)
         return out.reshape(N, n, H, W)
@@ -216,7 +223,7 @@ class BasisConv2d(torch.autograd.Function):
         gy_cm = gy.reshape(N, n, H * W).transpose(0, 1).contiguous()  # (n, N, H·W): both GEMMs over K = N·H·W
         gproj = torch.mm(gy_cm.view(n, -1), g.view(m * b, -1).t())
         gG = torch.mm(projection.reshape(n, m * b).t(), gy_cm.view(n, -1)).view(m * b, N, H * W)
-        part = _empty((_chunks(L, N * H * W, m * b), m * b * k * k), x)
+        part = _empty((_chunks(L, _strips(x) // m, m * b), m * b * k * k), x)
         gx = _dw_backward(L, x, bases.reshape(m * b, k, k).contiguous(), gG, _dummy(x), b, False, part, 0)
         return gx, _sum_partials(L, part).view(bases.shape), gproj.view(projection.shape)
 
@@ -234,6 +241,16 @@ def _topo_plan(table_key, table, k: int, x: torch.Tensor, L: Launch):
         plan = F.topo_plan(table, k, N, H, W, x.element_size(), min_blocks)
         src, lidx = (torch.from_numpy(t).to(x.device) for t in (plan.src, plan.lidx))
         hit = _TOPO_DEVICE_TABLES[key] = (plan, src, lidx)
+    return hit
+
+
+def _inverse_index(grid, neighbors, inv, device):
+    """(inv, arange(p)[None, :]) on `device`, made once: the index of the inverse table's weights."""
+    key = (grid, neighbors, "inverse-index", str(device))
+    hit = _TOPO_DEVICE_TABLES.get(key)
+    if hit is None:
+        hit = _TOPO_DEVICE_TABLES[key] = (torch.from_numpy(inv).to(device),
+                                          torch.arange(inv.shape[1], device=device)[None, :])
     return hit
 
 
@@ -278,8 +295,7 @@ class TopologicalConv(torch.autograd.Function):
         p, k = w.shape[1], w.shape[-1]
         idx, inv = topology_tables(grid, neighbors)
         gy = gy.contiguous()
-        inv_t = torch.from_numpy(inv).to(x.device)
-        w_inv = w[inv_t, torch.arange(p, device=x.device)[None, :]].contiguous()
+        w_inv = w[_inverse_index(grid, neighbors, inv, x.device)].contiguous()  # w_inv[c, i] = w[inv[c, i], i]
         gx = _topo_gather(L, gy, w_inv, _topo_plan((grid, neighbors, "inv"), inv, k, x, L), True)
         plan, src, lidx = _topo_plan((grid, neighbors, "idx"), idx, k, x, L)
         kern = F.topo_kernels(_DTYPE_NAMES[x.dtype], k, launch_limits().threads, plan.rp).topo_wgrad

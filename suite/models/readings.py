@@ -47,7 +47,7 @@ VARIANTS = {
 
 
 # Not readings: a model changed on purpose to test a claim the paper argues but never measures (an experiment's
-# model, jobs/experiments.py), with the paper's sentence; counted beside its default like the variants.
+# model, suite/experiments/), with the paper's sentence; counted beside its default like the variants.
 ABLATIONS = {
     "fcnn-e-no-residual": Variant("fcnn-e", "no residual on the single-basis layers (Alg. 3 without its step (a))",
                                   "Alg. 3: an identity residual on every single-basis layer",

@@ -25,14 +25,10 @@ kernel was left out is kept in memory only, so the next process measures again o
 """
 from __future__ import annotations
 
-import contextlib
 import functools
-import hashlib
 import json
 import logging
 import os
-import platform
-import socket
 import threading
 import time
 import warnings
@@ -41,7 +37,7 @@ from typing import Callable
 
 import torch
 
-from ..results import atomic_write_bytes
+from .. import host
 
 log = logging.getLogger("suite.autotune")
 
@@ -109,20 +105,6 @@ def call_key(op: str, args) -> str:
     return json.dumps(key, sort_keys=True, separators=(",", ":"))
 
 
-def _cpu_identity() -> str:
-    model, flags = platform.processor() or platform.machine(), ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            name, _, value = line.partition(":")
-            if name.strip() == "model name" and model in ("", platform.machine(), platform.processor()):
-                model = value.strip()
-            elif name.strip() == "flags" and not flags:
-                flags = value.strip()
-    except OSError:
-        pass
-    return f"{model} | {flags}"
-
-
 @functools.lru_cache(maxsize=1)
 def _fingerprint() -> str:
     return json.dumps(_machine(), sort_keys=True)
@@ -143,20 +125,19 @@ def _machine() -> dict:
             return "none"
 
     gpus = [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())] if torch.cuda.is_available() else []
-    return {"cpu": _cpu_identity(), "gpus": gpus, "torch": torch.__version__, "numba": version("numba"),
-            "project": version("fcnn-hocp-suite"), "python": platform.python_version()}
+    return host.fingerprint(gpus=gpus, torch=torch.__version__, numba=version("numba"),
+                            project=version("fcnn-hocp-suite"))
 
 
 def cache_dir() -> Path:
     """The per-node cache directory ($SUITE_AUTOTUNE_DIR, else under the user's cache dir)."""
     if os.environ.get(_ENV_DIR):
         return Path(os.environ[_ENV_DIR]).expanduser()
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "fcnn-hocp-suite" / "autotune" / socket.gethostname()
+    return host.node_cache_dir("autotune")
 
 
 def cache_file() -> Path:
-    return cache_dir() / f"choices-{hashlib.sha256(_fingerprint().encode()).hexdigest()[:16]}.json"
+    return cache_dir() / f"choices-{host.fingerprint_digest(fingerprint())}.json"
 
 
 # ---------------------------------------------------------------- the disk cache
@@ -181,28 +162,11 @@ def _read(path: Path) -> dict[str, str]:
     return choices
 
 
-@contextlib.contextmanager
-def _file_lock(path: Path):
-    """An exclusive flock on `path`.lock while a writer merges (POSIX; elsewhere no lock: a lost
-    entry is only measured again, the atomic replace still keeps the file whole)."""
-    try:
-        import fcntl
-    except ImportError:
-        yield
-        return
-    with open(path.with_suffix(".lock"), "a") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
-
-
 def _write(path: Path, choices: dict[str, str]) -> None:
     """Merge `choices` into `path` under a lock, atomically (temp file in the same directory + os.replace)."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with _file_lock(path):
+        with host.file_lock(path.with_suffix(".lock")):  # merge, never lose a concurrent writer's entry
             _replace(path, {**_read(path), **choices})
     except OSError as err:  # a read-only cache directory costs a re-measurement, never a failure
         log.warning("autotune: cannot write %s (%s); the choice is kept in memory only", path, err)
@@ -212,7 +176,7 @@ def _replace(path: Path, merged: dict[str, str]) -> None:
     """Write the cache file through the project's one atomic writer (a reader sees the old file or the
     new one, never a part)."""
     payload = json.dumps({"fingerprint": fingerprint(), "choices": merged}, indent=1, sort_keys=True)
-    atomic_write_bytes(path, payload.encode())
+    host.atomic_write_bytes(path, payload.encode())
 
 
 def cached() -> dict[str, str]:

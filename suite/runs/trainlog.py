@@ -14,13 +14,9 @@ from __future__ import annotations
 import datetime
 from pathlib import Path
 
+from .layout import run_id
+
 TRAIN_LOG = "train.log"
-
-
-def run_id(run_dir, config: dict) -> str:
-    """``<experiment>/<profile>/<run directory name>``: unique under one results root, the same string the
-    DataFrames of :mod:`suite.frames` use, so log lines and table rows can be joined."""
-    return f"{config.get('experiment', '')}/{config.get('profile', '')}/{Path(run_dir).name}"
 
 
 def utc_now() -> str:
@@ -39,7 +35,7 @@ def eta_seconds(elapsed: float, epochs_done: int, epochs_total: int) -> float:
 
 
 def epoch_line(rid: str, row: dict, *, epochs_total: int, elapsed: float) -> str:
-    """The log line of one metrics row (keys of ``suite.results.METRIC_KEYS`` plus ``seconds``)."""
+    """The log line of one metrics row (keys of ``suite.runs.METRIC_KEYS`` plus ``seconds``)."""
     width = len(str(epochs_total))
     eta = eta_seconds(elapsed, row["epoch"], epochs_total)
     return (f"{rid} | epoch {row['epoch']:>{width}}/{epochs_total} | lr {row['lr']:.3e} | "

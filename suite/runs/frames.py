@@ -1,10 +1,10 @@
-"""The run directories under a results root as pandas DataFrames (``suite.results.runs_frame`` /
-``metrics_frame`` call these).
+"""The run directories under a results root as pandas DataFrames (``suite.runs.runs_frame`` /
+``metrics_frame``).
 
 ``runs_frame``: one row per started run directory, finished or not. Identity columns first (``run_id`` =
 ``<experiment>/<profile>/<run directory>``; ``experiment``, ``profile``, ``model``, ``seed``; ``identity``,
-the configuration key of :func:`suite.results.identity_key` that tables never mix; ``status`` as
-:func:`suite.results.classify` says: finished, running, unfinished, failed or bad; ``reason`` why it is not
+the configuration key of :func:`suite.runs.identity_key` that tables never mix; ``status`` as
+:func:`suite.runs.classify` says: finished, running, unfinished, failed or bad; ``reason`` why it is not
 finished; ``path``), then the summary's values under their own names
 (``top1``, ``top5``, ``epochs``, ...; empty unless finished), then ``config.*`` and ``env.*``: config.json
 and env.json flattened with dotted keys (``config.recipe.lr``).
@@ -15,7 +15,7 @@ Runs not finished contribute the epochs they have logged (``status`` says so); a
 be read contributes none. Filter on ``status == "finished"`` (and one ``identity``) for anything a table
 reports.
 
-Which runs are finished and why a run is bad is decided by :func:`suite.results.classify`, once.
+Which runs are finished and why a run is bad is decided by :func:`suite.runs.classify`, once.
 """
 from __future__ import annotations
 
@@ -23,8 +23,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import results
-from .runlog import run_id
+from .classify import BAD, FINISHED, NOT_STARTED, classify
+from .identity import identity_key
+from .layout import CONFIG, ENV, METRIC_KEYS, METRICS, run_dirs, run_id
+from .read import read_json, read_metrics
+from .select import misplaced
 
 IDENTITY = ("run_id", "experiment", "profile", "model", "seed", "identity", "status", "reason", "path")
 
@@ -38,7 +41,7 @@ def _flat(prefix: str, obj) -> dict:
     return out
 
 
-def _read_optional(path: Path, read=results.read_json):
+def _read_optional(path: Path, read=read_json):
     """What ``read`` makes of a file, or None if it is missing or unreadable (the status says why)."""
     try:
         return read(path)
@@ -54,32 +57,24 @@ def _identity(path: Path, config: dict | None, status: str, reason: str | None) 
     profile = config.get("profile", parts[-2] if len(parts) >= 2 else None)
     return {"run_id": run_id(path, {"experiment": experiment, "profile": profile}), "experiment": experiment,
             "profile": profile, "model": config.get("model"), "seed": config.get("seed"),
-            "identity": results.identity_key(config) if config else None, "status": status,
+            "identity": identity_key(config) if config else None, "status": status,
             "reason": reason or None, "path": str(path)}
-
-
-def _misplaced(config: dict, experiment, profile) -> str | None:
-    """Why a run sits in the wrong directory (as :func:`suite.results.select_runs` says), or None."""
-    for key, want in (("profile", profile), ("experiment", experiment)):
-        if want and config.get(key) != want:
-            return f"{key} {config.get(key)!r} in a {want!r} directory"
-    return None
 
 
 def _entries(root, experiment, profile):
     """(path, config, summary, metrics, status, reason) of every started run directory, as
-    :func:`suite.results.classify` reads it."""
-    for d in results.run_dirs(root, experiment, profile):
-        st = results.classify(d)
-        if st.state == results.NOT_STARTED:
+    :func:`suite.runs.classify` reads it."""
+    for d in run_dirs(root, experiment, profile):
+        st = classify(d)
+        if st.state == NOT_STARTED:
             continue
-        if st.state == results.FINISHED:
+        if st.state == FINISHED:
             run = st.run
-            wrong = _misplaced(run.config, experiment, profile)
-            yield d, run.config, run.summary, run.metrics, results.BAD if wrong else st.state, wrong
+            wrong = misplaced(run.config, experiment, profile)
+            yield d, run.config, run.summary, run.metrics, BAD if wrong else st.state, wrong
             continue
-        config = _read_optional(d / results.CONFIG)
-        metrics = None if st.state == results.BAD else _read_optional(d / results.METRICS, results.read_metrics)
+        config = _read_optional(d / CONFIG)
+        metrics = None if st.state == BAD else _read_optional(d / METRICS, read_metrics)
         yield d, config, None, metrics, st.state, st.reason or st.describe()
 
 
@@ -99,7 +94,7 @@ def runs_frame(root, experiment: str | None = None, profile: str | None = None) 
         row = _identity(path, config, status, reason)
         row.update({k: v for k, v in (summary or {}).items() if k not in row})
         row.update(_flat("config", config))
-        row.update(_flat("env", _read_optional(path / results.ENV)))
+        row.update(_flat("env", _read_optional(path / ENV)))
         rows.append(row)
     frame = pd.DataFrame(rows, columns=None if rows else list(IDENTITY))
     return frame.sort_values("run_id", kind="stable", ignore_index=True) if rows else frame
@@ -112,6 +107,6 @@ def metrics_frame(root, experiment: str | None = None, profile: str | None = Non
     for path, config, _, metrics, status, reason in _entries(root, experiment, profile):
         ident = _identity(path, config, status, reason)
         rows += [{**ident, **{k: v for k, v in m.items() if k != "run_id"}} for m in metrics or ()]
-    columns = [*IDENTITY, *results.METRIC_KEYS]
+    columns = [*IDENTITY, *METRIC_KEYS]
     frame = pd.DataFrame(rows, columns=None if rows else columns)
     return frame.sort_values(["run_id", "epoch"], kind="stable", ignore_index=True) if rows else frame

@@ -1,0 +1,103 @@
+"""One home per experiment: each table or figure of the two papers is one module of this package, with its
+paper values, its settings per profile (`Setting`), their provenance (`Stated` / `Chosen`) and its claims
+(`Claim`). `jobs` trains and `paper_tables` evaluates and renders what these modules state.
+
+A family module defines ``NAME``, ``EXPERIMENT`` (an `Experiment`), ``PROVENANCE`` (``{field: Stated | Chosen}``
+of its ``paper`` setting), ``CLAIMS``, ``PAPER_ACCURACY`` (``{model: {metric: %}}``) where the paper prints
+accuracies, ``SWEEPS`` where a paper profile has a default sweep, and the paper's printed values in upper case.
+What several share is in `_fcnn` / `_hocp`; the types are in `setting`, `recipe`, `provenance`, `claim`, `paper`.
+
+Every local setting trains at least 3 seeds per model, so every local table has an interval. Budgets on an idle
+2-core CPU with the ``pool`` executor (two single-threaded runs at a time), *estimated* from measured
+single-thread CPU seconds per training / evaluation image of each model (docs/training.md): FCNN Table 2
+(``make reproduce-table2``, 9 seeds) at most 10 minutes (measured about 9 on an idle machine); FCNN Tables 4
+and 5, HO-CP Tables 1 and 2 at most 10; FCNN Table 7 (VGG-16 at full width is three quarters of its cost) at
+most 15.
+"""
+from __future__ import annotations
+
+from types import ModuleType
+
+from . import (
+    _fcnn,
+    fcnn_figure2,
+    fcnn_residual,
+    fcnn_table2,
+    fcnn_table4,
+    fcnn_table5,
+    fcnn_table7,
+    hocp_compress,
+    hocp_figure5,
+    hocp_table1,
+    hocp_table2,
+)
+from .claim import Claim
+from .provenance import Chosen, Stated, Swept
+from .recipe import Recipe
+from .setting import Experiment, Setting
+
+__all__ = ["EXPERIMENTS", "Chosen", "Claim", "Experiment", "Recipe", "Setting", "Stated", "Swept", "claims",
+           "claims_of", "doc", "family", "get", "names", "paper_accuracy", "paper_values", "provenance", "sweeps"]
+
+# in the papers' order: the claims ledger lists the claims in this order
+FAMILIES: tuple[ModuleType, ...] = (fcnn_table2, fcnn_table4, fcnn_table5, fcnn_table7, fcnn_figure2, hocp_table1,
+                                    hocp_table2, fcnn_residual, hocp_compress, hocp_figure5)
+_BY_NAME = {m.NAME: m for m in FAMILIES if hasattr(m, "EXPERIMENT")}
+EXPERIMENTS = {name: m.EXPERIMENT for name, m in _BY_NAME.items()}
+
+
+def names() -> list[str]:
+    return sorted(EXPERIMENTS)
+
+
+def get(name: str) -> Experiment:
+    if name not in EXPERIMENTS:
+        raise ValueError(f"unknown experiment {name!r}; valid experiments: {', '.join(names())}")
+    return EXPERIMENTS[name]
+
+
+def family(name: str) -> ModuleType | None:
+    """The module of experiment ``name`` (None for an experiment registered from elsewhere, e.g. by a test)."""
+    get(name)
+    return _BY_NAME.get(name)
+
+
+def provenance(name: str) -> dict:
+    """``{field: Stated | Chosen}`` of experiment ``name``'s paper setting."""
+    table = getattr(family(name), "PROVENANCE", None)
+    if table is None:
+        raise ValueError(f"provenance: no entry for experiment {name!r}; give its module in suite.experiments a "
+                         f"PROVENANCE")
+    return table
+
+
+def sweeps(name: str) -> dict:
+    """``{key: Swept}`` for the keys of experiment ``name``'s default sweeps (empty: none)."""
+    return getattr(family(name), "SWEEPS", {})
+
+
+def claims() -> tuple[Claim, ...]:
+    """Every claim of both papers, in the papers' order."""
+    return tuple(c for m in FAMILIES for c in m.CLAIMS)
+
+
+def claims_of(experiment: str) -> list[Claim]:
+    """The claims shown with ``experiment``'s table."""
+    return [c for c in claims() if c.experiment == experiment]
+
+
+def paper_accuracy(experiment: str, model: str, metric: str) -> float | None:
+    """The paper's accuracy (%) of ``model`` in ``experiment``'s table (None: the paper prints none)."""
+    return getattr(family(experiment), "PAPER_ACCURACY", {}).get(model, {}).get(metric)
+
+
+def paper_values() -> dict:
+    """Every printed value of both papers by its upper-case name (``FCNN_TABLE2``, ``HOCP_FIGURE5_RANKS``, ...)."""
+    return {k: v for m in (_fcnn, *FAMILIES) for k, v in vars(m).items() if k.startswith(("FCNN_", "HOCP_"))}
+
+
+def doc(fn):
+    """Decorator: fill a docstring's ``{NAME[key].field}`` fields from the papers' values (`paper_values`), so that
+    a model's description quotes the paper's numbers from their home (literal braces in the docstring doubled)."""
+    fn.__doc__ = fn.__doc__.format_map(paper_values())
+    return fn

@@ -1,0 +1,86 @@
+"""FCNN Table 2: bases (Alg. 2) and single-basis layers (Alg. 3) vs the baselines A and B (Sec. 3.1).
+
+Its paper values, its settings per profile, their provenance and its claims.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from ._fcnn import FCNN_CAFFE_FIELDS, LOCAL_FCNN, PAPER_IMAGENET, ratio_claim
+from .claim import MARGIN, Claim, Compare, Count, printed_tol
+from .paper import FcnnRow, StatedNumber, rows
+from .setting import experiment
+
+NAME = "fcnn-table2"
+
+# ------------------------------------------------------------------------------------------ paper values
+FCNN_TABLE2 = rows(  # FCNN Table 2: accuracy and complexity of model A to F
+    FcnnRow("fcnn-a", "Baseline, kernel size = 2", 59.0, 1.0),
+    FcnnRow("fcnn-b", "Baseline, kernel size = 3", 62.1, 2.25),
+    FcnnRow("fcnn-c", "4 bases, kernel size = 3", 61.9, 1.0, approximate=True),
+    FcnnRow("fcnn-d", "2 bases, kernel size = 3", 60.3, 0.5, approximate=True),
+    FcnnRow("fcnn-e", "1 basis, kernel size = 3, double layers", 63.1, 0.5, approximate=True),
+    FcnnRow("fcnn-f", "1 basis, kernel size = 5, double layers", 63.15, 0.5, approximate=True),
+)
+FCNN_MODEL_A_MULT = StatedNumber(550e6, "{} million multiplications for each image", "Section 3", 1e6)
+PAPER_ACCURACY = {m: {"top1": r.top1} for m, r in FCNN_TABLE2.items()}  # model -> metric -> % (claims' Paper)
+
+# ---------------------------------------------------------------------------------------------- settings
+# FCNN Table 2 with statistical power: each model's 95 % t-interval at most 1 point wide on each side, in
+# at most 10 minutes (measured: 8 min 20 s on an idle fresh clone, docs/training.md). Every choice below is the same for
+# all six models.
+# - 9 seeds: the idle 7-seed run of this setting (docs/training.md) gave sds of 0.77-1.19 points and half-widths of
+#   0.72-1.10 (t6 / sqrt 7 = 0.92 sd): C (1.10) and F (1.05) missed the 1-point target. With 9 seeds
+#   (t8 / sqrt 9 = 0.77 sd) those sds give 0.59-0.92; 10 seeds would not fit in 10 minutes (~55 s each).
+# - Cluttered digits (4 fragments; see suite/data/digits.py) keep the models below the plain digits'
+#   94-97 % ceiling.
+# - test_views=8: 8000 test canvases of the 1000 test digits. Re-evaluating the 5-seed run's checkpoints
+#   on 10 views instead of 2 cut model D's seed-to-seed sd from 1.00 to 0.60 and F's from 1.27 to 1.01:
+#   half of that spread was which test canvases a run happened to get right, not training. Evaluation
+#   only, about 13 CPU-s per seed for the six models.
+# - Width 0.125 (instead of 0.25) halves the CPU cost per image (5.2 vs 9.9 single-thread ms for one
+#   training image of all six models at batch 96; 5.8 at batch 32), which pays for the test views,
+#   6 epochs and 9 seeds inside the budget. Table 2's models call no Numba kernel (with BatchNorm after
+#   the bases every layer is a torch conv), so `backend` plays no part and nothing compiles.
+# - Batch 32 with lr 0.05 (the paper: 96 and 0.1): E and F were still improving at the end of 188 SGD
+#   steps (6 epochs of 3000 at batch 96); batch 32 gives 3x the steps for ~10 % more CPU. At batch 32
+#   and lr 0.1, E reached 88-89 % on 4 seeds of 5 but one seed fell to 82 % after an unstable first
+#   epoch; lr 0.05 keeps the step noise (lr / batch) at 1.5x the paper's instead of 3x.
+# - A fixed step schedule (4 epochs at lr 0.05, 2 at 0.005) instead of the plateau schedule gives
+#   every seed the same schedule and ends at a low lr; the held-out validation split (its first 500
+#   canvases) is still recorded per epoch for the curves, and decides nothing.
+LOCAL_TABLE2 = replace(
+    LOCAL_FCNN, data_options={**LOCAL_FCNN.data_options, "clutter": 4, "views": 2, "test_views": 8},
+    model_overrides={**LOCAL_FCNN.model_overrides, "width": 0.125}, seeds=tuple(range(9)), val_limit=500,
+    recipe=replace(LOCAL_FCNN.recipe, lr=0.05, batch_size=32, epochs=6, schedule="step", step_epochs=4))
+
+EXPERIMENT = experiment(NAME, "FCNN", "Table 2", [f"fcnn-{c}" for c in "abcdef"], PAPER_IMAGENET, LOCAL_TABLE2,
+                        note="bases (Alg. 2) and single-basis layers (Alg. 3) vs baselines A, B")
+PROVENANCE = FCNN_CAFFE_FIELDS
+
+# ------------------------------------------------------------------------------------------------ claims
+T2 = "FCNN Sec. 3.1, Table 2"
+CLAIMS = (
+    Claim("fcnn-t2-c-vs-b", "FCNN", T2, "Comparing model B and C, with the same kernel size, our model even achieves "
+          "almost the same accuracy with less than half of full rank (4 vs 9).",
+          Compare("equivalent", "fcnn-c", "fcnn-b", margin=MARGIN), NAME),
+    Claim("fcnn-t2-d-vs-a", "FCNN", T2, "Comparing model A and D, we obtain better accuracy with half computation.",
+          Compare("better", "fcnn-d", "fcnn-a"), NAME),
+    Claim("fcnn-t2-e-vs-d", "FCNN", T2, "Comparing to model D, its [model E's] accuracy is approximately 3% better "
+          "with the same complexity.", Compare("better", "fcnn-e", "fcnn-d"), NAME),
+    Claim("fcnn-t2-f-vs-e", "FCNN", T2, "Counterintuitively, model F with larger kernel size performs almost identical "
+          "with model E.", Compare("equivalent", "fcnn-f", "fcnn-e", margin=MARGIN), NAME),
+    Claim("fcnn-t2-c-vs-a", "FCNN", T2, "Our methods show significant improvement of accuracy with equal or less "
+          "complexity than baseline models. [C: complexity ~1 of A]", Compare("better", "fcnn-c", "fcnn-a"), NAME),
+    Claim("fcnn-t2-e-vs-b", "FCNN", T2, "Our methods show significant improvement of accuracy with equal or less "
+          "complexity than baseline models. [E, ~0.5, vs the better baseline B, 2.25]",
+          Compare("better", "fcnn-e", "fcnn-b"), NAME),
+    Claim("fcnn-t2-b-vs-a", "FCNN", "FCNN Table 2", f"Table 2: B (kernel size 3) {FCNN_TABLE2['fcnn-b'].top1:g} % "
+          f"vs A (kernel size 2) {FCNN_TABLE2['fcnn-a'].top1:g} %.", Compare("better", "fcnn-b", "fcnn-a"), NAME),
+    *(ratio_claim(FCNN_TABLE2, m, "fcnn-a", NAME) for m in ("fcnn-b", "fcnn-c", "fcnn-d", "fcnn-e", "fcnn-f")),
+    Claim("fcnn-model-a-mult", "FCNN", "FCNN Sec. 3", f"The baseline model A achieves "
+          f"{FCNN_TABLE2['fcnn-a'].top1:g}% top-1 accuracy with {FCNN_MODEL_A_MULT.quote}.",
+          Count(lambda cx: cx.alg1_convention(cx.COUNTS("fcnn-a")), "≈", FCNN_MODEL_A_MULT.value,
+                printed_tol(f"{FCNN_MODEL_A_MULT.value / 1e6:g}") * 1e6, "mult. of model A (Alg. 1 convention)"),
+          NAME),
+)
