@@ -14,17 +14,15 @@ no time verdict.
 from __future__ import annotations
 
 from suite import paper_values as pv
+from suite.experiments.claim import APPROX_TOL, printed_tol
 
 from .time_verdicts import Efficiency
 
-APPROX_TOL = 0.10  # as the ledger's: a value printed with "~", and our "the same" / "equal or less"
 FIGURE5 = "hocp-fig5-fewer-flops"  # judged on the layer sweep (`time_verdicts.figure5_verdicts`)
 
 
 def _printed_tol(printed: str) -> float:
-    from .claims import printed_tol  # the ledger's rule (half a unit of the last printed digit)
-
-    return printed_tol(printed)
+    return printed_tol(printed)  # the ledger's rule: half a unit of the last printed digit
 
 
 def _table(table: dict, experiment: str, baseline: str) -> dict[str, Efficiency]:

@@ -48,9 +48,10 @@ def ledger_cell(key: str, benches: list[tv.Bench], head: str | None = None) -> s
 def count_verdict(key: str, ledger_verdicts: dict[str, str]) -> tuple[str, float | None]:
     """(verdict in counts, our count ratio): the ledger's for a complexity claim, else the efficiency statement
     counted (see the module docstring)."""
-    from .claims import CLAIMS, Count
+    from suite import experiments
+    from suite.experiments.claim import Count
 
-    claim = next(c for c in CLAIMS if c.key == key)
+    claim = next(c for c in experiments.claims() if c.key == key)
     if isinstance(claim.test, Count):
         return ledger_verdicts.get(key, "?"), None
     from .complexity import COUNTS, relative_complexity

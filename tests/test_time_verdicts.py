@@ -143,3 +143,30 @@ def test_figures_render_printable_from_two_devices(tmp_path):
     paths = tf.render(benches, tmp_path / "out")
     assert {p.name for p in paths} >= {"fcnn_figure2_time.png", "hocp_figure5_time_1col.pdf",
                                        "time_vs_multiplications.png"}
+
+
+def test_claims_page_puts_a_time_verdict_or_not_measured_beside_every_efficiency_claim(tmp_path, capsys):
+    from paper_tables.__main__ import main
+
+    data = two_models(50.0)  # fcnn-d and fcnn-a only: every other efficiency claim is "not measured" there
+    cpu = bj.write(tmp_path / "cpu.json", data)
+    gpu = bj.write(tmp_path / "gpu.json", two_models(150.0, kind="cuda", name="Fake H200", sha="b" * 40))
+    out = tmp_path / "out"
+    assert main(["claims", "--bench", str(cpu), str(gpu), "--out", str(out)]) == 0
+    page = (out / "claims.md").read_text()
+    rows = {line.split(" | ")[0].lstrip("| "): line for line in page.splitlines() if line.startswith("| ")}
+    for key in efficiency_claims.keys():
+        cell = rows[key].rstrip(" |").split(" | ")[-1]
+        assert cell.count("cpu: Test CPU") >= 1 and cell.count("cuda: Fake H200") >= 1, (key, cell)
+        assert "→" in cell or tv.NOT_MEASURED in cell
+    d_vs_a = rows["fcnn-t2-d-vs-a"]
+    assert "cpu: Test CPU" in d_vs_a and "0.5× [" in d_vs_a and "→ holds" in d_vs_a and "→ contradicted" in d_vs_a
+    assert rows["fcnn-t2-b-vs-a"].rstrip(" |").endswith("—")  # an accuracy claim without efficiency statement
+    assert "fcnn-t2-d-vs-a" in page.split("hold in counts but are contradicted in seconds")[2].split(";")[0]
+    assert (out / "claims_time.md").exists() and (out / "time_vs_multiplications.png").exists()
+    broken = tmp_path / "broken.json"
+    broken.write_text("{")
+    capsys.readouterr()
+    assert main(["claims", "--bench", str(cpu), str(broken), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and str(broken) in err

@@ -63,7 +63,7 @@ def main(argv=None, device=None) -> int:
         compile_budget=args.compile_budget or COMPILE_BUDGET[kind], time_limit=args.time_limit or TIME_LIMIT[kind],
         figure5_max=cap, tiny=args.tiny, quick=args.quick, log=lambda line: print(line, file=sys.stderr, flush=True))
     if args.json:
-        from suite.results import atomic_write_bytes
+        from suite.host import atomic_write_bytes
 
         atomic_write_bytes(Path(args.json), json.dumps(data, indent=1).encode())
     print(summary(data))
