@@ -145,6 +145,7 @@ def test_figures_render_printable_from_two_devices(tmp_path):
                                        "time_vs_multiplications.png"}
 
 
+@pytest.mark.slow  # the ledger counts every paper-size network (~1 min on 2 cores)
 def test_claims_page_puts_a_time_verdict_or_not_measured_beside_every_efficiency_claim(tmp_path, capsys):
     from paper_tables.__main__ import main
 
