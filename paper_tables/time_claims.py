@@ -64,6 +64,10 @@ def count_verdict(key: str, ledger_verdicts: dict[str, str]) -> tuple[str, float
     return tv.decide(eff.relation, eff.paper, eff.tol, ratio, ratio), ratio
 
 
+def r(x: float | None) -> float | None:
+    return None if x is None else round(x, 4)
+
+
 def table(benches: list[tv.Bench], ledger_verdicts: dict[str, str], head: str | None = None) -> _render.Table:
     t = _render.Table("claims_time", "Efficiency claims in counts and in seconds, per device",
                       ["Claim", "Says (in seconds)", "In counts", "Count ratio", "Device", "Part", "Task", "N",
@@ -73,7 +77,6 @@ def table(benches: list[tv.Bench], ledger_verdicts: dict[str, str], head: str | 
         says = eff[key].describe() if key in eff else "time(CP-HOConv-r) / time(3D-Conv) < 1 at every measured pair"
         counted, ratio = count_verdict(key, ledger_verdicts)
         for v in device_verdicts(key, benches, head) if benches else []:
-            r = (lambda x: None if x is None else round(x, 4))
             t.add(key, says, counted, r(ratio), v.device, tv.PARTS.get(v.part, v.part), v.task or None, v.batch,
                   r(v.ratio), r(v.lo), r(v.hi), v.verdict,
                   "; ".join(f"{m}: {f}" for m, f in v.forms.items()) or v.detail or None)

@@ -55,8 +55,9 @@ def test_cuda_path_with_a_fake_device_covers_every_gpu_form(tmp_path, monkeypatc
     monkeypatch.setenv("SUITE_AUTOTUNE_BUDGET", "0.002")
     device = FakeDevice({})
     path = tmp_path / "models-cuda.json"
-    assert models_cli.main(["--device", "cuda", "--tiny", "--no-compile", "--models", "mobilenetv2-cifar",
-                            "--batches", "2", "--samples", "3", "--no-figure5", "--json", str(path)], device=device) == 0
+    argv = ["--device", "cuda", "--tiny", "--no-compile", "--models", "mobilenetv2-cifar", "--batches", "2",
+            "--samples", "3", "--no-figure5", "--json", str(path)]
+    assert models_cli.main(argv, device=device) == 0
     data = json.loads(path.read_text())
     assert data["device"]["kind"] == "cuda" and data["device"]["gpu"] == "Fake GPU"
     assert not [r for r in data["records"] if "error" in r]

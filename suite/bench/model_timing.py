@@ -213,10 +213,11 @@ class ModelRun:
     # -------------------------------------------------------------------------------- HO-CP Figure 5
     def figure5(self, max_macs: float, tiny: bool) -> None:
         """Inference of a 3×3×3 Conv3d and of CP-HOConv-3/-6 on one C×32×32×16 input, per channel pair of
-        HO-CP Figure 5's sweep (`suite.experiments.hocp_figure5.FIGURE5_PAIRS`) while the dense conv's count allows."""
+        HO-CP Figure 5's sweep (`suite.experiments.hocp_figure5.FIGURE5_PAIRS`) while the dense conv's count
+        allows."""
         from suite import paper_values as pv
-        from suite.experiments.hocp_figure5 import FIGURE5_PAIRS
         from suite.complexity import count
+        from suite.experiments.hocp_figure5 import FIGURE5_PAIRS
         from suite.layers import HOCPConv
 
         size = (4, 8, 8) if tiny else tuple(pv.HOCP_FIGURE5_INPUT)
