@@ -15,9 +15,12 @@ CUDA events on a GPU, `suite.bench.cpu_device`: wall clock on the CPU). The samp
 that cannot run is a record that says why; a wall-clock limit skips what is left (compiled forms come last),
 so the run always ends with its JSON written (atomically, by the caller).
 
-CPU budget: the default run (all models, N = 1 and 32, four forms, compile included) takes about an hour on
-2 idle cores; `--quick` (N = 1, the two eager float32 layouts, 5 samples, the reference networks only when
-`--models` names them) takes about 2 minutes there, or under 4 with `--models all`.
+CPU budget (estimates from the models' multiplications at ~40 G multiply-accumulates/s, not yet measured idle):
+the default run (all models, N = 1 and 32, four forms, 10 samples, compile included) needs about 2 hours of 2
+cores, VGG-16 at N = 32 nearly half of it; its `--time-limit` (default 90 min) skips what is left, the compiled
+forms and the N = 32 tail first. `--quick` (N = 1, the two eager float32 layouts, 5 samples, the reference
+networks only when `--models` names them) needs about 1–2 minutes, 2–3 with `--models all`; pass
+`--time-limit` to bound any run.
 """
 from __future__ import annotations
 
