@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import math
+import platform
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -79,13 +80,15 @@ class Bench:
         return str(d.get("gpu") or d.get("cpu") or "?")
 
     def label(self, head: str | None = None) -> str:
-        """Device, host and commit; "another commit" when it is not `head` (the checkout's)."""
+        """Device, host and commit; "another commit" when it is not `head` (the checkout's), "another machine"
+        when the host is not this one."""
         sha = str(self.commit.get("sha", "?"))
-        other = head is not None and sha != head
+        others = [what for what, differs in (("another machine", self.host != platform.node()),
+                                             ("another commit", head is not None and sha != head)) if differs]
         cores = f", {self.device['cores']} cores" if self.kind == "cpu" and "cores" in self.device else ""
         dirty = " + local changes" if self.commit.get("dirty") else ""
         return (f"{self.kind}: {self.name}{cores} on {self.host}, commit {sha[:10]}{dirty}"
-                + (" (another commit)" if other else ""))
+                + (f" ({', '.join(others)})" if others else ""))
 
 
 @dataclass(frozen=True)

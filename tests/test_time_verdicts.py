@@ -1,6 +1,7 @@
 """Time verdicts of efficiency claims (`paper_tables.time_verdicts`) and the figures in seconds
 (`paper_tables.time_figures`), on synthetic model-timing JSONs: the times are set, not measured."""
 import math
+import platform
 
 import pytest
 
@@ -95,8 +96,10 @@ def test_two_devices_each_labelled_with_machine_and_commit(tmp_path):
     gpu = load(tmp_path, two_models(150.0, kind="cuda", name="Fake H200", sha="b" * 40, host="gpuhost"), "gpu.json")
     v_cpu, v_gpu = (tv.verdicts(HALF, b, head="a" * 40)[0] for b in (cpu, gpu))
     assert v_cpu.verdict == stats.HOLDS and v_gpu.verdict == stats.CONTRADICTED
-    assert v_cpu.device == "cpu: Test CPU, 2 cores on testhost, commit aaaaaaaaaa"
-    assert v_gpu.device == "cuda: Fake H200 on gpuhost, commit bbbbbbbbbb (another commit)"
+    assert v_cpu.device == "cpu: Test CPU, 2 cores on testhost, commit aaaaaaaaaa (another machine)"
+    assert v_gpu.device == "cuda: Fake H200 on gpuhost, commit bbbbbbbbbb (another machine, another commit)"
+    here = load(tmp_path, two_models(50.0, host=platform.node()), "here.json")
+    assert here.label("a" * 40) == f"cpu: Test CPU, 2 cores on {platform.node()}, commit aaaaaaaaaa"
 
 
 def test_figure5_verdicts_every_pair_or_the_worst_one(tmp_path):
