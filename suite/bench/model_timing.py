@@ -18,8 +18,8 @@ so the run always ends with its JSON written (atomically, by the caller).
 CPU budget (estimates from the models' multiplications at ~40 G multiply-accumulates/s, not yet measured idle):
 the default run (all models, N = 1 and 32, four forms, 10 samples, compile included) needs about 2 hours of 2
 cores, VGG-16 at N = 32 nearly half of it; its `--time-limit` (default 90 min) skips what is left, the compiled
-forms and the N = 32 tail first. `--quick` (N = 1, the two eager float32 layouts, 5 samples, the reference
-networks only when `--models` names them) needs about 1–2 minutes, 2–3 with `--models all`; pass
+forms and the N = 32 tail first. `--quick` (N = 1, the two eager float32 layouts, 5 samples, the stage layers' inference
+only, the reference networks only when `--models` names them) needs about 1–2 minutes, 2–3 with `--models all`; pass
 `--time-limit` to bound any run.
 """
 from __future__ import annotations
@@ -116,8 +116,8 @@ class ModelRun:
     """One run's state: the device, the forms, the budgets, the compiler, the records."""
 
     def __init__(self, device, forms: tuple[ModelForm, ...], samples: int, compile_budget: float,
-                 time_limit: float, log=print):
-        self.device, self.forms, self.samples, self.log = device, forms, samples, log
+                 time_limit: float, log=print, quick: bool = False):
+        self.device, self.forms, self.samples, self.log, self.quick = device, forms, samples, log, quick
         self.device_type = torch.device(device.torch_device).type
         self.compiler = Compiler(any(f.compile for f in forms), compile_budget)
         self.deadline, self.time_limit = time.perf_counter() + time_limit, time_limit
@@ -161,6 +161,8 @@ class ModelRun:
                                  "error": f"building the model failed: {_reason(err)}"})
             return
         size = tuple(probe.input_size)
+        # `auto` only changes layers that have a backend (the factorized ones): elsewhere it is eager NCHW again
+        kernels = any(getattr(m, "backend", None) is not None for m in probe.modules() if m is not probe)
         parts = {"model": cx.multiplications}
         if name.startswith("fcnn-"):
             parts["stages"] = cx.select(".blocks.").multiplications
@@ -173,6 +175,12 @@ class ModelRun:
                            "input_size": list(size), "multiplications": macs}
                     if part == "stages" and form.compile:
                         self.records.append({**rec, "skipped": "stages: eager forms only"})
+                        continue
+                    if part == "stages" and task == "training" and self.quick:
+                        self.records.append({**rec, "skipped": "--quick: the stage layers' inference only"})
+                        continue
+                    if form.backend != "torch" and not kernels:
+                        self.records.append({**rec, "skipped": "no layer with a kernel backend: the same as torch"})
                         continue
                     key = f"{name} {part} {task} N={N} {form.name}"
                     make = self._maker(name, overrides, size, part, task, N, form, key)
@@ -273,7 +281,7 @@ def model_timings(device, names: tuple[str, ...], forms: tuple[ModelForm, ...], 
     try:
         header = device.header()
         log(f"model timings on {header.get('gpu') or header.get('cpu') or device.torch_device}")
-        run = ModelRun(device, forms, samples, compile_budget, time_limit, log)
+        run = ModelRun(device, forms, samples, compile_budget, time_limit, log, quick)
         # compiled forms last: their budget and the time limit cut them first
         for compiled in (False, True) if any(f.compile for f in forms) else (False,):
             for N in batches:
