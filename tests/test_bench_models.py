@@ -84,3 +84,14 @@ def test_compile_forms_come_last_and_skip_with_their_reason():
     assert [(f, ok) for f, _, _, ok in order[4:]] == [("tf32 compile channels_last", False)] * 4
     reasons = [r["skipped"] for r in run["records"][4:]]
     assert "budget" in reasons[0] and "budget" in reasons[1] and reasons[2] == "stages: eager forms only"
+
+
+def test_cuda_without_a_gpu_is_one_line_and_unavailable(monkeypatch, capsys):
+    import torch
+
+    from suite.bench import models_cli
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert cli.main(["models", "--device", "cuda", "--models", "fcnn-l"]) == models_cli.EX_UNAVAILABLE
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "CUDA is not available" in err
