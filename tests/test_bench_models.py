@@ -95,3 +95,15 @@ def test_cuda_without_a_gpu_is_one_line_and_unavailable(monkeypatch, capsys):
     assert cli.main(["models", "--device", "cuda", "--models", "fcnn-l"]) == models_cli.EX_UNAVAILABLE
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "CUDA is not available" in err
+
+
+def test_past_the_time_limit_every_model_left_is_one_skipped_record(tmp_path):
+    forms = forms_for("cpu", None, quick=True)
+    run = model_timing.model_timings(FakeDevice({}), ("fcnn-e", "vgg16"), forms, (1,), 2, time_limit=-1.0,
+                                     figure5_max=1e9, tiny=True, log=lambda line: None)
+    assert [(r["model"], r["form"]) for r in run["records"]] == [("fcnn-e", "(every form)"), ("vgg16", "(every form)")]
+    assert all("time limit" in r["skipped"] for r in run["records"] + run["layers"]) and run["layers"]
+    path = tmp_path / "late.json"
+    path.write_text(json.dumps(run))
+    (v,) = tv.verdicts(tv.Efficiency("fcnn-e", "vgg16", "<", 1.0), tv.load_bench(path))
+    assert v.verdict == tv.NOT_MEASURED
