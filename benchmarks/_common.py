@@ -8,6 +8,18 @@ a backend that this commit does not have, numba-cuda without a GPU, a commit wit
 `suite` is imported lazily (in setup, not at module import) so that asv can discover these benchmarks
 against any commit, including those that predate `suite.ops`; scripts/asv_bench.sh puts the benchmarked
 tree first on PYTHONPATH and sets FCNN_BENCH_SRC, which `load_ops` checks.
+
+On a GPU machine: the numba-cuda parameters run on CUDA tensors wherever torch sees a CUDA device
+(`device_for`; n/a only without one, or under NUMBA_ENABLE_CUDASIM), and every timed call ends with
+`torch.cuda.synchronize` (time_forward, time_forward_backward, the track_* samples), so asv's wall-clock
+timer covers the queued GPU work, not only the launches. Nothing here touches CUDA at import: asv's
+forkserver imports this module once and forks every benchmark from it, and a CUDA context created before a
+fork is unusable in the child. numba-cuda kernels compile per process (no disk cache): `setup` runs the
+first call untimed, and time_forward_backward's own setup warms the backward. peakmem_forward measures host
+memory (asv's rule), so on CUDA it says nothing about GPU memory (tests/test_cuda_hocp.py checks that with
+torch.cuda.max_memory_allocated). A numba-cuda that cannot run in this environment (a known-bad numpy pair,
+`suite/kernels/_env.py`) fails its parameters with the ValueError naming the fix instead of skipping them.
+Run: `make bench` / `scripts/asv_bench.sh head` on the GPU machine, or `BENCH='CPConv3d' BENCH_ARGS=--quick`.
 """
 from __future__ import annotations
 

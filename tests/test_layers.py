@@ -130,7 +130,7 @@ def test_fuse_for_inference_matches_model_l_eval():
             mod.weight.data.uniform_(0.5, 1.5)
             mod.bias.data.uniform_(-0.2, 0.2)
     model.eval()
-    fused = fuse_for_inference(model)
+    fused = fuse_for_inference(model, measure=False)  # every step fused (tests/test_fusion.py: the measured choice)
     assert sum(isinstance(m, FusedSingleBasisConv2d) for m in fused.modules()) == 36  # 18 pairs
     x = torch.randn(2, 3, 80, 80, dtype=torch.float64)
     with torch.no_grad():

@@ -51,7 +51,13 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m suite.kernels", description=__doc__.split("\n\n")[0])
     ap.add_argument("--dtype", action="append", choices=["float32", "float64"],
                     help="dtypes to compile for (default float32; repeat for both)")
+    ap.add_argument("--check", action="store_true",
+                    help="print which backends work here (CPU kernels, CUDA device, simulator) with versions")
     args = ap.parse_args(argv)
+    if args.check:
+        from ._check import main as check_main
+
+        return check_main()
     dtypes = [getattr(torch, d) for d in (args.dtype or ["float32"])]
     start = time.perf_counter()
     costs = warm(dtypes)

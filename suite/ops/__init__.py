@@ -10,6 +10,7 @@ from ._conv import conv_along, conv_nd
 from .fcnn import (basis_conv2d, neighbor_index, single_basis_stack, single_basis_step, topological_conv,
                    topology_kernel)
 from .hocp import cp_conv, cp_kernel, tucker_conv, tucker_kernel
+from . import reconstructed  # noqa: F401  (registers backend="reconstructed")
 from .registry import auto_backend, register, use_backend
 
 __all__ = [

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 
 import torch
 
-BACKENDS = ("auto", "torch", "numba", "numba-cuda")
+BACKENDS = ("auto", "torch", "numba", "numba-cuda", "reconstructed")
 
 
 def fail(arg: str, expected: str, got) -> None:

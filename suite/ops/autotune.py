@@ -45,8 +45,11 @@ CHANNELS_LAST = "torch-channels-last"  # the torch reference on channels-last in
 _ENV_SWITCH, _ENV_DIR, _ENV_BUDGET = "SUITE_AUTOTUNE", "SUITE_AUTOTUNE_DIR", "SUITE_AUTOTUNE_BUDGET"
 _ENV_COMPILE = "SUITE_AUTOTUNE_COMPILE"
 _enabled: bool | None = None  # None: follow the environment
-_memory: dict[str, str] = {}
+# call_key (str) -> the chosen candidate's name, and hit_key (tuple) -> its function (auto's per-call fast
+# path); one dict, so that forgetting the choices (clear(), a fresh dict) forgets the fast path with them.
+_memory: dict = {}
 _lock = threading.Lock()
+_dropped: set[tuple[str, str]] = set()  # (candidate, error type) already warned about
 
 
 # ---------------------------------------------------------------- switches
@@ -96,6 +99,31 @@ def needs_grad(args) -> bool:
     if not torch.is_grad_enabled():
         return False
     return any(t.requires_grad for t in _tensors(args))
+
+
+def _hit_part(a):
+    if isinstance(a, torch.Tensor):
+        return a.shape, a.stride(), a.dtype, a.device, a.requires_grad
+    if isinstance(a, (list, tuple)):
+        return tuple(_hit_part(t) for t in a)
+    return a
+
+
+def hit_key(op: str, args) -> tuple:
+    """A cheap, hashable key with everything `call_key` and the candidate list depend on (shapes, strides,
+    dtypes, devices, requires_grad, grad mode, autocast, threads): the in-process fast path of `auto`."""
+    x = args[0]
+    return (op, torch.is_grad_enabled(), torch.is_autocast_enabled(x.device.type), torch.get_num_threads(),
+            *map(_hit_part, args))
+
+
+def hit(key: tuple) -> Callable | None:
+    """The implementation chosen earlier in this process for `hit_key` `key`, or None."""
+    return _memory.get(key)
+
+
+def remember(key: tuple, fn: Callable) -> None:
+    _memory[key] = fn
 
 
 def call_key(op: str, args) -> str:
@@ -182,7 +210,7 @@ def _replace(path: Path, merged: dict[str, str]) -> None:
 def cached() -> dict[str, str]:
     """Every choice known to this process: the disk cache merged with this process's own."""
     with _lock:
-        return {**_read(cache_file()), **_memory}
+        return {**_read(cache_file()), **{k: v for k, v in _memory.items() if isinstance(k, str)}}
 
 
 def clear() -> Path:
@@ -242,6 +270,15 @@ def _runner(fn: Callable, args, grad: bool) -> Callable[[], None]:
     return run
 
 
+def _drop(name: str, err: Exception) -> None:
+    """Log once per (candidate, error type) that `auto` drops a candidate because it failed, with the reason;
+    later drops of the same kind go to the debug log."""
+    seen = (name, type(err).__name__)
+    level = logging.DEBUG if seen in _dropped else logging.WARNING
+    _dropped.add(seen)
+    log.log(level, "autotune: dropping %s: it failed on this call (%s: %s)", name, type(err).__name__, err)
+
+
 def measure(candidates: dict[str, Callable], args, grad: bool, budget: float) -> dict[str, float]:
     """Best seconds per call of each candidate: one warm-up call each, then round-robin calls (so a change
     of the machine's load hits every candidate alike) until each has spent `budget` seconds. A candidate
@@ -254,7 +291,7 @@ def measure(candidates: dict[str, Callable], args, grad: bool, budget: float) ->
         except Exception as err:  # noqa: BLE001 - a kernel that cannot take this call is not a choice
             if name == "torch":
                 raise
-            log.warning("autotune: %s failed on this call (%s: %s); not a candidate", name, type(err).__name__, err)
+            _drop(name, err)
             continue
         runs[name] = run
     best = dict.fromkeys(runs, float("inf"))

@@ -23,6 +23,9 @@ from . import autotune
 
 KERNEL_PACKAGE = "suite.kernels"  # registers the Numba backends when imported
 _FLOATS = (torch.float32, torch.float64)
+# Backends of plain torch ops registered by this package (no kernel import; they follow autocast, so `auto`
+# measures them under autocast too). Neither is `auto`'s fixed choice: that stays the first fitting kernel.
+TORCH_FORMS = ("torch", "reconstructed")
 
 
 @dataclass(frozen=True)
@@ -104,7 +107,7 @@ def auto_backend(op: str, x: torch.Tensor) -> str:
     if x.device.type in ("cpu", "cuda") and torch.is_autocast_enabled(x.device.type):
         return "torch"
     for backend, impl in implementations(op).items():
-        if backend != "torch" and impl.auto and impl.fits(x):
+        if backend not in TORCH_FORMS and impl.auto and impl.fits(x):
             return backend
     return "torch"
 
@@ -124,12 +127,12 @@ def use_backend(backend: str):
 
 def auto_candidates(op: str, x: torch.Tensor, grad: bool = False, skipped: list | None = None) -> dict[str, Callable]:
     """What `backend="auto"` measures for x: the torch reference, the reference on channels-last input
-    (4-D/5-D x not already in that layout), and every registered kernel that fits x's device and dtype —
-    except, unless `autotune.compile_allowed()`, a kernel not compiled yet for this call (forward, and
-    backward when `grad`): timing it would cost a Numba compilation; its name goes to `skipped`.
-    Under autocast only the reference (the kernels do not follow autocast's dtypes)."""
+    (4-D/5-D x not already in that layout), the reconstructed dense form, and every registered kernel that
+    fits x's device and dtype — except, unless `autotune.compile_allowed()`, a kernel not compiled yet for
+    this call (forward, and backward when `grad`): timing it would cost a Numba compilation; its name goes to
+    `skipped`. Under autocast only the torch forms (the kernels do not follow autocast's dtypes)."""
     impls = implementations(op)
-    out = {"torch": impls["torch"].fn}
+    out = {name: impls[name].fn for name in TORCH_FORMS if name in impls}
     if x.device.type in ("cpu", "cuda") and torch.is_autocast_enabled(x.device.type):
         return out
     if x.ndim in (4, 5) and x.device.type in ("cpu", "cuda"):
@@ -137,7 +140,7 @@ def auto_candidates(op: str, x: torch.Tensor, grad: bool = False, skipped: list 
         if not x.is_contiguous(memory_format=fmt):
             out[autotune.CHANNELS_LAST] = autotune.channels_last(out["torch"])
     for name, impl in impls.items():
-        if name == "torch" or not impl.fits(x):
+        if name in TORCH_FORMS or not impl.fits(x):
             continue
         if impl.compiled is not None and not impl.compiled(x, grad) and not autotune.compile_allowed():
             if skipped is not None:
@@ -148,12 +151,19 @@ def auto_candidates(op: str, x: torch.Tensor, grad: bool = False, skipped: list 
 
 
 def _auto(op: str, args) -> Callable:
+    """The implementation `backend="auto"` runs. A repeated call signature costs one tuple key and one dict
+    lookup (`autotune.hit_key`): no candidate listing, no JSON key, no file or fingerprint access."""
     x = args[0]
     if not autotune.enabled() or torch.compiler.is_compiling() or x.device.type not in ("cpu", "cuda"):
         return implementations(op)[auto_backend(op, x)].fn
-    skipped: list[str] = []
-    candidates = auto_candidates(op, x, autotune.needs_grad(args), skipped)
-    return candidates[autotune.choose(op, args, candidates, skipped)]
+    key = autotune.hit_key(op, args)
+    fn = autotune.hit(key)
+    if fn is None:
+        skipped: list[str] = []
+        candidates = auto_candidates(op, x, autotune.needs_grad(args), skipped)
+        fn = candidates[autotune.choose(op, args, candidates, skipped)]
+        autotune.remember(key, fn)
+    return fn
 
 
 def call(op: str, backend: str, *args):
@@ -162,7 +172,7 @@ def call(op: str, backend: str, *args):
     backend = _forced.get() or backend
     if backend == "auto":
         return _auto(op, args)(*args)
-    impls = _TABLE.get(op, {}) if backend == "torch" else implementations(op)
+    impls = _TABLE.get(op, {}) if backend in TORCH_FORMS else implementations(op)
     if backend not in impls:
         raise NotImplementedError(f"backend={backend!r} has no kernel for {op}; use backend='torch' or 'auto'")
     return impls[backend].fn(*args)
