@@ -279,7 +279,7 @@ def model_timings(device, names: tuple[str, ...], forms: tuple[ModelForm, ...], 
                   samples: int, compile_budget: float = 240.0, time_limit: float = 3600.0, figure5_max: float = 0.0,
                   tiny: bool = False, quick: bool = False, log=print) -> dict:
     """Every model of `names` at every batch of `batches` in every form on `device` (a
-    `suite.bench.device.Device`: `suite.bench.cpu_device.CpuDevice`, `CudaDevice` or a test's fake), then HO-CP
+    `suite.bench.device.Device`: `suite.bench.cpu_device.CpuDevice`, `CudaDevice` or a test's fake), after HO-CP
     Figure 5's layers (dense conv up to `figure5_max` multiplications; 0: none); the JSON-ready result."""
     t0 = time.perf_counter()
     env = {"SUITE_AUTOTUNE_DIR": tempfile.mkdtemp(prefix="suite-bench-autotune-"),
@@ -290,13 +290,13 @@ def model_timings(device, names: tuple[str, ...], forms: tuple[ModelForm, ...], 
         header = device.header()
         log(f"model timings on {header.get('gpu') or header.get('cpu') or device.torch_device}")
         run = ModelRun(device, forms, samples, compile_budget, time_limit, log, quick)
+        if figure5_max > 0:  # first: seconds at most under its cap, so the time limit never cuts it
+            run.figure5(figure5_max, tiny)
         # compiled forms last: their budget and the time limit cut them first
         for compiled in (False, True) if any(f.compile for f in forms) else (False,):
             for N in batches:
                 for name in names:
                     run.model(name, N, tiny, compiled)
-        if figure5_max > 0:
-            run.figure5(figure5_max, tiny)
         after = device.header()  # a second header: clocks (GPU) or load (CPU) after the run
     finally:
         for k, v in saved.items():
