@@ -90,12 +90,12 @@ def figure2(benches: list[Bench], columns: int = 2):
 # ---------------------------------------------------------------------------------------------- Figure 5
 def figure5_times(bench: Bench) -> dict[tuple, float]:
     """{(layer, in, out): median ms of the fastest form}."""
-    best: dict[tuple, list] = {}
+    best: dict[tuple, float] = {}
     for r in bench.layers:
         if r.get("samples_ms"):
             key = (r["layer"], r["in_channels"], r["out_channels"])
             ms = _median(r["samples_ms"])
-            best[key] = min(best.get(key, [ms]) + [ms])
+            best[key] = min(best.get(key, ms), ms)
     return best
 
 

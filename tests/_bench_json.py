@@ -26,8 +26,9 @@ def bench(times: dict, kind: str = "cpu", name: str = "Test CPU", sha: str = "a"
                 rec["samples_ms"] = samples(ms, spread)
             records.append(rec)
     layer_recs = [{"layer": layer, "in_channels": cin, "out_channels": cout, "batch": 1, "task": "inference",
-                   "form": "fp32 eager NCHW", "multiplications": 1e6, "samples_ms": samples(ms, spread)}
-                  for (layer, cin, cout), ms in (layers or {}).items()]
+                   "form": form, "multiplications": 1e6, "samples_ms": samples(ms * slower, spread)}
+                  for (layer, cin, cout), ms in (layers or {}).items()
+                  for form, slower in (("fp32 eager NCHW", 1.0), ("fp32 eager channels_last", 1.5))]
     device = {"kind": kind, "cores": 2, "cpu": name} if kind == "cpu" else {"kind": kind, "gpu": name}
     return {"format": FORMAT, "device": device, "host": host, "commit": {"sha": sha, "dirty": False},
             "records": records, "layers": layer_recs, "suite": {}}
