@@ -12,8 +12,8 @@ NotImplementedError and asv records the combination as skipped.
 """
 import torch
 
-from ._common import best_seconds, synchronize
 from . import bench_hocp  # not `from .bench_hocp import CPConv3d`: asv would discover it here a second time
+from ._common import best_seconds, synchronize
 
 IMPLEMENTATIONS = ("factorized", "reconstructed")
 

@@ -114,7 +114,8 @@ def resolve(exp, profile: str, sweep_args, set_overrides=(), no_sweep: bool = Fa
         sweep = Sweep(grid, tuple(set_overrides), default=True)
     for key, values in sweep.grid:
         if key == "seeds":
-            raise ValueError("--sweep seeds: every grid point runs every seed; choose them with --seeds or --set seeds=[...]")
+            raise ValueError("--sweep seeds: every grid point runs every seed; "
+                             "choose them with --seeds or --set seeds=[...]")
         for value in values:
             try:
                 runner.setting_for(exp, profile, sweep.overrides(((key, value),)))
@@ -147,8 +148,10 @@ def select(exp, profile: str, sweep: Sweep, results_root, data_root=None, models
         identity = point_identity(exp, profile, sweep.overrides(point), data_root, groups)
         per_model = {}
         for model in models:
-            vals = {int(r.config["seed"]): final_val_top1(r) for r in groups.get(identity, []) if r.config["model"] == model}
-            per_model[model] = {"n": len(vals), "seeds": sorted(vals), "val_top1": {str(s): vals[s] for s in sorted(vals)},
+            vals = {int(r.config["seed"]): final_val_top1(r) for r in groups.get(identity, [])
+                    if r.config["model"] == model}
+            per_model[model] = {"n": len(vals), "seeds": sorted(vals),
+                                "val_top1": {str(s): vals[s] for s in sorted(vals)},
                                 "val_top1_mean": round(statistics.fmean(vals.values()), 4) if vals else None}
         points.append({"point": dict(point), "label": label(point), "identity": identity, "models": per_model})
     selected = {}
@@ -201,7 +204,8 @@ def format_selection(selection: dict) -> str:
     lines = [f"sweep of {selection['experiment']} [{selection['profile']}]: {METRIC}",
              f"  {'point':<{width}}  " + "  ".join(f"{m:<{col}}" for m in models)]
     for p in selection["points"]:
-        cells = [f"{c['val_top1_mean']:.2f} (n={c['n']})" if c["n"] else "no finished run" for c in p["models"].values()]
+        cells = [f"{c['val_top1_mean']:.2f} (n={c['n']})" if c["n"] else "no finished run"
+                 for c in p["models"].values()]
         lines.append(f"  {p['label']:<{width}}  " + "  ".join(f"{c:<{col}}" for c in cells))
     sel = [s["label"] if s else "none" for s in selection["selected"].values()]
     lines.append(f"  {'selected':<{width}}  " + "  ".join(f"{c:<{col}}" for c in sel))

@@ -184,7 +184,8 @@ def main(argv=None) -> int:
     parser.add_argument("experiment", help="experiment whose runs to plot (a directory under the results root)")
     parser.add_argument("--profile", choices=PROFILES, default="local", help="profile of the runs (default local)")
     parser.add_argument("--results", type=Path, help=RESULTS_HELP)
-    parser.add_argument("--out", type=Path, default=_render.OUT_DIR, help=f"output directory (default {_render.OUT_DIR})")
+    parser.add_argument("--out", type=Path, default=_render.OUT_DIR,
+                        help=f"output directory (default {_render.OUT_DIR})")
     parser.add_argument("--include-unfinished", action="store_true", help="also plot runs still training")
     parser.add_argument("--tensorboard", action="store_true", help="also write TensorBoard event files per run")
     args = parser.parse_args(argv)

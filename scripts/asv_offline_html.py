@@ -91,8 +91,10 @@ def rewrite(html: str, manifest: dict[str, dict], vendor: Path = VENDOR) -> tupl
         same = _integrity_ok(declared and declared.group(2), data)
         integrity = declared.group(2) if same else sri(data, "sha384")
         text = _ATTR.sub("", text)
-        text = text[:ref.start()] + f'{ref.group(1)}="{SUBDIR}/{entry["file"]}" integrity="{integrity}"' + text[ref.end():]
-        records.append({"cdn_url": url, "local": f"{SUBDIR}/{entry['file']}", "npm": entry["npm"], "same_bytes_as_cdn": same})
+        text = (text[:ref.start()] + f'{ref.group(1)}="{SUBDIR}/{entry["file"]}" integrity="{integrity}"'
+                + text[ref.end():])
+        records.append({"cdn_url": url, "local": f"{SUBDIR}/{entry['file']}", "npm": entry["npm"],
+                        "same_bytes_as_cdn": same})
         return text
 
     return _TAG.sub(tag, html), records

@@ -15,6 +15,7 @@ import os
 import platform
 import socket
 import tempfile
+from importlib import metadata
 from pathlib import Path
 
 APP = "fcnn-hocp-suite"  # the directory under the user's cache directory
@@ -136,6 +137,17 @@ def cpu() -> tuple[str, list[str]]:
     except OSError:
         pass
     return model, flags
+
+
+def package_versions(dists, missing=None) -> dict:
+    """{distribution: installed version} for each of `dists`, `missing` where one is not installed."""
+    out = {}
+    for dist in dists:
+        try:
+            out[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            out[dist] = missing
+    return out
 
 
 def fingerprint(**software) -> dict:

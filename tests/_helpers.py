@@ -18,7 +18,6 @@ def dense_conv(x, w):
 
 def naive_conv_nd(x, w):
     """Definition-level N-D 'same' cross-correlation with explicit output loops (tiny shapes only)."""
-    n = x.ndim - 2
     ks = w.shape[2:]
     pad = []
     for k in reversed(ks):

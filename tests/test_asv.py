@@ -84,7 +84,8 @@ def _save(results_dir: Path, commit: str, values: list, name: str = NAME) -> Non
 
 
 def _run(tmp_path, factor="1.5", *extra):
-    return gate.main(["--base", BASE_HASH, "--head", HEAD_HASH, "--results-dir", str(tmp_path), "--factor", factor, *extra])
+    return gate.main(["--base", BASE_HASH, "--head", HEAD_HASH, "--results-dir", str(tmp_path), "--factor", factor,
+                      *extra])
 
 
 def test_gate_exits_nonzero_on_a_slowed_kernel(tmp_path, capsys):
@@ -153,11 +154,11 @@ CLASSES = _benchmark_classes()
 
 
 def test_every_op_is_benchmarked():
+    from benchmarks._common import BACKENDS
     from suite import ops
 
-    from benchmarks._common import BACKENDS
-
-    assert {cls.OP for cls in CLASSES} == {"basis_conv2d", "single_basis_stack", "topological_conv", "cp_conv", "tucker_conv"}
+    assert {cls.OP for cls in CLASSES} == {"basis_conv2d", "single_basis_stack", "topological_conv", "cp_conv",
+                                           "tucker_conv"}
     for cls in CLASSES:
         assert callable(getattr(ops, cls.OP))
         assert cls.params == [list(cls.SHAPES), BACKENDS] and "small" in cls.SHAPES, cls.__name__

@@ -88,7 +88,8 @@ def test_kernels_mark_what_they_compiled(tmp_path, monkeypatch):
 
     monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))
     monkeypatch.setattr(_warm, "_in_process", set())
-    args = [a.requires_grad_() for a in (f64(1, 2, 3, 4), f64(2, 3))] + [[f64(3, 3), f64(3, 3)], f64(2, 3).requires_grad_()]
+    args = ([a.requires_grad_() for a in (f64(1, 2, 3, 4), f64(2, 3))]
+            + [[f64(3, 3), f64(3, 3)], f64(2, 3).requires_grad_()])
     assert not _warm.compiled("numba", "cp_conv", torch.float64, False)
     out = ops.cp_conv(*args, backend="numba")
     assert _warm.compiled("numba", "cp_conv", torch.float64, False)

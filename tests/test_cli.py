@@ -302,7 +302,8 @@ def test_collect_waits_showing_epochs_and_eta(tmp_path, capsys):
     """A submitted job still running (a local job: a live process) and a run a pool trains (its lock held):
     collect waits for both, printing each run's epochs and ETA, then renders."""
     root, exp = tmp_path / "results", experiments.get("fcnn-table2")
-    (task_a, _), (task_e, dir_e) = start_unfinished(root, "fcnn-a", 0, 1, 20.0), start_unfinished(root, "fcnn-e", 0, 1, 30.0)
+    (task_a, _), (task_e, dir_e) = (start_unfinished(root, "fcnn-a", 0, 1, 20.0),
+                                    start_unfinished(root, "fcnn-e", 0, 1, 30.0))
     job = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(2)"])
     reaper = threading.Thread(target=job.wait)  # an ended job is no zombie: its process id is gone
     reaper.start()
@@ -330,7 +331,8 @@ def test_collect_waits_showing_epochs_and_eta(tmp_path, capsys):
     assert "collect: waiting for 2 job(s) of fcnn-table2 [local]:" in err, err
     assert f"fcnn-a seed 0 (job {job.pid} RUNNING): epoch 1/{total}" in err
     assert f"fcnn-e seed 0 (job pool-1): epoch 1/{total}" in err
-    assert f"2/{2 * total} epoch(s) done; ETA {progress.trainlog.hms(30.0 * (total - 1))} (the slowest run in flight)" in err
+    assert (f"2/{2 * total} epoch(s) done; ETA {progress.trainlog.hms(30.0 * (total - 1))} "
+            "(the slowest run in flight)") in err
     assert "collect: waiting for 1 job(s)" in err  # the pool's run ended first, the job then
     assert bad == [f"fcnn-a seed 0: job {job.pid} FAILED"]  # the process ended without finishing the run
 

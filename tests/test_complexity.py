@@ -101,7 +101,8 @@ def test_count_errors_and_breakdown():
 
 def test_count_follows_the_model_dtype():
     model = models.build("fcnn-d", width=0.25, input_size=41).double()
-    assert complexity.count(model).multiplications == complexity.count(models.build("fcnn-d", width=0.25, input_size=41)).multiplications
+    single = models.build("fcnn-d", width=0.25, input_size=41)
+    assert complexity.count(model).multiplications == complexity.count(single).multiplications
 
 
 def test_count_keeps_training_mode():

@@ -93,7 +93,8 @@ def _check(op, args, dtype, backend="numba-cuda", ref_dtype=None, near_kink=None
         diff = (a.to(ref_dtype) - b).abs()
         if grad_rel is not None and what != "forward":
             rel = (diff.norm() / b.norm().clamp_min(1e-300)).item()
-            assert rel <= grad_rel, f"{what}: relative error {rel:.3g} > {grad_rel} ({dtype}, seed {torch.initial_seed()})"
+            assert rel <= grad_rel, (f"{what}: relative error {rel:.3g} > {grad_rel} "
+                                     f"({dtype}, seed {torch.initial_seed()})")
             continue
         tol = TOL[dtype] * (1.0 + b.abs().max().item())
         err = diff.max().item()
@@ -104,7 +105,9 @@ def _step_args(m, n, residual, shape, device="cpu", clear=True):
     """Step arguments (x, basis, projection, bias1, bias2[, residual tensor]), drawn clear of ReLU's kink
     (gradcheck's finite differences) unless `clear` is False (millions of elements: see `_check`)."""
     def draw():
-        f = lambda *s: torch.randn(*s, dtype=torch.float64, device=device)
+        def f(*s):
+            return torch.randn(*s, dtype=torch.float64, device=device)
+
         res = f(shape[0], n, *shape[1:]) if residual == "tensor" else residual
         return f(shape[0], m, *shape[1:]), f(m, 3, 3) / 3, f(n, m) / m ** 0.5, f(m), f(n), res
     x, basis, proj, b1, b2, res = clear_of_relu_kink(draw) if clear else draw()

@@ -53,7 +53,8 @@ def test_manifest_vendors_every_cdn_url_of_the_installed_asv():
     manifest = offline.load_manifest()  # also checks every file's sha256
     cdn = {url for page in _asv_www().glob("*.html") for url in offline.remote_refs(page.read_text())}
     assert cdn, "asv's www/ loads nothing from a CDN any more: drop vendor/asv-html/"
-    assert cdn == set(manifest), f"asv's CDN URLs changed: not vendored {cdn - set(manifest)}, stale {set(manifest) - cdn}"
+    assert cdn == set(manifest), (f"asv's CDN URLs changed: not vendored {cdn - set(manifest)}, "
+                                  f"stale {set(manifest) - cdn}")
 
 
 def test_every_vendored_package_ships_its_licence():
@@ -253,7 +254,9 @@ CANVAS_PIXELS = r"""
       for (let i = 0; i < px.length; i += 4) {
         if (px[i + 3] === 0) continue;
         painted++;
-        if (px[i + 3] > 200 && hex.some(c => Math.abs(c[0] - px[i]) + Math.abs(c[1] - px[i + 1]) + Math.abs(c[2] - px[i + 2]) < 40)) series++;
+        if (px[i + 3] > 200
+            && hex.some(c => Math.abs(c[0] - px[i]) + Math.abs(c[1] - px[i + 1]) + Math.abs(c[2] - px[i + 2]) < 40))
+          series++;
       }
       const box = cv.closest('[id]');
       return {where: box ? box.id : '', width: cv.width, height: cv.height, painted, series};
@@ -285,7 +288,8 @@ def _run(cmd: list[str], env: dict, cwd: Path = ROOT, timeout: int = 900) -> str
 
 
 def _git(repo: Path, *args: str) -> str:
-    env = dict(os.environ, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@t", GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@t")
+    env = dict(os.environ, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@t", GIT_COMMITTER_NAME="t",
+               GIT_COMMITTER_EMAIL="t@t")
     return subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True, text=True).stdout.strip()
 
 
@@ -341,10 +345,12 @@ def test_dashboard_renders_offline_in_chromium(asv_site, tmp_path):
         page.goto(base + "index.html")
         grid = page.poll(CANVAS_PIXELS, _drawn)
         shots.append(page.screenshot(ARTIFACTS / "grid.png"))
-        assert page.evaluate("location.pathname") == "/index.html", "asv's js_load_failure() sent the page to error.html"
+        assert page.evaluate("location.pathname") == "/index.html", \
+            "asv's js_load_failure() sent the page to error.html"
         assert _drawn(grid), f"no benchmark graph drawn in the grid: {grid}"
         # one benchmark's own page (one that ran: the grid also lists those without results): asv's main graph
-        name = page.evaluate("document.querySelector('a.benchmark-container[href$=\".time_forward\"]').getAttribute('href')")
+        name = page.evaluate("document.querySelector('a.benchmark-container[href$=\".time_forward\"]')"
+                             ".getAttribute('href')")
         page.evaluate(f"location.hash = {json.dumps(name)}")
         graph = page.poll(CANVAS_PIXELS, lambda cs: any(c["where"] == "main-graph" for c in _drawn(cs)))
         shots.append(page.screenshot(ARTIFACTS / "graph.png"))

@@ -40,7 +40,8 @@ def _rand(gen, dtype, *shape):
 
 # Each case: name -> builder(gen, dtype) returning (op, tensors-or-lists positional args, extra args).
 def _single_basis(gen, dt):
-    return ops.single_basis_stack, [_rand(gen, dt, 2, 9, 7, 11), _rand(gen, dt, 2, 9, 3, 3), _rand(gen, dt, 2, 9, 9) / 3]
+    return ops.single_basis_stack, [_rand(gen, dt, 2, 9, 7, 11), _rand(gen, dt, 2, 9, 3, 3),
+                                    _rand(gen, dt, 2, 9, 9) / 3]
 
 
 def _single_basis_k5(gen, dt):
@@ -49,12 +50,14 @@ def _single_basis_k5(gen, dt):
 
 def _single_basis_panels(gen, dt):
     """Many images with small maps: the forward batches several images into one GEMM panel."""
-    return ops.single_basis_stack, [_rand(gen, dt, 11, 6, 3, 4), _rand(gen, dt, 2, 6, 3, 3), _rand(gen, dt, 2, 6, 6) / 3]
+    return ops.single_basis_stack, [_rand(gen, dt, 11, 6, 3, 4), _rand(gen, dt, 2, 6, 3, 3),
+                                    _rand(gen, dt, 2, 6, 6) / 3]
 
 
 def _single_basis_many_panels(gen, dt):
     """Each chunk of images holds several panels of unequal split (40 images of 4×4: 256/16 = 16 per panel)."""
-    return ops.single_basis_stack, [_rand(gen, dt, 40, 3, 4, 4), _rand(gen, dt, 1, 3, 3, 3), _rand(gen, dt, 1, 3, 3) / 2]
+    return ops.single_basis_stack, [_rand(gen, dt, 40, 3, 4, 4), _rand(gen, dt, 1, 3, 3, 3),
+                                    _rand(gen, dt, 1, 3, 3) / 2]
 
 
 def _basis(gen, dt):
@@ -70,7 +73,8 @@ def _topo_2d_1x1(gen, dt):
 
 
 def _topo_3d_3x3(gen, dt):
-    return ops.topological_conv, [_rand(gen, dt, 2, 12, 5, 6), _rand(gen, dt, 2, 3, 2, 2, 2, 1, 3, 3)], {"grid": (2, 3, 2)}
+    return (ops.topological_conv, [_rand(gen, dt, 2, 12, 5, 6), _rand(gen, dt, 2, 3, 2, 2, 2, 1, 3, 3)],
+            {"grid": (2, 3, 2)})
 
 
 def _topo_1d_1x1(gen, dt):
@@ -148,12 +152,16 @@ def test_cpu_matches_reference(name, dtype):
 
 # gradcheck differentiates numerically through every input element: tiny shapes only.
 TINY = {
-    "single_basis": lambda g, dt: (ops.single_basis_stack, [_rand(g, dt, 1, 3, 3, 4), _rand(g, dt, 2, 3, 3, 3), _rand(g, dt, 2, 3, 3)]),
-    "basis_conv2d": lambda g, dt: (ops.basis_conv2d, [_rand(g, dt, 1, 2, 4, 3), _rand(g, dt, 2, 2, 3, 3), _rand(g, dt, 3, 2, 2)]),
-    "topological_3d": lambda g, dt: (ops.topological_conv, [_rand(g, dt, 1, 8, 3, 3), _rand(g, dt, 2, 2, 2, 2, 1, 2, 3, 3)],
+    "single_basis": lambda g, dt: (ops.single_basis_stack, [_rand(g, dt, 1, 3, 3, 4), _rand(g, dt, 2, 3, 3, 3),
+                                                            _rand(g, dt, 2, 3, 3)]),
+    "basis_conv2d": lambda g, dt: (ops.basis_conv2d, [_rand(g, dt, 1, 2, 4, 3), _rand(g, dt, 2, 2, 3, 3),
+                                                      _rand(g, dt, 3, 2, 2)]),
+    "topological_3d": lambda g, dt: (ops.topological_conv, [_rand(g, dt, 1, 8, 3, 3),
+                                                             _rand(g, dt, 2, 2, 2, 2, 1, 2, 3, 3)],
                                      {"grid": (2, 2, 2)}),
     "cp_4d": lambda g, dt: (ops.cp_conv, [_rand(g, dt, 1, 2, 3, 2, 3, 2), _rand(g, dt, 2, 3),
-                                          [_rand(g, dt, 3, 3), _rand(g, dt, 1, 3), _rand(g, dt, 3, 3), _rand(g, dt, 1, 3)],
+                                          [_rand(g, dt, 3, 3), _rand(g, dt, 1, 3), _rand(g, dt, 3, 3),
+                                           _rand(g, dt, 1, 3)],
                                           _rand(g, dt, 2, 3)]),
 }
 
@@ -236,7 +244,8 @@ def test_cuda_backend_rejects_cpu_tensors_without_simulator():
 # ---------------------------------------------------------------- Numba CUDA (simulator)
 # The simulator runs every CUDA thread as a Python thread: the tiny shapes of TINY, float64 and float32.
 @pytest.mark.cudasim
-@pytest.mark.skipif(not SIM, reason="runs in the NUMBA_ENABLE_CUDASIM=1 subprocess of test_cuda_kernels_under_simulator")
+@pytest.mark.skipif(not SIM,
+                    reason="runs in the NUMBA_ENABLE_CUDASIM=1 subprocess of test_cuda_kernels_under_simulator")
 @pytest.mark.parametrize("dtype", [torch.float64, torch.float32], ids=["f64", "f32"])
 @pytest.mark.parametrize("name", list(TINY))
 def test_cudasim_matches_reference(name, dtype):
@@ -244,7 +253,8 @@ def test_cudasim_matches_reference(name, dtype):
 
 
 @pytest.mark.cudasim
-@pytest.mark.skipif(not SIM, reason="runs in the NUMBA_ENABLE_CUDASIM=1 subprocess of test_cuda_kernels_under_simulator")
+@pytest.mark.skipif(not SIM,
+                    reason="runs in the NUMBA_ENABLE_CUDASIM=1 subprocess of test_cuda_kernels_under_simulator")
 @pytest.mark.parametrize("residual", [True, "tensor"])
 def test_cudasim_single_basis_step(residual):
     _check_step("numba-cuda", 2, 2 if residual is True else 3, residual, fast=True)

@@ -1,5 +1,4 @@
 """suite.layers: equivalence to dense convs, initialization variance, gradients, decomposition."""
-import math
 import subprocess
 import sys
 
@@ -62,10 +61,14 @@ GRADCHECK_LAYERS = {  # small enough that numerical Jacobians over every paramet
 @pytest.mark.parametrize("name", GRADCHECK_LAYERS)
 def test_gradcheck_layer(name):
     layer = _f64(GRADCHECK_LAYERS[name]())
-    x = f64(1, layer.in_channels if hasattr(layer, "in_channels") else layer.channels, *[4, 3, 3][: getattr(layer, "dim", 2)])
+    x = f64(1, layer.in_channels if hasattr(layer, "in_channels") else layer.channels,
+            *[4, 3, 3][: getattr(layer, "dim", 2)])
     x.requires_grad_()
-    assert gradcheck(lambda x, *p: torch.func.functional_call(layer, dict(zip(dict(layer.named_parameters()), p)), (x,)),
-                     (x, *layer.parameters()), fast_mode=sum(p.numel() for p in layer.parameters()) > 100)
+
+    def call(x, *p):
+        return torch.func.functional_call(layer, dict(zip(dict(layer.named_parameters()), p)), (x,))
+
+    assert gradcheck(call, (x, *layer.parameters()), fast_mode=sum(p.numel() for p in layer.parameters()) > 100)
 
 
 @pytest.mark.parametrize("kwargs", [dict(norm=True, activation="relu"), dict(norm=True, activation="prelu", skip=True),

@@ -33,6 +33,7 @@ def test_make_help_lists_every_target_with_a_description(tmp_path):
             listed[m.group(1)] = m.group(2)
     declared = _declared_targets((ROOT / "Makefile").read_text())
     assert {"help", "test", "bench-html", "reproduce-table2"} <= declared
-    assert set(listed) == declared, f"without a '## description': {declared - set(listed)}; unknown: {set(listed) - declared}"
+    assert set(listed) == declared, (f"without a '## description': {declared - set(listed)}; "
+                                     f"unknown: {set(listed) - declared}")
     assert all(len(d) > 10 for d in listed.values()), listed
     assert not (tmp_path / ".venv").exists()

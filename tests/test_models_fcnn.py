@@ -117,7 +117,8 @@ def _alg4_loop(x, weight, grid, padding):
     return out
 
 
-@pytest.mark.parametrize("grid,neighbors,k,pad", [((2, 4), (1, 2), 2, 0), ((2, 4), (2, 3), 2, 1), ((2, 2, 2), (1, 2, 2), 2, 1)])
+@pytest.mark.parametrize("grid,neighbors,k,pad", [((2, 4), (1, 2), 2, 0), ((2, 4), (2, 3), 2, 1),
+                                                  ((2, 2, 2), (1, 2, 2), 2, 1)])
 def test_padded_topological_conv_is_alg4(grid, neighbors, k, pad):
     layer = PaddedTopologicalConv2d(grid, neighbors, kernel_size=k, padding=pad).double()
     x = torch.randn(2, math.prod(grid), 5, 6, dtype=torch.float64)

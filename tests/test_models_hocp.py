@@ -3,8 +3,7 @@ import pytest
 import torch
 
 from suite import models
-from suite.layers import HOCPConv
-from suite.layers import HOSConvBlock
+from suite.layers import HOCPConv, HOSConvBlock
 
 
 @pytest.mark.parametrize("name,shape,classes", [

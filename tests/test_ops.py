@@ -10,8 +10,14 @@ from torch.autograd import gradcheck
 from suite import ops
 from suite.ops import cp_kernel, tucker_kernel
 
-from ._helpers import (clear_of_relu_kink, dense_conv, f64, naive_conv_nd, single_basis_step_definition,
-                       topology_dense_kernel)
+from ._helpers import (
+    clear_of_relu_kink,
+    dense_conv,
+    f64,
+    naive_conv_nd,
+    single_basis_step_definition,
+    topology_dense_kernel,
+)
 
 TOL = dict(rtol=1e-10, atol=1e-10)
 
@@ -131,7 +137,8 @@ def test_tucker_conv_equals_dense_conv_of_tucker_kernel(ks):
     C, T, RC, RT = 4, 3, 2, 3
     x = f64(2, C, *([5, 4, 6, 3][: len(ks)]))
     core, ci, co = f64(RT, RC, *ks), f64(C, RC), f64(T, RT)
-    expected = naive_conv_nd(x, tucker_kernel(core, ci, co)) if len(ks) > 3 else dense_conv(x, tucker_kernel(core, ci, co))
+    w = tucker_kernel(core, ci, co)
+    expected = naive_conv_nd(x, w) if len(ks) > 3 else dense_conv(x, w)
     torch.testing.assert_close(ops.tucker_conv(x, core, ci, co), expected, **TOL)
 
 
@@ -148,19 +155,22 @@ def test_mobilenet_v1_block_is_cp_conv_with_merged_spatial_factor():
     u_h, u_w = f64(k, C), f64(k, C)  # rank-1 depthwise kernels: the spatial factors un-merged
     dw1 = torch.einsum("jr,ir->rji", u_h, u_w).unsqueeze(1)
     block1 = F.conv2d(F.conv2d(x, dw1, padding=1, groups=C), pw)
-    torch.testing.assert_close(block1, ops.cp_conv(x, torch.eye(C, dtype=torch.float64), [u_h, u_w], pw[:, :, 0, 0]), **TOL)
+    torch.testing.assert_close(block1, ops.cp_conv(x, torch.eye(C, dtype=torch.float64), [u_h, u_w], pw[:, :, 0, 0]),
+                               **TOL)
 
 
 def test_mobilenet_v2_block_is_cp_conv_with_merged_spatial_factor():
     """MobileNet-v2 (no nonlinearities): 1×1 expand to R, depthwise k×k, 1×1 project = eq. 13."""
     C, T, R, k = 3, 5, 12, 3
     x, expand, dw, project = f64(2, C, 6, 6), f64(R, C), f64(R, 1, k, k), f64(T, R)
-    block = F.conv2d(F.conv2d(F.conv2d(x, expand[:, :, None, None]), dw, padding=1, groups=R), project[:, :, None, None])
+    block = F.conv2d(F.conv2d(F.conv2d(x, expand[:, :, None, None]), dw, padding=1, groups=R),
+                     project[:, :, None, None])
     w = torch.einsum("tr,cr,rji->tcji", project, expand.T, dw[:, 0])
     torch.testing.assert_close(block, dense_conv(x, w), **TOL)
     u_h, u_w = f64(k, R), f64(k, R)
     dw1 = torch.einsum("jr,ir->rji", u_h, u_w).unsqueeze(1)
-    block1 = F.conv2d(F.conv2d(F.conv2d(x, expand[:, :, None, None]), dw1, padding=1, groups=R), project[:, :, None, None])
+    block1 = F.conv2d(F.conv2d(F.conv2d(x, expand[:, :, None, None]), dw1, padding=1, groups=R),
+                      project[:, :, None, None])
     torch.testing.assert_close(block1, ops.cp_conv(x, expand.T.contiguous(), [u_h, u_w], project), **TOL)
 
 
@@ -170,11 +180,13 @@ def _req(*ts):
 
 
 def test_gradcheck_basis_conv2d():
-    assert gradcheck(lambda *a: ops.basis_conv2d(*a, backend="torch"), _req(f64(1, 2, 3, 4), f64(2, 2, 3, 3), f64(2, 2, 2)))
+    assert gradcheck(lambda *a: ops.basis_conv2d(*a, backend="torch"),
+                     _req(f64(1, 2, 3, 4), f64(2, 2, 3, 3), f64(2, 2, 2)))
 
 
 def test_gradcheck_single_basis_stack():
-    assert gradcheck(lambda *a: ops.single_basis_stack(*a, backend="torch"), _req(f64(1, 2, 4, 3), f64(2, 2, 3, 3), f64(2, 2, 2)))
+    assert gradcheck(lambda *a: ops.single_basis_stack(*a, backend="torch"),
+                     _req(f64(1, 2, 4, 3), f64(2, 2, 3, 3), f64(2, 2, 2)))
 
 
 def test_gradcheck_topological_conv():
@@ -186,7 +198,9 @@ def test_gradcheck_topological_conv():
 def test_gradcheck_cp_conv(ks):
     x = f64(1, 2, *([4, 3, 2, 2][: len(ks)]))
     args = _req(x, f64(2, 2), *[f64(k, 2) for k in ks], f64(2, 2))
-    fn = lambda x, ci, *rest: ops.cp_conv(x, ci, list(rest[:-1]), rest[-1], backend="torch")
+    def fn(x, ci, *rest):
+        return ops.cp_conv(x, ci, list(rest[:-1]), rest[-1], backend="torch")
+
     assert gradcheck(fn, args, fast_mode=len(ks) > 3)
 
 

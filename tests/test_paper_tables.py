@@ -7,9 +7,8 @@ import pytest
 
 import paper_tables
 from paper_tables import __main__ as cli
-from paper_tables import _render
+from paper_tables import _render, stats
 from paper_tables import complexity as pt
-from paper_tables import stats
 from suite import complexity, models
 from suite import paper_values as pv
 from tests.test_results import corrupt_results, make_run
@@ -23,7 +22,8 @@ def test_render_markdown_csv_latex(tmp_path):
     md = _render.to_markdown(t)
     assert "| a\\|b | 2 | 2.5 | 25 |" in md and "| c | – | 1,234,567 | – |" in md and "- source: test" in md
     paths = _render.write(t, tmp_path)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["demo.csv", "demo.md", "demo.tex"] == sorted(p.name for p in paths)
+    assert (sorted(p.name for p in tmp_path.iterdir()) == ["demo.csv", "demo.md", "demo.tex"]
+            == sorted(p.name for p in paths))
     rows = list(csv.reader(open(tmp_path / "demo.csv")))
     assert rows == [["Model", "Paper", "Ours", "Rel. diff."], ["a|b", "2.0", "2.5", "25.0"], ["c", "", "1234567", ""]]
     assert r"\begin{tabular}{lrrr}" in (tmp_path / "demo.tex").read_text()
@@ -40,7 +40,8 @@ def test_writers_leave_no_temporary(tmp_path):
     fig, ax = plt.subplots()
     ax.plot([0, 1], [1, 0])
     paths = _render.save_figure(fig, tmp_path / "fig")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["fig.pdf", "fig.png", "x.txt"] == sorted(["x.txt"] + [p.name for p in paths])
+    assert (sorted(p.name for p in tmp_path.iterdir()) == ["fig.pdf", "fig.png", "x.txt"]
+            == sorted(["x.txt"] + [p.name for p in paths]))
     assert (tmp_path / "x.txt").read_text() == "bye" and (tmp_path / "fig.pdf").read_bytes()[:5] == b"%PDF-"
 
 
@@ -76,7 +77,8 @@ def _csv(out, name):
 
 
 def test_make_tables_writes_everything(generated):
-    names = ["models_overview", "fcnn_table1_output_sizes", "fcnn_table3_grids", "fcnn_table2_complexity", "fcnn_table4_complexity", "fcnn_table5_complexity", "fcnn_table7_complexity",
+    names = ["models_overview", "fcnn_table1_output_sizes", "fcnn_table3_grids", "fcnn_table2_complexity",
+             "fcnn_table4_complexity", "fcnn_table5_complexity", "fcnn_table7_complexity",
              "fcnn_stated_counts", "hocp_table1_parameters", "hocp_table2_conv_parameters", "hocp_figure5_gflops"]
     for name in names:
         for ext in ("md", "csv", "tex"):
@@ -100,7 +102,8 @@ def test_fcnn_ratio_columns(generated):
 
 def test_hocp_columns(generated):
     t1 = _csv(generated, "hocp_table1_parameters")
-    assert int(t1["MobileNet-v2 (mobilenetv2-cifar)"][3]) == complexity.count(models.build("mobilenetv2-cifar")).parameters
+    assert (int(t1["MobileNet-v2 (mobilenetv2-cifar)"][3])
+            == complexity.count(models.build("mobilenetv2-cifar")).parameters)
     t2 = _csv(generated, "hocp_table2_conv_parameters")
     assert int(t2["3D-ConvNet (convnet3d)"][3]) == 2_880_576
 
@@ -175,7 +178,8 @@ def test_one_entry_point_renders_one_experiment(tmp_path, capsys):
     out = capsys.readouterr().out
     assert out.startswith("### FCNN Table 2") and "| 41 |" in out
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(
-        [f"fcnn_table2_local.{e}" for e in ("csv", "md", "tex")] + [f"fcnn_table2_local_compact.{e}" for e in ("md", "tex")]
+        [f"fcnn_table2_local.{e}" for e in ("csv", "md", "tex")]
+        + [f"fcnn_table2_local_compact.{e}" for e in ("md", "tex")]
         + [f"fcnn_table2_local_claims.{e}" for e in ("csv", "md")])
     assert "### Claims of fcnn-table2 and their verdicts (profile local)" in out
     with pytest.raises(SystemExit):

@@ -83,12 +83,14 @@ def test_hocp_from_dense_matches_tensorly_parafac(shape, rank, decaying, fresh_s
         seed = (fresh_seed + i) % 2**31
         layer = HOCPConv.from_dense(conv, rank, n_iter=200, seed=seed)
         ours = _rel(w, layer.to_dense())
-        assert ours == pytest.approx(layer.decomposition_error, rel=1e-6, abs=1e-9)  # the error it reports is the real one
+        # the error it reports is the real one
+        assert ours == pytest.approx(layer.decomposition_error, rel=1e-6, abs=1e-9)
         # the same iteration budget and stopping rule, TensorLy's own 'svd' initialization
         approx = _tensorly(parafac, tl.cp_to_tensor, w, rank, n_iter_max=200, init="svd", tol=1e-10, random_state=seed)
         ratios.append(ours / _rel(w, approx))
     geomean = float(torch.tensor(ratios, dtype=torch.float64).log().mean().exp())
-    detail = f"CP rank {rank} of {(shape[0], shape[1], *shape[2])}: ours/TensorLy parafac {[round(r, 3) for r in ratios]}"
+    detail = (f"CP rank {rank} of {(shape[0], shape[1], *shape[2])}: "
+              f"ours/TensorLy parafac {[round(r, 3) for r in ratios]}")
     assert geomean <= TOLERANCE and max(ratios) <= SINGLE_TENSOR_LIMIT, detail
 
 
@@ -106,9 +108,11 @@ def test_tucker_from_dense_matches_tensorly_tucker(shape, ranks):
     w = conv.weight.detach()
     ours = _rel(w, TuckerConv.from_dense(conv, ranks).to_dense())
     # TensorLy's Tucker with the spatial modes kept whole: the same model as TuckerConv (HO-CP eq. 12)
-    approx = _tensorly(tucker, tl.tucker_to_tensor, w, rank=[*ranks, *w.shape[2:]], n_iter_max=100, init="svd", tol=1e-10)
+    approx = _tensorly(tucker, tl.tucker_to_tensor, w, rank=[*ranks, *w.shape[2:]], n_iter_max=100, init="svd",
+                       tol=1e-10)
     theirs = _rel(w, approx)
-    assert ours <= TOLERANCE * theirs, f"Tucker ranks {ranks} of {tuple(w.shape)}: ours {ours:.4f}, TensorLy {theirs:.4f}"
+    assert ours <= TOLERANCE * theirs, (f"Tucker ranks {ranks} of {tuple(w.shape)}: "
+                                        f"ours {ours:.4f}, TensorLy {theirs:.4f}")
 
 
 def test_tensorly_reconstructs_a_kernel_of_exact_rank(fresh_seed):

@@ -5,8 +5,7 @@ import torch
 from torch import nn
 
 from suite import complexity, models
-from suite.layers import BasisConv2d, HOCPConv
-from suite.layers import SingleBasisPair
+from suite.layers import BasisConv2d, HOCPConv, SingleBasisPair
 from suite.models.readings import VARIANTS, reading
 
 TOL = dict(rtol=1e-10, atol=1e-10)

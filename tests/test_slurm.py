@@ -73,7 +73,8 @@ def test_submitit_job_array_runs_on_the_cluster(tmp_path):
 # ------------------------------------------------------------------------------ the suite's jobs on SLURM
 # Tiny runs of the real local profile (FCNN Table 2's shipped digits): a few hundred images, a narrow
 # model, few epochs. Every job is a real sbatch array task run by slurmd.
-TINY = ["--seeds", "0", "--set", "train_limit=192", "--set", "val_limit=64", "--set", "recipe.epochs=2", "--set", "model.width=0.125"]
+TINY = ["--seeds", "0", "--set", "train_limit=192", "--set", "val_limit=64", "--set", "recipe.epochs=2",
+        "--set", "model.width=0.125"]
 
 
 def run_cli(*argv) -> int:
@@ -113,7 +114,8 @@ def test_local_profile_array_ends_with_results_dirs(tmp_path, capsys):
     dirs = run_dirs(tmp_path)
     assert sorted(dirs) == ["fcnn-a", "fcnn-b"]
     for model, d in dirs.items():
-        assert {"config.json", "env.json", "metrics.jsonl", "checkpoint.pt", "summary.json"} <= {p.name for p in d.iterdir()}
+        assert ({"config.json", "env.json", "metrics.jsonl", "checkpoint.pt", "summary.json"}
+                <= {p.name for p in d.iterdir()})
         assert [m["epoch"] for m in metrics(d)] == [1, 2]
         assert summary(d)["model"] == model and summary(d)["epochs"] == 2
         assert json.loads((d / "env.json").read_text()).get("distributed") is None
@@ -154,13 +156,18 @@ def test_requeued_job_resumes_from_its_checkpoint(tmp_path):
     last epoch checkpoint and ends with the metrics of an uninterrupted run of the same config."""
     from jobs import executors, runner
     longer = (("train_limit", 960), ("val_limit", 64), ("recipe.epochs", 6), ("model.width", 0.125))
-    ref_task, = runner.tasks_for("fcnn-table2", "local", tmp_path / "ref", models=["fcnn-a"], seeds=[0], overrides=longer)
+    ref_task, = runner.tasks_for("fcnn-table2", "local", tmp_path / "ref", models=["fcnn-a"], seeds=[0],
+                                 overrides=longer)
     task, = runner.tasks_for("fcnn-table2", "local", tmp_path / "preempted", models=["fcnn-a"], seeds=[0],
                              overrides=longer)
     ex = executors.get("slurm", folder=tmp_path / "_submitit", resources={}, options={"name": "requeue-test"})
     (_, ref_job), (_, job) = ex.submit(runner.run_one, [ref_task, task])
     run_dir = runner.run_dir(task)
-    epochs_done = lambda: len((run_dir / "metrics.jsonl").read_text().splitlines()) if (run_dir / "metrics.jsonl").exists() else 0
+
+    def epochs_done():
+        metrics_file = run_dir / "metrics.jsonl"
+        return len(metrics_file.read_text().splitlines()) if metrics_file.exists() else 0
+
     wait_until(lambda: epochs_done() >= 1, 180, "the first epoch's checkpoint")
     assert epochs_done() < 6 and not (run_dir / "summary.json").exists(), "the run ended before it could be preempted"
     job._interrupt()  # scancel --signal SIGTERM, then --signal USR2

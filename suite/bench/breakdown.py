@@ -11,6 +11,7 @@ import torch
 from suite.bench import shapes as S
 from suite.bench.machine import _best_seconds
 
+
 class _ConvShapes(torch.overrides.TorchFunctionMode):
     """Records, for every F.conv2d / F.linear of an eager forward, (input shape, weight shape) -> (MACs, kind)."""
 

@@ -42,15 +42,10 @@ class Device(Protocol):
 
 def versions() -> dict:
     """Versions of what the kernels and the forms run on ('not installed' where missing)."""
-    from importlib import metadata
+    from suite.kernels._env import versions
 
-    out = {"torch": torch.__version__}
-    for dist in ("numba", "numba-cuda", "numpy", "tensorly-torch", "triton"):
-        try:
-            out[dist] = metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            out[dist] = "not installed"
-    return out
+    return {"torch": torch.__version__, **versions(("numba", "numba-cuda", "numpy", "tensorly-torch", "triton"),
+                                                   missing="not installed")}
 
 
 def nvidia_smi(index: int = 0) -> dict:

@@ -95,8 +95,8 @@ class Run:
         self.log(f"  {case.key}{' (torch.compile forms)' if compiled else ''}: {time.perf_counter() - start:.1f} s")
 
     def fusion_case(self, name: str, N: int, small: bool) -> None:
-        from suite.bench.fusion_cases import fusion_forms
         from suite.bench.forms import Form
+        from suite.bench.fusion_cases import fusion_forms
 
         group, label = f"fused vs unfused {name}", f"N={N}"
         where = {"case": f"{group} | {label}", "group": group, "shape": label, "info": {"model": name, "batch": N}}

@@ -1,6 +1,7 @@
 """The CPU run's report: one line per operator row, and the README's markdown table with the targets."""
 from __future__ import annotations
 
+
 def row_line(r: dict) -> str:
     mem = (f"{r['ours_extra_mb']:.1f} MB ({r['extra_over_input']:.2f}x input)" if "ours_extra_mb" in r
            else r.get("memory_error", "?"))

@@ -6,6 +6,7 @@ import math
 
 from suite.bench.targets import targets
 
+
 def _best_by_case(data: dict) -> dict[str, dict]:
     """{case key: {"info": extra_info, "ms": {member: best ms over passes}, "extra": {member: bytes}}}."""
     out: dict[str, dict] = {}

@@ -116,5 +116,5 @@ def _layout_signature(root: Path, max_entries: int = 20000) -> str:
     return h.hexdigest()[:16]
 
 
-__all__ = ["build", "fingerprint", "names", "splits", "HELD_OUT", "DatasetError", "Limited", "CIFAR10Batches", "DigitImages", "MovingDigits",
-           "ImageNetFolder", "JesterClips", "fcnn_transform", "mnist_digits"]
+__all__ = ["build", "fingerprint", "names", "splits", "HELD_OUT", "DatasetError", "Limited", "CIFAR10Batches",
+           "DigitImages", "MovingDigits", "ImageNetFolder", "JesterClips", "fcnn_transform", "mnist_digits"]

@@ -42,7 +42,8 @@ class Limited(Dataset):
         self.indices = torch.randperm(len(base), generator=g)[:limit].tolist()
         self.num_classes = base.num_classes
         self.sample_shape = base.sample_shape
-        self.description = f"{getattr(base, 'description', type(base).__name__)}, first {len(self.indices)} of a fixed shuffle"
+        self.description = (f"{getattr(base, 'description', type(base).__name__)}, "
+                            f"first {len(self.indices)} of a fixed shuffle")
 
     def __len__(self):
         return len(self.indices)

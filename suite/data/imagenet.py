@@ -47,7 +47,8 @@ class ImageNetFolder(datasets.ImageFolder):
             other_classes = sorted(p.name for p in other.iterdir() if p.is_dir())
             if other_classes and other_classes != classes:
                 raise DatasetError(f"ImageNet: train/ has {len(classes) if split == 'train' else len(other_classes)} "
-                                   f"class folders and val/ has {len(other_classes) if split == 'train' else len(classes)}; "
+                                   "class folders and val/ has "
+                                   f"{len(other_classes) if split == 'train' else len(classes)}; "
                                    f"expected the same class folders in both. {SOURCE}")
         resize, crop = SIZES[variant]
         try:
@@ -57,4 +58,5 @@ class ImageNetFolder(datasets.ImageFolder):
             raise DatasetError(f"ImageNet {split}: {e}; expected {EXPECTED}. {SOURCE}") from None
         self.num_classes = len(self.classes)
         self.sample_shape = (3, crop, crop)
-        self.description = f"ImageNet {split} ({Path(root)}), resize {resize} -> {'random' if split == 'train' else 'center'} crop {crop}"
+        self.description = (f"ImageNet {split} ({Path(root)}), resize {resize} -> "
+                            f"{'random' if split == 'train' else 'center'} crop {crop}")

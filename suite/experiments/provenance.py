@@ -12,8 +12,16 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 
+class _Source:
+    """What `Stated` and `Chosen` share: their record in ``config.json`` names their kind."""
+    kind = ""
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, **asdict(self)}
+
+
 @dataclass(frozen=True)
-class Stated:
+class Stated(_Source):
     paper: str      # "FCNN" or "HO-CP"
     section: str
     quote: str      # verbatim from the paper ("..." marks an elision); tests check it against the text
@@ -21,19 +29,13 @@ class Stated:
 
     kind = "stated"
 
-    def to_dict(self) -> dict:
-        return {"kind": self.kind, **asdict(self)}
-
 
 @dataclass(frozen=True)
-class Chosen:
+class Chosen(_Source):
     reason: str
     follows: str = ""  # the reference recipe this choice follows, if any
 
     kind = "chosen"
-
-    def to_dict(self) -> dict:
-        return {"kind": self.kind, **asdict(self)}
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,6 @@ Every function works for float32 and float64 (Numba specializes on the array dty
 """
 from __future__ import annotations
 
-import numpy as np
 from numba import njit
 
 _JIT = dict(fastmath=True, cache=True, nogil=True)

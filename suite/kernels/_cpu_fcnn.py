@@ -53,11 +53,11 @@ def single_basis_forward(x, basis, proj, bias, res, out, has_res, n_chunks):
                 np.dot(proj, G, o)
                 res_bias_relu(o, res[n0].reshape((n_out, HW)), bias, has_res, True)
                 continue
-            O = np.empty((n_out, cnt * HW), x.dtype)
-            np.dot(proj, G, O)
+            o_all = np.empty((n_out, cnt * HW), x.dtype)
+            np.dot(proj, G, o_all)
             for i in range(cnt):
                 o = out[n0 + i].reshape((n_out, HW))
-                o[:, :] = O[:, i * HW:(i + 1) * HW]
+                o[:, :] = o_all[:, i * HW:(i + 1) * HW]
                 res_bias_relu(o, res[n0 + i].reshape((n_out, HW)), bias, has_res, True)
 
 
@@ -97,6 +97,15 @@ def single_basis_backward(x, y, gy, basis, proj_t, gx, gz_out, gbasis, gproj, gb
 
 
 # ---------------------------------------------------------------- basis convolution (Alg. 2)
+@njit(fastmath=True, cache=True, nogil=True)
+def _basis_planes(xn, bases, G, pad, acc):
+    """G[j·b + i] = xn[j] ⋆ bases[j, i]: Alg. 2's b depthwise planes per channel of one image."""
+    m, b = bases.shape[0], bases.shape[1]
+    for j in range(m):
+        for i in range(b):
+            dw_plane_padded(xn[j], bases[j, i], G[j * b + i], pad, acc, False, False)
+
+
 @njit(**_PJIT)
 def basis_forward(x, bases, proj, out, n_chunks):
     """out[n] = proj (n_out, m·b) @ G, G[j·b+i] = x[n, j] ⋆ bases[j, i]: FCNN Alg. 2 per image."""
@@ -109,9 +118,7 @@ def basis_forward(x, bases, proj, out, n_chunks):
         pad = np.zeros(pad_size(H, W, bases.shape[2]), x.dtype)
         acc = np.empty_like(pad)
         for n in range(lo, hi):
-            for j in range(m):
-                for i in range(b):
-                    dw_plane_padded(x[n, j], bases[j, i], G[j * b + i], pad, acc, False, False)
+            _basis_planes(x[n], bases, G, pad, acc)
             np.dot(proj, G.reshape((m * b, H * W)), out[n].reshape((n_out, H * W)))
 
 
@@ -129,9 +136,7 @@ def basis_backward(x, gy, bases, proj_t, gx, gbases, gproj, n_chunks):
         pad = np.zeros(pad_size(H, W, bases.shape[2]), x.dtype)
         acc = np.empty_like(pad)
         for n in range(lo, hi):
-            for j in range(m):
-                for i in range(b):
-                    dw_plane_padded(x[n, j], bases[j, i], G[j * b + i], pad, acc, False, False)
+            _basis_planes(x[n], bases, G, pad, acc)
             gyn = gy[n].reshape((n_out, HW))
             gproj[c] += np.dot(gyn, G.reshape((m * b, HW)).T)
             np.dot(proj_t, gyn, gG)
@@ -159,8 +164,10 @@ def _topo_tile(xt, idx, w, ot, nt):
         for i in range(0, p8, 8):
             w0, w1, w2, w3 = w[j, i], w[j, i + 1], w[j, i + 2], w[j, i + 3]
             w4, w5, w6, w7 = w[j, i + 4], w[j, i + 5], w[j, i + 6], w[j, i + 7]
-            x0, x1, x2, x3 = xt[idx[j, i], :nt], xt[idx[j, i + 1], :nt], xt[idx[j, i + 2], :nt], xt[idx[j, i + 3], :nt]
-            x4, x5, x6, x7 = xt[idx[j, i + 4], :nt], xt[idx[j, i + 5], :nt], xt[idx[j, i + 6], :nt], xt[idx[j, i + 7], :nt]
+            x0, x1 = xt[idx[j, i], :nt], xt[idx[j, i + 1], :nt]
+            x2, x3 = xt[idx[j, i + 2], :nt], xt[idx[j, i + 3], :nt]
+            x4, x5 = xt[idx[j, i + 4], :nt], xt[idx[j, i + 5], :nt]
+            x6, x7 = xt[idx[j, i + 6], :nt], xt[idx[j, i + 7], :nt]
             for t in range(nt):
                 a[t] += ((w0 * x0[t] + w1 * x1[t]) + (w2 * x2[t] + w3 * x3[t])) + \
                         ((w4 * x4[t] + w5 * x5[t]) + (w6 * x6[t] + w7 * x7[t]))

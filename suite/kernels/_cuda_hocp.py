@@ -24,6 +24,8 @@ from __future__ import annotations
 
 from numba import cuda
 
+from ._cuda_reduce import block_sum
+
 MAXTAPS = 32  # register accumulators per thread: all the taps of an item when Σ K_d fits, else per chunk
 
 
@@ -84,19 +86,10 @@ def _mode0(sm, slot, h, n, r, s, f, K0, b_lo, b_hi, flip, zero):
 def _flush(red, acc, a0, count, gf, d, r, k0, zero):
     """gf[d, r, k0 + t] += Σ_threads acc[a0 + t] for t < count: a shared-memory tree reduction per tap
     (blockDim a power of two), then one atomic add by thread 0."""
-    tid, nt = cuda.threadIdx.x, cuda.blockDim.x
     for t in range(count):
-        red[tid] = acc[a0 + t]
-        cuda.syncthreads()
-        half = nt // 2
-        while half > 0:
-            if tid < half:
-                red[tid] += red[tid + half]
-            cuda.syncthreads()
-            half //= 2
-        if tid == 0:
-            cuda.atomic.add(gf, (d, r, k0 + t), red[0])
-        cuda.syncthreads()
+        total = block_sum(red, acc[a0 + t], cuda.blockDim.x)  # every thread gets it; red is free again
+        if cuda.threadIdx.x == 0:
+            cuda.atomic.add(gf, (d, r, k0 + t), total)
     for t in range(count):
         acc[a0 + t] = zero
 
@@ -241,10 +234,9 @@ def _backward_item(sm, red, acc, h, g, f, ks, dims, gf, n, r, S, b_lo, b_hi, zer
             off += ks[d]
 
 
-@cuda.jit
-def cp_backward_shared(h, g, f, ks, dims, gf, S, b_lo, b_hi, zero):
-    """Backward spatial part of one slab (module doc); dynamic shared memory: (K_0 + 2)·Q + blockDim values."""
-    sm = cuda.shared.array(0, dtype=h.dtype)
+@cuda.jit(device=True)
+def _backward_items(sm, h, g, f, ks, dims, gf, S, b_lo, b_hi, zero):
+    """This block's (image, rank channel) items of one slab's backward, with its buffers in sm."""
     acc = cuda.local.array(MAXTAPS, dtype=h.dtype)
     for t in range(MAXTAPS):
         acc[t] = zero
@@ -252,16 +244,15 @@ def cp_backward_shared(h, g, f, ks, dims, gf, S, b_lo, b_hi, zero):
     N, R = h.shape[0], h.shape[1]
     for item in range(cuda.blockIdx.x, N * R, cuda.gridDim.x):
         _backward_item(sm, red, acc, h, g, f, ks, dims, gf, item // R, item % R, S, b_lo, b_hi, zero)
+
+
+@cuda.jit
+def cp_backward_shared(h, g, f, ks, dims, gf, S, b_lo, b_hi, zero):
+    """Backward spatial part of one slab (module doc); dynamic shared memory: (K_0 + 2)·Q + blockDim values."""
+    _backward_items(cuda.shared.array(0, dtype=h.dtype), h, g, f, ks, dims, gf, S, b_lo, b_hi, zero)
 
 
 @cuda.jit
 def cp_backward_global(h, g, f, ks, dims, gf, S, b_lo, b_hi, zero, scratch):
     """`cp_backward_shared` with the buffers in scratch[blockIdx] (planes too large for shared memory)."""
-    sm = scratch[cuda.blockIdx.x]
-    acc = cuda.local.array(MAXTAPS, dtype=h.dtype)
-    for t in range(MAXTAPS):
-        acc[t] = zero
-    red = sm[(ks[0] + 2) * h.shape[3]:]
-    N, R = h.shape[0], h.shape[1]
-    for item in range(cuda.blockIdx.x, N * R, cuda.gridDim.x):
-        _backward_item(sm, red, acc, h, g, f, ks, dims, gf, item // R, item % R, S, b_lo, b_hi, zero)
+    _backward_items(scratch[cuda.blockIdx.x], h, g, f, ks, dims, gf, S, b_lo, b_hi, zero)

@@ -11,7 +11,8 @@ from __future__ import annotations
 import functools
 import logging
 import re
-from importlib import metadata
+
+from suite import host
 
 log = logging.getLogger("suite.autotune")
 
@@ -34,16 +35,10 @@ def _parse(version: str) -> tuple[int, ...]:
     return tuple(parts)
 
 
-@functools.lru_cache(maxsize=1)
-def versions() -> dict[str, str]:
-    """Installed versions of the packages the kernels depend on ('none' when missing)."""
-    out = {}
-    for dist in ("numpy", "numba", "numba-cuda", "llvmlite", "torch"):
-        try:
-            out[dist] = metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            out[dist] = "none"
-    return out
+@functools.lru_cache(maxsize=8)
+def versions(dists=("numpy", "numba", "numba-cuda", "llvmlite", "torch"), missing: str = "none") -> dict[str, str]:
+    """Installed versions of `dists` (by default the packages the kernels depend on), `missing` where absent."""
+    return host.package_versions(dists, missing)
 
 
 def problem(installed: dict[str, str] | None = None) -> str | None:

@@ -21,7 +21,6 @@ from ._cpu_core import chunks
 from ._shared import check_tensors, register_backend, step_function, topology_tables
 
 
-
 def check(op: str, **tensors: torch.Tensor) -> None:
     """ValueError unless every tensor is a CPU float32/float64 tensor, all of one dtype."""
     check_tensors(op, "numba", "cpu", "CPU tensor (use backend='numba-cuda' or 'auto' for CUDA tensors)", **tensors)
@@ -108,7 +107,8 @@ class BasisConv2d(torch.autograd.Function):
         n_out = projection.shape[0]
         out = torch.empty((x.shape[0], n_out, *x.shape[2:]), dtype=x.dtype)
         with serial_blas():
-            K.basis_forward(_a(x), _a(bases), _a(projection).reshape(n_out, -1), out.numpy(), chunks(x.shape[0], _threads()))
+            K.basis_forward(_a(x), _a(bases), _a(projection).reshape(n_out, -1), out.numpy(),
+                            chunks(x.shape[0], _threads()))
         ctx.save_for_backward(x, bases, projection)
         return out
 
@@ -221,8 +221,8 @@ class CPConv(torch.autograd.Function):
         gu_out = np.zeros((n_chunks, T, R), dt)
         with serial_blas():
             H.cp_backward(xa, _a(gy).reshape(N, T, V), _a(channel_in), np.ascontiguousarray(_a(channel_in).T), f_all,
-                          np.array(dims, np.int64), np.ascontiguousarray(_a(channel_out).T), gx.numpy().reshape(N, C, V),
-                          gu_in, gf, gu_out, n_chunks)
+                          np.array(dims, np.int64), np.ascontiguousarray(_a(channel_out).T),
+                          gx.numpy().reshape(N, C, V), gu_in, gf, gu_out, n_chunks)
         gf = gf.sum(0)
         gspatial = []
         for d, f in enumerate(spatial):

@@ -22,6 +22,7 @@ from numba import cuda
 
 from . import _cuda_fcnn as F
 from . import _cuda_kernels as G
+from . import _cuda_topo as T
 from ._cuda_launch import Launch, grid_cap, sm_count, stride_blocks
 from ._cuda_launch import current as launch_limits
 from ._cuda_reduce import sum_rows
@@ -232,13 +233,13 @@ _TOPO_DEVICE_TABLES: dict = {}
 
 
 def _topo_plan(table_key, table, k: int, x: torch.Tensor, L: Launch):
-    """The tiling of `_cuda_fcnn.topo_plan` with its tables on x's device (both cached)."""
+    """The tiling of `_cuda_topo.topo_plan` with its tables on x's device (both cached)."""
     N, _, H, W = x.shape
     min_blocks = 2 * sm_count(L.device)
     key = (table_key, k, N, H, W, x.element_size(), min_blocks, str(x.device))
     hit = _TOPO_DEVICE_TABLES.get(key)
     if hit is None:
-        plan = F.topo_plan(table, k, N, H, W, x.element_size(), min_blocks)
+        plan = T.topo_plan(table, k, N, H, W, x.element_size(), min_blocks)
         src, lidx = (torch.from_numpy(t).to(x.device) for t in (plan.src, plan.lidx))
         hit = _TOPO_DEVICE_TABLES[key] = (plan, src, lidx)
     return hit
@@ -258,7 +259,7 @@ def _topo_gather(L: Launch, x, w, hit, flip: bool) -> torch.Tensor:
     plan, src, lidx = hit
     N, m, H, W = x.shape
     k = w.shape[-1]
-    kern = F.topo_kernels(_DTYPE_NAMES[x.dtype], k, launch_limits().threads, plan.rp).topo_forward
+    kern = T.topo_kernels(_DTYPE_NAMES[x.dtype], k, launch_limits().threads, plan.rp).topo_forward
     tiles = math.ceil(N * H * W / plan.tp) if k == 1 else N * math.ceil(H * W / plan.tp)
     out = torch.empty_like(x)
     L(kern, (tiles, plan.groups), launch_limits().threads, x.view(N, m, H * W), w, src, lidx,
@@ -298,9 +299,9 @@ class TopologicalConv(torch.autograd.Function):
         w_inv = w[_inverse_index(grid, neighbors, inv, x.device)].contiguous()  # w_inv[c, i] = w[inv[c, i], i]
         gx = _topo_gather(L, gy, w_inv, _topo_plan((grid, neighbors, "inv"), inv, k, x, L), True)
         plan, src, lidx = _topo_plan((grid, neighbors, "idx"), idx, k, x, L)
-        kern = F.topo_kernels(_DTYPE_NAMES[x.dtype], k, launch_limits().threads, plan.rp).topo_wgrad
+        kern = T.topo_kernels(_DTYPE_NAMES[x.dtype], k, launch_limits().threads, plan.rp).topo_wgrad
         threads = launch_limits().threads
-        slices = F.wgrad_slices(plan, p, k, threads)
+        slices = T.wgrad_slices(plan, p, k, threads)
         tiles = math.ceil(N * H * W / plan.tp) if k == 1 else N * math.ceil(H * W / plan.tp)
         chunks = max(1, min(tiles, grid_cap(L.device) // (plan.groups * slices)))
         part = _empty((chunks, m * p * k * k), x)

@@ -89,9 +89,11 @@ class SingleBasisConv2d(nn.Module):
         out_channels = channels if out_channels is None else out_channels
         residual = (out_channels == channels) if residual is None else residual
         if residual and out_channels != channels:
-            raise ValueError(f"residual: an identity residual needs out_channels == channels, got {channels} -> {out_channels}")
+            raise ValueError("residual: an identity residual needs out_channels == channels, "
+                             f"got {channels} -> {out_channels}")
         if topology is not None and out_channels != channels:
-            raise ValueError(f"out_channels: a topological projection keeps the {channels} channels, got {out_channels}")
+            raise ValueError(f"out_channels: a topological projection keeps the {channels} channels, "
+                             f"got {out_channels}")
         self.channels, self.out_channels, self.kernel_size = channels, out_channels, kernel_size
         self.residual, self.backend, self.topology = residual, backend, topology
         self.basis = param(channels, kernel_size, kernel_size)
@@ -144,7 +146,8 @@ class TopologicalConv2d(nn.Module):
         super().__init__()
         grid, neighbors = tuple(int(d) for d in grid), tuple(int(c) for c in neighbors)
         if len(grid) != len(neighbors) or any(not 1 <= c <= d for c, d in zip(neighbors, grid)):
-            raise ValueError(f"neighbors: expected {len(grid)} ints with 1 <= c_i <= d_i for grid {grid}, got {neighbors}")
+            raise ValueError(f"neighbors: expected {len(grid)} ints with 1 <= c_i <= d_i for grid {grid}, "
+                             f"got {neighbors}")
         if kernel_size % 2 == 0:
             raise ValueError(f"kernel_size: expected an odd size ('same' padding), got {kernel_size}")
         self.grid, self.neighbors, self.kernel_size, self.backend = grid, neighbors, kernel_size, backend

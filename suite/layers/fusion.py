@@ -59,12 +59,14 @@ class FusedSingleBasisConv2d(nn.Module):
 
     def __init__(self, layer: SingleBasisConv2d):
         super().__init__()
-        self.basis, self.bias1, self.projection, self.bias2 = fold_step(layer.basis, layer.bn1, layer.projection, layer.bn2)
+        self.basis, self.bias1, self.projection, self.bias2 = fold_step(layer.basis, layer.bn1, layer.projection,
+                                                                        layer.bn2)
         self.residual, self.backend = layer.residual, layer.backend
 
     def forward(self, x, shortcut=None):
         if self.training:
-            raise RuntimeError("FusedSingleBasisConv2d folds BatchNorm running statistics: inference only (call .eval())")
+            raise RuntimeError("FusedSingleBasisConv2d folds BatchNorm running statistics: "
+                               "inference only (call .eval())")
         residual = self.residual if shortcut is None else shortcut
         return ops.single_basis_step(x, self.basis, self.projection, bias1=self.bias1, bias2=self.bias2,
                                      residual=residual, backend=self.backend)

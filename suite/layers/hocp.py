@@ -4,7 +4,6 @@ from __future__ import annotations
 import math
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from .. import ops
@@ -35,7 +34,8 @@ def _conv_weight(conv: nn.Module) -> torch.Tensor:
     if conv.groups != 1 or any(s != 1 for s in conv.stride) or any(d != 1 for d in conv.dilation):
         raise ValueError("conv: expected groups=1, stride 1, dilation 1 (the factorized ops are stride-1 'same' convs)")
     if any(k % 2 == 0 or p != k // 2 for k, p in zip(conv.kernel_size, conv.padding)):
-        raise ValueError(f"conv: expected odd kernel sizes with 'same' padding k//2, got kernel {conv.kernel_size}, padding {conv.padding}")
+        raise ValueError("conv: expected odd kernel sizes with 'same' padding k//2, "
+                         f"got kernel {conv.kernel_size}, padding {conv.padding}")
     return conv.weight.detach()
 
 
@@ -111,7 +111,8 @@ class HOCPConv(nn.Module):
 
     def forward(self, x):
         if x.ndim != self.dim + 2:
-            raise ValueError(f"x: expected shape (N, {self.in_channels}, {self.dim} spatial dims), got {tuple(x.shape)}")
+            raise ValueError(f"x: expected shape (N, {self.in_channels}, {self.dim} spatial dims), "
+                             f"got {tuple(x.shape)}")
         if self.linear:
             y = ops.cp_conv(x, self.channel_in, list(self.spatial), self.channel_out, backend=self.backend)
         else:

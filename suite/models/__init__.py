@@ -9,8 +9,8 @@ fcnn-c/d-no-basis-bn, fcnn-l-layer-residual, hocp-convnet(-s)-eq16, hocp-convnet
 experiments that test the papers' untested claims train two ablations (`readings.ABLATIONS`): fcnn-e-no-residual
 and convnet3d-cp-finetune (3D-ConvNet CP-decomposed after training, see suite.train's ``decompose_after``).
 """
-from ._registry import build, get_model_builder, names, overrides_of, register_model
 from . import fcnn, hocp, reference  # noqa: F401  (registration)
+from ._registry import build, get_model_builder, names, overrides_of, register_model
 from .readings import ABLATIONS, VARIANTS, reading
 
 __all__ = ["build", "names", "register_model", "get_model_builder", "overrides_of", "reading", "VARIANTS", "ABLATIONS"]

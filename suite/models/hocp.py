@@ -61,7 +61,8 @@ class MobileNetV2CIFAR(nn.Module):
 @register_model("mobilenetv2-cifar")
 @pv.doc
 def mobilenetv2_cifar(*, num_classes=None, in_channels=3, width=1.0, input_size=None, backend="auto"):
-    """MobileNet-v2, the common CIFAR-10 variant (HO-CP Table 1 baseline, "{HOCP_TABLE1[mobilenetv2-cifar].params_printed}" M parameters)."""
+    ('MobileNet-v2, the common CIFAR-10 variant (HO-CP Table 1 baseline, '
+     '"{HOCP_TABLE1[mobilenetv2-cifar].params_printed}" M parameters).')
     c.torch_only(backend)
     return MobileNetV2CIFAR(InvertedResidual, num_classes=num_classes or CIFAR_CLASSES, in_channels=in_channels,
                             width=width, input_size=input_size)
@@ -70,11 +71,12 @@ def mobilenetv2_cifar(*, num_classes=None, in_channels=3, width=1.0, input_size=
 @register_model("hosconv-cifar")
 @pv.doc
 def hosconv_cifar(*, num_classes=None, in_channels=3, width=1.0, input_size=None, backend="auto"):
-    """HOSConv (HO-CP Table 1, "{HOCP_TABLE1[hosconv-cifar].params_printed}" M parameters): MobileNet-v2-CIFAR with HO-CP blocks.
+    ('HOSConv (HO-CP Table 1, "{HOCP_TABLE1[hosconv-cifar].params_printed}" M parameters): '
+     """MobileNet-v2-CIFAR with HO-CP blocks.
 
     "For our approach, we simply replaced the full MobileNet-v2 blocks with ours (which, in
     the 2D case, differs from MobileNet-v2 by the use of two separable convolutions along the spatial
-    dimensions instead of a single 2D kernel)." See `HOSConvBlock`."""
+    dimensions instead of a single 2D kernel)." See `HOSConvBlock`.""")
     c.torch_only(backend)
     return MobileNetV2CIFAR(HOSConvBlock, num_classes=num_classes or CIFAR_CLASSES, in_channels=in_channels,
                             width=width, input_size=input_size)
@@ -149,7 +151,8 @@ class DecomposableConvNet3D(ConvNet3D):
 @register_model("convnet3d")
 @pv.doc
 def convnet3d(*, num_classes=None, in_channels=3, width=1.0, input_size=None, backend="auto"):
-    """3D-ConvNet (HO-CP Table 2: {HOCP_TABLE2[convnet3d].conv_params:g}M conv parameters): dense 3×3×3 Conv3d (padding 1, no bias: BN follows)."""
+    ("3D-ConvNet (HO-CP Table 2: {HOCP_TABLE2[convnet3d].conv_params:g}M conv parameters): "
+     "dense 3×3×3 Conv3d (padding 1, no bias: BN follows).")
     c.torch_only(backend)
     return ConvNet3D(lambda a, b: nn.Conv3d(a, b, 3, padding=1, bias=False), num_classes=num_classes or JESTER_CLASSES,
                      in_channels=in_channels, width=width, input_size=input_size)
@@ -165,12 +168,14 @@ def _hocp_convnet(*, num_classes, in_channels, width, input_size, activation, sk
 @register_model("hocp-convnet")
 @pv.doc
 def hocp_convnet(*, num_classes=None, in_channels=3, width=1.0, input_size=None, psi="alg1", backend="auto"):
-    """HO-CP ConvNet (Table 2: {HOCP_TABLE2[hocp-convnet].conv_params:g}M conv parameters): the column with HO-CP convs of rank 6·C_in and ReLU.
+    ("HO-CP ConvNet (Table 2: {HOCP_TABLE2[hocp-convnet].conv_params:g}M conv parameters): "
+     """the column with HO-CP convs of rank 6·C_in and ReLU.
 
-    "replaced the 3D convolutions with our proposed block and used, for each layer, 6 × n_input-channels for the rank"; "without skip connection and with RELU"
+    "replaced the 3D convolutions with our proposed block and used, for each layer, 6 × n_input-channels for the
+    rank"; "without skip connection and with RELU"
     — R(C + T + 9) parameters per layer. Ψ as Alg. 1 states it ("H ← PReLU(H) or ReLU(H); H ← Batch-Norm(H)"
     after each 1-D factor, nothing after the first 1×1); ``psi="eq16"`` (the variant ``hocp-convnet-eq16``)
-    puts Ψ = BN then ReLU after every factor including the first 1×1, one reading of eq. 16."""
+    puts Ψ = BN then ReLU after every factor including the first 1×1, one reading of eq. 16.""")
     return _hocp_convnet(num_classes=num_classes, in_channels=in_channels, width=width, input_size=input_size,
                          activation="relu", skip=None, psi=psi, backend=backend)
 
@@ -179,10 +184,11 @@ def hocp_convnet(*, num_classes=None, in_channels=3, width=1.0, input_size=None,
 @pv.doc
 def hocp_convnet_s(*, num_classes=None, in_channels=3, width=1.0, input_size=None, psi="alg1", skip="projection",
                    backend="auto"):
-    """HO-CP ConvNet-S (Table 2: {HOCP_TABLE2[hocp-convnet-s].conv_params:g}M conv parameters): HO-CP ConvNet with skip connections and PReLU.
+    ("HO-CP ConvNet-S (Table 2: {HOCP_TABLE2[hocp-convnet-s].conv_params:g}M conv parameters): "
+     """HO-CP ConvNet with skip connections and PReLU.
 
     "The version with skip-connection and PReLU" — as hocp-convnet with PReLU and Alg. 1's skip
-    ``H + X ×₀ U^(S)`` on every block (``skip="identity"``: see `HOCPBlock3d`)."""
+    ``H + X ×₀ U^(S)`` on every block (``skip="identity"``: see `HOCPBlock3d`).""")
     return _hocp_convnet(num_classes=num_classes, in_channels=in_channels, width=width, input_size=input_size,
                          activation="prelu", skip=skip, psi=psi, backend=backend)
 

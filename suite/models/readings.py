@@ -51,16 +51,16 @@ VARIANTS = {
 ABLATIONS = {
     "fcnn-e-no-residual": Variant("fcnn-e", "no residual on the single-basis layers (Alg. 3 without its step (a))",
                                   "Alg. 3: an identity residual on every single-basis layer",
-                                  "FCNN Sec. 2.3: \"If each channel is only allowed to be convolved with one basis, then "
-                                  "the output of the convolution may not be able to keep all the useful information "
-                                  "from the input due to rank deficiency. Therefore, the residual learning is "
-                                  "necessary here to address this problem.\" (experiment fcnn-residual)"),
+                                  "FCNN Sec. 2.3: \"If each channel is only allowed to be convolved with one basis, "
+                                  "then the output of the convolution may not be able to keep all the useful "
+                                  "information from the input due to rank deficiency. Therefore, the residual learning "
+                                  "is necessary here to address this problem.\" (experiment fcnn-residual)"),
     "convnet3d-cp-finetune": Variant("hocp-convnet", "3D-ConvNet trained, its 3-D kernels CP-decomposed at rank 6·C_in "
                                      "(linear factors) and fine-tuned",
                                      "HO-CP ConvNet trained from scratch (Ψ between the factors)",
                                      "HO-CP Sec. 3: \"most existing approach rely on first training an uncompressed "
-                                     "network, then decomposing the convolutional kernels ... However, this approach is "
-                                     "not suitable for higher-order convolutions\" (experiment hocp-compress)"),
+                                     "network, then decomposing the convolutional kernels ... However, this approach "
+                                     "is not suitable for higher-order convolutions\" (experiment hocp-compress)"),
 }
 
 

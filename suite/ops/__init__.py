@@ -4,13 +4,11 @@
 All ops take and return NCHW-style tensors (batch first, channels second), are cross-correlations with
 stride 1 and zero 'same' padding (odd kernel sizes), and are differentiable.
 """
-from . import autotune
+from . import autotune, reconstructed  # noqa: F401  (reconstructed: registers backend="reconstructed")
 from ._checks import BACKENDS
 from ._conv import conv_along, conv_nd
-from .fcnn import (basis_conv2d, neighbor_index, single_basis_stack, single_basis_step, topological_conv,
-                   topology_kernel)
+from .fcnn import basis_conv2d, neighbor_index, single_basis_stack, single_basis_step, topological_conv, topology_kernel
 from .hocp import cp_conv, cp_kernel, tucker_conv, tucker_kernel
-from . import reconstructed  # noqa: F401  (registers backend="reconstructed")
 from .registry import auto_backend, register, use_backend
 
 __all__ = [

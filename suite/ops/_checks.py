@@ -43,7 +43,8 @@ def check_dims(name: str, t: torch.Tensor, expected: Sequence, expected_str: str
 def check_odd_kernel(name: str, sizes: Sequence[int]) -> None:
     for k in sizes:
         if k < 1 or k % 2 == 0:
-            fail(name, "odd kernel sizes (the ops use zero 'same' padding, stride 1)", f"kernel size {k} in {tuple(sizes)}")
+            fail(name, "odd kernel sizes (the ops use zero 'same' padding, stride 1)",
+                 f"kernel size {k} in {tuple(sizes)}")
 
 
 def check_backend(backend: str) -> None:

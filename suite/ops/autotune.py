@@ -152,7 +152,8 @@ def _machine() -> dict:
         except metadata.PackageNotFoundError:
             return "none"
 
-    gpus = [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())] if torch.cuda.is_available() else []
+    gpus = ([torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())]
+            if torch.cuda.is_available() else [])
     return host.fingerprint(gpus=gpus, torch=torch.__version__, numba=version("numba"),
                             project=version("fcnn-hocp-suite"))
 
@@ -181,7 +182,8 @@ def _read(path: Path) -> dict[str, str]:
     try:
         data = json.loads(text)
         choices = data["choices"]
-        if not isinstance(choices, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in choices.items()):
+        if not isinstance(choices, dict) or not all(isinstance(k, str) and isinstance(v, str)
+                                                    for k, v in choices.items()):
             raise ValueError("'choices' is not a map of strings")
     except (ValueError, KeyError, TypeError) as err:
         warnings.warn(f"autotune cache {path} is corrupt ({err}); ignoring it, it will be rewritten",

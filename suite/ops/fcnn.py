@@ -66,7 +66,8 @@ def basis_conv2d(x, bases, projection, *, backend="auto"):
 def _check_single_basis_stack(x, bases, projections):
     m = _check_kernels(x, "bases", bases, (None, -1, None, None), "(b, m, k, k)")
     b = bases.shape[0]
-    _check_projection(x, "projections", projections, (b, m, m), f"(b, m, m) = ({b}, {m}, {m}) as [out, in]", bases=bases)
+    _check_projection(x, "projections", projections, (b, m, m), f"(b, m, m) = ({b}, {m}, {m}) as [out, in]",
+                      bases=bases)
 
 
 @register("single_basis_stack", "torch", dtypes=None)
@@ -110,7 +111,8 @@ def _check_single_basis_step(x, basis, projection, bias1, bias2, residual):
     elif residual is not True and residual is not False:
         c.fail("residual", "True, False or a tensor (N, n, H, W)", repr(residual))
     elif residual and n != m:
-        c.fail("projection", f"(m, m) = ({m}, {m}) for residual=True (the identity needs n = m)", c.shape_of(projection))
+        c.fail("projection", f"(m, m) = ({m}, {m}) for residual=True (the identity needs n = m)",
+               c.shape_of(projection))
     c.check_same(x, **others)
 
 
@@ -120,7 +122,11 @@ def single_basis_step_reference(x, basis, projection, bias1, bias2, residual):
     g = F.conv2d(x, basis.unsqueeze(1), padding=k // 2, groups=m)  # x ⋆ₘ basis
     if bias1 is not None:
         g = g + bias1.view(1, -1, 1, 1)
-    y = F.conv2d(g, projection[:, :, None, None])
+    return step_output(F.conv2d(g, projection[:, :, None, None]), x, bias2, residual)
+
+
+def step_output(y, x, bias2, residual):
+    """relu(y + bias2 + R), the end of one Alg. 3 step: R = x (residual=True), nothing (False) or the tensor."""
     if bias2 is not None:
         y = y + bias2.view(1, -1, 1, 1)
     if isinstance(residual, torch.Tensor):

@@ -35,7 +35,8 @@ def _check_cp(x, channel_in, spatial, channel_out):
         c.check_odd_kernel(f"spatial[{d}]", (f.shape[0],))
     c.check_tensor("channel_out", channel_out)
     c.check_dims("channel_out", channel_out, (None, R), f"(T, R) with R = {R}")
-    c.check_same(x, channel_in=channel_in, channel_out=channel_out, **{f"spatial[{d}]": f for d, f in enumerate(spatial)})
+    c.check_same(x, channel_in=channel_in, channel_out=channel_out,
+                 **{f"spatial[{d}]": f for d, f in enumerate(spatial)})
 
 
 @register("cp_conv", "torch", dtypes=None)
@@ -62,7 +63,8 @@ def cp_conv(x, channel_in, spatial, channel_out, *, backend="auto"):
 def _check_tucker(x, core, channel_in, channel_out):
     n, RC = _check_input(x, channel_in, "R_C")
     c.check_tensor("core", core)
-    c.check_dims("core", core, (None, RC) + (None,) * n, f"(R_T, R_C, K_0..K_{n - 1}) with R_C = {RC} and {n} kernel dims")
+    c.check_dims("core", core, (None, RC) + (None,) * n,
+                 f"(R_T, R_C, K_0..K_{n - 1}) with R_C = {RC} and {n} kernel dims")
     c.check_odd_kernel("core", core.shape[2:])
     c.check_tensor("channel_out", channel_out)
     c.check_dims("channel_out", channel_out, (None, core.shape[0]), f"(T, R_T) with R_T = {core.shape[0]}")
@@ -90,7 +92,7 @@ def tucker_conv(x, core, channel_in, channel_out, *, backend="auto"):
 def cp_kernel(channel_in, spatial, channel_out) -> torch.Tensor:
     """The dense kernel (T, C, K_0, ...) that a CP convolution equals (eq. 14)."""
     letters = "abdefghijklmnopqsuvwxyz"[: len(spatial)]
-    spec = ",".join(["tr", "cr"] + [f"{l}r" for l in letters]) + "->tc" + letters
+    spec = ",".join(["tr", "cr"] + [f"{s}r" for s in letters]) + "->tc" + letters
     return torch.einsum(spec, channel_out, channel_in, *spatial)
 
 

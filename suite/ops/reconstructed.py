@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 
 from ._conv import conv_nd
-from .fcnn import topology_kernel
+from .fcnn import step_output, topology_kernel
 from .hocp import cp_kernel, tucker_kernel
 from .registry import register
 
@@ -56,13 +56,7 @@ def _step(x, basis, projection, bias1, bias2, residual):
     y = F.conv2d(x, single_basis_kernel(basis, projection), padding=k // 2)
     if bias1 is not None:
         y = y + (projection @ bias1).view(1, -1, 1, 1)
-    if bias2 is not None:
-        y = y + bias2.view(1, -1, 1, 1)
-    if isinstance(residual, torch.Tensor):
-        y = y + residual
-    elif residual:
-        y = y + x
-    return torch.relu(y)
+    return step_output(y, x, bias2, residual)
 
 
 @register("single_basis_step", BACKEND, dtypes=None)

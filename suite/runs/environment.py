@@ -34,12 +34,7 @@ def git_commit() -> str | None:
 
 def environment() -> dict:
     """Git commit, package versions and hardware of this process (env.json)."""
-    versions = {}
-    for pkg in PACKAGES:
-        try:
-            versions[pkg] = metadata.version(pkg)
-        except metadata.PackageNotFoundError:
-            versions[pkg] = None
+    versions = host.package_versions(PACKAGES)
     code = git_commit() or f"fcnn-hocp-suite {versions['fcnn-hocp-suite']} (not a git checkout)"
     env = {"git_commit": code, "python": sys.version.split()[0], "packages": versions,
            "platform": platform.platform(), "machine": platform.machine(),

@@ -1,9 +1,11 @@
 """The live training log: one line per finished epoch, on the console and in the run's ``train.log``.
 
 The line follows timm's train script (epoch, lr, train loss, validation top-1/top-5, epoch time) plus the
-run's ETA, so a job log (``--no-progress``, SLURM, the pool executor) shows progress without progress bars::
+run's ETA, so a job log (``--no-progress``, SLURM, the pool executor) shows progress without progress bars
+(one line, wrapped here)::
 
-    fcnn-table2/local/fcnn-a_s0_0c8a4332 | epoch  3/10 | lr 1.000e-01 | train loss 1.2345 | val top-1 61.20% top-5 95.10% | 12.3s | ETA 0:01:26
+    fcnn-table2/local/fcnn-a_s0_0c8a4332 | epoch  3/10 | lr 1.000e-01 | train loss 1.2345 |
+        val top-1 61.20% top-5 95.10% | 12.3s | ETA 0:01:26
 
 The ETA is the mean time of the epochs done so far (including those before a resume) times the epochs
 left of the recipe's maximum: a plateau schedule may stop earlier, so it is an upper bound there.
