@@ -66,9 +66,11 @@ clean-venv:  ## remove .venv
 # Every table and figure of both papers -> paper_tables/out/: the complexity tables and HO-CP Figure 5
 # (suite.complexity, no training) and each accuracy table from the finished runs in results/ (local profile
 # always, other profiles where runs exist). One table: `python -m paper_tables fcnn-table2 --profile local`.
+# BENCH=FILE... (here: model-timing JSONs of `python -m suite.bench models --json FILE`, one per device): the
+# claims page also judges every efficiency claim in seconds (claims_time.md and the figures in seconds).
 .PHONY: tables
-tables: $(STAMP)  ## complexity tables and figures of both papers (no training) -> paper_tables/out/
-	$(PYTHON) -m paper_tables
+tables: $(STAMP)  ## complexity tables and figures of both papers (no training) -> paper_tables/out/ (BENCH=model-timing JSONs)
+	$(PYTHON) -m paper_tables $(if $(BENCH),--bench $(BENCH))
 
 # docs/complexity.md: the complexity tables, regenerated from suite.complexity (tests/test_docs.py fails when stale)
 .PHONY: docs

@@ -22,6 +22,7 @@ EXAMPLES = """examples:
   python -m paper_tables fcnn-table2 --profile local  # one table, printed as Markdown
   python -m paper_tables --only complexity --readme README.md
   python -m paper_tables curves fcnn-table2           # training curves (see `curves --help`)
+  python -m paper_tables claims --bench cpu.json gpu.json  # every claim, efficiency ones also in seconds
 """
 GROUPS = {"accuracy": [n for n in GENERATORS if n not in PROFILE_FREE]}  # --only accuracy: every accuracy table
 README_START, README_END = "<!-- complexity-tables:start -->", "<!-- complexity-tables:end -->"
@@ -41,22 +42,47 @@ def main(argv=None) -> int:
     parser.add_argument("--results", type=Path, help=runs.RESULTS_HELP)
     parser.add_argument("--out", type=Path, default=OUT_DIR, help=f"output directory (default {OUT_DIR})")
     parser.add_argument("--only", nargs="+", choices=sorted([*GENERATORS, *GROUPS]), help="run only these generators")
+    parser.add_argument("--bench", nargs="+", metavar="FILE", help="model-timing JSONs (`python -m suite.bench "
+                        "models --json FILE`, one per device): the claims page judges every efficiency claim in "
+                        "seconds too, and writes claims_time.md and the figures in seconds")
     parser.add_argument("--readme", type=Path, help="also paste the complexity tables into this README, between "
                         f"{README_START!r} and {README_END!r}")
     args = parser.parse_args(argv)
+    benches = _benches(args.bench)
+    if isinstance(benches, str):
+        print(f"error: {benches}", file=sys.stderr)
+        return 2
     if args.experiment:
-        print(render(args.experiment, args.profile or "local", args.results, args.out))
+        print(_render_one(args.experiment, args.profile or "local", args.results, args.out, benches))
     else:
         names = [n for name in args.only or GENERATORS for n in GROUPS.get(name, [name])]
         for name in dict.fromkeys(names):
             profiles = [args.profile] if args.profile else profiles_with_runs(name, args.results)
             for profile in ["local"] if name in PROFILE_FREE else profiles:
-                render(name, profile, args.results, args.out)
+                _render_one(name, profile, args.results, args.out, benches)
                 print(f"{name}" + ("" if name in PROFILE_FREE else f" [{profile}]") + f": written under {args.out}")
     if args.readme:
         update_readme(args.readme, (args.out / "complexity.md").read_text())
         print(f"updated the complexity tables in {args.readme}")
     return 0
+
+
+def _render_one(name: str, profile: str, results_root, out_dir, benches) -> str:
+    """`render`, except that the claims page also gets the model-timing JSONs (only it reads them)."""
+    if name == "claims":
+        from .claims import render as claims_page
+        return claims_page(name, profile, results_root, out_dir, benches=benches)
+    return render(name, profile, results_root, out_dir)
+
+
+def _benches(paths):
+    """The loaded model-timing JSONs (none: []), or the one-line error of the first that cannot be read."""
+    from .time_verdicts import BenchError, load_benches
+
+    try:
+        return load_benches(paths or [])
+    except BenchError as err:
+        return str(err)
 
 
 def update_readme(readme: Path, tables_md: str) -> None:

@@ -95,6 +95,13 @@ NOTES = [
 ]
 
 
+SECONDS = "In seconds (per device)"
+TIME_NOTE = ("In seconds (per device): the efficiency claims (paper_tables/efficiency_claims.py) judged on measured "
+             "time ratios, per model-timing JSON (`python -m suite.bench models --json FILE`, then "
+             "`python -m paper_tables claims --bench FILE ...`): inference at the largest batch, each model in its "
+             "fastest form; every part, task and batch is in claims_time.md. — : the claim states no efficiency.")
+
+
 def table(experiment: str, profile: str, results_root=None, collected=None) -> _render.Table:
     """The claims of ``experiment`` with their verdicts under ``profile``."""
     t = _render.Table(f"{experiment.replace('-', '_')}_{profile}_claims",
@@ -105,14 +112,20 @@ def table(experiment: str, profile: str, results_root=None, collected=None) -> _
     return t
 
 
-def render(experiment: str = "claims", profile=None, results_root=None, out_dir=None) -> str:
+def render(experiment: str = "claims", profile=None, results_root=None, out_dir=None, benches=()) -> str:
     """`make tables`: one page (claims.md, .csv) with every claim of both papers and its verdict under each
-    profile; profile-free claims (exact counts) are the same under every profile."""
+    profile; profile-free claims (exact counts) are the same under every profile. `benches`: model-timing JSONs
+    (`time_verdicts.load_bench`): every efficiency claim also gets its verdict in seconds per device (the last
+    column; "not measured" without them), and claims_time.md and the figures in seconds are written."""
+    from . import time_claims
+
     t = _render.Table("claims", "Every testable claim of FCNN and HO-CP, with its verdict per profile",
                       ["Claim", "Source", "The paper says", "Test", "Paper"]
-                      + [f"{h} ({p})" for p in PROFILES for h in MEASURED])
+                      + [f"{h} ({p})" for p in PROFILES for h in MEASURED] + [SECONDS])
     verdicts = (stats.HOLDS, stats.CONTRADICTED, stats.INCONCLUSIVE)
     collected, tally = {}, {p: dict.fromkeys(verdicts, 0) for p in PROFILES}
+    counted: dict[str, str] = {}  # complexity claims: their verdict in counts
+    head = time_claims.tv.head_commit() if benches else None
     for c in CLAIMS:
         row = None
         for p in PROFILES:
@@ -125,9 +138,12 @@ def render(experiment: str = "claims", profile=None, results_root=None, out_dir=
             tally[p][v.verdict] += 1
             cells = _cells(v)
             row = (row or cells[:5]) + cells[5:]
-        t.add(*row)
+            if isinstance(c.test, Count):
+                counted[c.key] = v.verdict
+        t.add(*row, time_claims.ledger_cell(c.key, list(benches), head))
     t.notes = [f"Profile {p}: " + ", ".join(f"{n} {verdict}" for verdict, n in tally[p].items()) + "."
-               for p in PROFILES] + NOTES
+               for p in PROFILES] + NOTES + time_claims.closing_notes(list(benches), counted, head) + [TIME_NOTE]
     out = Path(out_dir) if out_dir is not None else _render.OUT_DIR
     _render.write(t, out, formats=(".md", ".csv"))
+    time_claims.render(list(benches), counted, out, head)
     return _render.to_markdown(t)

@@ -26,7 +26,7 @@ from suite.experiments.fcnn_table2 import FCNN_MODEL_A_MULT, FCNN_TABLE2
 from suite.experiments.fcnn_table4 import FCNN_H_REDUCTION, FCNN_TABLE4
 from suite.experiments.fcnn_table5 import FCNN_TABLE5
 from suite.experiments.fcnn_table7 import FCNN_GOOGLENET_OVER_L, FCNN_L_SAME_COMPLEXITY, FCNN_TABLE7
-from suite.experiments.hocp_figure5 import HOCP_FIGURE5_INPUT, HOCP_FIGURE5_RANKS
+from suite.experiments.hocp_figure5 import FIGURE5_PAIRS, HOCP_FIGURE5_INPUT, HOCP_FIGURE5_RANKS
 from suite.experiments.hocp_table1 import HOCP_TABLE1
 from suite.experiments.hocp_table2 import HOCP_SAVED_PARAMS, HOCP_TABLE2
 from suite.layers import HOCPConv
@@ -47,9 +47,7 @@ from ._render import (
     write_text,
 )
 
-# HO-CP Figure 5 does not list the channel pairs of its x-axis: we sweep C×T over powers of two 16..512.
-FIGURE5_PAIRS = [(16, 16), (16, 32), (32, 32), (32, 64), (64, 64), (64, 128), (128, 128), (128, 256), (256, 256),
-                 (256, 512), (512, 512)]
+# FIGURE5_PAIRS (suite.experiments.hocp_figure5): Figure 5 does not list its channel pairs; we sweep 16..512.
 FIGURE5_SIZE = "×".join(map(str, HOCP_FIGURE5_INPUT))
 
 

@@ -17,8 +17,10 @@ each target of the kernels (`suite.bench.targets`) with its status (met / missed
     python -m suite.bench --markdown-from out.json   # the README table of a saved run
     python -m suite.bench --breakdown     # per-layer times of Model L and ResNet-18 (what bounds the ratio)
     python -m suite.bench --first-step fcnn-e,fcnn-k,fcnn-l [--cold]  # Numba compilation a first step pays
+    python -m suite.bench models --quick --json m.json  # every model's seconds per form (`model_timing`)
 
 Modules: `cli` (options, dispatch), `compare` (the pytest-benchmark module), `summary` (its JSON -> rows),
-`targets`, `report` (markdown), `machine`, `memory`, `breakdown`, `first_step`, `compiler` (torch.compile under
-a budget). Importing the package imports nothing else (the memory probe's children start fast).
+`targets`, `report` (markdown), `machine`, `model_timing` / `model_forms` / `models_cli` / `cpu_device` (the
+model timings of `python -m suite.bench models`), `memory`, `breakdown`, `first_step`, `compiler` (torch.compile
+under a budget). Importing the package imports nothing else (the memory probe's children start fast).
 """

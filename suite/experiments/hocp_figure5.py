@@ -9,6 +9,10 @@ from .claim import Claim, Count
 # channels. The figure prints no numbers and does not list the channel pairs of its x-axis.
 HOCP_FIGURE5_INPUT = (32, 32, 16)
 HOCP_FIGURE5_RANKS = (3, 6)
+# The figure does not list the channel pairs of its x-axis: we sweep C×T over powers of two 16..512 (the
+# complexity figure and the measured one, `python -m suite.bench models`, share it).
+FIGURE5_PAIRS = [(16, 16), (16, 32), (32, 32), (32, 64), (64, 64), (64, 128), (128, 128), (128, 256), (256, 256),
+                 (256, 512), (512, 512)]
 
 
 def _max_ratio(cx) -> float:
