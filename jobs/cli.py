@@ -97,7 +97,8 @@ def sweep_options(sp) -> None:
     sp.add_argument("--sweep", action="append", metavar="KEY=V1,V2,...",
                     help="train (run) or select from (collect) a grid: every value of KEY (keys as for --set; "
                          "repeatable, several keys give their product); each model's point is selected by its mean "
-                         "final validation top-1 over seeds (default: the experiment's own grid for the profile, if any)")
+                         "final validation top-1 over seeds (default: the experiment's own grid for the profile, "
+                         "if any)")
     sp.add_argument("--no-sweep", action="store_true", help="ignore the experiment's default grid: one configuration")
 
 
@@ -143,7 +144,8 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--models", default=None, help="comma-separated subset of the experiment's models")
     r.add_argument("--seeds", default=None, type=validated(parse_seeds, "--seeds: "),
                    help="comma-separated seeds (default: the profile's)")
-    r.add_argument("--workers", type=positive_int, default=None, help="pool executor: worker processes (default: cores)")
+    r.add_argument("--workers", type=positive_int, default=None,
+                   help="pool executor: worker processes (default: cores)")
     r.add_argument("--no-wait", action="store_true", help="submit and return (cluster executors)")
     r.add_argument("--no-progress", action="store_true", help="no tqdm bars (plain lines: the pool's workers, epochs)")
     r.add_argument("--dry-run", action="store_true", help="print what would be submitted (runs, executor, "

@@ -116,7 +116,8 @@ def cmd_run(args) -> int:
     models = _split(args.models)
     seeds = parse_seeds(args.seeds)
     tasks = [t for overrides in configs
-             for t in runner.tasks_for(args.experiment, args.profile, args.results, args.data, models, seeds, overrides)]
+             for t in runner.tasks_for(args.experiment, args.profile, args.results, args.data, models, seeds,
+                                       overrides)]
     for overrides in configs:
         runner.validate(exp, args.profile, overrides, args.data, models)
     out = Path(args.results) / exp.results_key / args.profile

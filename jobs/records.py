@@ -175,7 +175,8 @@ def wait_for_jobs(exp, profile, results_root, timeout_s: float | None = None, po
             if state == "COMPLETED" or ended_without_result(state):
                 del pending[key]
                 if state != "COMPLETED":
-                    bad.append(f"{rec['model']} seed {rec['seed']}: job {rec['job_id']} {state}" + (f": {error}" if error else ""))
+                    bad.append(f"{rec['model']} seed {rec['seed']}: job {rec['job_id']} {state}"
+                               + (f": {error}" if error else ""))
         if pending:
             if deadline is not None and time.monotonic() > deadline:
                 raise TimeoutError(f"collect: {len(pending)} job(s) still running after {timeout_s} s: "

@@ -2,9 +2,9 @@
 """Regression gate on saved asv results: HEAD vs BASE (`make bench-check`).
 
 Exit status: 0 when no time_* benchmark got slower by more than FACTOR, 1 when one did (or a benchmark
-that ran in BASE fails in HEAD), 2 when the results to compare are missing or malformed (never 1). `asv compare` is not used as
-the gate: in asv 0.6 it returns a (worsened, improved) tuple that sys.exit turns into status 1 whether or
-not anything got worse.
+that ran in BASE fails in HEAD), 2 when the results to compare are missing or malformed (never 1).
+`asv compare` is not used as the gate: in asv 0.6 it returns a (worsened, improved) tuple that sys.exit turns
+into status 1 whether or not anything got worse.
 
 Rule (asv's own, as scikit-image's CI uses it): a regression is head / base > FACTOR on a time_*
 benchmark, unless both results carry 99% confidence intervals that overlap (then the difference is not

@@ -26,7 +26,8 @@ def main(argv=None) -> int:
         print(f"removed {autotune.clear()}")
     else:
         choices = autotune.cached()
-        print(f"{len(choices)} choice(s) in {autotune.cache_file()} (measuring {'on' if autotune.enabled() else 'off'})")
+        measuring = "on" if autotune.enabled() else "off"
+        print(f"{len(choices)} choice(s) in {autotune.cache_file()} (measuring {measuring})")
         for key, choice in sorted(choices.items()):
             try:
                 k = json.loads(key)

@@ -581,7 +581,8 @@ def test_fuzz_damaged_finished_run_is_never_counted_and_is_repaired(tmp_path, ca
     @seed(fresh_seed)
     @settings(max_examples=10, deadline=None, database=None, suppress_health_check=list(HealthCheck))
     @given(file=st.sampled_from(RUN_FILES),
-           kind=st.sampled_from(["truncate", "garbage", "wrong type", "nan", "delete", "fifo", "link", "copy", "dirlink"]),
+           kind=st.sampled_from(["truncate", "garbage", "wrong type", "nan", "delete", "fifo", "link", "copy",
+                                 "dirlink"]),
            cut=st.floats(0, 1, exclude_max=True), blob=st.binary(min_size=1, max_size=64),
            pick=st.integers(0, 10 ** 6), wrong=st.sampled_from(WRONG))
     def check(file, kind, cut, blob, pick, wrong):

@@ -17,8 +17,18 @@ from ..host import append_json_lines, atomic_write_bytes, atomic_write_json
 from .classify import BAD, FAILED, FINISHED, NOT_STARTED, RUNNING, UNFINISHED, RunStatus, classify, set_aside
 from .environment import PACKAGES, environment, git_commit, project_version
 from .errors import BadRun, Diverged, RunLocked, UnfinishedRun
-from .identity import (IDENTITY_EXCLUDED, describe_identity, find_run_dir, format_overrides, identity_key,
-                       legacy_hash, name_matches, run_dir_for, run_name, same_run)
+from .identity import (
+    IDENTITY_EXCLUDED,
+    describe_identity,
+    find_run_dir,
+    format_overrides,
+    identity_key,
+    legacy_hash,
+    name_matches,
+    run_dir_for,
+    run_name,
+    same_run,
+)
 from .layout import (
     CHECKPOINT,
     CONFIG,

@@ -10,8 +10,8 @@ from ..host import atomic_write_bytes, atomic_write_json
 from .environment import environment
 from .errors import BadRun
 from .identity import same_run
-from .lock import check_owner
 from .layout import CONFIG, DIGESTED, ENV, FAILURE, METRICS, SCHEMA, SUMMARY, TEST
+from .lock import check_owner
 from .read import read_json
 from .verify import file_digest, verify
 
