@@ -12,9 +12,7 @@ what is left once reached, so the run always ends with its JSON written.
 """
 from __future__ import annotations
 
-import os
 import statistics
-import tempfile
 import time
 
 import torch
@@ -22,6 +20,7 @@ import torch
 from suite.bench import shapes as S
 from suite.bench.compiler import Compiler
 from suite.bench.forms import runner
+from suite.bench.fresh_cache import fresh_autotune_cache
 
 FORMAT = "suite.bench.gpu/1"
 PASSES = ("fwd", "fwd+bwd")
@@ -133,11 +132,7 @@ def gpu_run(device, quick: bool = False, compile_: bool = True, compile_budget: 
     from suite.bench.gpu_cases import op_cases
 
     t0 = time.perf_counter()
-    env = {"SUITE_AUTOTUNE_DIR": tempfile.mkdtemp(prefix="suite-bench-autotune-"),
-           "SUITE_AUTOTUNE_BUDGET": os.environ.get("SUITE_AUTOTUNE_BUDGET", "0.05")}
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
+    with fresh_autotune_cache() as env:
         header = {**device.header(), "kernel_backend": device.kernel_backend}
         log(f"GPU run on {header.get('gpu', device.torch_device)}: measuring ceilings")
         ceilings = device.ceilings(quick)
@@ -158,12 +153,6 @@ def gpu_run(device, quick: bool = False, compile_: bool = True, compile_budget: 
         for case in cases:  # last: see the module docstring
             run.op_case(case, compiled=True)
         header["clocks_after"] = device.header().get("clocks", {})
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
     return {"format": FORMAT, "device": header, "ceilings": ceilings, "auto_overhead": overhead,
             "records": run.records,
             "suite": {"quick": quick, "only": only, "compile_seconds": run.compiler.spent, "autotune": env,

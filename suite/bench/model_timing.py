@@ -25,17 +25,16 @@ only, the reference networks only when `--models` names them) needs about 1–2 
 from __future__ import annotations
 
 import math
-import os
 import platform
 import statistics
 import subprocess
-import tempfile
 import time
 from pathlib import Path
 
 import torch
 
 from suite.bench.compiler import Compiler
+from suite.bench.fresh_cache import fresh_autotune_cache
 from suite.bench.model_forms import (
     ModelForm,
     inference,
@@ -282,11 +281,7 @@ def model_timings(device, names: tuple[str, ...], forms: tuple[ModelForm, ...], 
     `suite.bench.device.Device`: `suite.bench.cpu_device.CpuDevice`, `CudaDevice` or a test's fake), after HO-CP
     Figure 5's layers (dense conv up to `figure5_max` multiplications; 0: none); the JSON-ready result."""
     t0 = time.perf_counter()
-    env = {"SUITE_AUTOTUNE_DIR": tempfile.mkdtemp(prefix="suite-bench-autotune-"),
-           "SUITE_AUTOTUNE_BUDGET": os.environ.get("SUITE_AUTOTUNE_BUDGET", "0.05")}
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
+    with fresh_autotune_cache() as env:
         header = device.header()
         log(f"model timings on {header.get('gpu') or header.get('cpu') or device.torch_device}")
         run = ModelRun(device, forms, samples, compile_budget, time_limit, log, quick)
@@ -298,12 +293,6 @@ def model_timings(device, names: tuple[str, ...], forms: tuple[ModelForm, ...], 
                 for name in names:
                     run.model(name, N, tiny, compiled)
         after = device.header()  # a second header: clocks (GPU) or load (CPU) after the run
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
     return {"format": FORMAT, "device": {"kind": device.kind, **header, "after": _after(after)},
             "host": platform.node(),
             "commit": commit(), "records": run.records, "layers": run.layers,
