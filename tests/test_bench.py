@@ -99,11 +99,13 @@ def test_summary_keeps_the_best_pass_and_judges_the_targets(tmp_path, capsys):
     assert "vs tltorch factorized 2.00x" in out
 
 
-def test_markdown_from_rejects_another_json(tmp_path):
+def test_markdown_from_rejects_another_json(tmp_path, capsys):
+    """Another JSON is bad input: one line naming the file and what was expected, exit 2, no traceback."""
     path = tmp_path / "other.json"
     path.write_text(json.dumps({"rows": []}))
-    with pytest.raises(ValueError, match="pytest-benchmark JSON"):
-        cli.main(["--markdown-from", str(path)])
+    assert cli.main(["--markdown-from", str(path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and str(path) in err[0] and "pytest-benchmark JSON" in err[0]
 
 
 def test_the_pytest_benchmark_module_runs(tmp_path):
