@@ -132,7 +132,7 @@ def test_bench_quick_runs_and_writes_json(tmp_path):
     assert {r["group"].split()[0] for r in result["rows"]} == {"single-basis", "topological", "HO-CP"}
     for r in result["rows"]:
         assert r["ours_ms"] > 0 and r["speedup_vs_dense"] > 0 and r["speedup_vs_fact"] > 0 and "ours_extra_mb" in r
-    assert {p["kind"] for p in result["pairs"]} == {"model", "train"}
+    assert {p["kind"] for p in result["pairs"]} == {"model", "train", "fusion"}  # fusion: fused vs unfused E, F, L
     assert all(t["met"] in (True, False) for t in result["targets"])
     m = result["machine"]
     assert m["cpu"] and m["torch_threads"] >= 1 and len(m["load_before"]) == len(m["load_after"]) == 3
