@@ -17,7 +17,7 @@ def _one_line_error(err: str, *names: str) -> None:
 
 @pytest.mark.parametrize("content", ["{not json", "[1, 2]", '{"benchmarks": 3}', '{"benchmarks": [{"x": 1}]}'])
 def test_bench_markdown_from_a_bad_file(tmp_path, capsys, content):
-    from suite import bench
+    from suite.bench import cli as bench
     bad = tmp_path / "bad.json"
     bad.write_text(content)
     assert bench.main(["--markdown-from", str(bad)]) == 2
