@@ -22,22 +22,13 @@ import torch.nn.functional as F
 
 sys.path.insert(0, ".")
 from suite import ops
+from suite.bench.device import cuda_event_ms
 from suite.bench.shapes import FCNN_BATCH, FCNN_GRIDS_2D, FCNN_KERNEL, FCNN_STAGES
 
 
 def _median_ms(fn, reps: int) -> tuple[float, float]:
-    """(median, interquartile range) in ms of `fn` timed with CUDA events after a warm-up."""
-    for _ in range(3):
-        fn()
-    torch.cuda.synchronize()
-    times = []
-    for _ in range(reps):
-        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-        start.record()
-        fn()
-        end.record()
-        end.synchronize()
-        times.append(start.elapsed_time(end))
+    """(median, interquartile range) in ms of `fn`: CUDA events after a warm-up (suite.bench's timer)."""
+    times = cuda_event_ms(fn, reps)
     q = statistics.quantiles(times, n=4)
     return statistics.median(times), q[2] - q[0]
 

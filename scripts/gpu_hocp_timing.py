@@ -19,18 +19,10 @@ import torch.nn.functional as F
 
 
 def ms(fn, reps: int = 15, warm: int = 3) -> float:
-    for _ in range(warm):
-        fn()
-    torch.cuda.synchronize()
-    times = []
-    for _ in range(reps):
-        a, b = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-        a.record()
-        fn()
-        b.record()
-        b.synchronize()
-        times.append(a.elapsed_time(b))
-    return statistics.median(times)
+    """Median CUDA-event time (ms) of `fn` after `warm` calls (suite.bench's timer)."""
+    from suite.bench.device import cuda_event_ms
+
+    return statistics.median(cuda_event_ms(fn, reps, warm))
 
 
 def tf32(on: bool):

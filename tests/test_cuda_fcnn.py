@@ -11,9 +11,6 @@ Two kinds of runs:
 """
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import warnings
 
 import pytest
@@ -23,6 +20,7 @@ from suite import ops
 from suite.bench.shapes import FCNN_BATCH, FCNN_GRIDS_2D, FCNN_KERNEL, FCNN_STAGES
 from suite.kernels import cudasim
 
+from ._cudasim import run_cudasim_tests
 from ._helpers import clear_of_relu_kink, single_basis_preactivation, single_basis_step_definition
 
 SIM = cudasim()
@@ -216,16 +214,7 @@ def test_launch_packs_numba_array_abi():
 
 def test_fcnn_kernels_under_simulator():
     """Run the cudasim tests above in a fresh interpreter with NUMBA_ENABLE_CUDASIM=1."""
-    if SIM:
-        pytest.skip("already inside the simulator run")
-    env = dict(os.environ, NUMBA_ENABLE_CUDASIM="1")
-    proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-x", "-m", "cudasim", "-p", "no:cacheprovider", __file__],
-        env=env, capture_output=True, text=True, timeout=1800, check=False,
-    )
-    tail = (proc.stdout + proc.stderr)[-4000:]
-    assert proc.returncode == 0, f"CUDA-simulator tests failed:\n{tail}"
-    assert " passed" in proc.stdout and "skipped" not in proc.stdout.splitlines()[-1], tail
+    run_cudasim_tests(__file__, timeout=1800)
 
 
 # ---------------------------------------------------------------- real GPU: benchmark shapes

@@ -9,15 +9,13 @@ in float64, and the forward's peak extra memory ≤ 2× the input (torch.cuda.ma
 """
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import pytest
 import torch
 
 from suite import ops
 from suite.kernels import cudasim
+
+from ._cudasim import run_cudasim_tests
 
 SIM = cudasim()
 GPU = torch.cuda.is_available() and not SIM
@@ -101,16 +99,7 @@ def test_cudasim_cp_gradcheck(monkeypatch):
 
 def test_cp_kernels_under_simulator():
     """Run the cudasim tests above in a fresh interpreter with NUMBA_ENABLE_CUDASIM=1."""
-    if SIM:
-        pytest.skip("already inside the simulator run")
-    env = dict(os.environ, NUMBA_ENABLE_CUDASIM="1")
-    proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-x", "-m", "cudasim", "-p", "no:cacheprovider", __file__],
-        env=env, capture_output=True, text=True, timeout=1800,
-    )
-    tail = (proc.stdout + proc.stderr)[-4000:]
-    assert proc.returncode == 0, f"CUDA-simulator tests failed:\n{tail}"
-    assert " passed" in proc.stdout and "skipped" not in proc.stdout.splitlines()[-1], tail
+    run_cudasim_tests(__file__, timeout=1800)
 
 
 # ---------------------------------------------------------------- real GPU

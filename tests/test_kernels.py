@@ -13,10 +13,6 @@ interpreter with NUMBA_ENABLE_CUDASIM=1 (it must be set before numba is imported
 """
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import pytest
 import torch
 
@@ -24,6 +20,7 @@ from suite import ops
 from suite.kernels import cudasim
 from suite.ops import auto_backend
 
+from ._cudasim import run_cudasim_tests
 from ._helpers import clear_of_relu_kink, single_basis_step_definition
 
 SIM = cudasim()
@@ -262,16 +259,7 @@ def test_cudasim_single_basis_step(residual):
 
 def test_cuda_kernels_under_simulator():
     """Run the cudasim tests above in a fresh interpreter with NUMBA_ENABLE_CUDASIM=1."""
-    if SIM:
-        pytest.skip("already inside the simulator run")
-    env = dict(os.environ, NUMBA_ENABLE_CUDASIM="1")
-    proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-x", "-m", "cudasim", "-p", "no:cacheprovider", __file__],
-        env=env, capture_output=True, text=True, timeout=900,
-    )
-    tail = (proc.stdout + proc.stderr)[-4000:]
-    assert proc.returncode == 0, f"CUDA-simulator tests failed:\n{tail}"
-    assert " passed" in proc.stdout and "skipped" not in proc.stdout.splitlines()[-1], tail
+    run_cudasim_tests(__file__, timeout=900)
 
 
 @pytest.mark.parametrize("h,w,k", [(2, 1, 5), (1, 2, 5), (1, 1, 3), (3, 2, 5), (4, 1, 3)])

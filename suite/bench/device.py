@@ -142,6 +142,15 @@ class CudaDevice:
         return self.time(fn, "ceiling", 0.0, n, n)
 
 
+def cuda_event_ms(fn: Callable[[], object], reps: int, warmup: int = 3, index: int = 0) -> list[float]:
+    """`reps` CUDA-event times (ms) of `fn` after `warmup` calls: the bench's timer, for the scripts/ checks."""
+    device = CudaDevice(index)
+    for _ in range(warmup):
+        fn()
+    device.synchronize()
+    return device.time(fn, "script", 0.0, reps, reps)
+
+
 def _median(values: list[float]) -> float:
     s = sorted(values)
     mid = len(s) // 2

@@ -1,0 +1,28 @@
+"""Run a test file's `cudasim` tests in a fresh interpreter under Numba's CUDA simulator.
+
+NUMBA_ENABLE_CUDASIM=1 must be set before numba is first imported, so the simulator tests of a file cannot
+run in the pytest process that imported the real numba-cuda; each such file has one test that calls
+`run_cudasim_tests(__file__)`, and the simulated tests themselves are skipped outside that subprocess.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from suite.kernels import cudasim
+
+
+def run_cudasim_tests(test_file: str, timeout: int = 900) -> None:
+    """Run `pytest -m cudasim test_file` with NUMBA_ENABLE_CUDASIM=1; fail with its output's tail."""
+    if cudasim():
+        pytest.skip("already inside the simulator run")
+    env = dict(os.environ, NUMBA_ENABLE_CUDASIM="1")
+    cmd = [sys.executable, "-m", "pytest", "-q", "-x", "-m", "cudasim", "-p", "no:cacheprovider", test_file]
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout, check=False)
+    tail = (proc.stdout + proc.stderr)[-4000:]
+    assert proc.returncode == 0, f"CUDA-simulator tests of {os.path.basename(test_file)} failed:\n{tail}"
+    last = proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else ""
+    assert " passed" in last and "skipped" not in last, f"the simulator run passed nothing or skipped some:\n{tail}"
