@@ -2,7 +2,9 @@
 lines, long text columns wrapped, the whole tabular shrunk (never enlarged) to the line width, and the run
 names moved from the columns into the notes under the table.
 
-Needs ``\\usepackage{booktabs,array,adjustbox}`` in the document (the first line of every .tex says so).
+Needs ``\\usepackage{booktabs,array,graphicx}`` in the document (the first line of every .tex says so): all three
+ship with every LaTeX distribution (Debian's texlive-latex-base and -recommended). A table wider than the column
+is scaled down to it, never up (graphicx's ``\\resizebox`` with the natural width capped at ``\\linewidth``).
 """
 from __future__ import annotations
 
@@ -73,17 +75,21 @@ def column_spec(cells: list[str], first: bool) -> str:
     return "l"
 
 
+# Scale the tabular down to the column when it is wider, keep its natural size otherwise.
+SHRINK_TO_LINE = r"\resizebox{\ifdim\width>\linewidth\linewidth\else\width\fi}{!}{%"
+
+
 def to_latex(table, fmt) -> str:
     """``table`` (a `_render.Table`) as LaTeX; ``fmt`` formats a cell as in the Markdown."""
     keep = [i for i, c in enumerate(table.columns) if c not in NOTE_COLUMNS]
     cells = [[fmt(row[i]) for i in keep] for row in table.rows]
     specs = "".join(column_spec([r[j] for r in cells], j == 0) for j in range(len(keep)))
-    lines = [r"% needs \usepackage{booktabs,array,adjustbox}", r"\begin{table}[ht]", r"\centering", r"\small",
-             rf"\caption{{{escape(table.title)}}}", r"\begin{adjustbox}{max width=\linewidth}",
+    lines = [r"% needs \usepackage{booktabs,array,graphicx}", r"\begin{table}[ht]", r"\centering", r"\small",
+             rf"\caption{{{escape(table.title)}}}", SHRINK_TO_LINE,
              rf"\begin{{tabular}}{{{specs}}}", r"\toprule",
              " & ".join(header(table.columns[i]) for i in keep) + r" \\", r"\midrule"]
     lines += [" & ".join(escape(c) for c in row) + r" \\" for row in cells]
-    lines += [r"\bottomrule", r"\end{tabular}", r"\end{adjustbox}"]
+    lines += [r"\bottomrule", r"\end{tabular}}"]
     notes = [*_moved_columns(table, fmt), *(markdown_to_latex(n) for n in table.notes)]
     if notes:
         lines += [r"\par\smallskip\begin{minipage}{\linewidth}\footnotesize\raggedright"]

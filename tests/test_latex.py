@@ -1,5 +1,10 @@
 """LaTeX tables that fit a page: booktabs, numbers right-aligned, headers broken, run names in the notes."""
+import os
 import re
+import shutil
+import subprocess
+
+import pytest
 
 from paper_tables import _latex, _render, fcnn_accuracy
 from tests.test_results import make_run
@@ -32,7 +37,7 @@ def test_latex_booktabs_and_run_names_in_the_notes():
     assert r"\begin{tabular}[b]{@{}c@{}}Top-1 \%\\(measured,\\local, mean\\$\pm$ std)\end{tabular}" in rows[0]
     assert r"Mult. 10$^9$" in rows[0] and r"Demo 3$\times$3" in tex and r"61.2 $\pm$ 0.4" in rows[1]
     assert not set(tex) - set(map(chr, range(32, 127))) - {"\n", "–"}  # pdflatex-safe characters only
-    assert r"\begin{adjustbox}{max width=\linewidth}" in tex  # shrinks a wide table, never enlarges one
+    assert _latex.SHRINK_TO_LINE in tex  # shrinks a wide table, never enlarges one
 
 
 def test_accuracy_table_tex_fits(tmp_path):
@@ -67,3 +72,34 @@ def test_accuracy_tex_has_no_absolute_path(tmp_path):
     make_run(tmp_path, model="fcnn-a", seed=0)
     tex = _latex.to_latex(fcnn_accuracy.table("fcnn-table2", "local", tmp_path), _render.fmt)
     assert str(tmp_path) not in tex and not re.search(r"(?<![\w.~)\]])/(tmp|home|root|scratch)/", tex)
+
+
+TWO_COLUMN = r"""\documentclass[twocolumn,10pt]{article}
+\usepackage[T1]{fontenc}
+\usepackage{booktabs,array,graphicx}
+\begin{document}
+\section{Results}
+Two-column text around the tables, as in a conference paper.
+%s
+\end{document}
+"""
+
+
+@pytest.mark.skipif(not shutil.which("pdflatex") and os.environ.get("FCNN_REQUIRE_LATEX") != "1",
+                    reason="no pdflatex (Debian: apt-get install texlive-latex-base texlive-latex-recommended)")
+def test_tables_compile_in_a_two_column_paper(tmp_path):
+    """The full and the compact .tex of a measured table compile in a two-column article without an overfull box."""
+    assert shutil.which("pdflatex"), "FCNN_REQUIRE_LATEX=1 but pdflatex is not installed"
+    for model, seed, top1 in (("fcnn-a", 0, 61.0), ("fcnn-a", 1, 62.5), ("fcnn-b", 0, 58.0), ("fcnn-b", 1, 59.0)):
+        make_run(tmp_path / "results", model=model, seed=seed, top1=top1)
+    table = fcnn_accuracy.table("fcnn-table2", "local", tmp_path / "results")
+    short = _render.compact(table)
+    assert short is not None, "a table with measured columns has a compact form"
+    body = "\n".join(_latex.to_latex(t, _render.fmt) for t in (table, short))
+    (tmp_path / "paper.tex").write_text(TWO_COLUMN % body, encoding="utf-8")
+    proc = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "paper.tex"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120, check=False)
+    log = (tmp_path / "paper.log").read_text(errors="replace") if (tmp_path / "paper.log").exists() else proc.stdout
+    assert proc.returncode == 0, f"pdflatex failed:\n{proc.stdout[-3000:]}"
+    assert "Overfull \\hbox" not in log, [line for line in log.splitlines() if "Overfull" in line]
+    assert (tmp_path / "paper.pdf").stat().st_size > 1000
