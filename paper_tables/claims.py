@@ -62,7 +62,8 @@ def evaluate(claim: Claim, profile: str = "local", results_root=None, collected=
     verdict = stats.decide(t.kind, d.lo, d.hi, t.margin, t.bounds)
     needed = stats.seeds_needed(d, stats.thresholds(t.kind, t.margin, t.bounds))
     detail = "" if d.lo is not None else "needs ≥ 2 finished seeds of each model" if d.effect is not None \
-        else "no finished run of " + " and ".join(m for m, v in ((t.a, a), (t.b, b)) if not v)
+        else ("no finished run of " if "@" not in t.metric else f"no {t.metric} metrics line in the runs of ") \
+        + " and ".join(m for m, v in ((t.a, a), (t.b, b)) if not v)
     if t.per_cost:
         detail = "; ".join(filter(None, [f"cost {t.a} / cost {t.b} = {cost:.4g} (counted)", detail]))
     return Verdict(claim, verdict, f"{d.test}, 95 %", paper, d.effect, d.lo, d.hi, f"{len(a)}/{len(b)}", needed, detail)
