@@ -1,5 +1,6 @@
 """The provenance of a setting: where every field of an experiment's setting comes from, as `config.json` records
-it and ``python -m jobs show EXPERIMENT --profile P`` prints it.
+it and ``python -m jobs show EXPERIMENT --profile P`` prints it, with the readings of the paper's text that its
+models implement (`reading_lines`).
 
 Each experiment's module (`suite.experiments`) states the provenance of its ``paper`` setting: the papers'
 stated settings (`Stated`), completed with documented choices (`Chosen`); a test checks that no ``paper``
@@ -41,6 +42,23 @@ def sweep_lines(experiment: str, profile: str) -> list[str]:
             r = entry.range
             lines.append(f"      stated: {r.paper} {r.section}: \"{r.quote}\" ({r.note})")
             lines.append(f"      chosen: {entry.grid.reason}")
+    return lines
+
+
+def reading_lines(experiment: str) -> list[str]:
+    """Where the paper's text slips or names what a framework does otherwise, for ``experiment``'s models: the
+    sentence and the choice (`suite.models.readings.TEXT_READINGS`)."""
+    from suite.models.readings import text_readings
+
+    exp = experiments.get(experiment)
+    found = text_readings(exp.paper, exp.models)
+    if not found:
+        return []
+    lines = [f"\nREADINGS ({len(found)}: where the text slips or leaves the framework's behaviour open; every model "
+             f"of this experiment implements the choice)"]
+    for key, r in found.items():
+        lines += [f"  {key}", f"      stated: {r.paper} {r.section}: \"{r.quote}\"", f"      differs: {r.differs}",
+                  f"      chosen: {r.choice}"]
     return lines
 
 
@@ -110,4 +128,4 @@ def table(experiment: str, profile: str, setting=None, overridden=()) -> str:
             why = (f"{p.paper} {p.section}: \"{p.quote}\"" + (f" ({p.note})" if p.note else "")) if kind == "stated" \
                 else p.reason + (f" [follows {p.follows}]" if p.follows else "")
             lines.append(f"  {k:<{width}}  {shown:<24}  {why}")
-    return "\n".join(lines + sweep_lines(experiment, profile))
+    return "\n".join(lines + sweep_lines(experiment, profile) + reading_lines(experiment))

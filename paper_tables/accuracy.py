@@ -38,8 +38,13 @@ class Collected:
         return [float(r.summary[key]) for r in self.runs.get(model, [])]
 
     def seed_values(self, model: str, key: str) -> dict[int, float]:
-        """seed -> value of ``model``'s finished runs (the claims pair models by seed)."""
-        return {int(r.summary["seed"]): float(r.summary[key]) for r in self.runs.get(model, [])}
+        """seed -> value of ``model``'s finished runs (the claims pair models by seed). ``key`` "FIELD@E": the
+        metrics line of epoch E (e.g. "val_top1@1", how far the first epoch got); a run without it is left out."""
+        if "@" not in key:
+            return {int(r.summary["seed"]): float(r.summary[key]) for r in self.runs.get(model, [])}
+        name, epoch = key.split("@")
+        return {int(r.summary["seed"]): float(m[name]) for r in self.runs.get(model, []) for m in r.metrics
+                if m.get("epoch") == int(epoch) and name in m}
 
     def summary(self, model: str, key: str) -> stats.Summary:
         return stats.summarize(self.values(model, key))

@@ -50,16 +50,22 @@ def evaluate(claim: Claim, profile: str = "local", results_root=None, collected=
     if isinstance(t, Count):
         ours = float(t.ours(complexity))
         ok = {"≈": abs(ours - t.paper) <= t.tol, ">": ours > t.paper, "<": ours < t.paper}[t.relation]
-        return Verdict(claim, stats.HOLDS if ok else stats.CONTRADICTED, "exact count", t.paper, ours)
+        return Verdict(claim, stats.HOLDS if ok else stats.CONTRADICTED, "exact count", t.paper, ours,
+                       detail=t.explain(complexity) if t.explain else "")
     col = collected or collect(claim.experiment, profile, results_root, [t.a, t.b])
     a, b = (col.seed_values(m, t.metric) for m in (t.a, t.b))
     pa, pb = (experiments.paper_accuracy(claim.experiment, m, t.metric) for m in (t.a, t.b))
-    paper = None if pa is None or pb is None else round(pa - pb, 2)
+    cost = complexity.relative_complexity(t.a, t.b) if t.per_cost else 1.0  # a − cost·b > 0 ⇔ a/cost_a > b/cost_b
+    b = {s: cost * v for s, v in b.items()}
+    paper = None if pa is None or pb is None else round(pa - cost * pb, 2)
     d = stats.difference(a, b)
-    verdict = stats.decide(t.kind, d.lo, d.hi, t.margin)
-    needed = stats.seeds_needed(d, stats.thresholds(t.kind, t.margin))
+    verdict = stats.decide(t.kind, d.lo, d.hi, t.margin, t.bounds)
+    needed = stats.seeds_needed(d, stats.thresholds(t.kind, t.margin, t.bounds))
     detail = "" if d.lo is not None else "needs ≥ 2 finished seeds of each model" if d.effect is not None \
-        else "no finished run of " + " and ".join(m for m, v in ((t.a, a), (t.b, b)) if not v)
+        else ("no finished run of " if "@" not in t.metric else f"no {t.metric} metrics line in the runs of ") \
+        + " and ".join(m for m, v in ((t.a, a), (t.b, b)) if not v)
+    if t.per_cost:
+        detail = "; ".join(filter(None, [f"cost {t.a} / cost {t.b} = {cost:.4g} (counted)", detail]))
     return Verdict(claim, verdict, f"{d.test}, 95 %", paper, d.effect, d.lo, d.hi, f"{len(a)}/{len(b)}", needed, detail)
 
 
@@ -67,7 +73,7 @@ def for_experiment(experiment: str) -> list[Claim]:
     return experiments.claims_of(experiment)
 
 
-MEASURED = ["Ours", "95% CI low", "95% CI high", "n (a/b)", "Verdict", "Seeds to decide", "Why undecided"]
+MEASURED = ["Ours", "95% CI low", "95% CI high", "n (a/b)", "Verdict", "Seeds to decide", "Detail"]
 COLUMNS = ["Claim", "Source", "The paper says", "Test", "Paper", *MEASURED]
 
 
@@ -87,7 +93,10 @@ NOTES = [
     "better: holds if the interval is above 0, contradicted if below; not_worse / equivalent: against ±"
     f"{MARGIN:g} point (our choice, see paper_tables/claims.py). Seeds to decide: seeds per model that would make "
     "the interval clear the threshold if the effect and spread stayed as measured (– : no spread measured yet, or "
-    "more than 1000).",
+    "more than 1000). within: holds if the interval lies inside the stated size's bounds, contradicted if it lies "
+    "outside them (the sizes \"about 3 %\", \"by 1 %\", \"less than 1 %\" as intervals, see "
+    "suite/experiments/claim.py). "
+    "Detail: why a verdict is undecided, or the numbers behind it.",
     "Complexity claims: exact counts from `suite.complexity` at the paper's input size; Paper = the printed number, "
     "Ours = our count; tolerance half a unit of the last printed digit (±10 % for values printed with \"~\").",
     "Local profile: small data that ships with the suite; a verdict there is about the models on that data, not "

@@ -8,8 +8,10 @@ Accuracy claims that also state an efficiency ("with half computation", "the sam
 more efficient", HO-CP's "more computationally efficient"): the stated ratio, the table's printed number
 where it gives one; "the same" is ≈ 1 ± 10 % and "equal or less" < 1.1 (our choice, the "~" tolerance).
 HO-CP Figure 5 (`FIGURE5`): every measured CP-HOConv layer faster than the 3D conv it replaces.
-Absolute counts (fcnn-model-a-mult, fcnn-l-mult) compare nothing and parameter counts are not computation:
-no time verdict.
+FCNN's "prohibitively time-consuming" large kernels (fcnn-large-kernel-prohibitive) compare F with a standard
+5×5 network the bench does not time: counted only. Accuracy per counted cost ("accuracy / complexity ratio") and
+HO-CP's memory (parameters) are not times either. Absolute counts (fcnn-model-a-mult, fcnn-l-mult) compare
+nothing and parameter counts are not computation: no time verdict.
 """
 from __future__ import annotations
 
@@ -80,6 +82,16 @@ def efficiency() -> dict[str, Efficiency]:
         "hocp-t2-convnet-vs-3d-top1": Efficiency("hocp-convnet", "convnet3d", "<", 1.0,
                                                  what="more computationally efficient"),
         "hocp-t2-s-vs-3d": Efficiency("hocp-convnet-s", "convnet3d", "<", 1.0, what="more computationally efficient"),
+        **{f"hocp-t2-more-efficient-{m}": Efficiency(m, "convnet3d", "<", 1.0, what="more computationally efficient")
+           for m in ("hocp-convnet", "hocp-convnet-s")},
+        "fcnn-abstract-similar-less": Efficiency("fcnn-e", "fcnn-b", "<", 0.5, stages=True,
+                                                 what="significantly less computation (below half, our reading)"),
+        "fcnn-d-half-of-c": Efficiency("fcnn-d", "fcnn-c", "≈", 0.5, half, stages=True, what="half of model C"),
+        "fcnn-t4-g-vs-h-complexity": Efficiency("fcnn-g", "fcnn-h", "≈", 1 + APPROX_TOL / 2, APPROX_TOL / 2,
+                                                stages=True, what="marginally higher complexity (by at most 10 %)"),
+        "fcnn-a-vs-alexnet-mult": Efficiency("fcnn-a", "alexnet", "<", 1 - APPROX_TOL, what="better in efficiency"),
+        "fcnn-l-below-alexnet": Efficiency("fcnn-l", "alexnet", "<", 1 - APPROX_TOL,
+                                           what="significantly lower than AlexNet"),
     }
 
 

@@ -176,13 +176,15 @@ def seeds_needed(diff: Difference, thresholds: tuple[float, ...], level: float =
     return lo
 
 
-def decide(kind: str, lo: float | None, hi: float | None, margin: float = 0.0) -> str:
+def decide(kind: str, lo: float | None, hi: float | None, margin: float = 0.0, bounds=None) -> str:
     """Verdict from the 95 % interval [lo, hi] of the effect a − b.
 
     kind "better":      a better than b.           holds: lo > 0;       contradicted: hi < 0.
     kind "not_worse":   a not worse than b − margin. holds: lo > −margin; contradicted: hi < −margin.
     kind "equivalent":  |a − b| < margin.           holds: −margin < lo and hi < margin;
                                                     contradicted: lo > margin or hi < −margin.
+    kind "within":      low ≤ a − b < high (``bounds``). holds: low ≤ lo and hi < high;
+                                                    contradicted: hi < low or lo ≥ high.
     Anything else, or no interval, is inconclusive.
     """
     if lo is None or hi is None:
@@ -195,9 +197,16 @@ def decide(kind: str, lo: float | None, hi: float | None, margin: float = 0.0) -
         if -margin < lo and hi < margin:
             return HOLDS
         return CONTRADICTED if lo > margin or hi < -margin else INCONCLUSIVE
-    raise ValueError(f"kind: expected 'better', 'not_worse' or 'equivalent', got {kind!r}")
+    if kind == "within":
+        low, high = bounds
+        if low <= lo and hi < high:
+            return HOLDS
+        return CONTRADICTED if hi < low or lo >= high else INCONCLUSIVE
+    raise ValueError(f"kind: expected 'better', 'not_worse', 'equivalent' or 'within', got {kind!r}")
 
 
-def thresholds(kind: str, margin: float = 0.0) -> tuple[float, ...]:
+def thresholds(kind: str, margin: float = 0.0, bounds=None) -> tuple[float, ...]:
     """The effect values at which `decide` changes its verdict for ``kind``."""
+    if kind == "within":
+        return tuple(bounds)
     return {"better": (0.0,), "not_worse": (-margin,), "equivalent": (-margin, margin)}[kind]

@@ -71,3 +71,12 @@ def test_show_prints_stated_then_chosen(capsys):
     assert out.index("STATED") < out.index("CHOSEN")
     assert "mini-batch containing 96 images" in out.split("CHOSEN")[0]
     assert "recipe.weight_decay" in out.split("CHOSEN")[1]
+
+
+def test_show_prints_the_readings_of_the_text_with_sentence_and_choice():
+    hocp = provenance.table("hocp-table2", "paper")
+    assert "\nREADINGS (3" in hocp and "hocp-skip-shape" in hocp and "O \\times C" in hocp
+    assert "chosen: Alg. 1's" in hocp
+    fcnn = provenance.table("fcnn-table7", "local")
+    assert "fcnn-bn-moving-average" in fcnn and "as is implemented in Caffe" in fcnn and "momentum 0.1" in fcnn
+    assert "hocp-" not in "\n".join(provenance.reading_lines("fcnn-table2"))

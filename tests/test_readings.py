@@ -101,3 +101,22 @@ def test_accuracy_tables_say_which_reading_and_split_produced_the_numbers(tmp_pa
         f"Reading of fcnn-c: BN after the bases, before the projection / {UNRECORDED}" in notes
     assert "fcnn-a" not in notes  # no other reading: nothing to say
     assert "Reported split: test" in notes and "predate the held-out validation split" in notes
+
+
+def test_text_readings_quote_the_paper_and_name_registered_models():
+    """The slips of the papers' text (HO-CP eq. 15, Alg. 1's loop and U^(S); FCNN's Caffe BatchNorm): each with its
+    sentence, found in the paper, and the models that implement the choice."""
+    from suite.models.readings import TEXT_READINGS, text_readings
+    from tests.test_ledger_quotes import PAPER_FILES, PAPERS, normalise, parts
+
+    assert {"hocp-eq15-factor-order", "hocp-alg1-loop-bounds", "hocp-skip-shape", "fcnn-bn-moving-average"} <= \
+        set(TEXT_READINGS)
+    for key, r in TEXT_READINGS.items():
+        assert r.paper in PAPER_FILES and r.differs and r.choice and set(r.models) <= set(models.names()), key
+        if PAPERS.is_dir():
+            text = normalise((PAPERS / PAPER_FILES[r.paper]).read_text())
+            assert all(p in text for p in parts(r.quote)), key
+    assert set(text_readings("HO-CP", ["convnet3d-cp-finetune"])) == {"hocp-eq15-factor-order",
+                                                                      "hocp-alg1-loop-bounds"}  # as hocp-convnet
+    assert set(text_readings("HO-CP", ["hocp-convnet-s"])) >= {"hocp-skip-shape"}
+    assert set(text_readings("FCNN", ["fcnn-l"])) == {"fcnn-bn-moving-average"}

@@ -6,6 +6,12 @@ on and its test. Each experiment's module lists its ``CLAIMS``; `paper_tables.cl
 tolerance; we test them as equivalence (or non-inferiority) within ±1 accuracy point (`MARGIN`), the smallest
 gap the FCNN paper itself calls a difference ("less than 1% better"). This is our choice.
 
+"About 3 % better", "less than 1 % better", "by 1 %" state a size: kind "within" tests the difference against an
+interval (``bounds``), the printed number ± half a unit of its last digit, or ± `MARGIN` for "approximately"
+(our choice), "less than 1 %" as [0, 1). "Accuracy / complexity ratio" (``per_cost``) compares top-1 per unit of
+the substituted layers' multiplications: a − (cost_a / cost_b)·b > 0, the cost ratio counted by `suite.complexity`
+(Alg. 1 convention, the tables' "complexity" column).
+
 `Count`: our exact count against the printed number, within half a unit of its last printed digit
 (`printed_tol`; ±10 % for the values printed with "~", `APPROX_TOL`), or against a stated bound.
 """
@@ -18,19 +24,39 @@ MARGIN = 1.0      # accuracy points, for "the same" / "similar" / "competitive" 
 APPROX_TOL = 0.10  # relative tolerance of a value the paper prints with "~"
 
 
+METRICS = {"top1": "top-1", "top5": "top-5", "val_top1@1": "validation top-1 after epoch 1"}
+
+
 @dataclass(frozen=True)
 class Compare:
-    """Accuracy of model ``a`` vs ``b`` (``metric`` = "top1" or "top5", in %): ``kind`` is "better",
-    "not_worse" (non-inferiority by ``margin``) or "equivalent" (|a − b| < ``margin``)."""
+    """Accuracy of model ``a`` vs ``b`` (``metric``: "top1", "top5" or "val_top1@1", the validation top-1 at the
+    end of the first epoch, in %): ``kind`` is "better", "not_worse" (non-inferiority by ``margin``),
+    "equivalent" (|a − b| < ``margin``) or "within" (a − b in ``bounds``, low ≤ d < high). ``per_cost``: compare
+    accuracy per unit of counted cost (module doc)."""
 
     kind: str
     a: str
     b: str
     metric: str = "top1"
     margin: float = 0.0
+    bounds: tuple[float, float] | None = None
+    per_cost: bool = False
+
+    def __post_init__(self):
+        if self.metric not in METRICS:
+            raise ValueError(f"metric: expected one of {', '.join(METRICS)}, got {self.metric!r}")
+        if (self.kind == "within") != (self.bounds is not None):
+            raise ValueError(f"bounds: a 'within' claim needs (low, high), no other kind takes them; got kind "
+                             f"{self.kind!r}, bounds {self.bounds!r}")
 
     def describe(self) -> str:
-        what = {"top1": "top-1", "top5": "top-5"}[self.metric]
+        what = METRICS[self.metric]
+        if self.per_cost:
+            return (f"{what} {self.a} − (cost {self.a} / cost {self.b})·{what} {self.b} > 0 (accuracy per counted "
+                    f"multiplication of the substituted layers)")
+        if self.kind == "within":
+            low, high = self.bounds
+            return f"{what} {self.a} − {self.b} in [{low:g}, {high:g}) points"
         if self.kind == "not_worse":
             return f"{what} {self.a} − {self.b} > −{self.margin:g} point"
         if self.kind == "equivalent":
@@ -50,6 +76,7 @@ class Count:
     paper: float
     tol: float = 0.0
     what: str = ""
+    explain: Callable[[object], str] | None = None  # the numbers behind the verdict, shown beside it
 
     def describe(self, fmt: Callable[[float], str] = "{:g}".format) -> str:
         if self.relation == "≈":

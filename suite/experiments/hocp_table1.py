@@ -80,7 +80,8 @@ CLAIMS = (
           "than MobileNet-v2, for the same number of channels.",
           Count(lambda cx: cx.COUNTS("hosconv-cifar").parameters / cx.COUNTS("mobilenetv2-cifar").parameters, "<",
                 1.0, what="parameters of HOSConv / MobileNet-v2"), NAME),
-    *(Claim(f"hocp-t1-params-{m}", "HO-CP", "HO-CP Table 1", f"Table 1: {r.label}, {r.params_printed} M parameters.",
+    *(Claim(f"hocp-t1-params-{m}", "HO-CP", "HO-CP Table 1", f"Table 1: Results on the CIFAR-10 dataset ... "
+            f"{r.label} {r.params_printed.replace(',', ', ')}",
             Count(lambda cx, m=m: cx.COUNTS(m).parameters / 1e6, "≈", r.params, printed_tol(f"{r.params:.2f}"),
                   f"parameters of {m} (M)"), NAME) for m, r in HOCP_TABLE1.items()),
 )

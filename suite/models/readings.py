@@ -76,3 +76,63 @@ def reading(model: str) -> str | None:
         return f"ablation beside {ABLATIONS[model].of}: {ABLATIONS[model].reading}"
     defaults = dict.fromkeys(v.default for v in variants_of(model).values())
     return "; ".join(defaults) if defaults else None
+
+
+# Where the papers' text slips (an equation or an algorithm that contradicts the rest of the paper) or names a
+# behaviour that a framework does differently: the sentence, and what every model of the suite does instead.
+# Not a registered variant: the other reading either cannot be built as written or is not the paper's intent.
+# `jobs show` prints the ones that concern an experiment (jobs/provenance.py); a test finds each quote in the paper.
+@dataclass(frozen=True)
+class TextReading:
+    paper: str      # "FCNN" or "HO-CP"
+    section: str
+    quote: str      # the paper's words, verbatim ("..." between cut parts)
+    differs: str    # what the text says (or the framework it names does) that the suite does not follow
+    choice: str     # what the suite does, and why
+    models: tuple[str, ...]  # the models it concerns (the default ones; their variants and ablations follow them)
+
+
+_HOCP_FACTORS = ("hocp-convnet", "hocp-convnet-s", "hosconv-cifar")
+TEXT_READINGS = {
+    "hocp-eq15-factor-order": TextReading(
+        "HO-CP", "Sec. 3, eq. 15 (and 16)",
+        r"By rearranging the terms, this expression can be rewritten as: ... \left((\mathcal{X} \times_0 "
+        r"\mathbf{U}^{(T)}) \star_1 \mathbf{U}^{(K_0)}",
+        "eq. 15 (and eq. 16 after it) contracts the input with U^(T) and produces the output with U^(C), while eq. 14, "
+        "which it rearranges, sums the input channels s against U^(C)_{s,r} and writes output t with U^(T)_{t,r}",
+        "eq. 14's and Alg. 1's order: X ×₀ U^(C) first (C → R), ×₀ U^(T) last (R → T); swapped, the shapes do not "
+        "chain unless C = T", _HOCP_FACTORS),
+    "hocp-alg1-loop-bounds": TextReading(
+        "HO-CP", "Sec. 3, Alg. 1",
+        r"for $i:=1$ **to** $N-2$ **do** ... $\mathcal{H} \leftarrow \mathcal{H} \star_i \mathbf{U}^{(K_i)}$",
+        "Alg. 1 loops i = 1 … N−2 over an input X ∈ R^{C×D₀×…×D_N}: it would skip U^(K_0), U^(K_{N−1}) and U^(K_N) "
+        "(for a 3-D convolution it applies one spatial factor, or none, of three)",
+        "one depthwise 1-D convolution along every spatial mode, U^(K_0) … U^(K_{n−1}) of an n-D convolution (three "
+        "for the 3-D ConvNets, two for HOSConv), as eq. 14 sums over every kernel mode and Sec. 3 counts "
+        "R(C + T + Σ I_k) parameters", _HOCP_FACTORS),
+    "hocp-skip-shape": TextReading(
+        "HO-CP", "Sec. 3, Alg. 1",
+        r"introducing an additional factor $\mathbf{U}^{(S)} \in \mathbb{R}^{C \times T}$ and using $\mathcal{F}' = "
+        r"\mathcal{X} + (\mathcal{F} \times_0 \mathbf{U}^{(S)})$ ... Skip connection weight matrix $\mathbf{U}^{(S)} "
+        r"\in \mathbb{R}^{O \times C}$",
+        "the text puts U^(S) ∈ R^{C×T} on the output F and adds X; Alg. 1 puts U^(S) ∈ R^{O×C} on the input X and "
+        "adds H",
+        "Alg. 1's: H + X ×₀ U^(S), U^(S) of shape T×C (Alg. 1's O = T), mapping the C input channels to the T "
+        "outputs, the only one that adds tensors of one shape when C ≠ T", ("hocp-convnet-s",)),
+    "fcnn-bn-moving-average": TextReading(
+        "FCNN", "Sec. 3",
+        "For batch normalization, we use exponential moving average to calculate the batch statistics as is "
+        "implemented in Caffe.",
+        "Caffe's BatchNorm layer keeps a decayed sum of the batch statistics (moving_average_fraction 0.999) divided "
+        "by the decayed count: an exponential average over about the last 1000 batches",
+        "torch's BatchNorm: each training batch is normalised with its own statistics, evaluation with the running "
+        "statistics, an exponential moving average with torch's default momentum 0.1 (Caffe's fraction 0.9: about "
+        "the last 10 batches); the local profile's runs of a few hundred SGD steps would otherwise evaluate with "
+        "statistics that still weigh the untrained network's first batches", ()),
+}
+
+
+def text_readings(paper: str, models=()) -> dict[str, TextReading]:
+    """The text readings of ``paper`` that concern any of ``models`` (a reading with no models: every model)."""
+    models = set(models) | {v.of for m in models for v in (VARIANTS.get(m), ABLATIONS.get(m)) if v}
+    return {k: r for k, r in TEXT_READINGS.items() if r.paper == paper and (not r.models or models & set(r.models))}
