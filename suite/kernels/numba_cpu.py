@@ -127,46 +127,50 @@ class BasisConv2d(torch.autograd.Function):
 
 
 # ---------------------------------------------------------------- topological connections (FCNN Alg. 4)
-def _topo_apply(x: np.ndarray, idx, w: np.ndarray, flip: bool) -> torch.Tensor:
+def _topo_apply(x: np.ndarray, idx, w: np.ndarray, flip: bool, oy: int, ox: int) -> torch.Tensor:
     out = np.empty_like(x)
-    if w.shape[-1] == 1:
+    if w.shape[-1] == 1:  # origin (0, 0): the only one a 1×1 kernel has
         with serial_blas():
             K.topo_forward_1x1(x, idx, np.ascontiguousarray(w[:, :, 0, 0]), out)
     else:
         with serial_blas():
-            K.topo_forward_kxk(x, idx, w, out, flip)
+            K.topo_forward_kxk(x, idx, w, out, flip, oy, ox)
     return torch.from_numpy(out)
 
 
 class TopologicalConv(torch.autograd.Function):
-    """out[:, j] = Σ_i Σ_{u,v} weight[j, i, u, v] · x[:, (j + i) mod grid, y+u, x+v]: FCNN Alg. 4."""
+    """out[:, j] = Σ_i Σ_{u,v} weight[j, i, u, v] · x[:, (j + i) mod grid, y+u-oy, x+v-ox]: FCNN Alg. 4 on
+    one H×W grid with kernel origin (oy, ox) (None: 'same', k // 2; `_shared.topology_plane` turns any
+    explicit padding into a padded or cropped plane and an origin)."""
 
     @staticmethod
-    def forward(ctx, x, weight, grid):
+    def forward(ctx, x, weight, grid, origin=None):
         check("topological_conv", x=x, weight=weight)
         s = len(grid)
         neighbors = tuple(weight.shape[s:2 * s])
         m, p, k = x.shape[1], math.prod(neighbors), weight.shape[-1]
+        oy, ox = (k // 2, k // 2) if origin is None else origin
         idx, inv = topology_tables(tuple(grid), neighbors)
         w = _a(weight).reshape(m, p, k, k)
         ctx.save_for_backward(x, weight)
-        ctx.tables = (idx, inv)
-        return _topo_apply(_a(x), idx, w, False)
+        ctx.tables, ctx.origin = (idx, inv), (oy, ox)
+        return _topo_apply(_a(x), idx, w, False, oy, ox)
 
     @staticmethod
     def backward(ctx, gy):
         x, weight = ctx.saved_tensors
         idx, inv = ctx.tables
+        oy, ox = ctx.origin
         m, p = idx.shape
         k = weight.shape[-1]
         w = _a(weight).reshape(m, p, k, k)
         w_inv = np.ascontiguousarray(w[inv, np.arange(p)[None, :]])  # weight of the edge (inv[c,i] → c)
         gya = _a(gy)
-        gx = _topo_apply(gya, inv, w_inv, True)
+        gx = _topo_apply(gya, inv, w_inv, True, k - 1 - oy, k - 1 - ox)  # the adjoint: rotated taps, mirrored origin
         gw = np.empty((m, p, k, k), w.dtype)
         with serial_blas():
-            K.topo_wgrad(_a(x), gya, idx, gw)
-        return gx, torch.from_numpy(gw).reshape(weight.shape), None
+            K.topo_wgrad(_a(x), gya, idx, gw, oy, ox)
+        return gx, torch.from_numpy(gw).reshape(weight.shape), None, None
 
 
 # ---------------------------------------------------------------- HO-CP N-D CP convolution (eq. 14–15)
