@@ -129,11 +129,13 @@ def step_function(forward: Callable, backward: Callable, check: Callable) -> typ
 
 def register_backend(backend: str, *, device: str, step, basis, topo, cp, check: Callable,
                      available: Callable[[], bool] | None = None, not_auto=(),
-                     prepare: Callable[[], None] | None = None) -> None:
+                     prepare: Callable[[], None] | None = None, topo_padded=None) -> None:
     """Register the five kernel ops of one backend (autograd Functions `step`, `basis`, `topo`, `cp`) in
     `suite.ops.registry`. `check(op, **tensors)` is the backend's tensor check; `not_auto`: ops that
     `backend="auto"` must not pick on this backend; `prepare()` runs before every call (cheap after the
-    first: e.g. the environment check that turns a known-bad numba-cuda/numpy pair into one clear error)."""
+    first: e.g. the environment check that turns a known-bad numba-cuda/numpy pair into one clear error).
+    `topo_padded`: an autograd Function `(x, weight, grid, pads)` for topological_conv's explicit paddings (else
+    `topo` runs them on a padded or cropped plane, `padded_topological`)."""
 
     def reg(op):
         def deco(fn):
@@ -174,6 +176,8 @@ def register_backend(backend: str, *, device: str, step, basis, topo, cp, check:
         grid = tuple(int(d) for d in grid)
         if pads is None:
             return topo.apply(x, weight, grid, None)
+        if topo_padded is not None:
+            return topo_padded.apply(x, weight, grid, tuple(pads))
         return padded_topological(topo, x, weight, grid, pads)
 
     @reg("cp_conv")
