@@ -120,3 +120,19 @@ def test_models_ghj_equal_their_dense_emulation(name, backend):
         new = model(x)
         old = _dense_twin(model)(x)  # the same instance: same parameters and BN statistics
     torch.testing.assert_close(new, old, rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("N,size", [(1, (5, 6)), (3, (5, 6)), (3, (12, 11))], ids=["one-image", "batch-last", "rows"])
+@pytest.mark.parametrize("k,padding", [(2, 0), (2, 1), (3, (0, 1, 2, 1)), (4, (2, 1))])
+def test_numba_layouts_of_the_padded_planes(N, size, k, padding):
+    """The Numba kernels run small padded planes batch last and larger ones (or one image) row by row: both
+    against the dense emulation, forward and gradients."""
+    grid, neighbors = (2, 4), (2, 3)
+    x = f64(N, 8, *size).requires_grad_()
+    weight = f64(*grid, *neighbors, k, k).requires_grad_()
+    ref = dense_emulation(x, weight, grid, padding)
+    out = ops.topological_conv(x, weight, grid, padding=padding, backend="numba")
+    torch.testing.assert_close(out, ref, rtol=1e-12, atol=1e-12)
+    g = torch.randn_like(ref)
+    for got, want in zip(torch.autograd.grad(out, (x, weight), g), torch.autograd.grad(ref, (x, weight), g)):
+        torch.testing.assert_close(got, want, rtol=1e-12, atol=1e-12)

@@ -193,7 +193,8 @@ class TopologicalConv(torch.autograd.Function):
         return gx, torch.from_numpy(gw).reshape(weight.shape), None, None
 
 
-BATCH_LAST_MAX = 256  # padded planes of at most this many pixels run batch last (one image gives short vectors)
+BATCH_LAST_MAX = 100  # padded planes of at most 10×10 run batch last (one image would give short vectors;
+# larger planes keep one image per tile: batch last, a tap's shift of a row spans Wp·N columns and leaves cache)
 
 
 class _Planes:
