@@ -136,3 +136,21 @@ def test_numba_layouts_of_the_padded_planes(N, size, k, padding):
     g = torch.randn_like(ref)
     for got, want in zip(torch.autograd.grad(out, (x, weight), g), torch.autograd.grad(ref, (x, weight), g)):
         torch.testing.assert_close(got, want, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("k,padding", [(2, 0), (2, (0, 1, 2, 1)), (3, (2, 0))])
+def test_plane_form_of_the_numba_topological_kernel(k, padding):
+    """The backends' shared plane form (`_shared.padded_topological`: a padded or cropped plane and a kernel
+    origin, what numba-cuda runs) on the Numba CPU Function: the same function as the dense emulation."""
+    from suite.kernels import numba_cpu
+    from suite.kernels._shared import padded_topological
+
+    grid, neighbors = (2, 2, 2), (1, 2, 2)
+    x = f64(2, 8, 5, 6).requires_grad_()
+    weight = f64(*grid, *neighbors, k, k).requires_grad_()
+    ref = dense_emulation(x, weight, grid, padding)
+    out = padded_topological(numba_cpu.TopologicalConv, x, weight, grid, _pads(padding))
+    torch.testing.assert_close(out, ref, rtol=1e-12, atol=1e-12)
+    g = torch.randn_like(ref)
+    for got, want in zip(torch.autograd.grad(out, (x, weight), g), torch.autograd.grad(ref, (x, weight), g)):
+        torch.testing.assert_close(got, want, rtol=1e-12, atol=1e-12)

@@ -161,15 +161,14 @@ TP = 128  # columns per tile of the k = 1 path (flattened image·pixel index)
 
 
 @njit(fastmath=True, cache=True, nogil=True)
-def _topo_tile(xt, idx, w, ot, nt, accumulate):
-    """ot[j, :nt] (+)= Σ_i w[j, i] · xt[idx[j, i], :nt] on packed (m, TP) tiles; 8 neighbors per pass so
+def _topo_tile(xt, idx, w, ot, nt):
+    """ot[j, :nt] = Σ_i w[j, i] · xt[idx[j, i], :nt] on packed (m, TP) tiles; 8 neighbors per pass so
     each output vector is loaded and stored once per 8 FMAs."""
     m, p = idx.shape
     p8 = p - p % 8
     for j in range(m):
         a = ot[j, :nt]
-        if not accumulate:
-            a[:] = 0
+        a[:] = 0
         for i in range(0, p8, 8):
             w0, w1, w2, w3 = w[j, i], w[j, i + 1], w[j, i + 2], w[j, i + 3]
             w4, w5, w6, w7 = w[j, i + 4], w[j, i + 5], w[j, i + 6], w[j, i + 7]
@@ -224,7 +223,7 @@ def topo_forward_1x1(x, idx, w, out):
         xt = np.empty((m, TP), x.dtype)
         ot = np.empty((m, TP), x.dtype)
         _copy_columns(x3, xt, c0, nt, True)
-        _topo_tile(xt, idx, w, ot, nt, False)
+        _topo_tile(xt, idx, w, ot, nt)
         _copy_columns(o3, ot, c0, nt, False)
 
 

@@ -128,35 +128,14 @@ class BasisConv2d(torch.autograd.Function):
 
 
 # ---------------------------------------------------------------- topological connections (FCNN Alg. 4)
-def _topo_apply(x: np.ndarray, idx, w: np.ndarray, flip: bool, origin) -> torch.Tensor:
-    """Alg. 4 on x with table idx and weights w (m, p, k, k) (`flip`: rotated by 180°), kernel origin (oy, ox)
-    or None ('same'): k = 1 by column tiles, 'same' k×k plane by plane, any other origin tap by tap over column
-    tiles (`_cpu_topo`: Models G, H, J's k = 2 on small maps)."""
+def _topo_apply(x: np.ndarray, idx, w: np.ndarray, flip: bool, oy: int, ox: int) -> torch.Tensor:
     out = np.empty_like(x)
-    k = w.shape[-1]
     with serial_blas():
-        if k == 1:  # origin (0, 0): the only one a 1×1 kernel has
+        if w.shape[-1] == 1:  # origin (0, 0): the only one a 1×1 kernel has
             K.topo_forward_1x1(x, idx, np.ascontiguousarray(w[:, :, 0, 0]), out)
-        elif origin is None:
-            K.topo_forward_kxk(x, idx, w, out, flip, k // 2, k // 2)
         else:
-            wr = w[:, :, ::-1, ::-1] if flip else w
-            Tp.topo_forward_taps(x, idx, np.ascontiguousarray(wr.transpose(2, 3, 0, 1)), out, *origin)
+            K.topo_forward_kxk(x, idx, w, out, flip, oy, ox)
     return torch.from_numpy(out)
-
-
-def _topo_wgrad(x: np.ndarray, gy: np.ndarray, idx, k: int, origin) -> np.ndarray:
-    """(m, p, k, k): the weight gradient of `_topo_apply`'s forward."""
-    m, p = idx.shape
-    with serial_blas():
-        if origin is None:
-            gw = np.empty((m, p, k, k), x.dtype)
-            K.topo_wgrad(x, gy, idx, gw, k // 2, k // 2)
-            return gw
-        n_chunks = chunks(-(-x.shape[0] * x.shape[2] * x.shape[3] // Tp.TP), _threads())  # tiles of TP columns
-        part = np.zeros((n_chunks, k, k, m, p), x.dtype)
-        Tp.topo_wgrad_taps(x, gy, idx, part, *origin, n_chunks)
-    return np.ascontiguousarray(part.sum(0).transpose(2, 3, 0, 1))
 
 
 class TopologicalConv(torch.autograd.Function):
@@ -170,26 +149,27 @@ class TopologicalConv(torch.autograd.Function):
         s = len(grid)
         neighbors = tuple(weight.shape[s:2 * s])
         m, p, k = x.shape[1], math.prod(neighbors), weight.shape[-1]
-        origin = None if origin is None or tuple(origin) == (k // 2, k // 2) and k % 2 else tuple(origin)
+        oy, ox = (k // 2, k // 2) if origin is None else origin
         idx, inv = topology_tables(tuple(grid), neighbors)
         w = _a(weight).reshape(m, p, k, k)
         ctx.save_for_backward(x, weight)
-        ctx.tables, ctx.origin = (idx, inv), origin
-        return _topo_apply(_a(x), idx, w, False, origin)
+        ctx.tables, ctx.origin = (idx, inv), (oy, ox)
+        return _topo_apply(_a(x), idx, w, False, oy, ox)
 
     @staticmethod
     def backward(ctx, gy):
         x, weight = ctx.saved_tensors
         idx, inv = ctx.tables
-        origin = ctx.origin
+        oy, ox = ctx.origin
         m, p = idx.shape
         k = weight.shape[-1]
         w = _a(weight).reshape(m, p, k, k)
         w_inv = np.ascontiguousarray(w[inv, np.arange(p)[None, :]])  # weight of the edge (inv[c,i] → c)
         gya = _a(gy)
-        adjoint = None if origin is None else (k - 1 - origin[0], k - 1 - origin[1])  # mirrored origin
-        gx = _topo_apply(gya, inv, w_inv, True, adjoint)  # the adjoint: rotated taps
-        gw = _topo_wgrad(_a(x), gya, idx, k, origin)
+        gx = _topo_apply(gya, inv, w_inv, True, k - 1 - oy, k - 1 - ox)  # the adjoint: rotated taps, mirrored origin
+        gw = np.empty((m, p, k, k), w.dtype)
+        with serial_blas():
+            K.topo_wgrad(_a(x), gya, idx, gw, oy, ox)
         return gx, torch.from_numpy(gw).reshape(weight.shape), None, None
 
 
