@@ -43,9 +43,9 @@ def gpu_test(fn):
     return pytest.mark.gpu(pytest.mark.skipif(reason is not None, reason=reason or "")(fn))
 
 
-def _topo(grid):
+def _topo(grid, padding="same"):
     def op(x, weight, backend):
-        return ops.topological_conv(x, weight, grid, backend=backend)
+        return ops.topological_conv(x, weight, grid, padding=padding, backend=backend)
     return op
 
 
@@ -114,7 +114,9 @@ def _step_args(m, n, residual, shape, device="cpu", clear=True):
 
 # ---------------------------------------------------------------- simulator: tiny shapes
 # name -> (op, argument shapes): remainders everywhere (5 channels, 7×9 maps: N·H·W = 126, not a
-# multiple of the 32-thread simulator blocks), k = 3 and 5, b > 1, 1-D/2-D/3-D topology grids.
+# multiple of the 32-thread simulator blocks), k = 3 and 5, b > 1, 1-D/2-D/3-D topology grids, and Alg. 4 with
+# an explicit padding: Model A's k = 2 unpadded (the output one pixel smaller: a cropped plane) and an even k
+# with an asymmetric padding (a padded plane, kernel origin off-centre).
 SIM_CASES = {
     "stack_3x3": (_stack, [(2, 5, 7, 9), (2, 5, 3, 3), (2, 5, 5)]),
     "basis_3x3_b3": (_basis, [(2, 5, 7, 9), (5, 3, 3, 3), (4, 5, 3)]),
@@ -122,6 +124,8 @@ SIM_CASES = {
     "topo_2d_1x1": (_topo((4, 6)), [(2, 24, 5, 7), (4, 6, 2, 3, 1, 1)]),
     "topo_3d_3x3": (_topo((2, 3, 2)), [(2, 12, 5, 6), (2, 3, 2, 2, 2, 1, 3, 3)]),
     "topo_1d_1x1": (_topo((7,)), [(3, 7, 4, 4), (7, 3, 1, 1)]),
+    "topo_2d_2x2_pad0": (_topo((2, 3), padding=0), [(2, 6, 5, 7), (2, 3, 1, 2, 2, 2)]),
+    "topo_3d_4x4_asym": (_topo((2, 2, 2), padding=(0, 1, 2, 1)), [(1, 8, 5, 4), (2, 2, 2, 1, 2, 1, 4, 4)]),
 }
 
 
@@ -180,7 +184,7 @@ def test_sim_single_basis_step(residual):
 
 @pytest.mark.cudasim
 @sim_only
-@pytest.mark.parametrize("name", ["basis_3x3_b3", "topo_3d_3x3"])
+@pytest.mark.parametrize("name", ["basis_3x3_b3", "topo_3d_3x3", "topo_2d_2x2_pad0"])
 def test_sim_gradcheck(name):
     op, shapes = SIM_CASES[name]
     shapes = [(1, *s[1:]) if i == 0 else s for i, s in enumerate(shapes)]  # one image: fewer evaluations

@@ -33,10 +33,10 @@ def test_unknown_name_and_override_raise_valueerror():
 
 def test_backend_is_honoured_or_rejected():
     """Builders with kernel-backed layers pass `backend` on; the others reject a kernel backend."""
-    for name in ("fcnn-a", "fcnn-b", "fcnn-g", "fcnn-i", "resnet18", "convnet3d"):
+    for name in ("fcnn-a", "fcnn-b", "fcnn-i", "resnet18", "convnet3d"):
         with pytest.raises(ValueError, match="backend: this model has no layers with kernels"):
             models.build(name, backend="numba")
-    for name in ("fcnn-c", "fcnn-e", "fcnn-k", "fcnn-l"):
+    for name in ("fcnn-c", "fcnn-e", "fcnn-g", "fcnn-k", "fcnn-l"):
         model = models.build(name, width=0.25, backend="numba")
         backends = {m.backend for m in model.modules() if hasattr(m, "backend")}
         assert backends == {"numba"}, (name, backends)

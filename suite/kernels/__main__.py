@@ -43,6 +43,9 @@ def warm(dtypes=(torch.float32,)) -> dict[str, float]:
             args = _tiny(op, dtype)
             start = time.perf_counter()
             getattr(ops, op)(*args, backend="numba").sum().backward()
+            if op == "topological_conv":  # the explicit-padding kernels (Models G, H, J): k = 2, padding 0
+                x, w = _tiny(op, dtype)[0], torch.randn(2, 2, 1, 2, 2, 2, dtype=dtype, requires_grad=True)
+                ops.topological_conv(x, w, (2, 2), padding=0, backend="numba").sum().backward()
             costs[f"{op} {str(dtype).removeprefix('torch.')}"] = time.perf_counter() - start
     return costs
 

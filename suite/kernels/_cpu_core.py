@@ -90,9 +90,18 @@ def _shift_dot(gf, xf, W, c, off):
 def dw_plane(x, w, out, accumulate, flip):
     """out (H×W) (+)= x (H×W) ⋆ w (k×k), zero 'same' padding; `flip` uses w rotated by 180° (the
     adjoint of the cross-correlation, i.e. the input gradient). x and out are C-contiguous planes."""
+    r = w.shape[0] // 2
+    dw_plane_at(x, w, out, r, r, accumulate, flip)
+
+
+@njit(**_JIT)
+def dw_plane_at(x, w, out, oy, ox, accumulate, flip):
+    """out[y, x'] (+)= Σ_{u,v} w[u, v] · x[y+u-oy, x'+v-ox] on one H×W grid (x zero outside it): a
+    cross-correlation whose kernel origin is (oy, ox) ('same' padding: oy = ox = k // 2; an explicit or
+    even-k padding is a padded or cropped plane with another origin, see `_shared.topology_plane`).
+    `flip` uses w rotated by 180°; the adjoint of origin (oy, ox) is then origin (k-1-oy, k-1-ox)."""
     H, W = x.shape
     k = w.shape[0]
-    r = k // 2
     xf = x.reshape(H * W)
     of = out.reshape(H * W)
     if not accumulate:
@@ -100,7 +109,7 @@ def dw_plane(x, w, out, accumulate, flip):
     for u in range(k):
         for v in range(k):
             wv = w[k - 1 - u, k - 1 - v] if flip else w[u, v]
-            _shift_axpy(of, xf, wv, W, v - r, (u - r) * W + (v - r))
+            _shift_axpy(of, xf, wv, W, v - ox, (u - oy) * W + (v - ox))
 
 
 @njit(**_JIT)
@@ -145,14 +154,20 @@ def pad_size(H, W, k):
 @njit(**_JIT)
 def dw_plane_wgrad(g, x, gw):
     """gw (k×k) += Σ_{y,x} g[y, x] · x[y+u-r, x+v-r]: the gradient of `dw_plane` w.r.t. its kernel."""
+    r = gw.shape[0] // 2
+    dw_plane_wgrad_at(g, x, gw, r, r)
+
+
+@njit(**_JIT)
+def dw_plane_wgrad_at(g, x, gw, oy, ox):
+    """gw (k×k) += Σ_{y,x} g[y, x] · x[y+u-oy, x+v-ox]: the gradient of `dw_plane_at` w.r.t. its kernel."""
     H, W = x.shape
     k = gw.shape[0]
-    r = k // 2
     gf = g.reshape(H * W)
     xf = x.reshape(H * W)
     for u in range(k):
         for v in range(k):
-            gw[u, v] += _shift_dot(gf, xf, W, v - r, (u - r) * W + (v - r))
+            gw[u, v] += _shift_dot(gf, xf, W, v - ox, (u - oy) * W + (v - ox))
 
 
 @njit(**_JIT)

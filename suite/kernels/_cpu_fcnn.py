@@ -10,7 +10,15 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from ._cpu_core import chunk_range, dw_plane, dw_plane_padded, dw_plane_wgrad, pad_size, res_bias_relu
+from ._cpu_core import (
+    chunk_range,
+    dw_plane_at,
+    dw_plane_padded,
+    dw_plane_wgrad,
+    dw_plane_wgrad_at,
+    pad_size,
+    res_bias_relu,
+)
 
 _PJIT = dict(parallel=True, fastmath=True, cache=True, nogil=True)
 
@@ -220,8 +228,9 @@ def topo_forward_1x1(x, idx, w, out):
 
 
 @njit(**_PJIT)
-def topo_forward_kxk(x, idx, w, out, flip):
-    """out[n, j] = Σ_i x[n, idx[j, i]] ⋆ w[j, i] (k×k, zero 'same' padding); `flip` rotates w (adjoint)."""
+def topo_forward_kxk(x, idx, w, out, flip, oy, ox):
+    """out[n, j] = Σ_i x[n, idx[j, i]] ⋆ w[j, i] (k×k, kernel origin (oy, ox) on the H×W grid, zero outside:
+    'same' padding for oy = ox = k // 2); `flip` rotates w (adjoint: the caller passes origin k-1-oy, k-1-ox)."""
     N, m, H, W = x.shape
     p = idx.shape[1]
     for item in prange(N * m):
@@ -229,16 +238,17 @@ def topo_forward_kxk(x, idx, w, out, flip):
         j = item % m
         out[n, j] = 0
         for i in range(p):
-            dw_plane(x[n, idx[j, i]], w[j, i], out[n, j], True, flip)
+            dw_plane_at(x[n, idx[j, i]], w[j, i], out[n, j], oy, ox, True, flip)
 
 
 @njit(**_PJIT)
-def topo_wgrad(x, gy, idx, gw):
-    """gw[j, i] = Σ_n gy[n, j] ⋆ x[n, idx[j, i]] (correlation at every kernel offset); prange over j."""
+def topo_wgrad(x, gy, idx, gw, oy, ox):
+    """gw[j, i] = Σ_n gy[n, j] ⋆ x[n, idx[j, i]] (correlation at every kernel offset, origin (oy, ox));
+    prange over j."""
     N = x.shape[0]
     m, p = idx.shape
     for j in prange(m):
         for i in range(p):
             gw[j, i] = 0
             for n in range(N):
-                dw_plane_wgrad(gy[n, j], x[n, idx[j, i]], gw[j, i])
+                dw_plane_wgrad_at(gy[n, j], x[n, idx[j, i]], gw[j, i], oy, ox)

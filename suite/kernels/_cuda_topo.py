@@ -62,14 +62,17 @@ def _row_stride(length: int) -> int:
     return length | 1
 
 
-def topo_plan(table: np.ndarray, k: int, N: int, H: int, W: int, itemsize: int, min_blocks: int) -> TopoPlan:
+def topo_plan(table: np.ndarray, k: int, N: int, H: int, W: int, itemsize: int, min_blocks: int,
+              origin: tuple | None = None) -> TopoPlan:
     """The cheapest tiling whose x and gy tiles fit SHARED_BUDGET. Cost per output element, in shared-load
     units: 4·s/tj for staging (a global load and a shared store per staged value, s/tj staged values per
     output) plus p·(2 + rp)/rp for the gather (per neighbour a weight and an index load, broadcast, and rp
-    shared loads for rp outputs), times min_blocks/blocks when the forward grid would leave SMs idle."""
+    shared loads for rp outputs), times min_blocks/blocks when the forward grid would leave SMs idle.
+    `origin` (oy, ox): the kernel's origin on the H×W grid (None: 'same', k // 2); the staged halo reaches
+    the farther of its two sides, so the input gradient (origin k-1-oy, k-1-ox) has the same halo."""
     m, p = table.shape
-    r = k // 2
-    halo = r * W + r
+    oy, ox = (k // 2, k // 2) if origin is None else origin
+    halo = max(oy, k - 1 - oy) * W + max(ox, k - 1 - ox)
     best = None
     for rp in (4, 2, 1):
         tp = 32 * rp
@@ -103,7 +106,7 @@ def topo_kernels(dtype: str, k: int, threads: int, rp: int) -> SimpleNamespace:
     tile positions l + 32·r (r < rp): their image and pixel are decoded once per tile (the only integer
     divisions), then serve the staging of k = 1 tiles, the gy rows of the weight gradient and the writes."""
     ZERO = np.dtype(dtype).type(0)
-    K, R, KK, T, RP = k, k // 2, k * k, threads, rp
+    K, KK, T, RP = k, k * k, threads, rp
     TP = 32 * rp
     NW = threads // 32
 
@@ -150,10 +153,11 @@ def topo_kernels(dtype: str, k: int, threads: int, rp: int) -> SimpleNamespace:
                     buf[row + off] = x[n, c, pp] if pp >= 0 and pp < HW else ZERO
 
     @cuda.jit
-    def topo_forward(x, w, src, lidx, out, tj, halo, width, flip):
-        """out[n, j, p] = Σ_i Σ_{u,v} w[j, i, u, v]·x[n, src[g, lidx[j, i]], p + (u-r)·W + v-r] for the
-        group g = blockIdx.y of outputs g·tj … g·tj+tj-1 and the pixel tile blockIdx.x; `flip` rotates w by
-        180° (the input gradient over the inverse table). x, out (N, m, H·W). Each warp computes whole
+    def topo_forward(x, w, src, lidx, out, tj, halo, width, flip, oy, ox):
+        """out[n, j, p] = Σ_i Σ_{u,v} w[j, i, u, v]·x[n, src[g, lidx[j, i]], p + (u-oy)·W + v-ox] for the
+        group g = blockIdx.y of outputs g·tj … g·tj+tj-1 and the pixel tile blockIdx.x, zero outside the
+        H×W grid (origin oy = ox = k // 2: 'same' padding); `flip` rotates w by 180° (the input gradient over
+        the inverse table, called with origin k-1-oy, k-1-ox). x, out (N, m, H·W). Each warp computes whole
         output rows, rp pixels per lane in registers."""
         buf = cuda.shared.array(0, dtype=x.dtype)
         acc = cuda.local.array(RP, dtype=x.dtype)
@@ -187,9 +191,9 @@ def topo_kernels(dtype: str, k: int, threads: int, rp: int) -> SimpleNamespace:
                                 for r_ in range(RP):
                                     acc[r_] += wv * buf[base + 32 * r_]
                             else:
-                                shift = (u - R) * width + v - R
+                                shift = (u - oy) * width + v - ox
                                 for r_ in range(RP):
-                                    col = xcol[r_] + v - R
+                                    col = xcol[r_] + v - ox
                                     if col >= 0 and col < width:
                                         acc[r_] += wv * buf[base + 32 * r_ + shift]
                 for r_ in range(RP):
@@ -197,9 +201,9 @@ def topo_kernels(dtype: str, k: int, threads: int, rp: int) -> SimpleNamespace:
                         out[pix_n[r_], j, pix_p[r_]] = acc[r_]
 
     @cuda.jit
-    def topo_wgrad(x, gy, src, lidx, part, tj, halo, width, slices):
+    def topo_wgrad(x, gy, src, lidx, part, tj, halo, width, slices, oy, ox):
         """part[chunk, (j·p + i)·k² + tap] = Σ over the chunk's tiles of gy[n, j, q]·x[n, src[g, lidx[j, i]],
-        q + shift(tap)] for the group g = blockIdx.y // slices (outputs g·tj … g·tj+tj-1); each thread
+        q + (u-oy)·W + v-ox] for the group g = blockIdx.y // slices (outputs g·tj … g·tj+tj-1); each thread
         owns EMAX entries of the slice blockIdx.y % slices, summed in registers over each staged tile.
         grid (chunks, groups·slices)."""
         buf = cuda.shared.array(0, dtype=x.dtype)
@@ -243,7 +247,7 @@ def topo_kernels(dtype: str, k: int, threads: int, rp: int) -> SimpleNamespace:
                     v = tap - u * K
                     j = g * tj + jl
                     if j < m:
-                        xb = lidx[j, i] * ld + halo + (u - R) * width + v - R
+                        xb = lidx[j, i] * ld + halo + (u - oy) * width + v - ox
                         gb = gbase + jl * gld
                         a = acc[q]
                         if K == 1:
@@ -252,7 +256,7 @@ def topo_kernels(dtype: str, k: int, threads: int, rp: int) -> SimpleNamespace:
                         else:
                             cc = col0
                             for qq in range(TP):
-                                col = cc + v - R
+                                col = cc + v - ox
                                 if col >= 0 and col < width:
                                     a += buf[gb + qq] * buf[xb + qq]
                                 cc += 1

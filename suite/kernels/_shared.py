@@ -4,7 +4,8 @@ the topology tables, and their registration in `suite.ops.registry`.
 
 A backend provides four autograd Functions with the same signatures:
 `SingleBasisStep(x, basis, projection, bias, res)` (built by `step_function` from the backend's forward
-and backward), `BasisConv2d(x, bases, projection)`, `TopologicalConv(x, weight, grid)` and
+and backward), `BasisConv2d(x, bases, projection)`, `TopologicalConv(x, weight, grid, origin)` (origin
+(oy, ox) of the kernel on one H×W grid, None for 'same'; `topology_plane`) and
 `CPConv(x, channel_in, channel_out, *spatial)`; `register_backend` turns them into the ops' contract.
 """
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Callable
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from suite.ops import neighbor_index, register
 
@@ -67,6 +69,39 @@ def topology_tables(grid: tuple, neighbors: tuple):
     return idx, inv
 
 
+def _axis_plane(n: int, k: int, before: int, after: int):
+    """One spatial axis of `topology_plane`: (pad_before, pad_after, origin, output length)."""
+    out = n + before + after - k + 1
+    if out < n:  # the output is shorter than the input: run on the input's length and crop
+        return 0, 0, before, out
+    origin = min(before, k - 1)  # the output is as long as the padded plane: pad the rest explicitly
+    return before - origin, after - (k - 1 - origin), origin, out
+
+
+def topology_plane(H: int, W: int, k: int, pads) -> tuple:
+    """Alg. 4 with an explicit zero padding pads = (left, right, top, bottom) as the kernels' one-grid form:
+    out[y, x] = Σ_{u,v} w[u, v]·xs[y+u-oy, x+v-ox] on xs = F.pad(x, plane_pads), zero outside xs, then the
+    first H'×W' outputs. Returns (plane_pads, (oy, ox), (H', W')). Where the output is at least as large as
+    the input the plane is the output (no wasted pixels: k = 2 with padding 1 pads one side by 1 and puts
+    the origin at 1); where it is smaller (k = 2, padding 0) the plane is x itself and the last row and
+    column are cropped (the kernels' price for not having a separate output grid)."""
+    top, bottom, oy, ho = _axis_plane(H, k, pads[2], pads[3])
+    left, right, ox, wo = _axis_plane(W, k, pads[0], pads[1])
+    return (left, right, top, bottom), (oy, ox), (ho, wo)
+
+
+def padded_topological(topo, x: torch.Tensor, weight: torch.Tensor, grid: tuple, pads) -> torch.Tensor:
+    """`topo` (a backend's TopologicalConv) with an explicit zero padding: pad x to the plane, run the kernel at
+    the plane's origin, crop (torch ops around the Function, so autograd pads/crops the gradients)."""
+    k = weight.shape[-1]
+    plane_pads, origin, (ho, wo) = topology_plane(x.shape[2], x.shape[3], k, pads)
+    xs = F.pad(x, plane_pads) if any(plane_pads) else x
+    out = topo.apply(xs, weight, grid, origin)
+    if (ho, wo) != tuple(out.shape[2:]):
+        out = out[:, :, :ho, :wo].contiguous()
+    return out
+
+
 def step_function(forward: Callable, backward: Callable, check: Callable) -> type:
     """The autograd Function of one fused single-basis step, relu(res + projection·(x ⋆ₘ basis) + bias)
     with res None or a tensor (N, n, H, W), from a backend's `forward(x, basis, projection, bias, res)
@@ -94,11 +129,13 @@ def step_function(forward: Callable, backward: Callable, check: Callable) -> typ
 
 def register_backend(backend: str, *, device: str, step, basis, topo, cp, check: Callable,
                      available: Callable[[], bool] | None = None, not_auto=(),
-                     prepare: Callable[[], None] | None = None) -> None:
+                     prepare: Callable[[], None] | None = None, topo_padded=None) -> None:
     """Register the five kernel ops of one backend (autograd Functions `step`, `basis`, `topo`, `cp`) in
     `suite.ops.registry`. `check(op, **tensors)` is the backend's tensor check; `not_auto`: ops that
     `backend="auto"` must not pick on this backend; `prepare()` runs before every call (cheap after the
-    first: e.g. the environment check that turns a known-bad numba-cuda/numpy pair into one clear error)."""
+    first: e.g. the environment check that turns a known-bad numba-cuda/numpy pair into one clear error).
+    `topo_padded`: an autograd Function `(x, weight, grid, pads)` for topological_conv's explicit paddings (else
+    `topo` runs them on a padded or cropped plane, `padded_topological`)."""
 
     def reg(op):
         def deco(fn):
@@ -135,8 +172,13 @@ def register_backend(backend: str, *, device: str, step, basis, topo, cp, check:
         return basis.apply(x, bases, projection)
 
     @reg("topological_conv")
-    def topological_conv(x, weight, grid):
-        return topo.apply(x, weight, tuple(int(d) for d in grid))
+    def topological_conv(x, weight, grid, pads=None):
+        grid = tuple(int(d) for d in grid)
+        if pads is None:
+            return topo.apply(x, weight, grid, None)
+        if topo_padded is not None:
+            return topo_padded.apply(x, weight, grid, tuple(pads))
+        return padded_topological(topo, x, weight, grid, pads)
 
     @reg("cp_conv")
     def cp_conv(x, channel_in, spatial, channel_out):

@@ -17,6 +17,7 @@ import torch
 
 from . import _cpu_fcnn as K
 from . import _cpu_hocp as H
+from . import _cpu_topo as Tp
 from ._cpu_core import chunks
 from ._shared import check_tensors, register_backend, step_function, topology_tables
 
@@ -127,46 +128,137 @@ class BasisConv2d(torch.autograd.Function):
 
 
 # ---------------------------------------------------------------- topological connections (FCNN Alg. 4)
-def _topo_apply(x: np.ndarray, idx, w: np.ndarray, flip: bool) -> torch.Tensor:
+def _topo_apply(x: np.ndarray, idx, w: np.ndarray, flip: bool, oy: int, ox: int) -> torch.Tensor:
     out = np.empty_like(x)
-    if w.shape[-1] == 1:
-        with serial_blas():
+    with serial_blas():
+        if w.shape[-1] == 1:  # origin (0, 0): the only one a 1×1 kernel has
             K.topo_forward_1x1(x, idx, np.ascontiguousarray(w[:, :, 0, 0]), out)
-    else:
-        with serial_blas():
-            K.topo_forward_kxk(x, idx, w, out, flip)
+        else:
+            K.topo_forward_kxk(x, idx, w, out, flip, oy, ox)
     return torch.from_numpy(out)
 
 
 class TopologicalConv(torch.autograd.Function):
-    """out[:, j] = Σ_i Σ_{u,v} weight[j, i, u, v] · x[:, (j + i) mod grid, y+u, x+v]: FCNN Alg. 4."""
+    """out[:, j] = Σ_i Σ_{u,v} weight[j, i, u, v] · x[:, (j + i) mod grid, y+u-oy, x+v-ox]: FCNN Alg. 4 on
+    one H×W grid with kernel origin (oy, ox) (None: 'same', k // 2; `_shared.topology_plane` turns any
+    explicit padding into a padded or cropped plane and an origin)."""
 
     @staticmethod
-    def forward(ctx, x, weight, grid):
+    def forward(ctx, x, weight, grid, origin=None):
         check("topological_conv", x=x, weight=weight)
         s = len(grid)
         neighbors = tuple(weight.shape[s:2 * s])
         m, p, k = x.shape[1], math.prod(neighbors), weight.shape[-1]
+        oy, ox = (k // 2, k // 2) if origin is None else origin
         idx, inv = topology_tables(tuple(grid), neighbors)
         w = _a(weight).reshape(m, p, k, k)
         ctx.save_for_backward(x, weight)
-        ctx.tables = (idx, inv)
-        return _topo_apply(_a(x), idx, w, False)
+        ctx.tables, ctx.origin = (idx, inv), (oy, ox)
+        return _topo_apply(_a(x), idx, w, False, oy, ox)
 
     @staticmethod
     def backward(ctx, gy):
         x, weight = ctx.saved_tensors
         idx, inv = ctx.tables
+        oy, ox = ctx.origin
         m, p = idx.shape
         k = weight.shape[-1]
         w = _a(weight).reshape(m, p, k, k)
         w_inv = np.ascontiguousarray(w[inv, np.arange(p)[None, :]])  # weight of the edge (inv[c,i] → c)
         gya = _a(gy)
-        gx = _topo_apply(gya, inv, w_inv, True)
+        gx = _topo_apply(gya, inv, w_inv, True, k - 1 - oy, k - 1 - ox)  # the adjoint: rotated taps, mirrored origin
         gw = np.empty((m, p, k, k), w.dtype)
         with serial_blas():
-            K.topo_wgrad(_a(x), gya, idx, gw)
-        return gx, torch.from_numpy(gw).reshape(weight.shape), None
+            K.topo_wgrad(_a(x), gya, idx, gw, oy, ox)
+        return gx, torch.from_numpy(gw).reshape(weight.shape), None, None
+
+
+BATCH_LAST_MAX = 100  # padded planes of at most 10×10 run batch last (one image would give short vectors;
+# larger planes keep one image per tile: batch last, a tap's shift of a row spans Wp·N columns and leaves cache)
+
+
+class _Planes:
+    """The layout `_cpu_topo.topo_forward_valid` runs for padded planes (N, m, Hp, Wp) and kernel size k: batch
+    first (rows of one image: stride Wp, columns 1) or, for small planes, batch last ((m, Hp, Wp, N): every tap
+    is still a constant shift, u·Wp·N + v·N, and vectors run over the batch)."""
+
+    def __init__(self, N: int, Hp: int, Wp: int, k: int):
+        self.N, self.Hp, self.Wp, self.Ho, self.Wo = N, Hp, Wp, Hp - k + 1, Wp - k + 1
+        self.last = Hp * Wp <= BATCH_LAST_MAX and N > 1
+        n = N if self.last else 1
+        self.rs, self.cs, self.L = Wp * n, n, ((self.Ho - 1) * Wp + self.Wo) * n
+
+    def to(self, t: torch.Tensor) -> np.ndarray:
+        """t (N, m, h, Wp) as the kernel's (images, m, columns) array."""
+        N, m = t.shape[:2]
+        if self.last:
+            return _a(t.permute(1, 2, 3, 0)).reshape(1, m, -1)
+        return _a(t).reshape(N, m, -1)
+
+    def output(self, m: int, dtype) -> np.ndarray:
+        return np.empty((1, m, self.Ho * self.Wp * self.N) if self.last else (self.N, m, self.Ho * self.Wp), dtype)
+
+    def back(self, buf: np.ndarray) -> torch.Tensor:
+        """The kernel's output as (N, m, H', W')."""
+        m = buf.shape[1]
+        t = torch.from_numpy(buf)
+        if self.last:
+            t = t.view(m, self.Ho, self.Wp, self.N).permute(3, 0, 1, 2)
+        else:
+            t = t.view(self.N, m, self.Ho, self.Wp)
+        return t[..., :self.Wo].contiguous()
+
+
+def _valid(xpad: torch.Tensor, table, w: np.ndarray, k: int) -> torch.Tensor:
+    """(N, m, Hp-k+1, Wp-k+1): Alg. 4 as a 'valid' correlation of the padded planes xpad (N, m, Hp, Wp) with the
+    weights w (m, p, k, k) over `table` (`_cpu_topo.topo_forward_valid`)."""
+    N, m, Hp, Wp = xpad.shape
+    pl = _Planes(N, Hp, Wp, k)
+    buf = pl.output(m, w.dtype)
+    with serial_blas():
+        Tp.topo_forward_valid(pl.to(xpad), table, np.ascontiguousarray(w.transpose(2, 3, 0, 1)), buf, pl.rs, pl.cs,
+                              pl.L)
+    return pl.back(buf)
+
+
+class PaddedTopologicalConv(torch.autograd.Function):
+    """FCNN Alg. 4 with an explicit zero padding pads = (left, right, top, bottom), any k: x zero-padded once,
+    then a 'valid' correlation in which every tap is a constant shift of the padded planes (no per-tap packing,
+    no cropped outputs). The input gradient is the same correlation of gy padded by k-1 minus each side's
+    padding (negative: cropped) over the inverse table with rotated taps."""
+
+    @staticmethod
+    def forward(ctx, x, weight, grid, pads):
+        check("topological_conv", x=x, weight=weight)
+        s = len(grid)
+        neighbors = tuple(weight.shape[s:2 * s])
+        m, p, k = x.shape[1], math.prod(neighbors), weight.shape[-1]
+        idx, inv = topology_tables(tuple(grid), neighbors)
+        xpad = torch.nn.functional.pad(x.detach(), pads).contiguous()
+        ctx.save_for_backward(xpad, weight)
+        ctx.tables, ctx.pads = (idx, inv), pads
+        return _valid(xpad, idx, _a(weight).reshape(m, p, k, k), k)
+
+    @staticmethod
+    def backward(ctx, gy):
+        xpad, weight = ctx.saved_tensors
+        idx, inv = ctx.tables
+        m, p = idx.shape
+        k = weight.shape[-1]
+        w = _a(weight).reshape(m, p, k, k)
+        w_inv = np.ascontiguousarray(w[inv, np.arange(p)[None, :]][:, :, ::-1, ::-1])  # edge inv[c,i] → c, rotated
+        gy = gy.contiguous()
+        gx = _valid(torch.nn.functional.pad(gy, tuple(k - 1 - q for q in ctx.pads)).contiguous(), inv, w_inv, k)
+        N, _, Hp, Wp = xpad.shape
+        pl = _Planes(N, Hp, Wp, k)
+        gyp = torch.nn.functional.pad(gy, (0, k - 1))  # on the output grid of stride Wp, zero between rows
+        xa = pl.to(xpad)
+        n_chunks = chunks(-(-xa.shape[0] * pl.L // Tp.TPV), _threads())
+        part = np.zeros((n_chunks, k, k, m, p), w.dtype)
+        with serial_blas():
+            Tp.topo_wgrad_valid(xa, pl.to(gyp), idx, part, pl.rs, pl.cs, pl.L, n_chunks)
+        gw = np.ascontiguousarray(part.sum(0).transpose(2, 3, 0, 1))
+        return gx, torch.from_numpy(gw).reshape(weight.shape), None, None
 
 
 # ---------------------------------------------------------------- HO-CP N-D CP convolution (eq. 14–15)
@@ -234,4 +326,4 @@ class CPConv(torch.autograd.Function):
 # basis_conv2d's kernel trained models C/D about 4x slower than the torch form (1.4 s vs 0.35 s per batch
 # of 96, local Table 2 profile), so `auto` keeps it on torch; backend="numba" still selects it.
 register_backend("numba", device="cpu", step=SingleBasisStep, basis=BasisConv2d, topo=TopologicalConv, cp=CPConv,
-                 check=check, not_auto=("basis_conv2d",))
+                 check=check, not_auto=("basis_conv2d",), topo_padded=PaddedTopologicalConv)

@@ -232,14 +232,14 @@ class BasisConv2d(torch.autograd.Function):
 _TOPO_DEVICE_TABLES: dict = {}
 
 
-def _topo_plan(table_key, table, k: int, x: torch.Tensor, L: Launch):
+def _topo_plan(table_key, table, k: int, x: torch.Tensor, L: Launch, origin: tuple):
     """The tiling of `_cuda_topo.topo_plan` with its tables on x's device (both cached)."""
     N, _, H, W = x.shape
     min_blocks = 2 * sm_count(L.device)
-    key = (table_key, k, N, H, W, x.element_size(), min_blocks, str(x.device))
+    key = (table_key, k, N, H, W, x.element_size(), min_blocks, str(x.device), origin)
     hit = _TOPO_DEVICE_TABLES.get(key)
     if hit is None:
-        plan = T.topo_plan(table, k, N, H, W, x.element_size(), min_blocks)
+        plan = T.topo_plan(table, k, N, H, W, x.element_size(), min_blocks, origin)
         src, lidx = (torch.from_numpy(t).to(x.device) for t in (plan.src, plan.lidx))
         hit = _TOPO_DEVICE_TABLES[key] = (plan, src, lidx)
     return hit
@@ -255,7 +255,7 @@ def _inverse_index(grid, neighbors, inv, device):
     return hit
 
 
-def _topo_gather(L: Launch, x, w, hit, flip: bool) -> torch.Tensor:
+def _topo_gather(L: Launch, x, w, hit, flip: bool, origin: tuple) -> torch.Tensor:
     plan, src, lidx = hit
     N, m, H, W = x.shape
     k = w.shape[-1]
@@ -263,26 +263,29 @@ def _topo_gather(L: Launch, x, w, hit, flip: bool) -> torch.Tensor:
     tiles = math.ceil(N * H * W / plan.tp) if k == 1 else N * math.ceil(H * W / plan.tp)
     out = torch.empty_like(x)
     L(kern, (tiles, plan.groups), launch_limits().threads, x.view(N, m, H * W), w, src, lidx,
-      out.view(N, m, H * W), plan.tj, plan.halo, W, int(flip), shared=plan.shared_fwd)
+      out.view(N, m, H * W), plan.tj, plan.halo, W, int(flip), *origin, shared=plan.shared_fwd)
     return out
 
 
 class TopologicalConv(torch.autograd.Function):
     """FCNN Alg. 4 as register-blocked gathers over each output group's staged neighbours (wrap-around on
-    the grid); the input gradient gathers over the inverse table with rotated taps."""
+    the grid); the input gradient gathers over the inverse table with rotated taps. `origin` (oy, ox): the
+    kernel's origin on the H×W grid (None: 'same', k // 2; `_shared.topology_plane` for explicit padding)."""
 
     @staticmethod
-    def forward(ctx, x, weight, grid):
+    def forward(ctx, x, weight, grid, origin=None):
         check("topological_conv", x=x, weight=weight)
         L = Launch(x)
         x = x.contiguous()
         s = len(grid)
         neighbors = tuple(weight.shape[s:2 * s])
         m, p, k = x.shape[1], math.prod(neighbors), weight.shape[-1]
+        origin = (k // 2, k // 2) if origin is None else tuple(origin)
         idx, _ = topology_tables(tuple(grid), neighbors)
         w = weight.reshape(m, p, k, k).contiguous()
-        out = _topo_gather(L, x, w, _topo_plan((tuple(grid), neighbors, "idx"), idx, k, x, L), False)
+        out = _topo_gather(L, x, w, _topo_plan((tuple(grid), neighbors, "idx"), idx, k, x, L, origin), False, origin)
         ctx.save_for_backward(x, w)
+        ctx.origin = origin
         ctx.table_key = (tuple(grid), neighbors)
         ctx.weight_shape = weight.shape
         return out
@@ -297,8 +300,10 @@ class TopologicalConv(torch.autograd.Function):
         idx, inv = topology_tables(grid, neighbors)
         gy = gy.contiguous()
         w_inv = w[_inverse_index(grid, neighbors, inv, x.device)].contiguous()  # w_inv[c, i] = w[inv[c, i], i]
-        gx = _topo_gather(L, gy, w_inv, _topo_plan((grid, neighbors, "inv"), inv, k, x, L), True)
-        plan, src, lidx = _topo_plan((grid, neighbors, "idx"), idx, k, x, L)
+        oy, ox = ctx.origin
+        adjoint = (k - 1 - oy, k - 1 - ox)  # rotated taps, mirrored origin
+        gx = _topo_gather(L, gy, w_inv, _topo_plan((grid, neighbors, "inv"), inv, k, x, L, adjoint), True, adjoint)
+        plan, src, lidx = _topo_plan((grid, neighbors, "idx"), idx, k, x, L, ctx.origin)
         kern = T.topo_kernels(_DTYPE_NAMES[x.dtype], k, launch_limits().threads, plan.rp).topo_wgrad
         threads = launch_limits().threads
         slices = T.wgrad_slices(plan, p, k, threads)
@@ -306,8 +311,8 @@ class TopologicalConv(torch.autograd.Function):
         chunks = max(1, min(tiles, grid_cap(L.device) // (plan.groups * slices)))
         part = _empty((chunks, m * p * k * k), x)
         L(kern, (chunks, plan.groups * slices), threads, x.view(N, m, H * W), gy.view(N, m, H * W), src, lidx,
-          part, plan.tj, plan.halo, W, slices, shared=plan.shared_wgrad)
-        return gx, _sum_partials(L, part).view(ctx.weight_shape), None
+          part, plan.tj, plan.halo, W, slices, oy, ox, shared=plan.shared_wgrad)
+        return gx, _sum_partials(L, part).view(ctx.weight_shape), None, None
 
 
 # ---------------------------------------------------------------- HO-CP N-D CP convolution (eq. 14–15)

@@ -1,4 +1,4 @@
-"""FCNN Alg. 4 with an explicit zero padding and any kernel size, as a dense convolution with a masked kernel."""
+"""FCNN Alg. 4 with an explicit zero padding and any kernel size (Models G, H, J: Model A's k = 2 pairs)."""
 from __future__ import annotations
 
 import math
@@ -14,15 +14,15 @@ from ._init import kaiming_variance, normal_, param
 class PaddedTopologicalConv2d(nn.Module):
     """FCNN Alg. 4 with an explicit zero padding, for any kernel size (Models G, H, J use Model A's k = 2).
 
-    `suite.ops.topological_conv` is the 'same'-padded odd-k contract; Model A's pairs use k = 2 with no
-    padding then one pixel. This layer keeps Alg. 4's parameters, weight (*grid, *neighbors, k, k), and
-    computes exactly Alg. 4 as a dense convolution whose kernel is zero outside the topology's connections
-    (output channel j sees inputs (j + i) mod grid). The multiplications it reports (`macs`) are the
-    topology's: h'·w'·m·Π c_i·k², a fraction Π c_i / m of the dense layer — what the algorithm needs,
-    not what the dense emulation executes.
+    Model A's pairs use k = 2 with no padding, then one pixel. The layer keeps Alg. 4's parameters, weight
+    (*grid, *neighbors, k, k), and runs `suite.ops.topological_conv(..., padding=padding)`: output channel j
+    sees only inputs (j + i) mod grid, at the topology's cost h'·w'·m·Π c_i·k² (`macs`), a fraction Π c_i / m
+    of the dense layer's. `dense_forward` is the same function as one dense convolution with the masked
+    kernel `to_dense()` (4× the work for Table 3's 2-D grids): the emulation these models ran before the op
+    took even k, kept for checks and for timing the two against each other.
     """
 
-    def __init__(self, grid, neighbors, *, kernel_size: int, padding: int = 0):
+    def __init__(self, grid, neighbors, *, kernel_size: int, padding: int = 0, backend: str = "auto"):
         super().__init__()
         grid, neighbors = tuple(int(d) for d in grid), tuple(int(n) for n in neighbors)
         if len(grid) != len(neighbors) or any(not 1 <= n <= d for n, d in zip(neighbors, grid)):
@@ -32,6 +32,7 @@ class PaddedTopologicalConv2d(nn.Module):
             raise ValueError(f"kernel_size/padding: expected kernel_size >= 1 and padding >= 0, "
                              f"got {kernel_size}, {padding}")
         self.grid, self.neighbors, self.kernel_size, self.padding = grid, neighbors, kernel_size, padding
+        self.backend = backend
         self.channels = math.prod(grid)
         self.weight = param(*grid, *neighbors, kernel_size, kernel_size)
         self.register_buffer("index", ops.neighbor_index(grid, neighbors), persistent=False)
@@ -41,9 +42,17 @@ class PaddedTopologicalConv2d(nn.Module):
         """(m, m, k, k) kernel, zero except where output j connects to input (j + i) mod grid."""
         return ops.topology_kernel(self.weight, self.grid, self.index)
 
-    def forward(self, x):
+    def _check(self, x):
         if x.ndim != 4 or x.shape[1] != self.channels:
             raise ValueError(f"x: expected shape (N, {self.channels}, H, W), got {tuple(x.shape)}")
+
+    def forward(self, x):
+        self._check(x)
+        return ops.topological_conv(x, self.weight, self.grid, padding=self.padding, backend=self.backend)
+
+    def dense_forward(self, x):
+        """The same output as `forward`, as a dense convolution with the masked kernel (the dense layer's cost)."""
+        self._check(x)
         return F.conv2d(x, self.to_dense(), padding=self.padding)
 
     def macs(self, spatial) -> int:

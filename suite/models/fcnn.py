@@ -243,30 +243,32 @@ def fcnn_f(m: int, *, backend: str = "auto") -> list[nn.Module]:
 
 
 # ------------------------------------------------------------------------------------------ Table 3/4/5
-def _topology_pairs(m: int, grids: Callable[[int], tuple]) -> list[nn.Module]:
+def _topology_pairs(m: int, grids: Callable[[int], tuple], backend: str) -> list[nn.Module]:
     d, n = grids(m)
-    return [_pair_k2(m, lambda pad: PaddedTopologicalConv2d(d, n, kernel_size=2, padding=pad)) for _ in range(2)]
+    return [_pair_k2(m, lambda pad: PaddedTopologicalConv2d(d, n, kernel_size=2, padding=pad, backend=backend))
+            for _ in range(2)]
 
 
 @fcnn_model("fcnn-g", description=pv.FCNN_TABLE4["fcnn-g"].method, default_input=PAPER_INPUT_A0, unpadded_pairs=True)
-def fcnn_g(m: int) -> list[nn.Module]:
+def fcnn_g(m: int, *, backend: str = "auto") -> list[nn.Module]:
     """Model G (Tables 3, 4): A0 with layers doubled and 2-D topological connections, 150×150 input.
 
     "We first double the number of convolutional layers for each stage in model A0. Model G adopts 2D
     topology and the ci = di/2 for both dimensions, which leads to a reduction of complexity by a factor
     of 4." Layout: two of A0's residual k = 2 pairs per stage (4 convs), each conv Alg. 4 with Table 3's
-    2-D grid; 4 layers × 1/4 = half of A0's 2 dense layers (Table 4: {FCNN_TABLE4[fcnn-g].complexity:g})."""
-    return _topology_pairs(m, grid_2d)
+    2-D grid; 4 layers × 1/4 = half of A0's 2 dense layers (Table 4: {FCNN_TABLE4[fcnn-g].complexity:g}).
+    Each conv runs Alg. 4 at that cost (`suite.ops.topological_conv` with k = 2 and padding 0, then 1)."""
+    return _topology_pairs(m, grid_2d, backend)
 
 
 @fcnn_model("fcnn-h", description=pv.FCNN_TABLE4["fcnn-h"].method, default_input=PAPER_INPUT_A0, unpadded_pairs=True)
-def fcnn_h(m: int) -> list[nn.Module]:
+def fcnn_h(m: int, *, backend: str = "auto") -> list[nn.Module]:
     """Model H (Tables 3, 4): as G with Table 3's 3-D topology, 150×150 input.
 
     "we use 3D topology and set ci and di so that the complexity is reduced {FCNN_H_REDUCTION.quote}" (the
     paper's second "Model G" in that sentence is H). 4 layers × 15/64 = {FCNN_TABLE4[fcnn-h].complexity:g} of A0
     (Table 4)."""
-    return _topology_pairs(m, grid_3d)
+    return _topology_pairs(m, grid_3d, backend)
 
 
 @fcnn_model("fcnn-i", description=pv.FCNN_TABLE4["fcnn-i"].method, default_input=PAPER_INPUT_A0, unpadded_pairs=True)

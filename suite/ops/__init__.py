@@ -7,7 +7,15 @@ stride 1 and zero 'same' padding (odd kernel sizes), and are differentiable.
 from . import autotune, reconstructed  # noqa: F401  (reconstructed: registers backend="reconstructed")
 from ._checks import BACKENDS
 from ._conv import conv_along, conv_nd
-from .fcnn import basis_conv2d, neighbor_index, single_basis_stack, single_basis_step, topological_conv, topology_kernel
+from .fcnn import (
+    basis_conv2d,
+    neighbor_index,
+    single_basis_stack,
+    single_basis_step,
+    topological_conv,
+    topology_kernel,
+    topology_pads,
+)
 from .hocp import cp_conv, cp_kernel, tucker_conv, tucker_kernel
 from .registry import auto_backend, register, use_backend
 
@@ -25,6 +33,7 @@ __all__ = [
     "conv_nd",
     "neighbor_index",
     "topology_kernel",
+    "topology_pads",
     "register",
     "use_backend",
     "auto_backend",

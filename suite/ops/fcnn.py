@@ -1,7 +1,8 @@
 """FCNN (Factorized Convolutional Neural Networks) operators, pure torch: the reference.
 
 Algorithms 2, 3 and 4 of the paper, written for NCHW tensors and cross-correlation with stride 1 and
-zero 'same' padding (odd k), as the paper's Algorithm 1 assumes.
+zero 'same' padding (odd k), as the paper's Algorithm 1 assumes; Alg. 4 also takes an explicit zero padding
+with any k (Model A's k = 2 pairs in Models G, H, J).
 """
 from __future__ import annotations
 
@@ -150,7 +151,9 @@ def single_basis_step(x, basis, projection, *, bias1=None, bias2=None, residual=
     return call("single_basis_step", backend, x, basis, projection, bias1, bias2, residual)
 
 
-def _check_topological_conv(x, weight, grid):
+def _check_topological_conv(x, weight, grid, padding="same"):
+    """Check the op's arguments; returns (grid, neighbors, pads) with pads (left, right, top, bottom) or None
+    for 'same' (odd k)."""
     c.check_tensor("x", x, 4, "shape (N, m, H, W)")
     try:
         if isinstance(grid, (str, bytes)):
@@ -173,9 +176,40 @@ def _check_topological_conv(x, weight, grid):
     k, k2 = weight.shape[-2:]
     if k != k2:
         c.fail("weight", f"{expected} with a square k×k kernel", c.shape_of(weight))
-    c.check_odd_kernel("weight", (k,))
+    pads = topology_pads(padding, k)
+    if pads is None:
+        c.check_odd_kernel("weight", (k,))
+    else:
+        left, right, top, bottom = pads
+        H, W = x.shape[2] + top + bottom - k + 1, x.shape[3] + left + right - k + 1
+        if H < 1 or W < 1:
+            c.fail("padding", f"a padding that leaves an output of at least 1×1 for a {k}×{k} kernel on "
+                   f"{tuple(x.shape[2:])} maps", f"{padding!r} (output {H}×{W})")
     c.check_same(x, weight=weight)
-    return grid, neighbors
+    return grid, neighbors, pads
+
+
+def topology_pads(padding, k: int):
+    """Normalize `topological_conv`'s padding to (left, right, top, bottom) (F.pad's order), or None for
+    'same' with odd k (the op's original contract, which its kernels run as before). An int p pads every
+    side by p, a pair (p_h, p_w) pads top/bottom by p_h and left/right by p_w, a 4-tuple is
+    (left, right, top, bottom). An explicit padding equal to 'same' (odd k, k // 2 everywhere) is None too."""
+    if isinstance(padding, str):
+        if padding != "same":
+            c.fail("padding", "'same', an int, (pad_h, pad_w) or (left, right, top, bottom) of ints >= 0",
+                   repr(padding))
+        return None
+    try:
+        vals = (padding,) if isinstance(padding, int) else tuple(padding)
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in vals):
+            raise TypeError
+    except TypeError:
+        vals = ()
+    if len(vals) not in (1, 2, 4) or any(v < 0 for v in vals):
+        c.fail("padding", "'same', an int, (pad_h, pad_w) or (left, right, top, bottom) of ints >= 0",
+               repr(padding))
+    pads = vals * 4 if len(vals) == 1 else (vals[1], vals[1], vals[0], vals[0]) if len(vals) == 2 else vals
+    return None if k % 2 == 1 and pads == (k // 2,) * 4 else tuple(pads)
 
 
 def neighbor_index(grid, neighbors) -> torch.Tensor:
@@ -201,22 +235,29 @@ def topology_kernel(weight, grid, index=None) -> torch.Tensor:
 
 
 @register("topological_conv", "torch", dtypes=None)
-def topological_conv_reference(x, weight, grid):
+def topological_conv_reference(x, weight, grid, pads=None):
     s = len(grid)
     neighbors = tuple(weight.shape[s : 2 * s])
     m, p, k = math.prod(grid), math.prod(neighbors), weight.shape[-1]
     idx = neighbor_index(grid, neighbors).to(x.device)
+    if pads is not None:  # explicit zero padding first (on m channels, not the m·p gathered ones), then 'valid'
+        x = F.pad(x, pads)
     gathered = x[:, idx.reshape(-1)]  # (N, m·p, H, W): the neighbors of output channel j sit at j·p … j·p+p-1
-    return F.conv2d(gathered, weight.reshape(m, p, k, k), padding=k // 2, groups=m)
+    return F.conv2d(gathered, weight.reshape(m, p, k, k), padding=k // 2 if pads is None else 0, groups=m)
 
 
-def topological_conv(x, weight, grid, *, backend="auto"):
+def topological_conv(x, weight, grid, *, padding="same", backend="auto"):
     """FCNN Algorithm 4, convolution with topological connections, for any number s of grid dims.
 
-    x (N, m, H, W) with m = prod(grid), weight (*grid, *neighbors, k, k) →  (N, m, H, W):
-    ``out[:, j] = Σ_{i < neighbors} Σ_{u,v} weight[j, i, u, v] · x[:, (j + i) mod grid, y+u, x+v]``
-    (wrap-around at the grid's borders; channel index = row-major flattening of the grid index).
+    x (N, m, H, W) with m = prod(grid), weight (*grid, *neighbors, k, k) →  (N, m, H', W'):
+    ``out[:, j] = Σ_{i < neighbors} Σ_{u,v} weight[j, i, u, v] · x[:, (j + i) mod grid, y+u-top, x+v-left]``
+    (wrap-around at the grid's borders; channel index = row-major flattening of the grid index; x is zero
+    outside its H×W). ``padding="same"`` (default): odd k, k // 2 on every side, H' = H, W' = W. Otherwise an
+    explicit zero padding for any k ≥ 1 (Model A's pairs: k = 2 with 0, then 1): an int, (pad_h, pad_w) or
+    (left, right, top, bottom); H' = H + top + bottom - k + 1, W' likewise. Cost: H'·W'·m·Π c_i·k².
     """
     c.check_backend(backend)
-    grid, _ = _check_topological_conv(x, weight, grid)
-    return call("topological_conv", backend, x, weight, grid)
+    grid, _, pads = _check_topological_conv(x, weight, grid, padding)
+    if pads is None:  # the 'same' contract: the registered implementations' 3-argument form, as before
+        return call("topological_conv", backend, x, weight, grid)
+    return call("topological_conv", backend, x, weight, grid, pads)

@@ -73,6 +73,8 @@ def single_basis_stack_reconstructed(x, bases, projections):
 
 
 @register("topological_conv", BACKEND, dtypes=None)
-def topological_conv_reconstructed(x, weight, grid):
+def topological_conv_reconstructed(x, weight, grid, pads=None):
     k = weight.shape[-1]
+    if pads is not None:
+        return F.conv2d(F.pad(x, pads), topology_kernel(weight, tuple(grid)))
     return F.conv2d(x, topology_kernel(weight, tuple(grid)), padding=k // 2)
