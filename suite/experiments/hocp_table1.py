@@ -33,8 +33,8 @@ PAPER_ACCURACY = {m: {"top1": r.accuracy} for m, r in HOCP_TABLE1.items()}
 # the shared machine, 2026-12-04): about 117 CPU-s per seed, so 7 seeds (t6 / sqrt 7 = 0.92 sd: 0.95 at sd 1.03)
 # take ~7 min on the idle Zen 4 (~0.73 of the budget; ~8.7 min at 1.2x). Width 0.125 would cost 0.40 but is
 # rejected: HOSConv at 28x28 and width 0.125 gave 92.90, 92.50, 89.10, 91.30 % (seeds 0-3, sd 1.71, mean 91.45
-# against 94.58 at width 0.25); at width 0.25 seeds 0 and 1 gave 94.0 and 93.8 % (same machine, ~90 CPU-s per
-# HOSConv run there, the loaded machine's process time).
+# against 94.58 at width 0.25); at width 0.25 seeds 0-3 gave 94.0, 93.8, 93.8, 92.8 % (sd 0.54: 0.50 at 7 seeds;
+# same machine, ~90 CPU-s per HOSConv run there, the loaded machine's process time).
 LOCAL_CIFAR = Setting(
     dataset="digits", data_options={"resize": 32, "crop": 28},
     model_overrides={"in_channels": 1, "width": 0.25, "input_size": (1, 28, 28)},
