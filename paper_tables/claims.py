@@ -23,6 +23,7 @@ from suite.experiments.claim import MARGIN, Claim, Compare, Count, printed_tol  
 from suite.profiles import PROFILES
 
 from . import _render, complexity, stats
+from . import reference as reference_runs
 from .accuracy import collect
 
 CLAIMS: tuple[Claim, ...] = experiments.claims()
@@ -41,6 +42,7 @@ class Verdict:
     n: str = ""                      # "n_a/n_b" runs
     seeds_needed: int | None = None
     detail: str = ""
+    runs_used: str = ""              # "results: a n=3, b n=3" or "reference: ..." (paper_tables.reference.runs_for)
 
 
 def evaluate(claim: Claim, profile: str = "local", results_root=None, collected=None) -> Verdict:
@@ -51,7 +53,7 @@ def evaluate(claim: Claim, profile: str = "local", results_root=None, collected=
         ours = float(t.ours(complexity))
         ok = {"≈": abs(ours - t.paper) <= t.tol, ">": ours > t.paper, "<": ours < t.paper}[t.relation]
         return Verdict(claim, stats.HOLDS if ok else stats.CONTRADICTED, "exact count", t.paper, ours)
-    col = collected or collect(claim.experiment, profile, results_root, [t.a, t.b])
+    col, used = reference_runs.runs_for(claim.experiment, profile, (t.a, t.b), results_root, collected)
     a, b = (col.seed_values(m, t.metric) for m in (t.a, t.b))
     pa, pb = (experiments.paper_accuracy(claim.experiment, m, t.metric) for m in (t.a, t.b))
     paper = None if pa is None or pb is None else round(pa - pb, 2)
@@ -60,14 +62,15 @@ def evaluate(claim: Claim, profile: str = "local", results_root=None, collected=
     needed = stats.seeds_needed(d, stats.thresholds(t.kind, t.margin))
     detail = "" if d.lo is not None else "needs ≥ 2 finished seeds of each model" if d.effect is not None \
         else "no finished run of " + " and ".join(m for m, v in ((t.a, a), (t.b, b)) if not v)
-    return Verdict(claim, verdict, f"{d.test}, 95 %", paper, d.effect, d.lo, d.hi, f"{len(a)}/{len(b)}", needed, detail)
+    return Verdict(claim, verdict, f"{d.test}, 95 %", paper, d.effect, d.lo, d.hi, f"{len(a)}/{len(b)}", needed, detail,
+                   used)
 
 
 def for_experiment(experiment: str) -> list[Claim]:
     return experiments.claims_of(experiment)
 
 
-MEASURED = ["Ours", "95% CI low", "95% CI high", "n (a/b)", "Verdict", "Seeds to decide", "Why undecided"]
+MEASURED = ["Ours", "95% CI low", "95% CI high", "n (a/b)", "Runs used", "Verdict", "Seeds to decide", "Why undecided"]
 COLUMNS = ["Claim", "Source", "The paper says", "Test", "Paper", *MEASURED]
 
 
@@ -78,7 +81,7 @@ def _cells(v: Verdict) -> list:
     test = v.claim.test
     described = test.describe(_render.fmt) if isinstance(test, Count) else test.describe()
     return [v.claim.key, v.claim.source, v.claim.quote, described, r(v.paper_effect), r(v.effect),
-            r(v.lo), r(v.hi), v.n or None, v.verdict, needed, v.detail or None]
+            r(v.lo), r(v.hi), v.n or None, v.runs_used or None, v.verdict, needed, v.detail or None]
 
 
 NOTES = [
@@ -88,6 +91,9 @@ NOTES = [
     f"{MARGIN:g} point (our choice, see paper_tables/claims.py). Seeds to decide: seeds per model that would make "
     "the interval clear the threshold if the effect and spread stayed as measured (– : no spread measured yet, or "
     "more than 1000).",
+    "Runs used: the runs an accuracy verdict rests on: `results` (your results root) when it holds finished runs "
+    "of both models, else `reference` (the reference run shipped in reference/, docs/reference.md) when that does; "
+    "n per model.",
     "Complexity claims: exact counts from `suite.complexity` at the paper's input size; Paper = the printed number, "
     "Ours = our count; tolerance half a unit of the last printed digit (±10 % for values printed with \"~\").",
     "Local profile: small data that ships with the suite; a verdict there is about the models on that data, not "
