@@ -63,8 +63,8 @@ def chosen_runs(experiment: str, root) -> list[Path]:
     done = {(r.config["model"], r.config["seed"]) for r in chosen}
     wanted = {(m, s) for m in exp.models for s in exp.setting(PROFILE).seeds}
     if missing := sorted(wanted - done):
-        _log(f"reference: {experiment}: warning: {len(missing)} run(s) of the setting not finished, left out: "
-             + ", ".join(f"{m} seed {s}" for m, s in missing))
+        shown = ", ".join(f"{m} seed {s}" for m, s in missing[:6]) + (", ..." if len(missing) > 6 else "")
+        _log(f"reference: {experiment}: warning: {len(missing)} run(s) of the setting not finished, left out: {shown}")
     return [r.path for r in chosen]
 
 

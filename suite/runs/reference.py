@@ -128,7 +128,7 @@ def load(root=None) -> Reference | None:
         return None
     manifest = _check_manifest(path)
     stamp = tuple(_mtime(root / rel) for rel in sorted(manifest["files"])) + (_mtime(path),)
-    key = (str(root.resolve()), stamp)
+    key = (str(root.resolve()), stamp, tuple(map(str, run_dirs(root))))
     if key not in _CACHE:  # the tables read the reference once per table and claim: verify it once
         _check_files(root, manifest["files"])
         _CACHE.clear()
