@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 
 import pytest
 
@@ -41,34 +42,44 @@ def refresh(source, ref, capsys, experiments_arg=EXPERIMENT) -> shipped.Referenc
     return shipped.load(ref)
 
 
-@pytest.fixture
-def reference(tmp_path, monkeypatch, capsys):
-    """A reference of fcnn-a (50.0 ± 0.1) and fcnn-b (60.0 ± 2) over 4 seeds, made by the refresh command and
-    made the tables' reference ($SUITE_REFERENCE)."""
+@pytest.fixture(scope="module")
+def source(tmp_path_factory):
+    """A results root of fcnn-a (50.0 ± 0.1) and fcnn-b (60.0 ± 2) over 4 seeds, and the reference the refresh
+    command made of it (built once: the tests take copies)."""
+    root = tmp_path_factory.mktemp("reference-source")
     for seed, (a, b) in enumerate([(50.0, 58.0), (50.1, 62.0), (49.9, 59.0), (50.0, 61.0)]):
-        real_run(tmp_path / "source", "fcnn-a", seed, a)
-        real_run(tmp_path / "source", "fcnn-b", seed, b)
-    ref = refresh(tmp_path / "source", tmp_path / "reference", capsys)
-    monkeypatch.setenv(shipped.REFERENCE_ENV, str(ref.root))
-    return ref
+        real_run(root / "results", "fcnn-a", seed, a)
+        real_run(root / "results", "fcnn-b", seed, b)
+    assert cli.main(["reference", "refresh", "--experiments", EXPERIMENT, "--from", str(root / "results"),
+                     "--reference", str(root / "reference")]) == 0
+    return root
 
 
-def test_refresh_copies_verified_runs_without_checkpoints(tmp_path, capsys, reference):
+@pytest.fixture
+def reference(source, tmp_path, monkeypatch) -> shipped.Reference:
+    """A copy of the source's reference, made the tables' reference ($SUITE_REFERENCE)."""
+    shutil.copytree(source / "reference", tmp_path / "reference")
+    monkeypatch.setenv(shipped.REFERENCE_ENV, str(tmp_path / "reference"))
+    return shipped.load()
+
+
+def test_refresh_copies_verified_runs_without_checkpoints(tmp_path, capsys, source):
+    reference = refresh(source / "results", tmp_path / "reference", capsys)
     root = reference.root
     assert len(reference.runs) == 8 and {r.config["model"] for r in reference.runs} == {"fcnn-a", "fcnn-b"}
-    assert not list(root.rglob(runs.CHECKPOINT)) and list((tmp_path / "source").rglob(runs.CHECKPOINT))
+    assert not list(root.rglob(runs.CHECKPOINT)) and list((source / "results").rglob(runs.CHECKPOINT))
     assert not list(root.parent.glob(".reference.*"))  # no staging or old tree left
     manifest = json.loads((root / shipped.MANIFEST).read_text())
     assert manifest["commit"] == runs.git_commit() and manifest["experiments"][EXPERIMENT]["runs"] == 8
     assert {"cpu", "cores", "load_before"} <= set(manifest["machine"]) and manifest["machine"]["cores"] >= 1
     assert manifest["command"] == f"python -m jobs reference refresh --experiments {EXPERIMENT} --from " \
-                                  f"{tmp_path / 'source'}"
+                                  f"{source / 'results'}"
     assert len(manifest["files"]) == 8 * 4 and all(rel.startswith(f"{EXPERIMENT}/local/") for rel in manifest["files"])
     summary = json.loads((reference.runs[0].path / runs.SUMMARY).read_text())
     assert runs.CHECKPOINT in summary["files"]  # the run's own summary, unchanged: it still vouches for the rest
     err = capsys.readouterr().err
     assert "fcnn-table2: 8 run(s) copied" in err and "warning: 46 run(s) of the setting not finished" in err
-    again = refresh(tmp_path / "source", root, capsys)  # a second refresh replaces the first, atomically
+    again = refresh(source / "results", root, capsys)  # a second refresh replaces the first, atomically
     assert len(again.runs) == 8 and not list(root.parent.glob(".reference.*"))
 
 
@@ -145,7 +156,6 @@ def test_agreement_rule_at_its_edges():
 
 
 def test_a_corrupted_reference_file_is_one_clear_error(tmp_path, capsys, reference):
-    capsys.readouterr()  # the refresh's progress
     metrics = reference.runs[0].path / runs.METRICS
     metrics.write_text(metrics.read_text().replace('"val_top1": 4', '"val_top1": 9'))
     with pytest.raises(shipped.BadReference, match=rf"reference {metrics}: its SHA-256 differs from manifest.json"):
