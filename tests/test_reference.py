@@ -83,6 +83,33 @@ def test_refresh_copies_verified_runs_without_checkpoints(tmp_path, capsys, sour
     assert len(again.runs) == 8 and not list(root.parent.glob(".reference.*"))
 
 
+def test_refresh_without_from_trains_into_a_work_directory(tmp_path, monkeypatch, capsys):
+    """Without --from the refresh trains each experiment (`python -m jobs run`, here replaced by two planted runs)
+    into a work directory and records each experiment's wall time and load average in the manifest."""
+    from jobs import reference as refresh_cmd
+    trained = []
+
+    def train(experiment, work):
+        trained.append(experiment)
+        for seed in (0, 1):
+            real_run(work, "fcnn-a", seed, 50.0 + seed)
+        return {"wall_seconds": 1.5, "load_before": [0.1, 0.2, 0.3]}
+
+    monkeypatch.setattr(refresh_cmd, "train", train)
+    (tmp_path / "ref").mkdir()
+    (tmp_path / "ref" / "README.md").write_text("kept")
+    rc = cli.main(["reference", "refresh", "--experiments", "fcnn-figure2,fcnn-table2", "--work",
+                   str(tmp_path / "work"), "--reference", str(tmp_path / "ref")])
+    assert rc == 2 and trained == ["fcnn-table7", "fcnn-table2"]  # Figure 2's runs are Table 7's; none planted
+    assert "fcnn-table7: no finished run" in capsys.readouterr().err
+    assert not (tmp_path / "ref" / shipped.MANIFEST).exists()  # nothing written: the reference is unchanged
+    trained.clear()
+    ref = refresh_cmd.refresh(["fcnn-table2"], work=tmp_path / "work2", reference_dir=tmp_path / "ref")
+    assert trained == ["fcnn-table2"] and len(ref.runs) == 2 and (tmp_path / "ref" / "README.md").read_text() == "kept"
+    assert ref.manifest["experiments"]["fcnn-table2"] == {"wall_seconds": 1.5, "load_before": [0.1, 0.2, 0.3],
+                                                          "runs": 2, "run_commits": [runs.git_commit()]}
+
+
 def test_refresh_refuses_a_results_root_without_the_setting(tmp_path, capsys):
     (tmp_path / "empty").mkdir()
     rc = cli.main(["reference", "refresh", "--experiments", EXPERIMENT, "--from", str(tmp_path / "empty"),

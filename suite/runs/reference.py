@@ -33,6 +33,7 @@ MANIFEST_SCHEMA = 1
 COPIED = (SUMMARY, METRICS, CONFIG, ENV, TEST)  # what a reference keeps of a run (never checkpoint.pt)
 MANIFEST_KEYS = ("schema", "commit", "created_at", "command", "machine", "experiments", "files")
 REFRESH = "make reference"
+README = "README.md"  # reference/'s own description, kept by a refresh (not a run's file: not in the manifest)
 
 
 class BadReference(ValueError):
@@ -177,6 +178,8 @@ def write(root, run_dirs_by_experiment: dict[str, list[Path]], *, commit: str, c
             raise ValueError(f"{experiment}: runs of {len(identities)} configurations; a reference holds one")
         info.setdefault(experiment, {})["runs"] = len(dirs)
         log(f"reference: {experiment}: {len(dirs)} run(s) copied")
+    if (root / README).is_file():  # the directory's own README stays
+        shutil.copy2(root / README, staging / README)
     manifest = {"schema": MANIFEST_SCHEMA, "commit": commit, "command": command, "machine": machine_info,
                 "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "experiments": info, "files": files}
     host.atomic_write_json(staging / MANIFEST, manifest)  # last: the staged tree is complete
