@@ -202,6 +202,12 @@ def test_nothing_half_written_is_read(tmp_path, reference):
         shipped.load()
     stray.joinpath(runs.SUMMARY).unlink()
     stray.rmdir()
+    path = reference.root / shipped.MANIFEST
+    manifest = json.loads(path.read_text())
+    manifest["files"].pop(next(k for k in sorted(manifest["files"]) if k.endswith(runs.SUMMARY)))
+    path.write_text(json.dumps(manifest))
+    with pytest.raises(shipped.BadReference, match="summary.json not in manifest.json"):
+        shipped.load()  # a run whose summary the manifest does not vouch for is never read
     (reference.root / shipped.MANIFEST).unlink()  # a refresh between its two renames: no reference, not half of one
     assert shipped.load() is None
     col = reference_runs.collect_reference(EXPERIMENT, "local")

@@ -31,6 +31,7 @@ REFERENCE_ENV = "SUITE_REFERENCE"  # another reference root (the tests' own)
 MANIFEST = "manifest.json"
 MANIFEST_SCHEMA = 1
 COPIED = (SUMMARY, METRICS, CONFIG, ENV, TEST)  # what a reference keeps of a run (never checkpoint.pt)
+REQUIRED = COPIED[:4]  # every run has these (test.json only a run that reports its test split)
 MANIFEST_KEYS = ("schema", "commit", "created_at", "command", "machine", "experiments", "files")
 REFRESH = "make reference"
 README = "README.md"  # reference/'s own description, kept by a refresh (not a run's file: not in the manifest)
@@ -83,6 +84,8 @@ def _check_manifest(path: Path) -> dict:
         raise BadReference(path, f"schema {manifest['schema']!r}, expected {MANIFEST_SCHEMA}")
     if not isinstance(manifest["files"], dict) or not isinstance(manifest["machine"], dict):
         raise BadReference(path, "'files' and 'machine' must be JSON objects")
+    if not all(isinstance(manifest[k], str) for k in ("commit", "created_at", "command")):
+        raise BadReference(path, "'commit', 'created_at' and 'command' must be strings")
     return manifest
 
 
@@ -99,6 +102,9 @@ def _check_files(root: Path, files: dict) -> None:
         if not ok:
             raise BadReference(path, f"its SHA-256 differs from {MANIFEST} (changed or corrupted)")
     listed = {str(Path(rel).parent) for rel in files}
+    for rel in sorted(listed):  # a run's own records are all vouched for, not only some
+        if missing := [n for n in REQUIRED if str(Path(rel) / n) not in files]:
+            raise BadReference(root / rel, f"{', '.join(missing)} not in {MANIFEST}")
     for d in run_dirs(root):
         if str(d.relative_to(root)) not in listed:
             raise BadReference(d, f"a run directory not in {MANIFEST} (left by an interrupted refresh?)")
