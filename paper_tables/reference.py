@@ -90,13 +90,19 @@ def compare(experiment: str, profile: str, results_root=None, key: str = "top1")
     for model in exp.models:
         d = stats.welch(user.values(model, key), ref.values(model, key))
         t.add(model, _r(user.mean(model, key)), user.n(model), _r(ref.mean(model, key)), ref.n(model), _r(d.effect),
-              _r(d.lo), _r(d.hi), stats.agreement(d.lo, d.hi, MARGIN) if ref.n(model) else "no reference run")
+              _r(d.lo), _r(d.hi), _verdict(d, user.n(model), ref.n(model)))
     t.notes = [f"Yours: `{user.results_root / exp.results_key / profile}`. " + notes(ref)[0],
                f"Verdict: the 95 % Welch interval of yours − reference (scipy ttest_ind, equal_var=False) lies "
                f"within ±{MARGIN:g} point: agrees; entirely outside: differs; otherwise (or fewer than 2 runs on a "
                f"side) inconclusive (docs/reference.md)."]
     t.notes += _config_notes(user, ref)
     return t
+
+
+def _verdict(d: stats.Difference, n_yours: int, n_reference: int) -> str:
+    if not n_reference:
+        return "no reference run"
+    return stats.agreement(d.lo, d.hi, MARGIN) if n_yours else "no run of yours"
 
 
 def _config_notes(user: Collected, ref: Collected) -> list[str]:

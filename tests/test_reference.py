@@ -159,7 +159,7 @@ def test_collect_compares_yours_with_the_reference(tmp_path, capsys, reference, 
     assert row["Verdict"] == verdict and row["n (yours)"] == len(yours) and row["n (reference)"] == 4
     assert row["95% CI low"] == round(d.lo, 2) and row["95% CI high"] == round(d.hi, 2)
     no_yours = dict(zip(table.columns, next(r for r in table.rows if r[0] == "fcnn-b")))
-    assert no_yours["Verdict"] == "inconclusive" and no_yours["n (yours)"] == 0
+    assert no_yours["Verdict"] == "no run of yours" and no_yours["n (yours)"] == 0
     no_ref = dict(zip(table.columns, next(r for r in table.rows if r[0] == "fcnn-c")))
     assert no_ref["Verdict"] == "no reference run"
     rc = cli.main(["collect", EXPERIMENT, "--results", str(tmp_path / "results"), "--out", str(tmp_path / "out")])
