@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml
 help:  ## list the targets with a one-line description
 	@awk -F':.*## ' '/^[a-zA-Z0-9][a-zA-Z0-9 _.%-]*:.*## / { n = split($$1, names, " "); \
 	  for (i = 1; i <= n; i++) printf "  %-24s %s\n", names[i], $$2 }' $(firstword $(MAKEFILE_LIST))
-	@echo "Knobs (make VAR=value target): PROFILE EXECUTOR DATA JOBS_ARGS PYTEST_ARGS N BASE FACTOR BENCH BENCH_ARGS"
+	@echo "Knobs (make VAR=value target): PROFILE EXECUTOR DATA JOBS_ARGS PYTEST_ARGS N BASE FACTOR BENCH BENCH_ARGS EXPERIMENTS FROM"
 	@echo "Results root: \$$SUITE_RESULTS if set, else results/"
 
 install: $(STAMP)  ## create .venv and install the package with its test and bench extras
@@ -62,6 +62,16 @@ reproduce-fcnn-figure2: reproduce-fcnn-table7  ## FCNN Figure 2 from FCNN Table 
 
 clean-venv:  ## remove .venv
 	rm -rf $(VENV)
+
+# ---- reference results shipped in reference/ (docs/reference.md) ----
+# Trains every experiment's local profile on this machine (run it idle: about an hour on 2 cores), copies each
+# run's summary, metrics, config and env (no checkpoint) to reference/ and writes reference/manifest.json last.
+# EXPERIMENTS=a,b: only these; FROM=RESULTS: take the finished local runs of that results root instead of training.
+EXPERIMENTS ?=
+FROM ?=
+.PHONY: reference
+reference: $(STAMP)  ## rebuild the shipped reference results in reference/ (EXPERIMENTS, FROM; docs/reference.md)
+	$(PYTHON) -m jobs reference refresh $(if $(EXPERIMENTS),--experiments $(EXPERIMENTS)) $(if $(FROM),--from $(FROM))
 
 # Every table and figure of both papers -> paper_tables/out/: the complexity tables and HO-CP Figure 5
 # (suite.complexity, no training) and each accuracy table from the finished runs in results/ (local profile

@@ -15,6 +15,7 @@ from suite import experiments, host, profiles, runs
 from . import executors
 from .collect import cmd_collect
 from .launch import cmd_run, parse_seeds
+from .reference import cmd_reference
 from .show import LIST_KEYS, cmd_list, cmd_show
 from .status import JSON_ROW_KEYS, cmd_status
 
@@ -88,6 +89,11 @@ job_state: the scheduler's, for submitit jobs; error: why a job ended without a 
   python -m jobs show fcnn-table2                      # the paper profile: every field stated or chosen
   python -m jobs show fcnn-table2 --profile local
   python -m jobs show hocp-table1 --set recipe.epochs=10
+""",
+    "reference": """examples:
+  python -m jobs reference refresh                     # train every local profile, then rebuild reference/
+  python -m jobs reference refresh --from results      # take the finished local runs of a results root
+  python -m jobs reference refresh --experiments fcnn-table2,hocp-table1 --from results
 """,
 }
 
@@ -187,6 +193,14 @@ def parser() -> argparse.ArgumentParser:
     profile(sh, "paper")
     sh.add_argument("--set", action="append", metavar="KEY=VALUE", help="as for `run`")
     sh.set_defaults(fn=cmd_show)
+    rf = add("reference", help="rebuild the reference results shipped in reference/ (docs/reference.md)")
+    rf.add_argument("action", choices=("refresh",), help="refresh: train (or take --from) and copy, manifest last")
+    rf.add_argument("--experiments", default=None, help="comma-separated experiments (default: every one)")
+    rf.add_argument("--from", dest="source", default=None, metavar="RESULTS",
+                    help="take the finished local runs of this results root instead of training")
+    rf.add_argument("--work", default=None, help="results root to train into (default: a new temporary directory)")
+    rf.add_argument("--reference", default=None, help="reference root (default: $SUITE_REFERENCE, else reference/)")
+    rf.set_defaults(fn=cmd_reference)
     return p
 
 

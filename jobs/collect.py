@@ -1,5 +1,6 @@
 """``python -m jobs collect``: wait for an experiment's submitted jobs, then render its table from the finished runs
-of one configuration (or of each model's grid point, for a sweep) and its training curves."""
+of one configuration (or of each model's grid point, for a sweep) and its training curves, and last put those runs
+beside the reference run shipped in reference/ per model (`paper_tables.reference.compare`, docs/reference.md)."""
 from __future__ import annotations
 
 import sys
@@ -23,7 +24,8 @@ def selected_identity(exp, profile, overrides, data_root, results_root) -> tuple
 
 def cmd_collect(args) -> int:
     import paper_tables
-    from paper_tables import curves
+    from paper_tables import _render, curves
+    from paper_tables import reference as reference_runs
     exp = experiments.get(args.experiment)
     profile = profiles.check_profile(args.profile)
     overrides = parse_overrides(args)
@@ -41,10 +43,18 @@ def cmd_collect(args) -> int:
         text = paper_tables.render(args.experiment, profile=profile, results_root=args.results, out_dir=args.out)
         others = runs.select_runs(args.results, exp.results_key, profile).others
         curve_line = curves.collect_line(args.experiment, profile, args.results, args.out)
+        versus = reference_runs.compare(args.experiment, profile, args.results)
     print(text)
     for line in notes + [f"other configuration present, not in this table: {desc}: {n} finished run(s); render it "
                          f"with those --set options" for desc, n in others]:
         print(f"collect: {line}")
     print(curve_line, file=sys.stderr)
+    n_ref = versus.columns.index("n (reference)")
+    if any(row[n_ref] for row in versus.rows):  # a reference run of some model: the comparison
+        _render.write(versus, args.out if args.out is not None else _render.OUT_DIR, formats=(".md", ".csv"))
+        print("\n" + _render.to_markdown(versus))
+    else:
+        print(f"collect: no reference run of {args.experiment} ({profile} profile) is shipped to compare with "
+              f"(docs/reference.md)")
     return 0
 

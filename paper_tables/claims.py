@@ -23,6 +23,7 @@ from suite.experiments.claim import MARGIN, Claim, Compare, Count, printed_tol  
 from suite.profiles import PROFILES
 
 from . import _render, complexity, stats
+from . import reference as reference_runs
 from .accuracy import collect
 
 CLAIMS: tuple[Claim, ...] = experiments.claims()
@@ -41,6 +42,7 @@ class Verdict:
     n: str = ""                      # "n_a/n_b" runs
     seeds_needed: int | None = None
     detail: str = ""
+    runs_used: str = ""              # "results: a n=3, b n=3" or "reference: ..." (paper_tables.reference.runs_for)
 
 
 def evaluate(claim: Claim, profile: str = "local", results_root=None, collected=None) -> Verdict:
@@ -52,7 +54,7 @@ def evaluate(claim: Claim, profile: str = "local", results_root=None, collected=
         ok = {"≈": abs(ours - t.paper) <= t.tol, ">": ours > t.paper, "<": ours < t.paper}[t.relation]
         return Verdict(claim, stats.HOLDS if ok else stats.CONTRADICTED, "exact count", t.paper, ours,
                        detail=t.explain(complexity) if t.explain else "")
-    col = collected or collect(claim.experiment, profile, results_root, [t.a, t.b])
+    col, used = reference_runs.runs_for(claim.experiment, profile, (t.a, t.b), results_root, collected)
     a, b = (col.seed_values(m, t.metric) for m in (t.a, t.b))
     pa, pb = (experiments.paper_accuracy(claim.experiment, m, t.metric) for m in (t.a, t.b))
     cost = complexity.relative_complexity(t.a, t.b) if t.per_cost else 1.0  # a − cost·b > 0 ⇔ a/cost_a > b/cost_b
@@ -66,14 +68,15 @@ def evaluate(claim: Claim, profile: str = "local", results_root=None, collected=
         + " and ".join(m for m, v in ((t.a, a), (t.b, b)) if not v)
     if t.per_cost:
         detail = "; ".join(filter(None, [f"cost {t.a} / cost {t.b} = {cost:.4g} (counted)", detail]))
-    return Verdict(claim, verdict, f"{d.test}, 95 %", paper, d.effect, d.lo, d.hi, f"{len(a)}/{len(b)}", needed, detail)
+    return Verdict(claim, verdict, f"{d.test}, 95 %", paper, d.effect, d.lo, d.hi, f"{len(a)}/{len(b)}", needed, detail,
+                   used)
 
 
 def for_experiment(experiment: str) -> list[Claim]:
     return experiments.claims_of(experiment)
 
 
-MEASURED = ["Ours", "95% CI low", "95% CI high", "n (a/b)", "Verdict", "Seeds to decide", "Detail"]
+MEASURED = ["Ours", "95% CI low", "95% CI high", "n (a/b)", "Runs used", "Verdict", "Seeds to decide", "Detail"]
 COLUMNS = ["Claim", "Source", "The paper says", "Test", "Paper", *MEASURED]
 
 
@@ -84,7 +87,7 @@ def _cells(v: Verdict) -> list:
     test = v.claim.test
     described = test.describe(_render.fmt) if isinstance(test, Count) else test.describe()
     return [v.claim.key, v.claim.source, v.claim.quote, described, r(v.paper_effect), r(v.effect),
-            r(v.lo), r(v.hi), v.n or None, v.verdict, needed, v.detail or None]
+            r(v.lo), r(v.hi), v.n or None, v.runs_used or None, v.verdict, needed, v.detail or None]
 
 
 NOTES = [
@@ -97,6 +100,9 @@ NOTES = [
     "outside them (the sizes \"about 3 %\", \"by 1 %\", \"less than 1 %\" as intervals, see "
     "suite/experiments/claim.py). "
     "Detail: why a verdict is undecided, or the numbers behind it.",
+    "Runs used: the runs an accuracy verdict rests on: `results` (your results root) when it holds finished runs "
+    "of both models, else `reference` (the reference run shipped in reference/, docs/reference.md) when that does; "
+    "n per model.",
     "Complexity claims: exact counts from `suite.complexity` at the paper's input size; Paper = the printed number, "
     "Ours = our count; tolerance half a unit of the last printed digit (±10 % for values printed with \"~\").",
     "Local profile: small data that ships with the suite; a verdict there is about the models on that data, not "

@@ -16,6 +16,7 @@ from suite.experiments.fcnn_table5 import FCNN_TABLE5
 from suite.experiments.paper import FcnnRow
 
 from . import _render
+from . import reference as reference_runs
 from .accuracy import collect, emit, measured_cells, measured_columns
 from .complexity import COUNTS, relative_complexity
 
@@ -38,13 +39,16 @@ SPECS = {
 def table(experiment: str, profile: str, results_root=None) -> _render.Table:
     spec = SPECS[experiment]
     col = collect(experiment, profile, results_root, list(spec.rows))
+    ref = reference_runs.collect_reference(experiment, profile, list(spec.rows))
     t = _render.Table(f"{experiment.replace('-', '_')}_{profile}", spec.title, [
         "Model", "Method", "Top-1 % (paper)", *measured_columns("Top-1 %", profile), "n",
+        *reference_runs.columns("Top-1 %"),
         "Complexity (paper)", "Paper approx. (~)", "Complexity (computed, Alg. 1 conv.)",
         "Complexity (computed, exact)", "Whole-net mult. M (computed)", "Source of measured"])
     for r in spec.rows.values():
         t.add(r.model.removeprefix("fcnn-").upper(), r.method, r.top1, *measured_cells(col.summary(r.model, "top1")),
-              col.n(r.model), r.complexity, r.approximate, round(relative_complexity(r.model, spec.baseline), 3),
+              col.n(r.model), *reference_runs.cells(ref, r.model, ("top1",)), r.complexity, r.approximate,
+              round(relative_complexity(r.model, spec.baseline), 3),
               round(relative_complexity(r.model, spec.baseline, exact=True), 3),
               round(COUNTS(r.model).multiplications / 1e6, 1), col.run_names(r.model))
     t.notes = [
@@ -53,7 +57,7 @@ def table(experiment: str, profile: str, results_root=None) -> _render.Table:
         "and 1000 classes, over the substituted stage layers as FCNN Sec. 3 counts them, relative to "
         f"{spec.baseline}; 'Alg. 1 conv.' counts every stage conv at its stage resolution as the paper does, "
         "'exact' uses real output sizes (see the complexity tables, `make tables`).",
-    ] + col.notes()
+    ] + col.notes() + reference_runs.notes(ref)
     return t
 
 

@@ -11,36 +11,42 @@ from suite.experiments.hocp_table1 import HOCP_TABLE1
 from suite.experiments.hocp_table2 import HOCP_TABLE2
 
 from . import _render
+from . import reference as reference_runs
 from .accuracy import collect, emit, measured_cells, measured_columns
 from .complexity import COUNTS
 
 
 def table1(profile, results_root=None) -> _render.Table:
     col = collect("hocp-table1", profile, results_root, list(HOCP_TABLE1))
+    ref = reference_runs.collect_reference("hocp-table1", profile, list(HOCP_TABLE1))
     t = _render.Table(f"hocp_table1_{profile}", "HO-CP Table 1: results on CIFAR-10", [
         "Network", "# params 10⁶ (paper)", "# params 10⁶ (computed)", "Accuracy % (paper)",
-        *measured_columns("Accuracy %", profile), "n", "Source of measured"])
+        *measured_columns("Accuracy %", profile), "n", *reference_runs.columns("Accuracy %"), "Source of measured"])
     for name, r in HOCP_TABLE1.items():
         t.add(r.label, r.params, round(COUNTS(name).parameters / 1e6, 3), r.accuracy,
-              *measured_cells(col.summary(name, "top1")), col.n(name), col.run_names(name))
+              *measured_cells(col.summary(name, "top1")), col.n(name), *reference_runs.cells(ref, name, ("top1",)),
+              col.run_names(name))
     printed = " and ".join(f"'{r.params_printed.replace(',', ', ')}'" for r in HOCP_TABLE1.values())
     t.notes = [f"Paper columns: HO-CP Table 1 (the paper prints {printed} million parameters).",
-               "Computed: `suite.complexity.count(...).parameters` at 3×32×32, 10 classes."] + col.notes()
+               "Computed: `suite.complexity.count(...).parameters` at 3×32×32, 10 classes."] + col.notes() \
+        + reference_runs.notes(ref)
     return t
 
 
 def table2(profile, results_root=None) -> _render.Table:
     col = collect("hocp-table2", profile, results_root, list(HOCP_TABLE2))
+    ref = reference_runs.collect_reference("hocp-table2", profile, list(HOCP_TABLE2))
     t = _render.Table(f"hocp_table2_{profile}", "HO-CP Table 2: results on the 20BN-Jester dataset", [
         "Network", "# conv params 10⁶ (paper)", "# conv params 10⁶ (computed)", "Top-1 % (paper)",
         *measured_columns("Top-1 %", profile), "Top-5 % (paper)", *measured_columns("Top-5 %", profile), "n",
-        "Source of measured"])
+        *reference_runs.columns("Top-1 %", "Top-5 %"), "Source of measured"])
     for name, r in HOCP_TABLE2.items():
         t.add(r.label, r.conv_params, round(COUNTS(name).conv_parameters / 1e6, 3), r.top1,
               *measured_cells(col.summary(name, "top1")), r.top5, *measured_cells(col.summary(name, "top5")),
-              col.n(name), col.run_names(name))
+              col.n(name), *reference_runs.cells(ref, name, ("top1", "top5")), col.run_names(name))
     t.notes = ["Paper columns: HO-CP Table 2 (20BN-Jester v1 validation).",
-               "Computed: `suite.complexity.count(...).conv_parameters` at 3×18×84×84, 27 classes."] + col.notes()
+               "Computed: `suite.complexity.count(...).conv_parameters` at 3×18×84×84, 27 classes."] + col.notes() \
+        + reference_runs.notes(ref)
     if profile == "local":
         t.notes.append("Local profile: moving MNIST digits (40 classes: digit × direction) stand in for "
                        "20BN-Jester; only the comparison between the three networks is meaningful.")

@@ -10,6 +10,8 @@
 - `seeds_needed`: how many seeds per model give the usual 80 % power to make the 95 % interval of the
   difference clear the claim's nearest threshold, if the effect and the spread are as measured (`power`).
 - `decide`: the verdict from an interval and the claim's kind: "holds", "contradicted" or "inconclusive".
+- `agreement`: a reproduction against the shipped reference run (docs/reference.md): "agrees within ±1
+  point", "differs" or "inconclusive", from the Welch interval of the difference.
 
 Every interval is two-sided at 95 %; a one-sided claim ("A is better than B") therefore holds at the
 2.5 % level. All numbers are in the unit of the values (accuracy points for the tables).
@@ -26,6 +28,7 @@ LEVEL = 0.95
 MAX_SEEDS = 1000  # seeds_needed() answers None beyond this (no realistic number of seeds decides it)
 POWER = 0.8  # seeds_needed(): the conventional planning power (Cohen 1988), 1 − β with β = 0.2
 HOLDS, CONTRADICTED, INCONCLUSIVE = "holds", "contradicted", "inconclusive"
+AGREES, DIFFERS = "agrees with the reference within ±{m:g} point", "differs from the reference by more than {m:g} point"
 
 
 def t_quantile(df: float, level: float = LEVEL) -> float:
@@ -210,3 +213,15 @@ def thresholds(kind: str, margin: float = 0.0, bounds=None) -> tuple[float, ...]
     if kind == "within":
         return tuple(bounds)
     return {"better": (0.0,), "not_worse": (-margin,), "equivalent": (-margin, margin)}[kind]
+
+
+def agreement(lo: float | None, hi: float | None, margin: float = 1.0) -> str:
+    """A reproduction against the reference run, from the 95 % interval [lo, hi] of the difference of their
+    means (yours − reference; Welch, `welch`): "agrees" when the whole interval lies within ±``margin`` points,
+    "differs" when it lies entirely outside (lo > margin or hi < −margin), "inconclusive" otherwise (also
+    without an interval: fewer than 2 runs on either side)."""
+    if lo is None or hi is None:
+        return INCONCLUSIVE
+    if -margin <= lo and hi <= margin:
+        return AGREES.format(m=margin)
+    return DIFFERS.format(m=margin) if lo > margin or hi < -margin else INCONCLUSIVE

@@ -20,6 +20,7 @@ from suite.experiments.fcnn_table2 import FCNN_TABLE2
 from suite.experiments.hocp_table2 import HOCP_TABLE2
 
 from . import _render
+from . import reference as reference_runs
 from .accuracy import collect, emit, measured_cells, measured_columns
 from .complexity import COUNTS, as_trained
 
@@ -30,21 +31,23 @@ DECOMPOSED = ("decomposed_val_top1", "decomposition_error")  # the metrics keys 
 
 def residual_table(profile: str, results_root=None) -> _render.Table:
     col = collect("fcnn-residual", profile, results_root, list(RESIDUAL))
+    ref = reference_runs.collect_reference("fcnn-residual", profile, list(RESIDUAL))
     t = _render.Table(f"fcnn_residual_{profile}", "FCNN Sec. 2.3: Model E with and without residual learning", [
         "Model", "Single-basis layers", "Top-1 % (paper)", *measured_columns("Top-1 %", profile), "n",
-        "Mult. M (computed)", "Params M (computed)", "Source of measured"])
+        *reference_runs.columns("Top-1 %"), "Mult. M (computed)", "Params M (computed)", "Source of measured"])
     what = {"fcnn-e": "Alg. 3 with its identity residual", "fcnn-e-no-residual": "no residual (Alg. 3 without (a))"}
     for name in RESIDUAL:
         cx = COUNTS(name)
         t.add(name, what[name], FCNN_TABLE2["fcnn-e"].top1 if name == "fcnn-e" else None,
-              *measured_cells(col.summary(name, "top1")), col.n(name), round(cx.multiplications / 1e6, 1),
+              *measured_cells(col.summary(name, "top1")), col.n(name), *reference_runs.cells(ref, name, ("top1",)),
+              round(cx.multiplications / 1e6, 1),
               round(cx.parameters / 1e6, 3), col.run_names(name))
     t.notes = ["Paper: FCNN Table 2 prints Model E's top-1 (ImageNet); the paper never trains E without its residual, "
                "it argues (Sec. 2.3): \"Therefore, the residual learning is necessary here to address this problem.\"",
                "Computed: `suite.complexity.count` at 3×221×221, 1000 classes: the residual is an addition, so both "
                "networks have the same multiplications and parameters.",
                "Both models train in FCNN Table 2's setting (profile's recipe, data and seeds) in runs of their own."
-               ] + col.notes()
+               ] + col.notes() + reference_runs.notes(ref)
     return t
 
 
@@ -61,10 +64,11 @@ def _decomposition(col, name: str) -> tuple[float | None, float | None, float | 
 
 def compress_table(profile: str, results_root=None) -> _render.Table:
     col = collect("hocp-compress", profile, results_root, list(COMPRESS))
+    ref = reference_runs.collect_reference("hocp-compress", profile, list(COMPRESS))
     t = _render.Table(f"hocp_compress_{profile}", "HO-CP Sec. 3: HO-CP ConvNet from scratch vs a compressed "
                       "3D-ConvNet (CP-decomposed and fine-tuned)", [
                           "Network", "Route", "Top-1 % (paper)", *measured_columns("Top-1 %", profile),
-                          *measured_columns("Top-5 %", profile), "n",
+                          *measured_columns("Top-5 %", profile), "n", *reference_runs.columns("Top-1 %", "Top-5 %"),
                           "Val top-1 % at the last dense epoch (mean)", "Val top-1 % right after decomposition (mean)",
                           "CP relative error (mean)", "# conv params 10⁶ (computed)", "Source of measured"])
     route = {"convnet3d-cp-finetune": "3D-ConvNet trained, CP-decomposed (rank 6·C_in), fine-tuned",
@@ -74,7 +78,8 @@ def compress_table(profile: str, results_root=None) -> _render.Table:
         cx = as_trained(name) if name == "convnet3d-cp-finetune" else COUNTS(name)
         t.add(name, route[name], HOCP_TABLE2[name].top1 if name in HOCP_TABLE2 else None,
               *measured_cells(col.summary(name, "top1")), *measured_cells(col.summary(name, "top5")), col.n(name),
-              dense, after, error, round(cx.conv_parameters / 1e6, 3), col.run_names(name))
+              *reference_runs.cells(ref, name, ("top1", "top5")), dense, after, error,
+              round(cx.conv_parameters / 1e6, 3), col.run_names(name))
     t.notes = ["Paper: HO-CP Table 2 prints HO-CP ConvNet's top-1 (Jester); the paper trains no compressed network. "
                "It sets its method against that route (Sec. 3): \"most existing approach rely on first training an "
                "uncompressed network, then decomposing the convolutional kernels before replacing the convolution "
@@ -86,7 +91,8 @@ def compress_table(profile: str, results_root=None) -> _render.Table:
                "decomposition' is its validation top-1 before any fine-tuning; the relative error is ‖W − Ŵ‖/‖W‖ "
                "averaged over its four 3-D kernels.",
                "Computed: conv parameters at 3×18×84×84, 27 classes; the compressed network has HO-CP ConvNet's rank "
-               "and R(C + T + 9) weights per layer, without the batch norm between factors."] + col.notes()
+               "and R(C + T + 9) weights per layer, without the batch norm between factors."] + col.notes() \
+        + reference_runs.notes(ref)
     return t
 
 

@@ -2,6 +2,7 @@
 SUITE_SEED=<seed>)."""
 import os
 import random
+import tempfile
 
 import pytest
 import torch
@@ -9,6 +10,9 @@ import torch
 # `backend="auto"` takes its fixed choices in tests (and in the commands tests start): measuring would make
 # the tests slower and their path depend on the machine's load. tests/test_autotune.py turns it on.
 os.environ.setdefault("SUITE_AUTOTUNE", "0")
+# The tables compare with the reference results shipped in reference/ (docs/reference.md); the tests plant their
+# own results and must not see them: an empty reference root (no manifest: no reference) unless one is given.
+os.environ.setdefault("SUITE_REFERENCE", tempfile.mkdtemp(prefix="suite-tests-no-reference-"))
 
 
 @pytest.fixture(autouse=True)

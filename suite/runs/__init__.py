@@ -8,8 +8,9 @@ reading of a run directory that ``jobs run``, ``jobs status`` and the tables sha
 
 Modules, bottom up: ``layout`` (paths, file names, the config hash), ``errors``, ``identity``, ``read``,
 ``environment`` (env.json), ``verify``, ``write``, ``lock``, ``classify``, ``select``, ``frames``,
-``trainlog`` (the live epoch log). Atomic writes, the file lock and the machine fingerprint are
-:mod:`suite.host`'s. Nothing here ever unpickles: JSON is parsed, checkpoints are only hashed.
+``trainlog`` (the live epoch log), ``reference`` (the reference results shipped in reference/, verified by the
+digests of their manifest; imported as ``suite.runs.reference``). Atomic writes, the file lock and the machine
+fingerprint are :mod:`suite.host`'s. Nothing here ever unpickles: JSON is parsed, checkpoints are only hashed.
 """
 from __future__ import annotations
 

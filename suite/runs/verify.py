@@ -81,11 +81,13 @@ def _check_values(run_dir: Path, summary: dict, metrics: list[dict]) -> None:
                 raise ValueError(f"summary {key}={summary[key]!r} differs from {TEST} ({test.get(key)!r})")
 
 
-def _check_digests(run_dir: Path, summary: dict) -> None:
+def _check_digests(run_dir: Path, summary: dict, absent: tuple = ()) -> None:
     digests = summary["files"]
     for name in DIGESTED:
         if name not in digests:
             raise ValueError(f"summary.json: no digest of {name}")
+        if name in absent and not (run_dir / name).exists():
+            continue
         if not (run_dir / name).is_file():
             raise ValueError(f"missing {name}")
         if file_digest(run_dir / name) != digests[name]:
@@ -94,9 +96,10 @@ def _check_digests(run_dir: Path, summary: dict) -> None:
         raise ValueError(f"{TEST} changed after the run finished (its digest differs from summary.json)")
 
 
-def verify(run_dir: Path, summary) -> tuple[dict, list[dict]]:
+def verify(run_dir: Path, summary, absent: tuple = ()) -> tuple[dict, list[dict]]:
     """Check that ``summary`` describes ``run_dir`` (see the module docstring); returns (config,
-    metrics). ValueError with the reason otherwise."""
+    metrics). ValueError with the reason otherwise. ``absent``: digested files that may be missing (a
+    shipped reference run keeps no checkpoint, see :mod:`.reference`); present, they are still checked."""
     run_dir = Path(run_dir)
     if isinstance(summary, dict) and summary.get("schema", SCHEMA) != SCHEMA:
         raise ValueError(f"summary.json: schema {summary['schema']!r}, expected {SCHEMA} (written by another "
@@ -112,7 +115,7 @@ def verify(run_dir: Path, summary) -> tuple[dict, list[dict]]:
     _check_values(run_dir, summary, metrics)
     if not summary["git_commit"]:
         raise ValueError("summary.json: no code commit recorded")
-    _check_digests(run_dir, summary)
+    _check_digests(run_dir, summary, absent)
     return config, metrics
 
 
