@@ -69,6 +69,10 @@ def of(experiment: str, profile: str, setting: experiments.Setting | None = None
     profile's setting with any overrides applied; ``overridden``: the keys they set, where a point of the
     profile's default sweep gets its range's provenance). Implicit fields (no setting value) get value None."""
     exp = experiments.get(experiment)
+    entry = experiments.user(exp.name)
+    if entry is not None:  # an experiment of the user's: every field comes from its file
+        why = Chosen(f"your experiment file {entry.path} (sha256 {entry.sha256[:12]})")
+        return {k: (v, why) for k, v in sorted(setting_fields(setting or exp.setting(profile)).items())}
     table = experiments.provenance(exp.name)
     paper_values = setting_fields(exp.setting("paper"))
     values = setting_fields(setting if setting is not None else exp.setting(profile))
