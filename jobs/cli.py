@@ -124,10 +124,7 @@ def preload(argv) -> list[str]:
     pre = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
     user_options(pre)
     known, _ = pre.parse_known_args(argv)
-    if known.imports:
-        from suite import models
-        models.import_modules(known.imports)
-    return [experiments.load(path).name for path in known.config or ()]
+    return experiments.load_all(known.config or (), known.imports or ())
 
 
 def parser(configs=()) -> argparse.ArgumentParser:

@@ -40,8 +40,8 @@ from .setting import Experiment, Setting
 from .user import ConfigError, UserExperiment
 
 __all__ = ["EXPERIMENTS", "Chosen", "Claim", "ConfigError", "Experiment", "Recipe", "Setting", "Stated", "Swept",
-           "UserExperiment", "claims", "claims_of", "doc", "family", "get", "load", "names", "paper_accuracy",
-           "paper_values", "provenance", "register", "sweeps", "user"]
+           "UserExperiment", "claims", "claims_of", "doc", "family", "get", "load", "load_all", "names",
+           "paper_accuracy", "paper_values", "provenance", "register", "sweeps", "user"]
 
 # in the papers' order: the claims ledger lists the claims in this order
 FAMILIES: tuple[ModuleType, ...] = (fcnn_table2, fcnn_table4, fcnn_table5, fcnn_table7, fcnn_figure2, hocp_table1,
@@ -87,6 +87,16 @@ def load(path) -> Experiment:
         from suite.models import import_modules
         import_modules(entry.imports)
     return register(entry)
+
+
+def load_all(paths=(), imports=()) -> list[str]:
+    """Import the modules ``imports`` (``--import``: their models register), then `load` each experiment file of
+    ``paths`` (``--config``); returns the experiments' names. What ``python -m jobs`` and ``python -m paper_tables``
+    do before they parse their command line."""
+    if imports:
+        from suite.models import import_modules
+        import_modules(imports)
+    return [load(path).name for path in paths]
 
 
 def user(name: str) -> UserExperiment | None:
