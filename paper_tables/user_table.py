@@ -15,7 +15,8 @@ def table(experiment: str, profile: str, results_root=None) -> _render.Table:
     exp = experiments.get(experiment)
     entry = experiments.user(experiment)
     col = collect(experiment, profile, results_root, list(exp.models))
-    title = " ".join(x for x in (exp.paper, exp.target) if x) + f": {experiment}"
+    label = " ".join(x for x in (exp.paper, exp.target) if x) if exp.paper != "user" else "your experiment"
+    title = f"{experiment} ({label})"
     t = _render.Table(f"{experiment.replace('-', '_').replace('.', '_')}_{profile}", title, [
         "Model", *measured_columns("Top-1 %", profile), *measured_columns("Top-5 %", profile), "n",
         "Source of measured"])

@@ -7,7 +7,7 @@ import difflib
 
 def did_you_mean(name, valid) -> str:
     """``"; did you mean 'x'?"`` (or ``'x' or 'y'``) for the valid names close to ``name``; ``""`` if none is."""
-    close = difflib.get_close_matches(str(name), [str(v) for v in valid], n=3, cutoff=0.6)
+    close = difflib.get_close_matches(str(name), [str(v) for v in valid], n=1, cutoff=0.6)
     return f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
 
 

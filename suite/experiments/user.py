@@ -114,7 +114,7 @@ def parse(text: str, path: str, sha256: str | None = None) -> UserExperiment:
                               f"profiles: {', '.join(PROFILES)}")
     settings = {p: ctx.setting(_merge(base, ctx.table(sections, p, "profile.")), f"profile.{p}")
                 for p in PROFILES}
-    experiment = Experiment(name, ctx.string(doc, "paper", "") or "user", ctx.string(doc, "target", ""),
+    experiment = Experiment(name, ctx.string(doc, "paper", "") or "user", ctx.string(doc, "target", "") or "experiment",
                             tuple(models), settings, note=ctx.string(doc, "note", ""))
     claims = tuple(ctx.claim(c, i, experiment) for i, c in enumerate(ctx.list(doc, "claims", "")))
     return UserExperiment(experiment, claims, tuple(ctx.names(doc, "imports", "")), path, sha256, text)
