@@ -110,8 +110,10 @@ def parse(text: str, path: str, sha256: str | None = None) -> UserExperiment:
     sections = ctx.table(doc, "profile", "")
     for profile in sections:
         if profile not in PROFILES:
-            raise ConfigError(f"{path}: [profile.{profile}]: unknown profile{did_you_mean(profile, PROFILES)}; valid "
-                              f"profiles: {', '.join(PROFILES)}")
+            raise ConfigError(f"{path}: [profile.{profile}]: unknown profile {profile!r}; valid profiles: "
+                              f"{', '.join(PROFILES)}{did_you_mean(profile, PROFILES)}")
+    for profile in sections:
+        ctx.keys(ctx.table(sections, profile, "profile."), PROFILE_KEYS, f"profile.{profile}.")
     settings = {p: ctx.setting(_merge(base, ctx.table(sections, p, "profile.")), f"profile.{p}")
                 for p in PROFILES}
     experiment = Experiment(name, ctx.string(doc, "paper", "") or "user", ctx.string(doc, "target", "") or "experiment",
@@ -153,13 +155,14 @@ class _Context:
     def keys(self, table: dict, valid, where: str) -> None:
         for key in table:
             if key not in valid:
-                raise ConfigError(f"{self.path}: unknown key {where}{key!r}{did_you_mean(key, valid)}; valid keys"
-                                  f"{' of [' + where.rstrip('.') + ']' if where else ''}: {', '.join(valid)}")
+                raise ConfigError(f"{self.path}: unknown key {where + key!r}; valid keys"
+                                  f"{' of [' + where.rstrip('.') + ']' if where else ''}: {', '.join(valid)}"
+                                  f"{did_you_mean(key, valid)}")
 
     def string(self, table: dict, key: str, where: str, required: bool = False) -> str:
         if key not in table:
             if required:
-                raise ConfigError(f"{self.path}: missing key {where}{key!r} (required: name, models, data.dataset)")
+                raise ConfigError(f"{self.path}: missing key {where + key!r} (required: name, models, data.dataset)")
             return ""
         if not isinstance(table[key], str):
             raise self.fail(where + key, "a string", table[key])
