@@ -99,6 +99,7 @@ def isolated(monkeypatch):
     monkeypatch.setattr(experiments, "_USER", {})
     monkeypatch.setattr(_registry, "_BUILDERS", dict(_registry._BUILDERS))
     monkeypatch.setattr(plugins, "_IMPORTED", {})
+    monkeypatch.setattr(sys, "path", list(sys.path))
     before = set(sys.modules)
     yield
     for name in set(sys.modules) - before:
@@ -152,8 +153,9 @@ def test_the_documented_example_runs_in_pool_workers(tmp_path):
     done = python("jobs", "run", "--config", toml, "--results", results, "--executor", "pool", "--workers", "1",
                   "--seeds", "0", "--no-progress", *tiny, pythonpath=[EXAMPLES])
     assert done.returncode == 0 and "2/2 run(s) finished" in done.stdout, done.stdout + done.stderr
-    found, _ = runs.scan(results, "my-separable", "local")
-    assert {r.config["model"] for r in found} == {"my-cnn", "my-separable-cnn"}
+    groups, _ = runs.finished_groups(results, "my-separable", "local")
+    found = [r for group in groups.values() for r in group]  # one configuration: the --set one
+    assert len(groups) == 1 and {r.config["model"] for r in found} == {"my-cnn", "my-separable-cnn"}
     assert all(r.config["experiment_file"]["sha256"] == hashlib.sha256(toml.read_bytes()).hexdigest() and
                r.config["imported"][0]["module"] == "my_models" for r in found)
     done = python("jobs", "show", "--config", toml, "--profile", "paper", pythonpath=[EXAMPLES])
