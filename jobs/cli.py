@@ -63,7 +63,8 @@ EXAMPLES = {
   python -m jobs run fcnn-table2 --models fcnn-a,fcnn-e --seeds 0,1 --set recipe.epochs=2
   python -m jobs run fcnn-table7 --profile paper --data /data/imagenet --executor slurm --dry-run
   python -m jobs run hocp-table1 --profile paper --data /data/cifar10 --executor slurm --partition gpu --no-wait
-  python -m jobs run --config my_experiment.toml --import my_models   # your experiment and models
+
+your own experiment and models: --config my_experiment.toml --import my_models (docs/user-experiments.md)
 """,
     "status": """examples:
   python -m jobs status                                # every experiment with runs

@@ -39,7 +39,7 @@ class Task:
 def user_payload(experiment: str) -> dict:
     """What a worker needs to resolve what this process resolved: the user's model modules (``--import``) and, for
     an experiment defined in a file, the file's path and text (never re-read from a file edited since)."""
-    from suite.models import plugins
+    from suite import plugins
     entry = experiments.user(experiments.get(experiment).results_key)
     return {"imports": plugins.user_modules(),
             "experiment_file": (entry.path, entry.text, entry.sha256) if entry is not None else ()}

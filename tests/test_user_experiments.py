@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from jobs import cli, runner
-from suite import experiments, models, runs
-from suite.models import _registry, plugins
+from suite import experiments, models, plugins, runs
+from suite.models import _registry
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "docs" / "examples"

@@ -84,7 +84,7 @@ def load(path) -> Experiment:
     from .user import read
     entry = read(path)
     if entry.imports:
-        from suite.models.plugins import import_modules
+        from suite.plugins import import_modules
         import_modules(entry.imports)
     return register(entry)
 
@@ -94,7 +94,7 @@ def load_all(paths=(), imports=()) -> list[str]:
     ``paths`` (``--config``); returns the experiments' names. What ``python -m jobs`` and ``python -m paper_tables``
     do before they parse their command line."""
     if imports:
-        from suite.models.plugins import import_modules
+        from suite.plugins import import_modules
         import_modules(imports)
     return [load(path).name for path in paths]
 

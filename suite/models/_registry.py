@@ -36,8 +36,8 @@ def variant(parent: Callable[..., nn.Module], doc: str, **fixed) -> Callable[...
 
 
 def names() -> list[str]:
-    """Every registered model name, sorted (with those of the ``fcnn_suite.models`` entry points, see `plugins`)."""
-    from .plugins import load_entry_points
+    """Every registered model name, sorted (with the ``fcnn_suite.models`` entry points', see `suite.plugins`)."""
+    from suite.plugins import load_entry_points
     load_entry_points()
     return sorted(_BUILDERS)
 

@@ -1,5 +1,7 @@
-"""Models from outside the package: the user's own modules (``--import mypkg.models``) and the entry-point group
-``fcnn_suite.models``, registered through the same `register_model` as the papers' models.
+"""Modules from outside the package: the user's own (``--import mypkg.models``, whose models register through the
+same `suite.models.register_model` as the papers' models) and the entry-point group ``fcnn_suite.models``. Here,
+not in `suite.models`, so that `suite.experiments` (a file's ``imports``) may import modules without importing the
+models it describes.
 
 A user module is imported by name (``importlib.import_module``), as timm and torchvision users import theirs:
 
