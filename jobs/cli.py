@@ -125,7 +125,7 @@ def preload(argv) -> list[str]:
     pre = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
     user_options(pre)
     known, _ = pre.parse_known_args(argv)
-    return experiments.load_all(known.config or (), known.imports or ())
+    return list(dict.fromkeys(experiments.load_all(known.config or (), known.imports or ())))  # a file given twice
 
 
 def parser(configs=()) -> argparse.ArgumentParser:
