@@ -1,6 +1,7 @@
 """``python -m jobs run|status|collect|list|show``: run an experiment, see its runs, gather its table, show
 where its setting comes from. The results root is --results, else $SUITE_RESULTS, else results/ of this
-checkout.
+checkout. Experiments and models of your own: ``--config my_experiment.toml`` and ``--import mypkg.models`` on
+every subcommand (docs/user-experiments.md).
 
 This module parses the command line and dispatches; each subcommand's logic is in its own module
 (:mod:`jobs.launch`, :mod:`jobs.status`, :mod:`jobs.collect`, :mod:`jobs.show`)."""
@@ -63,6 +64,8 @@ EXAMPLES = {
   python -m jobs run fcnn-table2 --models fcnn-a,fcnn-e --seeds 0,1 --set recipe.epochs=2
   python -m jobs run fcnn-table7 --profile paper --data /data/imagenet --executor slurm --dry-run
   python -m jobs run hocp-table1 --profile paper --data /data/cifar10 --executor slurm --partition gpu --no-wait
+
+your own experiment and models: --config my_experiment.toml --import my_models (docs/user-experiments.md)
 """,
     "status": """examples:
   python -m jobs status                                # every experiment with runs
@@ -86,8 +89,8 @@ job_state: the scheduler's, for submitit jobs; error: why a job ended without a 
 (runs_of: the experiment whose runs it reads, e.g. FCNN Figure 2 reads FCNN Table 7's).
 """,
     "show": """examples:
-  python -m jobs show fcnn-table2                      # the paper profile: every field stated or chosen
-  python -m jobs show fcnn-table2 --profile local
+  python -m jobs show fcnn-table2                      # the local profile, as run and collect
+  python -m jobs show fcnn-table2 --profile paper      # the paper's setting: every field stated or chosen
   python -m jobs show hocp-table1 --set recipe.epochs=10
 """,
     "reference": """examples:
@@ -108,7 +111,31 @@ def sweep_options(sp) -> None:
     sp.add_argument("--no-sweep", action="store_true", help="ignore the experiment's default grid: one configuration")
 
 
-def parser() -> argparse.ArgumentParser:
+USER_HELP = {
+    "config": "an experiment of your own, from a TOML file (docs/user-experiments.md); repeatable; with one, "
+              "EXPERIMENT defaults to its name",
+    "import": "import this module first (your models: its @register_model); repeatable",
+}
+
+
+def user_options(sp) -> None:
+    """--config and --import, on every subcommand (read before the parser is built: see `preload`)."""
+    sp.add_argument("--config", action="append", metavar="FILE.toml", help=USER_HELP["config"])
+    sp.add_argument("--import", dest="imports", action="append", metavar="MODULE", help=USER_HELP["import"])
+
+
+def preload(argv) -> list[str]:
+    """Import the ``--import`` modules and register the ``--config`` experiments, before the parser is built (its
+    choices, defaults and "did you mean" include them); returns the names of the experiments registered. A module
+    that cannot be imported or a bad file is a ValueError naming it."""
+    pre = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    user_options(pre)
+    known, _ = pre.parse_known_args(argv)
+    return list(dict.fromkeys(experiments.load_all(known.config or (), known.imports or ())))  # a file given twice
+
+
+def parser(configs=()) -> argparse.ArgumentParser:
+    """The command line; ``configs``: the names of the experiments registered from --config files (`preload`)."""
     p = argparse.ArgumentParser(prog="python -m jobs", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--version", action="version", version=f"%(prog)s {runs.project_version()}")
@@ -117,17 +144,24 @@ def parser() -> argparse.ArgumentParser:
     profile_type, executor_type = validated(profiles.check_profile), validated(executors.check_name)
 
     def add(name, **kw):
-        return sub.add_parser(name, epilog=EXAMPLES[name], formatter_class=argparse.RawDescriptionHelpFormatter, **kw)
+        sp = sub.add_parser(name, epilog=EXAMPLES[name], formatter_class=argparse.RawDescriptionHelpFormatter, **kw)
+        user_options(sp)
+        return sp
 
     def experiment(sp, **kw):
         sp.add_argument("experiment", type=experiment_type, choices=experiments.names(), metavar="EXPERIMENT",
                         **{"help": f"one of: {', '.join(experiments.names())}", **kw})
 
+    # one --config file: its experiment is the default EXPERIMENT
+    only = {"nargs": "?", "default": configs[0], "help": f"default: {configs[0]} (--config)"} if len(configs) == 1 \
+        else {}
+
     def common(sp, experiment_required=True):
         if experiment_required:
-            experiment(sp)
+            experiment(sp, **only)
         else:
-            experiment(sp, nargs="?", help=f"default: every experiment (one of: {', '.join(experiments.names())})")
+            experiment(sp, **{"nargs": "?", "help": f"default: every experiment (one of: "
+                                                    f"{', '.join(experiments.names())})", **only})
         sp.add_argument("--results", default=None, help=runs.RESULTS_HELP)
 
     def profile(sp, default, what=""):
@@ -189,8 +223,8 @@ def parser() -> argparse.ArgumentParser:
     ls.set_defaults(fn=cmd_list)
     sh = add("show", help="an experiment's models, resources and setting, each field stated by the paper or "
                           "chosen (and why)")
-    experiment(sh)
-    profile(sh, "paper")
+    experiment(sh, **only)
+    profile(sh, "local")
     sh.add_argument("--set", action="append", metavar="KEY=VALUE", help="as for `run`")
     sh.set_defaults(fn=cmd_show)
     rf = add("reference", help="rebuild the reference results shipped in reference/ (docs/reference.md)")
@@ -205,8 +239,14 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
     try:
-        args = parser().parse_args(argv)
+        configs = preload(argv)
+    except ValueError as e:  # a module that cannot be imported, a bad experiment file: one line
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    try:
+        args = parser(configs).parse_args(argv)
     except SystemExit as e:  # --help, --version (0) or a usage error (2, argparse's message on stderr)
         return e.code if isinstance(e.code, int) else (0 if e.code is None else 2)
     if hasattr(args, "results"):  # at call time, so $SUITE_RESULTS set after import applies

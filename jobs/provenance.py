@@ -10,6 +10,7 @@ local field is a local-profile choice.
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 from suite import experiments
 from suite.experiments import Chosen, Stated
@@ -87,6 +88,10 @@ def of(experiment: str, profile: str, setting: experiments.Setting | None = None
     profile's setting with any overrides applied; ``overridden``: the keys they set, where a point of the
     profile's default sweep gets its range's provenance). Implicit fields (no setting value) get value None."""
     exp = experiments.get(experiment)
+    entry = experiments.user(exp.name)
+    if entry is not None:  # an experiment of the user's: every field comes from its file
+        why = Chosen(f"{Path(entry.path).name}: your experiment file (sha256 {entry.sha256[:12]})")
+        return {k: (v, why) for k, v in sorted(setting_fields(setting or exp.setting(profile)).items())}
     table = experiments.provenance(exp.name)
     paper_values = setting_fields(exp.setting("paper"))
     values = setting_fields(setting if setting is not None else exp.setting(profile))
@@ -118,8 +123,10 @@ def table(experiment: str, profile: str, setting=None, overridden=()) -> str:
     rows = of(experiment, profile, setting, overridden)
     exp = experiments.get(experiment)
     width = max(len(k) for k in rows)
-    lines = [f"{exp.name} ({exp.paper} {exp.target}), profile {profile}: the papers' stated settings, "
-             f"completed with documented choices"]
+    entry = experiments.user(exp.name)
+    lines = [f"{exp.name} ({exp.paper} {exp.target}), profile {profile}: " + (
+        f"every field from your experiment file {entry.path}" if entry else
+        "the papers' stated settings, completed with documented choices")]
     for kind in ("stated", "chosen"):
         block = [(k, v, p) for k, (v, p) in rows.items() if p.kind == kind]
         lines.append(f"\n{kind.upper()} ({len(block)})")

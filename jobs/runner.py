@@ -29,9 +29,30 @@ class Task:
     results_root: str
     data_root: str | None = None
     overrides: tuple = ()  # (key, value) pairs over the profile's setting, see apply_overrides
+    imports: tuple = ()    # ((module, sys.path entry), ...): the user's model modules, imported by the worker first
+    experiment_file: tuple = ()  # (path, text, sha256) of a user experiment's TOML file, registered by the worker
 
     def kwargs(self) -> dict:
         return asdict(self)
+
+
+def user_payload(experiment: str) -> dict:
+    """What a worker needs to resolve what this process resolved: the user's model modules (``--import``) and, for
+    an experiment defined in a file, the file's path and text (never re-read from a file edited since)."""
+    from suite import plugins
+    entry = experiments.user(experiments.get(experiment).results_key)
+    return {"imports": plugins.user_modules(),
+            "experiment_file": (entry.path, entry.text, entry.sha256) if entry is not None else ()}
+
+
+def load_user_payload(imports=(), experiment_file=()) -> None:
+    """In a worker: import the user's model modules and register the user's experiment (see `user_payload`)."""
+    if imports:
+        from suite import models
+        models.import_modules([m for m, _ in imports], [o for _, o in imports if o])
+    if experiment_file:
+        from suite.experiments.user import parse
+        experiments.register(parse(experiment_file[1], experiment_file[0], experiment_file[2]))
 
 
 SETTING_KEYS = ("train_limit", "val_limit", "seeds")
@@ -113,6 +134,11 @@ def run_config(exp: experiments.Experiment, model: str, seed: int, profile: str,
     config["provenance"] = provenance.to_config(exp.results_key, profile, setting_for(exp, profile, overrides),
                                                 [k for k, _ in overrides])
     config["reading"] = models.reading(model)
+    entry = experiments.user(exp.results_key)
+    if entry is not None:  # an experiment of the user's: its file and digest (provenance, not identity)
+        config["experiment_file"] = entry.source()
+    if models.imported():  # the user's model modules: module, file, sha256
+        config["imported"] = [{k: v for k, v in m.items() if k != "origin"} for m in models.imported()]
     return config
 
 
@@ -137,6 +163,12 @@ def setting_config(exp: experiments.Experiment, profile: str, overrides=()) -> d
     return config
 
 
+def _not_in(model: str, exp) -> str:
+    from suite.suggest import did_you_mean
+    return (f"model {model!r} is not in experiment {exp.name}; its models: {', '.join(exp.models)}"
+            f"{did_you_mean(model, exp.models)}")
+
+
 def run_dir(task: Task) -> Path:
     exp = experiments.get(task.experiment)
     return runs.find_run_dir(task.results_root, run_config(exp, task.model, task.seed, task.profile,
@@ -152,12 +184,13 @@ class RunOne(submitit.helpers.Checkpointable):
     """``run_one(experiment, model, seed, profile, results_root, data_root=None, overrides=())`` -> summary dict."""
 
     def __call__(self, experiment: str, model: str, seed: int, profile: str, results_root,
-                 data_root=None, overrides=(), progress: bool = True) -> dict:
+                 data_root=None, overrides=(), imports=(), experiment_file=(), progress: bool = True) -> dict:
         from suite import data, train
+        load_user_payload(imports, experiment_file)  # a pool worker or a SLURM job: what the submitter loaded
         exp = experiments.get(experiment)
         check_profile(profile)
         if model not in exp.models:
-            raise ValueError(f"model {model!r} is not in experiment {experiment}; its models: {', '.join(exp.models)}")
+            raise ValueError(_not_in(model, exp))
         s = setting_for(exp, profile, overrides)
         train_set = data.build(s.dataset, "train", root=data_root, limit=s.train_limit, **s.data_options)
         val_set = data.build(s.dataset, "val", root=data_root, limit=s.val_limit, **s.data_options)
@@ -174,7 +207,8 @@ class RunOne(submitit.helpers.Checkpointable):
                        "test": None if test_set is None else test_set.description,
                           "num_classes": train_set.num_classes, "sample_shape": list(train_set.sample_shape)}
         task = Task(experiment, model, seed, profile, str(results_root),
-                    None if data_root is None else str(data_root), tuple(overrides))
+                    None if data_root is None else str(data_root), tuple(overrides), tuple(imports),
+                    tuple(experiment_file))
         recipe, out = s.recipe_for(model), run_dir(task)  # the model's own recipe fields (Setting.model_recipes)
         # a job of several tasks (nodes × tasks_per_node) trains one run with DDP
         ranks = distributed.init(train.default_device().type)
@@ -225,8 +259,9 @@ def tasks_for(experiment: str, profile: str, results_root, data_root=None, model
     models = list(models or exp.models)
     for m in models:
         if m not in exp.models:
-            raise ValueError(f"model {m!r} is not in experiment {experiment}; its models: {', '.join(exp.models)}")
+            raise ValueError(_not_in(m, exp))
     seeds = list(s.seeds if seeds is None else seeds)
     models, seeds = list(dict.fromkeys(models)), list(dict.fromkeys(int(sd) for sd in seeds))  # no run twice
+    payload = user_payload(experiment)
     return [Task(experiment, m, int(sd), profile, str(results_root), None if data_root is None else str(data_root),
-                 overrides) for m in models for sd in seeds]
+                 overrides, payload["imports"], payload["experiment_file"]) for m in models for sd in seeds]

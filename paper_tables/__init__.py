@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from suite import runs
+from suite import experiments, runs
 from suite.profiles import PROFILES, check_profile
 
-from . import _render, claims, complexity, fcnn_accuracy, fcnn_figure2, fcnn_table7, hocp_accuracy, untested
+from . import _render, claims, complexity, fcnn_accuracy, fcnn_figure2, fcnn_table7, hocp_accuracy, untested, user_table
 
 GENERATORS = {
     "complexity": complexity.render,
@@ -33,10 +33,15 @@ RUNS_OF = {"fcnn-figure2": fcnn_figure2.RESULTS_OF}  # generators that plot anot
 
 def render(experiment: str, profile: str = "local", results_root=None, out_dir=None) -> str:
     """Regenerate the tables/figures of ``experiment`` (a `GENERATORS` name) and, under them, the verdicts of
-    its claims (also written as <experiment>_<profile>_claims.md/.csv); returns their Markdown."""
-    if experiment not in GENERATORS:
-        raise ValueError(f"unknown experiment {experiment!r}; valid experiments: {', '.join(sorted(GENERATORS))}")
-    md = GENERATORS[experiment](experiment, check_profile(profile), results_root, out_dir)
+    its claims (also written as <experiment>_<profile>_claims.md/.csv); returns their Markdown. An experiment of
+    the user's (registered from its file, `suite.experiments.load`) gets `user_table`."""
+    generator = GENERATORS.get(experiment) or (user_table.render if experiments.user(experiment) else None)
+    if generator is None:
+        from suite.suggest import did_you_mean
+        valid = sorted(GENERATORS)
+        raise ValueError(f"unknown experiment {experiment!r}; valid experiments: {', '.join(valid)}"
+                         f"{did_you_mean(experiment, valid)}")
+    md = generator(experiment, check_profile(profile), results_root, out_dir)
     if experiment in PROFILE_FREE or not claims.for_experiment(experiment):
         return md
     verdicts = claims.table(experiment, profile, results_root)

@@ -4,7 +4,8 @@ tables and figures.
 With EXPERIMENT: that table (or "complexity": every complexity table), printed as Markdown. Without:
 every generator, each accuracy table for the local profile and every other profile that has runs.
 `python -m paper_tables curves EXPERIMENT [--profile P]`: training curves of its runs (see
-`paper_tables.curves`).
+`paper_tables.curves`). An experiment of your own: ``--config my_experiment.toml`` (and ``--import`` the modules
+of its models), as for ``python -m jobs`` (docs/user-experiments.md).
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ EXAMPLES = """examples:
   python -m paper_tables --only complexity --readme README.md
   python -m paper_tables curves fcnn-table2           # training curves (see `curves --help`)
   python -m paper_tables claims --bench cpu.json gpu.json  # every claim, efficiency ones also in seconds
+  python -m paper_tables --config my_experiment.toml --import my_models  # your experiment's table
 """
 GROUPS = {"accuracy": [n for n in GENERATORS if n not in PROFILE_FREE]}  # --only accuracy: every accuracy table
 README_START, README_END = "<!-- complexity-tables:start -->", "<!-- complexity-tables:end -->"
@@ -34,10 +36,19 @@ def main(argv=None) -> int:
     if argv[:1] == ["curves"]:
         from .curves import main as curves
         return curves(argv[1:])
+    try:
+        configs = _preload(argv)
+    except ValueError as e:  # a module that cannot be imported, a bad experiment file: one line
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     parser = argparse.ArgumentParser(prog="python -m paper_tables", description=__doc__.split("\n\n")[0],
                                      epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"%(prog)s {runs.project_version()}")
-    parser.add_argument("experiment", nargs="?", choices=sorted(GENERATORS), help="render only this one and print it")
+    parser.add_argument("experiment", nargs="?", choices=sorted([*GENERATORS, *configs]),
+                        default=configs[0] if len(configs) == 1 else None,
+                        help="render only this one and print it" + (f" (default {configs[0]}, --config)"
+                                                                    if len(configs) == 1 else ""))
+    _user_options(parser)
     parser.add_argument("--profile", choices=PROFILES, help="profile of the runs to read (default: local with an "
                         "EXPERIMENT; without, local and every profile that has runs)")
     parser.add_argument("--results", type=Path, help=runs.RESULTS_HELP)
@@ -75,6 +86,22 @@ def _render_all(args, benches) -> None:
     if args.readme:
         update_readme(args.readme, (args.out / "complexity.md").read_text())
         print(f"updated the complexity tables in {args.readme}")
+
+
+def _user_options(parser) -> None:
+    parser.add_argument("--config", action="append", metavar="FILE.toml",
+                        help="an experiment of your own (docs/user-experiments.md); repeatable")
+    parser.add_argument("--import", dest="imports", action="append", metavar="MODULE",
+                        help="import this module first (your models); repeatable")
+
+
+def _preload(argv) -> list[str]:
+    """Import the --import modules, register the --config experiments (before the parser: its choices name them)."""
+    pre = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    _user_options(pre)
+    known, _ = pre.parse_known_args(argv)
+    from suite import experiments
+    return experiments.load_all(known.config or (), known.imports or ())
 
 
 def _render_one(name: str, profile: str, results_root, out_dir, benches) -> str:

@@ -86,7 +86,12 @@ def test_curves_errors_name_what_is_missing(tiny_results, tmp_path, capsys):
     with pytest.raises(SystemExit) as e:
         main(["curves", "fcnn-table9", "--results", str(root), "--out", str(tmp_path)])
     err = capsys.readouterr().err
-    assert e.value.code == 2 and "no finished run" in err and "fcnn-table9/local" in err
+    assert e.value.code == 2 and "unknown experiment 'fcnn-table9'" in err and "did you mean 'fcnn-table" in err
+    assert f"experiments with runs under {root}: tiny" in err
+    with pytest.raises(SystemExit) as e:
+        main(["curves", "fcnn-table2", "--results", str(root), "--out", str(tmp_path)])  # known, no runs
+    err = capsys.readouterr().err
+    assert e.value.code == 2 and "no finished run" in err and "fcnn-table2/local" in err
     assert "with runs of profile 'local': tiny" in err
     with pytest.raises(SystemExit):
         main(["curves", "tiny", "--profile", "cluster"])

@@ -64,12 +64,25 @@ def test_frames_filter_and_mark_unfinished_and_bad_runs(tiny_results, tmp_path):
     assert set(m[m.path == str(unfinished)].status) == {"unfinished"} and len(m[m.path == str(unfinished)]) == EPOCHS
     assert str(bad) not in set(m.path)
     assert len(m[m.status == "finished"]) == (len(dirs) - 2) * EPOCHS
-    assert runs.runs_frame(root, "tiny", "paper").empty and "run_id" in runs.metrics_frame(root, "none").columns
+    assert runs.runs_frame(root, "tiny", "paper").empty  # an experiment with runs, none of this profile
+    assert "run_id" in runs.metrics_frame(root, "fcnn-table2").columns  # an experiment without runs: empty
 
 
 def test_frames_missing_root(tmp_path):
     with pytest.raises(FileNotFoundError, match="no such directory"):
         runs.runs_frame(tmp_path / "nowhere")
+
+
+def test_frames_name_an_unknown_experiment_or_profile(tmp_path):
+    """A misspelt experiment is an error with a "did you mean", never an empty frame (issue 27)."""
+    (tmp_path / "tiny" / "local").mkdir(parents=True)
+    with pytest.raises(ValueError, match=r"unknown experiment 'fcnn-tabel2'; valid experiments: .*fcnn-table2.*tiny; "
+                                         r"did you mean 'fcnn-table2'\? \(experiments with runs under .*: tiny\)"):
+        runs.runs_frame(tmp_path, "fcnn-tabel2", "local")
+    with pytest.raises(ValueError, match="did you mean 'tiny'"):
+        runs.metrics_frame(tmp_path, "tinny")
+    with pytest.raises(ValueError, match="unknown profile 'laptop'; valid profiles: paper, local"):
+        runs.runs_frame(tmp_path, "tiny", "laptop")
 
 
 def test_live_log_line_per_epoch_on_console_and_in_train_log(tmp_path, capsys):

@@ -8,9 +8,14 @@ default name implements the one the text decides and the other is a registered v
 fcnn-c/d-no-basis-bn, fcnn-l-layer-residual, hocp-convnet(-s)-eq16, hocp-convnet-s-identity-skip). The
 experiments that test the papers' untested claims train two ablations (`readings.ABLATIONS`): fcnn-e-no-residual
 and convnet3d-cp-finetune (3D-ConvNet CP-decomposed after training, see suite.train's ``decompose_after``).
+Models of your own register through the same `register_model` from your module (`suite.plugins`: ``--import``, or the
+entry-point group ``fcnn_suite.models``).
 """
+from suite.plugins import import_modules, imported
+
 from . import fcnn, hocp, reference  # noqa: F401  (registration)
 from ._registry import build, get_model_builder, names, overrides_of, register_model
 from .readings import ABLATIONS, VARIANTS, reading
 
-__all__ = ["build", "names", "register_model", "get_model_builder", "overrides_of", "reading", "VARIANTS", "ABLATIONS"]
+__all__ = ["build", "names", "register_model", "get_model_builder", "overrides_of", "reading", "VARIANTS", "ABLATIONS",
+           "import_modules", "imported"]

@@ -36,13 +36,20 @@ def variant(parent: Callable[..., nn.Module], doc: str, **fixed) -> Callable[...
 
 
 def names() -> list[str]:
-    """Every registered model name, sorted."""
+    """Every registered model name, sorted (with the ``fcnn_suite.models`` entry points', see `suite.plugins`)."""
+    from suite.plugins import load_entry_points
+    load_entry_points()
     return sorted(_BUILDERS)
 
 
 def get_model_builder(name: str) -> Callable[..., nn.Module]:
     if name not in _BUILDERS:
-        raise ValueError(f"name: unknown model {name!r}; expected one of {', '.join(names())}")
+        from suite.suggest import did_you_mean
+        valid = names()  # loads the entry points: the name may be one of theirs
+        if name not in _BUILDERS:
+            raise ValueError(f"name: unknown model {name!r}; expected one of {', '.join(valid)}"
+                             f"{did_you_mean(name, valid)} (a model of your own: --import its module, see "
+                             f"docs/user-experiments.md)")
     return _BUILDERS[name]
 
 

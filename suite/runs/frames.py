@@ -78,17 +78,29 @@ def _entries(root, experiment, profile):
         yield d, config, None, metrics, st.state, st.reason or st.describe()
 
 
-def _check_root(root) -> Path:
+def _check_root(root, experiment: str | None = None, profile: str | None = None) -> Path:
+    """``root`` as a Path; FileNotFoundError if it is no directory, ValueError naming the valid names (with a "did
+    you mean") for an experiment that is neither registered nor has runs under it, or an unknown profile."""
     root = Path(root)
     if not root.is_dir():
         raise FileNotFoundError(f"results root {root}: no such directory (expected the directory holding "
                                 f"<experiment>/<profile>/<run>/)")
+    if profile is not None:
+        from suite.profiles import check_profile
+        check_profile(profile)
+    if experiment is not None and not (root / experiment).is_dir():
+        from suite import experiments
+        from suite.suggest import unknown
+        if experiment not in experiments.names():  # a registered one without runs yet: an empty frame
+            on_disk = [d.name for d in root.iterdir() if d.is_dir() and not d.name.startswith(("_", "."))]
+            raise ValueError(unknown("experiment", experiment, {*experiments.names(), *on_disk}) +
+                             f" (experiments with runs under {root}: {', '.join(sorted(on_disk)) or 'none'})")
     return root
 
 
 def runs_frame(root, experiment: str | None = None, profile: str | None = None) -> pd.DataFrame:
     """One row per run directory under ``root`` (optionally one experiment and/or profile); see the module."""
-    root = _check_root(root)
+    root = _check_root(root, experiment, profile)
     rows = []
     for path, config, summary, _, status, reason in _entries(root, experiment, profile):
         row = _identity(path, config, status, reason)
@@ -102,7 +114,7 @@ def runs_frame(root, experiment: str | None = None, profile: str | None = None) 
 
 def metrics_frame(root, experiment: str | None = None, profile: str | None = None) -> pd.DataFrame:
     """One row per logged epoch per run under ``root``; see the module."""
-    root = _check_root(root)
+    root = _check_root(root, experiment, profile)
     rows = []
     for path, config, _, metrics, status, reason in _entries(root, experiment, profile):
         ident = _identity(path, config, status, reason)

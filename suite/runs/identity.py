@@ -15,7 +15,10 @@ from pathlib import Path
 from .layout import CONFIG, config_hash
 from .read import read_json
 
-IDENTITY_EXCLUDED = ("model", "seed", "num_classes", "reading", "provenance")  # per model, or documentation
+# per model, or documentation: a user experiment's file (path, sha256) and the user's imported model modules are
+# recorded, but its identity is its resolved setting, as for every experiment: an edited comment or claim in the file
+# finds the finished runs, an edited setting (recipe, data, model options, ...) is another configuration
+IDENTITY_EXCLUDED = ("model", "seed", "num_classes", "reading", "provenance", "experiment_file", "imported")
 LEGACY_EXCLUDED = ("num_classes",)  # added to config.json after the directory was named, before this version
 
 
