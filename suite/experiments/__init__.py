@@ -28,6 +28,7 @@ from . import (
     fcnn_table7,
     hocp_compress,
     hocp_figure5,
+    hocp_psi_ablation,
     hocp_table1,
     hocp_table2,
 )
@@ -41,7 +42,8 @@ __all__ = ["EXPERIMENTS", "Chosen", "Claim", "Experiment", "Recipe", "Setting", 
 
 # in the papers' order: the claims ledger lists the claims in this order
 FAMILIES: tuple[ModuleType, ...] = (fcnn_table2, fcnn_table4, fcnn_table5, fcnn_table7, fcnn_figure2, hocp_table1,
-                                    hocp_table2, fcnn_residual, hocp_compress, hocp_figure5)
+                                    hocp_table2, fcnn_residual, hocp_compress, hocp_psi_ablation,
+                                    hocp_figure5)
 _BY_NAME = {m.NAME: m for m in FAMILIES if hasattr(m, "EXPERIMENT")}
 EXPERIMENTS = {name: m.EXPERIMENT for name, m in _BY_NAME.items()}
 

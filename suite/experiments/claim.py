@@ -20,8 +20,8 @@ APPROX_TOL = 0.10  # relative tolerance of a value the paper prints with "~"
 
 @dataclass(frozen=True)
 class Compare:
-    """Accuracy of model ``a`` vs ``b`` (``metric`` = "top1" or "top5", in %): ``kind`` is "better",
-    "not_worse" (non-inferiority by ``margin``) or "equivalent" (|a − b| < ``margin``)."""
+    """Accuracy of model ``a`` vs ``b`` (``metric`` = "top1" or "top5", in %): ``kind`` is "better" (a − b >
+    ``margin``, 0 by default), "not_worse" (non-inferiority by ``margin``) or "equivalent" (|a − b| < ``margin``)."""
 
     kind: str
     a: str
@@ -35,7 +35,7 @@ class Compare:
             return f"{what} {self.a} − {self.b} > −{self.margin:g} point"
         if self.kind == "equivalent":
             return f"|{what} {self.a} − {self.b}| < {self.margin:g} point"
-        return f"{what} {self.a} > {self.b}"
+        return f"{what} {self.a} − {self.b} > {self.margin:g} point" if self.margin else f"{what} {self.a} > {self.b}"
 
 
 @dataclass(frozen=True)
