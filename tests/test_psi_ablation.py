@@ -71,9 +71,11 @@ def test_the_experiment_and_its_settings():
     exp = experiments.get("hocp-psi-ablation")
     assert exp.models == ("hocp-convnet", "hocp-convnet-no-psi") and exp.paper == "HO-CP"
     local, paper = exp.setting("local"), exp.setting("paper")
-    assert len(local.seeds) >= 3 and local.dataset == hocp_table2.LOCAL_JESTER.dataset
-    assert local.data_options == hocp_table2.LOCAL_JESTER.data_options  # Table 2's clips
+    assert len(local.seeds) >= 3 and local.dataset == hocp_table2.LOCAL_JESTER.dataset  # Table 2's data
+    assert local.data_options["frames"] == hocp_table2.LOCAL_JESTER.data_options["frames"]
     assert local.model_overrides["width"] == hocp_table2.LOCAL_JESTER.model_overrides["width"]
+    assert local.model_overrides["input_size"] == (1, 16, local.data_options["size"], local.data_options["size"])
+    assert {local.recipe_for(m) for m in exp.models} == {local.recipe}  # one recipe: they differ by Ψ alone
     assert paper == experiments.get("hocp-table2").setting("paper")  # the paper profile is Table 2's
     assert exp.sweeps == experiments.get("hocp-table2").sweeps and experiments.sweeps(exp.name)
     assert provenance.missing(exp.name) == []
