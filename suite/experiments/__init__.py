@@ -12,7 +12,7 @@ Every local setting trains at least 3 seeds per model, so every local table has 
 single-thread CPU seconds per training / evaluation image of each model (docs/training.md): FCNN Table 2
 (``make reproduce-table2``, 9 seeds) at most 10 minutes (measured about 9 on an idle machine); FCNN Tables 4
 and 5, HO-CP Tables 1 and 2 at most 10; FCNN Table 7 (VGG-16 at full width is three quarters of its cost) at
-most 15; the Ψ ablation (hocp-psi-ablation, 5 seeds of 2 models) at most 10 (estimated 6.6, not yet timed idle).
+most 15; the Ψ ablation (hocp-psi-ablation, 5 seeds of 2 models) at most 10 (estimated 7, not yet timed idle).
 """
 from __future__ import annotations
 

@@ -32,9 +32,9 @@ MODELS = ("hocp-convnet", "hocp-convnet-no-psi")
 #   (Alg. 1's order) ends with running variances of ~2e-9 on channels the ReLU left nearly dead (53 of 384 below
 #   1e-3 in the last block), and the same checkpoint scores 33.6 % with batch statistics. That is the model's own
 #   behaviour (HO-CP ConvNet as Table 2 trains it), which the claim's verdict then reflects.
-# - Cost: about 85 + 73 CPU-s per seed of the two models (6000 training clips, 1000 validation and 1000 test clips
-#   each, start-up); 5 seeds through `pool` (two single-threaded runs at a time) are about 6.6 minutes on an idle
-#   2-core machine, within the 10-minute budget of the other local tables.
+# - Cost: the whole seed-0 command (`/usr/bin/time`, both models through `pool`) took 168 CPU-s (158 user + 9.5
+#   system), as the per-clip times predict (85 + 73); 5 seeds are about 840 CPU-s, some 7 minutes on an idle 2-core
+#   machine (two single-threaded runs at a time), within the 10-minute budget of the other local tables.
 # Both models compute with the torch backend (no Numba kernel compiles; the two differ by Ψ alone).
 LOCAL_PSI = replace(
     LOCAL_JESTER, data_options={"frames": 16, "size": 16, "digit_size": 10},
