@@ -38,7 +38,18 @@ def cmd_show(args) -> int:
     print(f"resources (slurm executor; --partition, --gpus, ... override): the profile's {given}; with the "
           f"defaults: " + ", ".join(f"{k.removeprefix('slurm_')} {v}" for k, v in sorted(used.items())
                                     if k not in ("slurm_setup", "name")))
+    print(_cost(exp, args.profile, setting))
     print()
     print(provenance.table(exp.name, args.profile, setting, [k for k, _ in overrides]))
     return 0
 
+
+
+def _cost(exp, profile: str, setting) -> str:
+    """The profile's cost: GPU-hours from the recipe and measured step times (paper), or where the CPU budget is."""
+    from suite.experiments import cost
+    if profile != "paper":
+        return ("cost: the local profile trains on the CPU; its budget and measured wall time are in "
+                "docs/training.md")
+    return "\n".join(["cost (GPU compute of the training steps; evaluation and data loading not counted):",
+                      *cost.lines(exp, profile, setting)])

@@ -25,6 +25,7 @@ GENERATORS = {
     "hocp-table2": hocp_accuracy.render,
     "fcnn-residual": untested.render,   # the claims the papers argue but never test
     "hocp-compress": untested.render,
+    "hocp-psi-ablation": untested.render,
     "claims": claims.render,
 }
 PROFILE_FREE = ("complexity", "claims")       # generators rendered once (no runs, or every profile at once)

@@ -93,7 +93,8 @@ def _cells(v: Verdict) -> list:
 NOTES = [
     "Accuracy claims: Paper / Ours = difference a − b in accuracy points (paper's table / our runs); the interval "
     "is the 95 % t-interval of that difference, paired by seed when both models ran the same seeds, else Welch. "
-    "better: holds if the interval is above 0, contradicted if below; not_worse / equivalent: against ±"
+    "better: holds if the interval is above 0 (above the margin where the test names one), contradicted if below; "
+    "not_worse / equivalent: against ±"
     f"{MARGIN:g} point (our choice, see paper_tables/claims.py). Seeds to decide: seeds per model that would make "
     "the interval clear the threshold if the effect and spread stayed as measured (– : no spread measured yet, or "
     "more than 1000). within: holds if the interval lies inside the stated size's bounds, contradicted if it lies "

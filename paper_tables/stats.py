@@ -182,7 +182,8 @@ def seeds_needed(diff: Difference, thresholds: tuple[float, ...], level: float =
 def decide(kind: str, lo: float | None, hi: float | None, margin: float = 0.0, bounds=None) -> str:
     """Verdict from the 95 % interval [lo, hi] of the effect a − b.
 
-    kind "better":      a better than b.           holds: lo > 0;       contradicted: hi < 0.
+    kind "better":      a better than b by more than margin (default 0).
+                                                   holds: lo > margin;  contradicted: hi < margin.
     kind "not_worse":   a not worse than b − margin. holds: lo > −margin; contradicted: hi < −margin.
     kind "equivalent":  |a − b| < margin.           holds: −margin < lo and hi < margin;
                                                     contradicted: lo > margin or hi < −margin.
@@ -193,7 +194,7 @@ def decide(kind: str, lo: float | None, hi: float | None, margin: float = 0.0, b
     if lo is None or hi is None:
         return INCONCLUSIVE
     if kind == "better":
-        return HOLDS if lo > 0 else CONTRADICTED if hi < 0 else INCONCLUSIVE
+        return HOLDS if lo > margin else CONTRADICTED if hi < margin else INCONCLUSIVE
     if kind == "not_worse":
         return HOLDS if lo > -margin else CONTRADICTED if hi < -margin else INCONCLUSIVE
     if kind == "equivalent":
@@ -212,7 +213,7 @@ def thresholds(kind: str, margin: float = 0.0, bounds=None) -> tuple[float, ...]
     """The effect values at which `decide` changes its verdict for ``kind``."""
     if kind == "within":
         return tuple(bounds)
-    return {"better": (0.0,), "not_worse": (-margin,), "equivalent": (-margin, margin)}[kind]
+    return {"better": (margin,), "not_worse": (-margin,), "equivalent": (-margin, margin)}[kind]
 
 
 def agreement(lo: float | None, hi: float | None, margin: float = 1.0) -> str:

@@ -17,7 +17,8 @@ from suite.train import Recipe
 # ------------------------------------------------------------------------------------------- definitions
 def test_every_table_and_figure_has_an_experiment():
     assert set(experiments.names()) == {"fcnn-table2", "fcnn-table4", "fcnn-table5", "fcnn-table7", "fcnn-figure2",
-                                        "hocp-table1", "hocp-table2", "fcnn-residual", "hocp-compress"}
+                                        "hocp-table1", "hocp-table2", "fcnn-residual", "hocp-compress",
+                                        "hocp-psi-ablation"}
     assert experiments.get("fcnn-table2").models == tuple(f"fcnn-{c}" for c in "abcdef")
     assert experiments.get("fcnn-figure2").results_key == "fcnn-table7"  # Figure 2 plots Table 7's runs
 

@@ -21,10 +21,10 @@ def test_every_claim_names_its_source_and_a_test():
                                                                                       c.source), c
         assert c.quote and c.test.describe()
         assert c.experiment in {"fcnn-table2", "fcnn-table4", "fcnn-table5", "fcnn-table7", "hocp-table1",
-                                "hocp-table2", "fcnn-residual", "hocp-compress"}
+                                "hocp-table2", "fcnn-residual", "hocp-compress", "hocp-psi-ablation"}
     experiments = {c.experiment for c in claims.CLAIMS if isinstance(c.test, claims.Compare)}
     assert experiments == {"fcnn-table2", "fcnn-table4", "fcnn-table5", "fcnn-table7", "hocp-table1", "hocp-table2",
-                           "fcnn-residual", "hocp-compress"}
+                           "fcnn-residual", "hocp-compress", "hocp-psi-ablation"}
 
 
 # Every quote is the paper's words: tests/test_ledger_quotes.py.

@@ -30,9 +30,9 @@ METRICS = {"top1": "top-1", "top5": "top-5", "val_top1@1": "validation top-1 aft
 @dataclass(frozen=True)
 class Compare:
     """Accuracy of model ``a`` vs ``b`` (``metric``: "top1", "top5" or "val_top1@1", the validation top-1 at the
-    end of the first epoch, in %): ``kind`` is "better", "not_worse" (non-inferiority by ``margin``),
-    "equivalent" (|a − b| < ``margin``) or "within" (a − b in ``bounds``, low ≤ d < high). ``per_cost``: compare
-    accuracy per unit of counted cost (module doc)."""
+    end of the first epoch, in %): ``kind`` is "better" (a − b > ``margin``, 0 by default), "not_worse"
+    (non-inferiority by ``margin``), "equivalent" (|a − b| < ``margin``) or "within" (a − b in ``bounds``,
+    low ≤ d < high). ``per_cost``: compare accuracy per unit of counted cost (module doc)."""
 
     kind: str
     a: str
@@ -61,7 +61,7 @@ class Compare:
             return f"{what} {self.a} − {self.b} > −{self.margin:g} point"
         if self.kind == "equivalent":
             return f"|{what} {self.a} − {self.b}| < {self.margin:g} point"
-        return f"{what} {self.a} > {self.b}"
+        return f"{what} {self.a} − {self.b} > {self.margin:g} point" if self.margin else f"{what} {self.a} > {self.b}"
 
 
 @dataclass(frozen=True)

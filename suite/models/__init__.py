@@ -6,8 +6,9 @@ googlenet, resnet18, vgg16 (torchvision's definitions, untrained). Every model c
 (its paper's input, without batch) and `num_classes`. Where a paper's text admits two readings, the
 default name implements the one the text decides and the other is a registered variant (`readings.py`:
 fcnn-c/d-no-basis-bn, fcnn-l-layer-residual, hocp-convnet(-s)-eq16, hocp-convnet-s-identity-skip). The
-experiments that test the papers' untested claims train two ablations (`readings.ABLATIONS`): fcnn-e-no-residual
-and convnet3d-cp-finetune (3D-ConvNet CP-decomposed after training, see suite.train's ``decompose_after``).
+experiments that test the papers' untested claims train three ablations (`readings.ABLATIONS`): fcnn-e-no-residual,
+convnet3d-cp-finetune (3D-ConvNet CP-decomposed after training, see suite.train's ``decompose_after``) and
+hocp-convnet-no-psi (HO-CP ConvNet with linear CP factors, no Ψ).
 Models of your own register through the same `register_model` from your module (`suite.plugins`: ``--import``, or the
 entry-point group ``fcnn_suite.models``).
 """

@@ -175,7 +175,8 @@ def hocp_convnet(*, num_classes=None, in_channels=3, width=1.0, input_size=None,
     rank"; "without skip connection and with RELU"
     — R(C + T + 9) parameters per layer. Ψ as Alg. 1 states it ("H ← PReLU(H) or ReLU(H); H ← Batch-Norm(H)"
     after each 1-D factor, nothing after the first 1×1); ``psi="eq16"`` (the variant ``hocp-convnet-eq16``)
-    puts Ψ = BN then ReLU after every factor including the first 1×1, one reading of eq. 16.""")
+    puts Ψ = BN then ReLU after every factor including the first 1×1, one reading of eq. 16; ``psi=None`` (the
+    ablation ``hocp-convnet-no-psi``) leaves Ψ out: linear CP factors, eq. 15.""")
     return _hocp_convnet(num_classes=num_classes, in_channels=in_channels, width=width, input_size=input_size,
                          activation="relu", skip=None, psi=psi, backend=backend)
 
@@ -204,6 +205,13 @@ register_model("hocp-convnet-s-eq16")(variant(
 register_model("hocp-convnet-s-identity-skip")(variant(
     hocp_convnet_s, "HO-CP ConvNet-S with U^(S) only where C ≠ T and an identity skip elsewhere (matches Table 2's "
     "1.2M).", psi="alg1", skip="identity"))
+
+
+# ---------------------------------------------------------------------- without Ψ (an experiment's model: an ablation)
+register_model("hocp-convnet-no-psi")(variant(
+    hocp_convnet, "HO-CP ConvNet without Ψ: linear CP factors between the two 1×1s (eq. 15, not eq. 16), trained from "
+    "scratch; the rest of the column (BN, ELU, pooling after each block) unchanged (experiment hocp-psi-ablation).",
+    psi=None))
 
 
 # ------------------------------------------------------------------ the compression route (an experiment's model)

@@ -61,6 +61,12 @@ ABLATIONS = {
                                      "HO-CP Sec. 3: \"most existing approach rely on first training an uncompressed "
                                      "network, then decomposing the convolutional kernels ... However, this approach "
                                      "is not suitable for higher-order convolutions\" (experiment hocp-compress)"),
+    "hocp-convnet-no-psi": Variant("hocp-convnet", "no Ψ between the CP factors: linear factors (eq. 15), trained "
+                                   "from scratch",
+                                   "Alg. 1's Ψ (ReLU then BN) after each 1-D factor (eq. 16)",
+                                   "HO-CP Sec. 3: \"Tensor decomposition (and, in particular, decomposed convolutions) "
+                                   "are notoriously hard to train end-to-end ... Instead, we propose to facilitate "
+                                   "training by adding non-linearities Ψ\" (experiment hocp-psi-ablation)"),
 }
 
 
