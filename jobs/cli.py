@@ -13,10 +13,13 @@ import sys
 from suite import experiments, host, profiles, runs
 
 from . import executors
+from .collect import add_options as collect_options
 from .collect import cmd_collect
 from .launch import cmd_run, parse_seeds
 from .show import LIST_KEYS, cmd_list, cmd_show
+from .status import EXIT_CODES as STATUS_EXIT_CODES
 from .status import JSON_ROW_KEYS, cmd_status
+from .status import add_options as status_options
 
 
 def validated(check, prefix: str = ""):
@@ -66,16 +69,28 @@ EXAMPLES = {
     "status": """examples:
   python -m jobs status                                # every experiment with runs
   python -m jobs status fcnn-table2 --profile local
-  python -m jobs status fcnn-table2 --json | jq '.[] | select(.state != "finished")'
+  python -m jobs status fcnn-table2 --state unfinished,failed --set recipe.epochs=1
+  python -m jobs status fcnn-table2 --json | jq '.runs[] | select(.state != "finished")'
 
---json prints a list of rows, one per run, each with the keys: """ + ", ".join(JSON_ROW_KEYS) + """
+The last line is the summary: how many runs are finished, running, unfinished, failed, bad, not started.
+Without EXPERIMENT only the started runs of each experiment are listed and counted.
+--json prints one object: "summary" (those counts and "runs", their total), "exit_status", and "runs", a
+list of rows, one per run, each with the keys: """ + ", ".join(JSON_ROW_KEYS) + """
 (state: not started, running, unfinished, failed, finished or bad; description: the text line's state;
 job_state: the scheduler's, for submitit jobs; error: why a job ended without a finished run).
-""",
+
+""" + STATUS_EXIT_CODES + "\n",
     "collect": """examples:
   python -m jobs collect fcnn-table2                   # waits for submitted jobs, then the table and curves
   python -m jobs collect fcnn-table7 --profile paper --data /data/imagenet --timeout 600
-  python -m jobs collect fcnn-table2 --set recipe.epochs=1 --out /tmp/tables
+  python -m jobs collect fcnn-table2 --set recipe.epochs=1 --out /tmp/tables   # fcnn_table2_local_<identity>.md
+  python -m jobs collect fcnn-table2 --strict         # exit 1 if a model has no finished run
+
+Output files are named after the experiment and profile (fcnn_table2_local.md, .csv, .tex, ...); a configuration
+other than the profile's own (--set, --sweep) adds its short identity (fcnn_table2_local_<identity>.md), so it
+never overwrites the profile's. With no finished run the table is still written and stderr says so.
+exit status: 0 (the table was written), 1 with --strict when a model has no finished run, 2 for a usage error
+(an unknown experiment, profile or --set key, an --out that cannot be written, --timeout reached).
 """,
     "list": """examples:
   python -m jobs list
@@ -166,8 +181,7 @@ def parser() -> argparse.ArgumentParser:
     s = add("status", help="state of each run of an experiment")
     common(s, experiment_required=False)
     profile(s, None, "default: every profile")
-    s.add_argument("--data", default=None, help="dataset directory (paper profile), to list its runs not started")
-    s.add_argument("--json", action="store_true", help="print the rows as a JSON list (keys below)")
+    status_options(s)
     s.set_defaults(fn=cmd_status)
     c = add("collect", help="render the experiment's table/figure from its finished runs")
     common(c)
@@ -177,6 +191,7 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--out", default=None, help="output directory (default: paper_tables/out)")
     c.add_argument("--timeout", type=non_negative(float), default=None,
                    help="seconds to wait for submitted jobs (default: no limit)")
+    collect_options(c)
     c.set_defaults(fn=cmd_collect)
     ls = add("list", help="experiments, profiles, executors")
     ls.add_argument("--json", action="store_true", help="print the experiments as a JSON list (keys below)")
@@ -214,6 +229,6 @@ def main(argv=None) -> int:
         print(f"error: {e.strerror}", file=sys.stderr)
         return 2
     except OSError as e:  # e.g. a results directory that cannot be written
-        print(f"error: {e.filename or ''}: {e.strerror or e}; check the path and its permissions (--results)",
-              file=sys.stderr)
+        where = f"{e.filename}: {e.strerror or e}" if e.filename else str(e)
+        print(f"error: {where}; check the path and its permissions (--results)", file=sys.stderr)
         return 2

@@ -61,11 +61,13 @@ def apply_overrides(setting: experiments.Setting, overrides=()) -> experiments.S
             valid = [f.name for f in fields(setting.recipe)]
             if tail not in valid:
                 raise ValueError(f"override {key!r}: unknown recipe field; valid: {', '.join(valid)}")
-            setting = replace(setting, recipe=replace(setting.recipe, **{tail: value}),  # for every model:
+            setting = replace(setting, recipe=_recipe_with(setting.recipe, key, value),  # for every model:
                               model_recipes=_without(setting.model_recipes, tail))  # it wins over a model's own
         elif head == "model" and tail:
             setting = replace(setting, model_overrides={**setting.model_overrides, tail: value})
         elif head == "data" and tail:
+            from suite import data
+            data.check_options(setting.dataset, [tail])  # a misspelt key is named here, before any run
             setting = replace(setting, data_options={**setting.data_options, tail: value})
         elif key in SETTING_KEYS:
             setting = replace(setting, **{key: _setting_value(key, value)})
@@ -73,6 +75,15 @@ def apply_overrides(setting: experiments.Setting, overrides=()) -> experiments.S
             raise ValueError(f"override {key!r}: expected recipe.<field>, model.<key>, data.<key> "
                              f"or one of {', '.join(SETTING_KEYS)}")
     return setting
+
+
+def _recipe_with(recipe, key: str, value):
+    """``recipe`` with ``--set key=value`` (key ``recipe.<field>``); an invalid value is an error naming the key."""
+    try:
+        return replace(recipe, **{key.partition(".")[2]: value})
+    except (TypeError, ValueError) as e:
+        message = str(e)
+        raise ValueError(message if message.startswith(key) else f"--set {key}={value!r}: {message}") from None
 
 
 def _without(model_recipes: dict, field_name: str) -> dict:

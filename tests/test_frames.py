@@ -64,7 +64,10 @@ def test_frames_filter_and_mark_unfinished_and_bad_runs(tiny_results, tmp_path):
     assert set(m[m.path == str(unfinished)].status) == {"unfinished"} and len(m[m.path == str(unfinished)]) == EPOCHS
     assert str(bad) not in set(m.path)
     assert len(m[m.status == "finished"]) == (len(dirs) - 2) * EPOCHS
-    assert runs.runs_frame(root, "tiny", "paper").empty and "run_id" in runs.metrics_frame(root, "none").columns
+    assert runs.runs_frame(root, "tiny", "paper").empty
+    assert "run_id" in runs.metrics_frame(root, "tiny", "paper").columns
+    with pytest.raises(ValueError, match="unknown experiment 'none'; expected one of: .*tiny"):  # never an empty frame
+        runs.metrics_frame(root, "none")
 
 
 def test_frames_missing_root(tmp_path):

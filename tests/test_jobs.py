@@ -342,7 +342,7 @@ def test_damaged_finished_runs_are_bad_everywhere_and_retrained(tmp_path, capsys
     summary = json.loads((dirs["fcnn-e"] / runs.SUMMARY).read_text())
     (dirs["fcnn-e"] / runs.SUMMARY).write_text(json.dumps({**summary, "top1": 99.9}))
     capsys.readouterr()
-    assert cli.main(["status", "fcnn-table2", "--results", str(root), "--profile", "local"]) == 0
+    assert cli.main(["status", "fcnn-table2", "--results", str(root), "--profile", "local"]) == 1  # bad runs: 1
     out = capsys.readouterr().out
     assert "fcnn-a             seed 0: bad: summary.json: missing key 'schema'" in out
     assert "fcnn-e             seed 0: bad: summary top1=99.9 differs from test.json" in out  # the reported test split
@@ -356,7 +356,7 @@ def test_damaged_finished_runs_are_bad_everywhere_and_retrained(tmp_path, capsys
     assert all(runs.classify(d).state == runs.FINISHED for d in dirs.values())
     assert len(list(dirs["fcnn-a"].parent.glob(".fcnn-a_s0_*.bad-*"))) == 1  # kept aside, not deleted
     (dirs["fcnn-a"] / runs.CONFIG).write_text("[1, 2]")
-    assert cli.main(["status", "fcnn-table2", "--results", str(root), "--profile", "local"]) == 0
+    assert cli.main(["status", "fcnn-table2", "--results", str(root), "--profile", "local"]) == 1
     assert "fcnn-a             seed 0: bad: " in capsys.readouterr().out
     assert cli.main(["collect", "fcnn-table2", "--results", str(root), "--out", str(tmp_path / "out")]) == 0
 
@@ -449,7 +449,10 @@ def _alive(pid: int) -> bool:
     ("seeds=5", "override 'seeds': expected a JSON list of non-negative integers"),
     ("seeds=012", "override 'seeds': expected a JSON list of non-negative integers, e.g. seeds=[0,1,2], got '012'"),
     ("model.widht=0.5", "accepts in_channels, width"),
-    ("data.sizee=3", "unexpected keyword argument 'sizee'"),
+    ("data.sizee=3", "data.sizee: unknown option of dataset 'digits'; valid data keys: data.resize, data.crop"),
+    ("data.clutr=3", "data.clutr: unknown option of dataset 'digits'; valid data keys: data.resize, data.crop"),
+    ("recipe.lr=-1", "recipe.lr: expected a number > 0, got -1"),
+    ("recipe.gamma=2", "recipe.gamma: expected a number in (0, 1), got 2"),
     ("train_limit=-3", "override 'train_limit': expected a positive integer or null"),
 ])
 def test_bad_set_values_are_one_line_errors_before_submitting(setting, message, tmp_path, capsys):

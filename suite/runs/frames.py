@@ -78,17 +78,41 @@ def _entries(root, experiment, profile):
         yield d, config, None, metrics, st.state, st.reason or st.describe()
 
 
-def _check_root(root) -> Path:
+def _check_root(root, experiment: str | None = None, profile: str | None = None) -> Path:
+    """``root``, checked to be a directory; ``experiment`` and ``profile``, checked to be known (an experiment
+    of suite.experiments or a directory under ``root``; a profile of suite.profiles or a directory under the
+    experiment's): a misspelt name is an error naming the valid ones, never an empty frame."""
     root = Path(root)
     if not root.is_dir():
         raise FileNotFoundError(f"results root {root}: no such directory (expected the directory holding "
                                 f"<experiment>/<profile>/<run>/)")
+    if experiment is not None:
+        _check_name("experiment", experiment, root, _known_experiments())
+    if profile is not None:
+        from suite.profiles import PROFILES
+        _check_name("profile", profile, root / experiment if experiment else None, PROFILES)
     return root
+
+
+def _known_experiments() -> list[str]:
+    from suite import experiments
+    return [*experiments.names(), *(e.results_key for e in map(experiments.get, experiments.names()))]
+
+
+def _check_name(what: str, name: str, parent: Path | None, known) -> None:
+    """ValueError unless ``name`` is ``known`` or a directory under ``parent``."""
+    present = sorted(d.name for d in parent.iterdir() if d.is_dir() and not d.name.startswith((".", "_"))) \
+        if parent is not None and parent.is_dir() else []
+    if name in known or name in present:
+        return
+    valid = sorted(set(known) | set(present))
+    raise ValueError(f"unknown {what} {name!r}; expected one of: {', '.join(valid)}"
+                     + (f" (with runs under {parent}: {', '.join(present)})" if present else ""))
 
 
 def runs_frame(root, experiment: str | None = None, profile: str | None = None) -> pd.DataFrame:
     """One row per run directory under ``root`` (optionally one experiment and/or profile); see the module."""
-    root = _check_root(root)
+    root = _check_root(root, experiment, profile)
     rows = []
     for path, config, summary, _, status, reason in _entries(root, experiment, profile):
         row = _identity(path, config, status, reason)
@@ -102,7 +126,7 @@ def runs_frame(root, experiment: str | None = None, profile: str | None = None) 
 
 def metrics_frame(root, experiment: str | None = None, profile: str | None = None) -> pd.DataFrame:
     """One row per logged epoch per run under ``root``; see the module."""
-    root = _check_root(root)
+    root = _check_root(root, experiment, profile)
     rows = []
     for path, config, _, metrics, status, reason in _entries(root, experiment, profile):
         ident = _identity(path, config, status, reason)
