@@ -15,7 +15,7 @@ from suite import experiments, host, profiles, runs
 from . import executors
 from .collect import add_options as collect_options
 from .collect import cmd_collect
-from .launch import cmd_run, parse_seeds
+from .launch import add_log_option, cmd_run, parse_seeds
 from .show import LIST_KEYS, cmd_list, cmd_show
 from .status import EXIT_CODES as STATUS_EXIT_CODES
 from .status import JSON_ROW_KEYS, cmd_status
@@ -63,6 +63,7 @@ EXAMPLES = {
     "run": """examples:
   python -m jobs run fcnn-table2                                   # local profile, pool executor
   python -m jobs run fcnn-table2 --models fcnn-a,fcnn-e --seeds 0,1 --set recipe.epochs=2
+  python -m jobs run fcnn-table2 --log tensorboard                 # live curves: tensorboard --logdir results/
   python -m jobs run fcnn-table7 --profile paper --data /data/imagenet --executor slurm --dry-run
   python -m jobs run hocp-table1 --profile paper --data /data/cifar10 --executor slurm --partition gpu --no-wait
 """,
@@ -163,6 +164,7 @@ def parser() -> argparse.ArgumentParser:
                    help="pool executor: worker processes (default: cores)")
     r.add_argument("--no-wait", action="store_true", help="submit and return (cluster executors)")
     r.add_argument("--no-progress", action="store_true", help="no tqdm bars (plain lines: the pool's workers, epochs)")
+    add_log_option(r)
     r.add_argument("--dry-run", action="store_true", help="print what would be submitted (runs, executor, "
                    "resources, the slurm executor's sbatch script) and write nothing")
     g = r.add_argument_group("cluster resources (slurm executor; override the profile's)")

@@ -160,10 +160,11 @@ def build_model(name: str, *, num_classes: int, overrides: dict):
 
 
 class RunOne(submitit.helpers.Checkpointable):
-    """``run_one(experiment, model, seed, profile, results_root, data_root=None, overrides=())`` -> summary dict."""
+    """``run_one(experiment, model, seed, profile, results_root, data_root=None, overrides=())`` -> summary dict.
+    ``progress`` and ``log`` (live-curve backends, suite.livelog) are launch options, not part of the run."""
 
     def __call__(self, experiment: str, model: str, seed: int, profile: str, results_root,
-                 data_root=None, overrides=(), progress: bool = True) -> dict:
+                 data_root=None, overrides=(), progress: bool = True, log=()) -> dict:
         from suite import data, train
         exp = experiments.get(experiment)
         check_profile(profile)
@@ -191,13 +192,13 @@ class RunOne(submitit.helpers.Checkpointable):
         ranks = distributed.init(train.default_device().type)
         if ranks is None:
             return train.train(net, train_set, val_set, recipe=recipe, run_dir=out, seed=seed,
-                               config=config, env=env, progress=progress, test_set=test_set)
+                               config=config, env=env, progress=progress, test_set=test_set, log=log)
         env["distributed"] = {"world_size": ranks.world, "backend": ranks.backend}
         net, train_set, recipe, out = distributed.prepare(net, train_set, recipe, out, ranks)
         try:
             return train.train(net, train_set, val_set, recipe=recipe, run_dir=out, seed=seed, config=config,
                                env=env, progress=progress and ranks.rank == 0, device=ranks.device,
-                               test_set=test_set)
+                               test_set=test_set, log=log if ranks.rank == 0 else ())  # live curves: rank 0
         finally:
             distributed.finish()
 
