@@ -99,7 +99,8 @@ def tiny_experiment(monkeypatch):
     exp = experiments.get("fcnn-table2")
     local = replace(exp.setting("local"), train_limit=40, val_limit=20, seeds=(0,),
                     recipe=Recipe(lr=0.05, batch_size=20, epochs=1, eval_batch_size=20),
-                    model_overrides={"in_channels": 1, "width": 0.125, "input_size": (1, 77, 77)})
+                    model_overrides={"in_channels": 1, "width": 0.125, "input_size": (1, 77, 77)},
+                    data_options={**exp.setting("local").data_options, "views": 1, "test_views": 1})
     monkeypatch.setitem(experiments.EXPERIMENTS, "fcnn-table2",
                         replace(exp, models=("fcnn-a",), settings={**exp.settings, "local": local}))
 
