@@ -1,4 +1,4 @@
-"""``python -m jobs run|status|collect|list|show``: run an experiment, see its runs, gather its table, show
+"""``python -m jobs run|status|collect|list|show|env``: run an experiment, see its runs, gather its table, show
 where its setting comes from. The results root is --results, else $SUITE_RESULTS, else results/ of this
 checkout.
 
@@ -12,7 +12,7 @@ import sys
 
 from suite import experiments, host, profiles, runs
 
-from . import executors
+from . import env, executors
 from .collect import add_options as collect_options
 from .collect import cmd_collect
 from .launch import add_log_option, cmd_run, parse_seeds
@@ -62,10 +62,11 @@ def non_negative(kind):
 EXAMPLES = {
     "run": """examples:
   python -m jobs run fcnn-table2                                   # local profile, pool executor
-  python -m jobs run fcnn-table2 --models fcnn-a,fcnn-e --seeds 0,1 --set recipe.epochs=2
-  python -m jobs run fcnn-table2 --log tensorboard                 # live curves: tensorboard --logdir results/
+  python -m jobs run fcnn-table2 --models fcnn-a,fcnn-e --seeds 0,1 --set recipe.epochs=2 --log tensorboard
   python -m jobs run fcnn-table7 --profile paper --data /data/imagenet --executor slurm --dry-run
   python -m jobs run hocp-table1 --profile paper --data /data/cifar10 --executor slurm --partition gpu --no-wait
+
+--log tensorboard: live curves, each epoch as it ends, in <run dir>/tb/ (`tensorboard --logdir results/`).
 """,
     "status": """examples:
   python -m jobs status                                # every experiment with runs
@@ -204,6 +205,7 @@ def parser() -> argparse.ArgumentParser:
     profile(sh, "paper")
     sh.add_argument("--set", action="append", metavar="KEY=VALUE", help="as for `run`")
     sh.set_defaults(fn=cmd_show)
+    env.add_parser(sub)
     return p
 
 

@@ -19,7 +19,7 @@ from jobs import cli, executors, progress, records, runner
 from suite import experiments, profiles, runs
 
 REPO = Path(__file__).resolve().parents[1]
-SUBCOMMANDS = ("run", "status", "collect", "list", "show")
+SUBCOMMANDS = ("run", "status", "collect", "list", "show", "env")
 
 
 def tree(root: Path) -> list[str]:
