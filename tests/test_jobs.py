@@ -610,8 +610,9 @@ def test_fuzz_damaged_finished_run_is_never_counted_and_is_repaired(tmp_path, ca
         else:
             assume(damage(d / file, kind, cut, blob, pick, wrong))
         capsys.readouterr()
-        assert cli.main(["status", "fcnn-table2", "--results", str(root), "--profile", "local"]) == 0
+        rc = cli.main(["status", "fcnn-table2", "--results", str(root), "--profile", "local"])
         status = capsys.readouterr().out
+        assert rc == (1 if re.search(r"seed \d+: (bad|failed)", status) else 0), status  # 1: a bad or failed run
         assert status.count(": finished:") == (1 if kind == "copy" else 0), (file, kind, status)
         assert cli.main(["collect", "fcnn-table2", "--results", str(root), "--out", str(root / "out")]) == 0
         assert [r.path for r in runs.select_runs(root, "fcnn-table2", "local").runs] == ([d] if kind == "copy" else [])
