@@ -82,10 +82,12 @@ reference: $(STAMP)  ## rebuild the shipped reference results in reference/ (EXP
 tables: $(STAMP)  ## complexity tables and figures of both papers (no training) -> paper_tables/out/ (BENCH=model-timing JSONs)
 	$(PYTHON) -m paper_tables $(if $(BENCH),--bench $(BENCH))
 
-# docs/complexity.md: the complexity tables, regenerated from suite.complexity (tests/test_docs.py fails when stale)
+# docs/complexity.md: the complexity tables, regenerated from suite.complexity; docs/environment.md: the table of
+# environment variables, from suite/envvars.py (tests/test_docs.py fails when either is stale)
 .PHONY: docs
-docs: $(STAMP)  ## regenerate docs/complexity.md from the models (suite.complexity, no training)
+docs: $(STAMP)  ## regenerate docs/complexity.md (suite.complexity, no training) and docs/environment.md (suite/envvars.py)
 	$(PYTHON) -m paper_tables --only complexity --readme docs/complexity.md
+	$(PYTHON) -m jobs env --write-doc docs/environment.md
 
 # ---- asv: kernel throughput over commits (docs/asv.md) ----------------
 # Offline, in the existing .venv. Knobs: N (commits), BASE, FACTOR, BENCH (asv -b regex, e.g. 'small' or

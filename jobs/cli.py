@@ -1,4 +1,4 @@
-"""``python -m jobs run|status|collect|list|show``: run an experiment, see its runs, gather its table, show
+"""``python -m jobs run|status|collect|list|show|env``: run an experiment, see its runs, gather its table, show
 where its setting comes from. The results root is --results, else $SUITE_RESULTS, else results/ of this
 checkout. Experiments and models of your own: ``--config my_experiment.toml`` and ``--import mypkg.models`` on
 every subcommand (docs/user-experiments.md).
@@ -13,12 +13,15 @@ import sys
 
 from suite import experiments, host, profiles, runs
 
-from . import executors
+from . import env, executors
+from .collect import add_options as collect_options
 from .collect import cmd_collect
-from .launch import cmd_run, parse_seeds
+from .launch import add_log_option, cmd_run, parse_seeds
 from .reference import cmd_reference
 from .show import LIST_KEYS, cmd_list, cmd_show
+from .status import EXIT_CODES as STATUS_EXIT_CODES
 from .status import JSON_ROW_KEYS, cmd_status
+from .status import add_options as status_options
 
 
 def validated(check, prefix: str = ""):
@@ -61,25 +64,38 @@ def non_negative(kind):
 EXAMPLES = {
     "run": """examples:
   python -m jobs run fcnn-table2                                   # local profile, pool executor
-  python -m jobs run fcnn-table2 --models fcnn-a,fcnn-e --seeds 0,1 --set recipe.epochs=2
+  python -m jobs run fcnn-table2 --models fcnn-a,fcnn-e --seeds 0,1 --set recipe.epochs=2 --log tensorboard
   python -m jobs run fcnn-table7 --profile paper --data /data/imagenet --executor slurm --dry-run
   python -m jobs run hocp-table1 --profile paper --data /data/cifar10 --executor slurm --partition gpu --no-wait
 
 your own experiment and models: --config my_experiment.toml --import my_models (docs/user-experiments.md)
+--log tensorboard: live curves, each epoch as it ends, in <run dir>/tb/ (`tensorboard --logdir results/`).
 """,
     "status": """examples:
   python -m jobs status                                # every experiment with runs
   python -m jobs status fcnn-table2 --profile local
-  python -m jobs status fcnn-table2 --json | jq '.[] | select(.state != "finished")'
+  python -m jobs status fcnn-table2 --state unfinished,failed --set recipe.epochs=1
+  python -m jobs status fcnn-table2 --json | jq '.runs[] | select(.state != "finished")'
 
---json prints a list of rows, one per run, each with the keys: """ + ", ".join(JSON_ROW_KEYS) + """
+The last line is the summary: how many runs are finished, running, unfinished, failed, bad, not started.
+Without EXPERIMENT only the started runs of each experiment are listed and counted.
+--json prints one object: "summary" (those counts and "runs", their total), "exit_status", and "runs", a
+list of rows, one per run, each with the keys: """ + ", ".join(JSON_ROW_KEYS) + """
 (state: not started, running, unfinished, failed, finished or bad; description: the text line's state;
 job_state: the scheduler's, for submitit jobs; error: why a job ended without a finished run).
-""",
+
+""" + STATUS_EXIT_CODES + "\n",
     "collect": """examples:
   python -m jobs collect fcnn-table2                   # waits for submitted jobs, then the table and curves
   python -m jobs collect fcnn-table7 --profile paper --data /data/imagenet --timeout 600
-  python -m jobs collect fcnn-table2 --set recipe.epochs=1 --out /tmp/tables
+  python -m jobs collect fcnn-table2 --set recipe.epochs=1 --out /tmp/tables   # fcnn_table2_local_<identity>.md
+  python -m jobs collect fcnn-table2 --strict         # exit 1 if a model has no finished run
+
+Output files are named after the experiment and profile (fcnn_table2_local.md, .csv, .tex, ...); a configuration
+other than the profile's own (--set, --sweep) adds its short identity (fcnn_table2_local_<identity>.md), so it
+never overwrites the profile's. With no finished run the table is still written and stderr says so.
+exit status: 0 (the table was written), 1 with --strict when a model has no finished run, 2 for a usage error
+(an unknown experiment, profile or --set key, an --out that cannot be written, --timeout reached).
 """,
     "list": """examples:
   python -m jobs list
@@ -188,6 +204,7 @@ def parser(configs=()) -> argparse.ArgumentParser:
                    help="pool executor: worker processes (default: cores)")
     r.add_argument("--no-wait", action="store_true", help="submit and return (cluster executors)")
     r.add_argument("--no-progress", action="store_true", help="no tqdm bars (plain lines: the pool's workers, epochs)")
+    add_log_option(r)
     r.add_argument("--dry-run", action="store_true", help="print what would be submitted (runs, executor, "
                    "resources, the slurm executor's sbatch script) and write nothing")
     g = r.add_argument_group("cluster resources (slurm executor; override the profile's)")
@@ -206,8 +223,7 @@ def parser(configs=()) -> argparse.ArgumentParser:
     s = add("status", help="state of each run of an experiment")
     common(s, experiment_required=False)
     profile(s, None, "default: every profile")
-    s.add_argument("--data", default=None, help="dataset directory (paper profile), to list its runs not started")
-    s.add_argument("--json", action="store_true", help="print the rows as a JSON list (keys below)")
+    status_options(s)
     s.set_defaults(fn=cmd_status)
     c = add("collect", help="render the experiment's table/figure from its finished runs")
     common(c)
@@ -217,6 +233,7 @@ def parser(configs=()) -> argparse.ArgumentParser:
     c.add_argument("--out", default=None, help="output directory (default: paper_tables/out)")
     c.add_argument("--timeout", type=non_negative(float), default=None,
                    help="seconds to wait for submitted jobs (default: no limit)")
+    collect_options(c)
     c.set_defaults(fn=cmd_collect)
     ls = add("list", help="experiments, profiles, executors")
     ls.add_argument("--json", action="store_true", help="print the experiments as a JSON list (keys below)")
@@ -235,6 +252,7 @@ def parser(configs=()) -> argparse.ArgumentParser:
     rf.add_argument("--work", default=None, help="results root to train into (default: a new temporary directory)")
     rf.add_argument("--reference", default=None, help="reference root (default: $SUITE_REFERENCE, else reference/)")
     rf.set_defaults(fn=cmd_reference)
+    env.add_parser(sub)
     return p
 
 
@@ -268,6 +286,6 @@ def main(argv=None) -> int:
         print(f"error: {e.strerror}", file=sys.stderr)
         return 2
     except OSError as e:  # e.g. a results directory that cannot be written
-        print(f"error: {e.filename or ''}: {e.strerror or e}; check the path and its permissions (--results)",
-              file=sys.stderr)
+        where = f"{e.filename}: {e.strerror or e}" if e.filename else str(e)
+        print(f"error: {where}; check the path and its permissions (--results)", file=sys.stderr)
         return 2

@@ -130,16 +130,21 @@ class DoneJob:
         return self._error
 
 
+def launch_options(options: dict) -> dict:
+    """What every call of a submission gets besides its Task (the run's identity): ``log``, live-curve backends."""
+    return {"log": tuple(options["log"])} if options.get("log") else {}
+
+
 @register("inprocess")
 class InProcessExecutor(Executor):
     """runs each task in this process, one after the other"""
 
     def __init__(self, *, folder, resources, options):
-        self.progress = options.get("progress", True)
+        self.progress, self.launch = options.get("progress", True), launch_options(options)
 
     def submit_one(self, fn, task):
         try:
-            return DoneJob(fn(**task.kwargs(), progress=self.progress))
+            return DoneJob(fn(**task.kwargs(), **self.launch, progress=self.progress))
         except (KeyboardInterrupt, SystemExit):
             raise
         except Exception as e:  # recorded on the handle, like a failed cluster job
@@ -147,14 +152,14 @@ class InProcessExecutor(Executor):
 
 
 class SubmititExecutor(Executor):
-    def __init__(self, executor, progress: bool, folder):
-        self.executor, self.progress, self.folder = executor, progress, Path(folder)
+    def __init__(self, executor, progress: bool, folder, launch: dict | None = None):
+        self.executor, self.progress, self.folder, self.launch = executor, progress, Path(folder), launch or {}
 
     def submit(self, fn, tasks):
         """Every task in one submission: on SLURM a single job array (``--array=0-N``)."""
         tasks = list(tasks)
         with self.executor.batch():
-            jobs = [self.executor.submit(fn, **t.kwargs(), progress=self.progress) for t in tasks]
+            jobs = [self.executor.submit(fn, **t.kwargs(), **self.launch, progress=self.progress) for t in tasks]
         yield from zip(tasks, map(SubmititHandle, jobs))
 
 
@@ -180,14 +185,15 @@ def local_executor(*, folder, resources, options):
     ex = submitit.LocalExecutor(folder=str(folder))
     ex.update_parameters(timeout_min=int(options.get("timeout_min", resources.get("timeout_min", 24 * 60))))
     ex.update_parameters(setup=[pythonpath_setup()])
-    return SubmititExecutor(ex, options.get("progress", False), folder)
+    return SubmititExecutor(ex, options.get("progress", False), folder, launch_options(options))
 
 
 @register("debug")
 def debug_executor(*, folder, resources, options):
     """submitit's DebugExecutor: each task in this process, through submitit's machinery"""
     import submitit
-    return SubmititExecutor(submitit.DebugExecutor(folder=str(folder)), options.get("progress", True), folder)
+    return SubmititExecutor(submitit.DebugExecutor(folder=str(folder)), options.get("progress", True), folder,
+                            launch_options(options))
 
 
 class FutureJob:
@@ -283,7 +289,7 @@ class PoolExecutor(Executor):
         import os
         from concurrent.futures import ProcessPoolExecutor
         self.workers, threads = pool_shape(options.get("workers"))
-        self.progress, self.board = options.get("progress", True), None
+        self.progress, self.board, self.launch = options.get("progress", True), None, launch_options(options)
         ctx = multiprocessing.get_context("spawn")
         self.started = ctx.SimpleQueue()  # see WorkerBoard
         self.pool = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_pool_worker_init,
@@ -307,7 +313,7 @@ class PoolExecutor(Executor):
     def submit_one(self, fn, task):
         self.count += 1
         job_id = f"pool-{self.count}"
-        return FutureJob(self.pool.submit(_pool_call, fn, job_id, task.kwargs()), job_id)
+        return FutureJob(self.pool.submit(_pool_call, fn, job_id, {**task.kwargs(), **self.launch}), job_id)
 
     def refresh(self) -> None:
         if self.board is not None:
@@ -432,7 +438,7 @@ def slurm_executor(*, folder, resources, options):
                          "local test cluster with scripts/slurm-cluster.sh up")
     ex = submitit.AutoExecutor(folder=str(folder), cluster="slurm")
     ex.update_parameters(**slurm_parameters(resources, options.get("name", "fcnn-suite")))
-    return SlurmExecutor(ex, options.get("progress", False), folder)
+    return SlurmExecutor(ex, options.get("progress", False), folder, launch_options(options))
 
 
 class SlurmExecutor(SubmititExecutor):

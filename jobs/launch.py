@@ -9,7 +9,7 @@ import threading
 import time
 from pathlib import Path
 
-from suite import experiments, host, profiles, runs
+from suite import experiments, host, livelog, profiles, runs
 
 from . import executors, records, runner, sweeps
 
@@ -112,6 +112,7 @@ def configurations(args, exp, overrides) -> tuple[object, list[tuple]]:
 def cmd_run(args) -> int:
     exp = experiments.get(args.experiment)
     profiles.check_profile(args.profile)
+    livelog.parse(getattr(args, "log", None))  # a missing package fails before any run starts
     sweep, configs = configurations(args, exp, parse_overrides(args))
     models = _split(args.models)
     seeds = parse_seeds(args.seeds)
@@ -146,7 +147,7 @@ def _run_tasks(args, exp, tasks, setting, folder) -> int:
         return 0
     ex = executors.get(args.executor, folder=folder, resources={**setting.resources, **resource_overrides(args)},
                        options={"progress": not args.no_progress, "workers": args.workers,
-                                "name": f"{exp.name}-{args.profile}"})
+                                "name": f"{exp.name}-{args.profile}", "log": livelog.parse(getattr(args, "log", None))})
     try:
         with interruptible():
             return _submit_and_wait(args, exp, ex, tasks, todo, done, folder)
@@ -180,6 +181,13 @@ def interruptible():
     finally:
         for s, h in old.items():
             signal.signal(s, h)
+
+
+def add_log_option(sp) -> None:
+    """``run --log BACKEND``: live training curves (suite.livelog), a launch option, not part of the runs."""
+    sp.add_argument("--log", action="append", metavar="BACKEND[,BACKEND]",
+                    help=f"send each epoch's metrics as it ends to: {', '.join(livelog.BACKENDS)} (repeatable; "
+                         f"TensorBoard event files go to <run dir>/{livelog.TB_DIR}/; not part of the run's identity)")
 
 
 def dry_run(args, exp, tasks, overrides) -> int:

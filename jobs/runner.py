@@ -82,11 +82,13 @@ def apply_overrides(setting: experiments.Setting, overrides=()) -> experiments.S
             valid = [f.name for f in fields(setting.recipe)]
             if tail not in valid:
                 raise ValueError(f"override {key!r}: unknown recipe field; valid: {', '.join(valid)}")
-            setting = replace(setting, recipe=replace(setting.recipe, **{tail: value}),  # for every model:
+            setting = replace(setting, recipe=_recipe_with(setting.recipe, key, value),  # for every model:
                               model_recipes=_without(setting.model_recipes, tail))  # it wins over a model's own
         elif head == "model" and tail:
             setting = replace(setting, model_overrides={**setting.model_overrides, tail: value})
         elif head == "data" and tail:
+            from suite import data
+            data.check_options(setting.dataset, [tail])  # a misspelt key is named here, before any run
             setting = replace(setting, data_options={**setting.data_options, tail: value})
         elif key in SETTING_KEYS:
             setting = replace(setting, **{key: _setting_value(key, value)})
@@ -94,6 +96,15 @@ def apply_overrides(setting: experiments.Setting, overrides=()) -> experiments.S
             raise ValueError(f"override {key!r}: expected recipe.<field>, model.<key>, data.<key> "
                              f"or one of {', '.join(SETTING_KEYS)}")
     return setting
+
+
+def _recipe_with(recipe, key: str, value):
+    """``recipe`` with ``--set key=value`` (key ``recipe.<field>``); an invalid value is an error naming the key."""
+    try:
+        return replace(recipe, **{key.partition(".")[2]: value})
+    except (TypeError, ValueError) as e:
+        message = str(e)
+        raise ValueError(message if message.startswith(key) else f"--set {key}={value!r}: {message}") from None
 
 
 def _without(model_recipes: dict, field_name: str) -> dict:
@@ -181,10 +192,12 @@ def build_model(name: str, *, num_classes: int, overrides: dict):
 
 
 class RunOne(submitit.helpers.Checkpointable):
-    """``run_one(experiment, model, seed, profile, results_root, data_root=None, overrides=())`` -> summary dict."""
+    """``run_one(experiment, model, seed, profile, results_root, data_root=None, overrides=())`` -> summary dict.
+    ``progress`` and ``log`` (live-curve backends, suite.livelog) are launch options, not part of the run."""
 
     def __call__(self, experiment: str, model: str, seed: int, profile: str, results_root,
-                 data_root=None, overrides=(), imports=(), experiment_file=(), progress: bool = True) -> dict:
+                 data_root=None, overrides=(), imports=(), experiment_file=(), progress: bool = True,
+                 log=()) -> dict:
         from suite import data, train
         load_user_payload(imports, experiment_file)  # a pool worker or a SLURM job: what the submitter loaded
         exp = experiments.get(experiment)
@@ -214,13 +227,13 @@ class RunOne(submitit.helpers.Checkpointable):
         ranks = distributed.init(train.default_device().type)
         if ranks is None:
             return train.train(net, train_set, val_set, recipe=recipe, run_dir=out, seed=seed,
-                               config=config, env=env, progress=progress, test_set=test_set)
+                               config=config, env=env, progress=progress, test_set=test_set, log=log)
         env["distributed"] = {"world_size": ranks.world, "backend": ranks.backend}
         net, train_set, recipe, out = distributed.prepare(net, train_set, recipe, out, ranks)
         try:
             return train.train(net, train_set, val_set, recipe=recipe, run_dir=out, seed=seed, config=config,
                                env=env, progress=progress and ranks.rank == 0, device=ranks.device,
-                               test_set=test_set)
+                               test_set=test_set, log=log if ranks.rank == 0 else ())  # live curves: rank 0
         finally:
             distributed.finish()
 

@@ -60,6 +60,10 @@ def main(argv=None) -> int:
     parser.add_argument("--readme", type=Path, help="also paste the complexity tables into this README, between "
                         f"{README_START!r} and {README_END!r}")
     args = parser.parse_args(argv)
+    if args.readme is not None and not args.readme.is_file():  # before anything is rendered
+        print(f"error: --readme {args.readme}: no such file; expected an existing README holding the markers "
+              f"{README_START!r} and {README_END!r}", file=sys.stderr)
+        return 2
     benches = _benches(args.bench)
     if isinstance(benches, str):
         print(f"error: {benches}", file=sys.stderr)

@@ -6,6 +6,8 @@ or measured one; `relative_difference` is the common (ours − paper) / paper.
 """
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import csv
 import io
 import math
@@ -18,6 +20,25 @@ from suite.host import atomic_write_bytes
 from . import _latex
 
 OUT_DIR = Path(__file__).resolve().parent / "out"  # default output directory of every generator
+# A configuration that is not the profile's own (``jobs collect --set``/``--sweep``) writes its files under names
+# ending in ``_<tag>`` (its short identity), so they never overwrite the canonical configuration's.
+FILE_TAG: contextvars.ContextVar[str] = contextvars.ContextVar("file_tag", default="")
+
+
+@contextlib.contextmanager
+def tagging(tag: str):
+    """Within the block, every file `write`, `save_figure` and `tagged` name gets ``_<tag>`` (none: "")."""
+    token = FILE_TAG.set(tag)
+    try:
+        yield
+    finally:
+        FILE_TAG.reset(token)
+
+
+def tagged(path: Path) -> Path:
+    """``path`` with the current `tagging` tag before its suffix: out/x.md -> out/x_<tag>.md."""
+    path, tag = Path(path), FILE_TAG.get()
+    return path.with_name(f"{path.stem}_{tag}{path.suffix}") if tag else path
 
 
 @dataclass
@@ -148,7 +169,7 @@ def write(table: Table, out_dir: Path, formats=(".md", ".csv", ".tex")) -> list[
         for ext, render in ((".md", to_markdown), (".csv", to_csv), (".tex", to_latex)):
             if t is None or ext not in exts:
                 continue
-            path = out_dir / f"{t.name}{ext}"
+            path = tagged(out_dir / f"{t.name}{ext}")
             write_text(path, render(t))
             paths.append(path)
     return paths
@@ -211,7 +232,7 @@ def save_figure(fig, stem: Path, *, dpi: int = 300) -> list[Path]:
     for ext in ("png", "pdf"):
         buf = io.BytesIO()
         fig.savefig(buf, format=ext, dpi=dpi)
-        path = Path(stem).with_name(f"{Path(stem).name}.{ext}")
+        path = tagged(Path(stem).with_name(f"{Path(stem).name}.{ext}"))
         atomic_write_bytes(path, buf.getvalue())
         paths.append(path)
     pyplot().close(fig)

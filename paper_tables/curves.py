@@ -153,8 +153,9 @@ def render(experiment: str, profile: str = "local", results_root=None, out_dir=N
     paths = []
     for columns in (2, 1):  # the two-column figure first: `collect_line` names it
         paths += _render.save_figure(plot(table, title, columns), _render.width_stem(stem, columns))
-    _render.write_text(stem.with_suffix(".csv"), table.to_csv(index=False))
-    paths.append(stem.with_suffix(".csv"))
+    csv_path = _render.tagged(stem.with_suffix(".csv"))
+    _render.write_text(csv_path, table.to_csv(index=False))
+    paths.append(csv_path)
     if tensorboard:
         paths += write_tensorboard(frame, out)
     return paths

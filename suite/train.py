@@ -27,7 +27,7 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import DataLoader
 
-from . import runs
+from . import livelog, runs
 from .experiments.recipe import SCHEDULES, Recipe  # noqa: F401  (suite.train.Recipe: the recipe it trains)
 from .runs import trainlog
 
@@ -147,7 +147,7 @@ def train_epoch(model, loader, optimizer, *, progress: bool, desc: str, hook=Non
 
 
 def train(model, train_set, val_set, *, recipe: Recipe, run_dir, seed: int = 0, config: dict | None = None,
-          env: dict | None = None, progress: bool = True, hook=None, device=None, test_set=None) -> dict:
+          env: dict | None = None, progress: bool = True, hook=None, device=None, test_set=None, log=()) -> dict:
     """Train ``model`` with ``recipe`` into ``run_dir`` (see :mod:`suite.runs`), resuming from
     ``run_dir/checkpoint.pt`` if present. Returns the summary (also written to summary.json).
 
@@ -157,8 +157,10 @@ def train(model, train_set, val_set, *, recipe: Recipe, run_dir, seed: int = 0, 
     ``device``: default CUDA when available (paper profile on a GPU node), else CPU.
     ``test_set``: the reported split, when it is not ``val_set``: read once, after the last epoch, for the
     summary's top-1/top-5; the schedule and the stopping rule read ``val_set`` only.
+    ``log``: live-curve backends (see :mod:`suite.livelog`), sent each epoch's metrics row as it ends.
     """
     run_dir = Path(run_dir)
+    log = livelog.parse(log)  # an unknown or absent backend fails before the run starts
     config = dict(config or {})
     config.setdefault("seed", seed)
     config.setdefault("recipe", recipe.to_dict())
@@ -172,16 +174,19 @@ def train(model, train_set, val_set, *, recipe: Recipe, run_dir, seed: int = 0, 
             print(f"{run_dir.name}: bad run ({status.reason}); moved to {aside.name}, training it again", flush=True)
         device = torch.device(device) if device is not None else default_device()
         runs.start_run(run_dir, config, {**(env or {}), "device": str(device)})
+        loggers = livelog.EpochLoggers(log, run_dir, config)
         try:
             return _train(model, train_set, val_set, recipe, run_dir, seed, config, progress, hook, device, heartbeat,
-                          test_set)
+                          test_set, loggers)
         except Exception as e:  # the directory says why it stopped (status); a rerun resumes and clears it
             runs.record_failure(run_dir, e)
             raise
+        finally:
+            loggers.close()
 
 
 def _train(model, train_set, val_set, recipe, run_dir, seed, config, progress, hook, device, heartbeat,
-           test_set=None) -> dict:
+           test_set=None, loggers=None) -> dict:
     ckpt = load_checkpoint(run_dir / runs.CHECKPOINT)
     if ckpt is not None and 0 < recipe.decompose_after <= ckpt["epoch"]:
         decomposable(model).decompose(fit=False)  # the checkpoint holds the decomposed network: its shapes first
@@ -241,6 +246,8 @@ def _train(model, train_set, val_set, recipe, run_dir, seed, config, progress, h
         runs.write_metrics(run_dir, history)
         heartbeat()
         log.epoch(history[-1], elapsed)
+        if loggers is not None:  # live curves: this epoch's row, as metrics.jsonl holds it
+            loggers.epoch(history[-1])
         if stop:
             stopped = stop
             break

@@ -19,7 +19,7 @@ from jobs import cli, executors, progress, records, runner
 from suite import experiments, profiles, runs
 
 REPO = Path(__file__).resolve().parents[1]
-SUBCOMMANDS = ("run", "status", "collect", "list", "show")
+SUBCOMMANDS = ("run", "status", "collect", "list", "show", "env")
 
 
 def tree(root: Path) -> list[str]:
@@ -196,14 +196,18 @@ def test_status_and_list_json(tmp_path, capsys):
     root = tmp_path / "results"
     start_unfinished(root, "fcnn-b", 2, epochs_done=2)
     assert cli.main(["status", "fcnn-table2", "--profile", "local", "--results", str(root), "--json"]) == 0
-    rows = json.loads(capsys.readouterr().out)
+    report = json.loads(capsys.readouterr().out)
+    rows = report["runs"]
+    assert report["exit_status"] == 0 and report["summary"]["runs"] == len(rows)
+    assert report["summary"]["unfinished"] == 1
     assert len(rows) == len(experiments.get("fcnn-table2").models) * len(
         experiments.get("fcnn-table2").setting("local").seeds)
     assert all(tuple(r) == cli.JSON_ROW_KEYS for r in rows)
     started = [r for r in rows if r["state"] != runs.NOT_STARTED]
     assert [(r["model"], r["seed"], r["state"], r["epochs"]) for r in started] == [("fcnn-b", 2, "unfinished", 2)]
     assert cli.main(["status", "--results", str(root), "--json"]) == 0  # every experiment: the started runs only
-    assert [(r["experiment"], r["model"]) for r in json.loads(capsys.readouterr().out)] == [("fcnn-table2", "fcnn-b")]
+    assert [(r["experiment"], r["model"]) for r in json.loads(capsys.readouterr().out)["runs"]] == [
+        ("fcnn-table2", "fcnn-b")]
     assert cli.main(["list", "--json"]) == 0
     exps = json.loads(capsys.readouterr().out)
     assert [e["experiment"] for e in exps] == experiments.names() and all(tuple(e) == cli.LIST_KEYS for e in exps)

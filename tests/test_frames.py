@@ -64,8 +64,11 @@ def test_frames_filter_and_mark_unfinished_and_bad_runs(tiny_results, tmp_path):
     assert set(m[m.path == str(unfinished)].status) == {"unfinished"} and len(m[m.path == str(unfinished)]) == EPOCHS
     assert str(bad) not in set(m.path)
     assert len(m[m.status == "finished"]) == (len(dirs) - 2) * EPOCHS
-    assert runs.runs_frame(root, "tiny", "paper").empty  # an experiment with runs, none of this profile
-    assert "run_id" in runs.metrics_frame(root, "fcnn-table2").columns  # an experiment without runs: empty
+    assert runs.runs_frame(root, "tiny", "paper").empty
+    assert "run_id" in runs.metrics_frame(root, "tiny", "paper").columns
+    with pytest.raises(ValueError, match="unknown experiment 'none'; expected one of: .*tiny"):  # never an empty frame
+        runs.metrics_frame(root, "none")
+    assert "run_id" in runs.metrics_frame(root, "fcnn-table2").columns  # a registered experiment without runs: empty
 
 
 def test_frames_missing_root(tmp_path):
@@ -76,12 +79,12 @@ def test_frames_missing_root(tmp_path):
 def test_frames_name_an_unknown_experiment_or_profile(tmp_path):
     """A misspelt experiment is an error with a "did you mean", never an empty frame (issue 27)."""
     (tmp_path / "tiny" / "local").mkdir(parents=True)
-    with pytest.raises(ValueError, match=r"unknown experiment 'fcnn-tabel2'; valid experiments: .*fcnn-table2.*tiny; "
-                                         r"did you mean 'fcnn-table2'\? \(experiments with runs under .*: tiny\)"):
+    with pytest.raises(ValueError, match=r"unknown experiment 'fcnn-tabel2'; expected one of: .*fcnn-table2.*tiny "
+                                         r"\(with runs under .*: tiny\); did you mean 'fcnn-table2'\?"):
         runs.runs_frame(tmp_path, "fcnn-tabel2", "local")
     with pytest.raises(ValueError, match="did you mean 'tiny'"):
         runs.metrics_frame(tmp_path, "tinny")
-    with pytest.raises(ValueError, match="unknown profile 'laptop'; valid profiles: paper, local"):
+    with pytest.raises(ValueError, match="unknown profile 'laptop'; expected one of: local, paper"):
         runs.runs_frame(tmp_path, "tiny", "laptop")
 
 

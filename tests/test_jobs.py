@@ -237,7 +237,9 @@ def test_submitit_executors_run_and_report_through_the_same_path(executor, tmp_p
     good = [d for d in (tmp_path / "fcnn-table2" / "local").iterdir() if d.name.startswith("fcnn-a_s0_")]
     assert len(good) == 1 and json.loads((good[0] / "summary.json").read_text())["epochs"] == 1
     capsys.readouterr()
-    assert cli.main(["status", "fcnn-table2", "--profile", "local", "--results", str(tmp_path)]) == 0
+    # exit status 1 when a run failed (the local executor's diverged fcnn-b)
+    assert cli.main(["status", "fcnn-table2", "--profile", "local", "--results", str(tmp_path)]) == (
+        1 if executor == "local" else 0)
     out = capsys.readouterr().out
     if executor == "local":  # a local job is a process; its state and error come from the run directory
         assert re.search(r"fcnn-a +seed 0: finished: .* job local:\d+ COMPLETED", out), out
@@ -343,7 +345,7 @@ def test_damaged_finished_runs_are_bad_everywhere_and_retrained(tmp_path, capsys
     summary = json.loads((dirs["fcnn-e"] / runs.SUMMARY).read_text())
     (dirs["fcnn-e"] / runs.SUMMARY).write_text(json.dumps({**summary, "top1": 99.9}))
     capsys.readouterr()
-    assert cli.main(["status", "fcnn-table2", "--results", str(root), "--profile", "local"]) == 0
+    assert cli.main(["status", "fcnn-table2", "--results", str(root), "--profile", "local"]) == 1  # bad runs: 1
     out = capsys.readouterr().out
     assert "fcnn-a             seed 0: bad: summary.json: missing key 'schema'" in out
     assert "fcnn-e             seed 0: bad: summary top1=99.9 differs from test.json" in out  # the reported test split
@@ -357,7 +359,7 @@ def test_damaged_finished_runs_are_bad_everywhere_and_retrained(tmp_path, capsys
     assert all(runs.classify(d).state == runs.FINISHED for d in dirs.values())
     assert len(list(dirs["fcnn-a"].parent.glob(".fcnn-a_s0_*.bad-*"))) == 1  # kept aside, not deleted
     (dirs["fcnn-a"] / runs.CONFIG).write_text("[1, 2]")
-    assert cli.main(["status", "fcnn-table2", "--results", str(root), "--profile", "local"]) == 0
+    assert cli.main(["status", "fcnn-table2", "--results", str(root), "--profile", "local"]) == 1
     assert "fcnn-a             seed 0: bad: " in capsys.readouterr().out
     assert cli.main(["collect", "fcnn-table2", "--results", str(root), "--out", str(tmp_path / "out")]) == 0
 
@@ -450,7 +452,10 @@ def _alive(pid: int) -> bool:
     ("seeds=5", "override 'seeds': expected a JSON list of non-negative integers"),
     ("seeds=012", "override 'seeds': expected a JSON list of non-negative integers, e.g. seeds=[0,1,2], got '012'"),
     ("model.widht=0.5", "accepts in_channels, width"),
-    ("data.sizee=3", "unexpected keyword argument 'sizee'"),
+    ("data.sizee=3", "data.sizee: unknown option of dataset 'digits'; valid data keys: data.resize, data.crop"),
+    ("data.clutr=3", "data.clutr: unknown option of dataset 'digits'; valid data keys: data.resize, data.crop"),
+    ("recipe.lr=-1", "recipe.lr: expected a number > 0, got -1"),
+    ("recipe.gamma=2", "recipe.gamma: expected a number in (0, 1), got 2"),
     ("train_limit=-3", "override 'train_limit': expected a positive integer or null"),
 ])
 def test_bad_set_values_are_one_line_errors_before_submitting(setting, message, tmp_path, capsys):
@@ -606,8 +611,9 @@ def test_fuzz_damaged_finished_run_is_never_counted_and_is_repaired(tmp_path, ca
         else:
             assume(damage(d / file, kind, cut, blob, pick, wrong))
         capsys.readouterr()
-        assert cli.main(["status", "fcnn-table2", "--results", str(root), "--profile", "local"]) == 0
+        rc = cli.main(["status", "fcnn-table2", "--results", str(root), "--profile", "local"])
         status = capsys.readouterr().out
+        assert rc == (1 if re.search(r"seed \d+: (bad|failed)", status) else 0), status  # 1: a bad or failed run
         assert status.count(": finished:") == (1 if kind == "copy" else 0), (file, kind, status)
         assert cli.main(["collect", "fcnn-table2", "--results", str(root), "--out", str(root / "out")]) == 0
         assert [r.path for r in runs.select_runs(root, "fcnn-table2", "local").runs] == ([d] if kind == "copy" else [])

@@ -25,6 +25,7 @@ expected and where to get the data.
 from __future__ import annotations
 
 import hashlib
+import inspect
 import os
 from pathlib import Path
 
@@ -42,6 +43,9 @@ _BUILDERS = {
     "digits": lambda root, split, **o: DigitImages(split, **o),
     "moving-digits": lambda root, split, **o: MovingDigits(split, **o),
 }
+_CLASSES = {"imagenet": ImageNetFolder, "imagenet-150": ImageNetFolder, "cifar10": CIFAR10Batches,
+            "jester": JesterClips, "digits": DigitImages, "moving-digits": MovingDigits}
+_FIXED = ("variant",)  # set by the dataset's name (imagenet-150), not an option
 NEEDS_ROOT = ("imagenet", "imagenet-150", "cifar10", "jester")
 # the datasets whose reported split is a test split; their ``val`` is held out of the training data
 HELD_OUT = {
@@ -64,11 +68,27 @@ def names() -> list[str]:
     return sorted(_BUILDERS)
 
 
+def options(name: str) -> list[str]:
+    """The options (``data.<key>`` of ``--set``) dataset ``name`` takes: its class's keyword arguments."""
+    if name not in _BUILDERS:
+        raise ValueError(f"unknown dataset {name!r}; valid names: {', '.join(names())}")
+    params = inspect.signature(_CLASSES[name]).parameters.values()
+    return [p.name for p in params if p.kind is p.KEYWORD_ONLY and p.name not in _FIXED]
+
+
+def check_options(name: str, given) -> None:
+    """ValueError naming the first key of ``given`` that dataset ``name`` does not take, and the valid keys."""
+    valid = options(name)
+    unknown = [k for k in given if k not in valid]
+    if unknown:
+        raise ValueError(f"data.{unknown[0]}: unknown option of dataset {name!r}; valid data keys: "
+                         f"{', '.join(f'data.{k}' for k in valid) or 'none (this dataset takes no option)'}")
+
+
 def build(name: str, split: str, *, root=None, limit: int | None = None, **options):
     """The dataset ``name`` (see :func:`names`), split ``train``, ``val`` or (see `splits`) ``test``,
     optionally only the first ``limit`` items of a fixed shuffle."""
-    if name not in _BUILDERS:
-        raise ValueError(f"unknown dataset {name!r}; valid names: {', '.join(names())}")
+    check_options(name, options)
     if name in NEEDS_ROOT and root is None:
         raise DatasetError(f"dataset {name!r} needs a data directory (root / --data / DATA=...); "
                            f"only {', '.join(n for n in names() if n not in NEEDS_ROOT)} ship with the suite")

@@ -46,17 +46,18 @@ class Recipe:
                 expected = "an integer" if typ is int else "a string"
                 raise ValueError(f"recipe.{f.name}: expected {expected}, got {value!r}")
         if self.schedule not in SCHEDULES:
-            raise ValueError(f"schedule: expected one of {SCHEDULES}, got {self.schedule!r}")
+            raise ValueError(f"recipe.schedule: expected one of {SCHEDULES}, got {self.schedule!r}")
         for name in ("batch_size", "epochs", "eval_batch_size", "step_epochs"):
             if not (isinstance(getattr(self, name), int) and getattr(self, name) > 0):
-                raise ValueError(f"{name}: expected a positive int, got {getattr(self, name)!r}")
+                raise ValueError(f"recipe.{name}: expected a positive int, got {getattr(self, name)!r}")
         if not 0 <= self.decompose_after < self.epochs:
-            raise ValueError(f"decompose_after: expected 0 (no decomposition) or fewer epochs than "
+            raise ValueError(f"recipe.decompose_after: expected 0 (no decomposition) or fewer epochs than "
                              f"epochs={self.epochs} "
                              f"(training must go on after the decomposition), got {self.decompose_after!r}")
-        if not (self.lr > 0 and 0 < self.gamma < 1 and self.min_lr >= 0):
-            raise ValueError(f"lr > 0, 0 < gamma < 1, min_lr >= 0 expected, got lr={self.lr}, "
-                             f"gamma={self.gamma}, min_lr={self.min_lr}")
+        for name, ok, expected in (("lr", self.lr > 0, "> 0"), ("gamma", 0 < self.gamma < 1, "in (0, 1)"),
+                                   ("min_lr", self.min_lr >= 0, ">= 0")):
+            if not ok:  # one line naming the field and its valid range
+                raise ValueError(f"recipe.{name}: expected a number {expected}, got {getattr(self, name)!r}")
 
     @classmethod
     def from_dict(cls, d: dict) -> "Recipe":

@@ -79,23 +79,37 @@ def _entries(root, experiment, profile):
 
 
 def _check_root(root, experiment: str | None = None, profile: str | None = None) -> Path:
-    """``root`` as a Path; FileNotFoundError if it is no directory, ValueError naming the valid names (with a "did
-    you mean") for an experiment that is neither registered nor has runs under it, or an unknown profile."""
+    """``root``, checked to be a directory; ``experiment`` and ``profile``, checked to be known (an experiment
+    of suite.experiments or a directory under ``root``; a profile of suite.profiles or a directory under the
+    experiment's): a misspelt name is an error naming the valid ones, never an empty frame."""
     root = Path(root)
     if not root.is_dir():
         raise FileNotFoundError(f"results root {root}: no such directory (expected the directory holding "
                                 f"<experiment>/<profile>/<run>/)")
+    if experiment is not None:
+        _check_name("experiment", experiment, root, _known_experiments())
     if profile is not None:
-        from suite.profiles import check_profile
-        check_profile(profile)
-    if experiment is not None and not (root / experiment).is_dir():
-        from suite import experiments
-        from suite.suggest import unknown
-        if experiment not in experiments.names():  # a registered one without runs yet: an empty frame
-            on_disk = [d.name for d in root.iterdir() if d.is_dir() and not d.name.startswith(("_", "."))]
-            raise ValueError(unknown("experiment", experiment, {*experiments.names(), *on_disk}) +
-                             f" (experiments with runs under {root}: {', '.join(sorted(on_disk)) or 'none'})")
+        from suite.profiles import PROFILES
+        _check_name("profile", profile, root / experiment if experiment else None, PROFILES)
     return root
+
+
+def _known_experiments() -> list[str]:
+    from suite import experiments
+    return [*experiments.names(), *(e.results_key for e in map(experiments.get, experiments.names()))]
+
+
+def _check_name(what: str, name: str, parent: Path | None, known) -> None:
+    """ValueError unless ``name`` is ``known`` or a directory under ``parent``."""
+    present = sorted(d.name for d in parent.iterdir() if d.is_dir() and not d.name.startswith((".", "_"))) \
+        if parent is not None and parent.is_dir() else []
+    if name in known or name in present:
+        return
+    from suite.suggest import did_you_mean
+    valid = sorted(set(known) | set(present))
+    raise ValueError(f"unknown {what} {name!r}; expected one of: {', '.join(valid)}"
+                     + (f" (with runs under {parent}: {', '.join(present)})" if present else "")
+                     + did_you_mean(name, valid))
 
 
 def runs_frame(root, experiment: str | None = None, profile: str | None = None) -> pd.DataFrame:
