@@ -26,6 +26,8 @@ VARIABLES: tuple[EnvVar, ...] = (
     EnvVar("SUITE_RESULTS", "results/ of the checkout", "results root (run directories) when --results is not "
            "given, e.g. a cluster's shared scratch; read when a command runs", "suite.runs.layout (jobs, "
            "paper_tables, make)", _RUNS),
+    EnvVar("SUITE_REFERENCE", "reference/ of the checkout", "the reference results root that tables and `collect` "
+           "compare with (docs/reference.md); the tests point it at an empty directory", "suite.runs.reference", _RUNS),
     EnvVar("SUITE_LOCK_TIMEOUT", "600", "seconds without a heartbeat after which another node may take a run's "
            "lock over (docs/locks.md)", "suite.runs.lock", _RUNS),
     EnvVar("WANDB_PROJECT", "fcnn-hocp-suite", "W&B project of `jobs run --log wandb` (W&B's other WANDB_* "
@@ -66,6 +68,8 @@ VARIABLES: tuple[EnvVar, ...] = (
            "tests/test_slurm.py", _TESTS),
     EnvVar("FCNN_REQUIRE_BROWSER", "(unset)", "1: the dashboard test fails instead of skipping without chromium",
            "tests/test_dashboard.py", _TESTS),
+    EnvVar("FCNN_REQUIRE_LATEX", "(unset)", "1: the LaTeX compile test fails instead of skipping without pdflatex",
+           "tests/test_latex.py", _TESTS),
     EnvVar("SLURM_JOB_ID", "(set by SLURM)", "recorded in each run's env.json", "suite.runs.environment",
            _OTHERS),
 )
