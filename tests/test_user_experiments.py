@@ -141,6 +141,43 @@ def test_a_newcomer_runs_their_own_experiment_and_model_end_to_end(tmp_path):
 
     done = python("paper_tables", *user, "--out", tmp_path / "out2", pythonpath=[mods])
     assert done.returncode == 0 and all(r.name in done.stdout for r in found), done.stderr
+    newcomer_scripts_status_and_collect(user, mods, found, out)
+    newcomer_mistakes(user, mods, tmp_path)
+
+
+def newcomer_scripts_status_and_collect(user, mods, found, out):
+    """The summary line and exit status of `status`, `collect --strict`, and a non-canonical configuration's files."""
+    done = python("jobs", "status", *user, "--state", "finished", pythonpath=[mods])
+    assert done.returncode == 0, done.stderr
+    assert "summary: 4 runs: 4 finished, 0 running, 0 unfinished, 0 failed, 0 bad, 0 not started" in done.stdout
+    done = python("jobs", "collect", *user, "--out", out, "--strict", pythonpath=[mods])
+    assert done.returncode == 0, done.stderr  # every model has finished runs
+    canonical = (out / "newcomer_study_local.md").read_text()
+    done = python("jobs", "collect", *user, "--out", out, "--strict", "--set", "recipe.lr=0.02", pythonpath=[mods])
+    assert done.returncode == 1 and "no finished run of this configuration" in done.stderr, \
+        done.stdout + done.stderr
+    assert (out / "newcomer_study_local.md").read_text() == canonical  # the other configuration wrote its own files
+    assert [p.name for p in out.glob("newcomer_study_local_*.md") if "claims" not in p.name and "curves" not in p.name]
+    summary = found[0].path / "summary.json"
+    summary.write_text(summary.read_text()[:-5])  # a damaged run: status exits 1 and counts it
+    done = python("jobs", "status", *user, pythonpath=[mods])
+    assert done.returncode == 1 and "3 finished" in done.stdout and "1 bad" in done.stdout, done.stdout + done.stderr
+
+
+def newcomer_mistakes(user, mods, tmp_path):
+    """Each mistake issue 27 lists gets one line naming what is wrong and what was expected (exit 2)."""
+    cases = [(["jobs", "run", *user, "--set", "data.clutr=3", "--dry-run"], "data.clutr: unknown option"),
+             (["jobs", "run", *user, "--set", "recipe.lr=-1", "--dry-run"], "recipe.lr: expected a number > 0"),
+             (["jobs", "collect", *user, "--out", "/proc/x"], "--out"),
+             (["jobs", "status", "newcomer-stdy", *user], "did you mean 'newcomer-study'"),
+             (["paper_tables", "--readme", tmp_path / "missing.md", "--out", tmp_path / "o"], "missing.md")]
+    for argv, expected in cases:
+        done = python(*argv, pythonpath=[mods])
+        lines = done.stderr.strip().splitlines()
+        assert done.returncode == 2 and expected in done.stderr and "Traceback" not in done.stderr, (argv, done.stderr)
+        assert len([line for line in lines if "error" in line]) == 1, (argv, done.stderr)
+    with pytest.raises(ValueError, match="did you mean 'fcnn-table2'"):
+        runs.runs_frame(tmp_path / "results", "fcnn-tabel2", "local")
 
 
 def test_the_documented_example_runs_in_pool_workers(tmp_path):
