@@ -134,7 +134,7 @@ def test_failing_job_shows_its_traceback_in_status(tmp_path, capsys):
                    "--no-progress", *TINY, "--set", "recipe.lr=1e30") == 1
     job_id, = [r["job_id"] for r in records(tmp_path).values() if r["model"] == "fcnn-a"]
     capsys.readouterr()
-    assert run_cli("status", "fcnn-table2", "--profile", "local", "--results", tmp_path) == 0
+    assert run_cli("status", "fcnn-table2", "--profile", "local", "--results", tmp_path) == 1  # a failed run: 1
     out = capsys.readouterr().out
     assert re.search(rf"fcnn-a +seed 0: failed: Diverged: .* job slurm:{job_id} FAILED", out), out
     tb = [line for line in out.splitlines() if line.startswith("      | ")]
@@ -276,3 +276,34 @@ def test_local_sweep_is_one_job_array_and_selects_on_validation(tmp_path, capsys
     assert f"written: {sweep_file}" in out
     assert run_cli("collect", "fcnn-table2", "--results", tmp_path, "--out", tmp_path / "out", *TINY[2:], *grid) == 0
     assert "lr selected by validation over {0.01, 0.05, 0.2}: fcnn-a → " in capsys.readouterr().out
+
+
+def test_a_user_experiment_runs_on_the_cluster_with_live_curves(tmp_path):
+    """docs/examples' TOML experiment and model module (outside the package) through sbatch, with --log tensorboard:
+    the job imports the module and registers the experiment, TensorBoard files grow in each run directory, and
+    `status` ends with its summary line and exit 0."""
+    import sys
+    from pathlib import Path
+
+    examples = Path(__file__).resolve().parents[1] / "docs" / "examples"
+    env = {**os.environ, "PYTHONPATH": str(examples)}
+    env.pop("SUITE_RESULTS", None)
+    user = ["--config", str(examples / "my_experiment.toml"), "--results", str(tmp_path)]
+    tiny = ["--seeds", "0", "--set", "train_limit=64", "--set", "val_limit=32", "--set", "recipe.epochs=1",
+            "--set", "model.width=4"]
+
+    def jobs(*argv):
+        return subprocess.run([sys.executable, "-m", "jobs", *argv], capture_output=True, text=True, env=env,
+                              timeout=600, check=False)
+
+    done = jobs("run", *user, "--executor", "slurm", "--no-progress", "--log", "tensorboard", *tiny)
+    assert done.returncode == 0 and "2/2 run(s) finished" in done.stdout, done.stdout + done.stderr
+    dirs = sorted(d for d in (tmp_path / "my-separable" / "local").iterdir() if d.is_dir() and d.name[0] != ".")
+    assert [d.name.split("_s")[0] for d in dirs] == ["my-cnn", "my-separable-cnn"]
+    for d in dirs:
+        assert list((d / "tb").glob("events.out.tfevents.*")), f"no TensorBoard events in {d}"
+        assert json.loads((d / "config.json").read_text())["imported"][0]["module"] == "my_models"
+    done = jobs("status", *user, "--profile", "local", *tiny[2:])  # the configuration run (seeds 1, 2: not started)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "summary: 6 runs: 2 finished, 0 running, 0 unfinished, 0 failed, 0 bad, 4 not started" in done.stdout, \
+        done.stdout
