@@ -87,7 +87,7 @@ def test_curves_errors_name_what_is_missing(tiny_results, tmp_path, capsys):
         main(["curves", "fcnn-table9", "--results", str(root), "--out", str(tmp_path)])
     err = capsys.readouterr().err
     assert e.value.code == 2 and "unknown experiment 'fcnn-table9'" in err and "did you mean 'fcnn-table" in err
-    assert f"experiments with runs under {root}: tiny" in err
+    assert f"(with runs under {root}: tiny)" in err
     with pytest.raises(SystemExit) as e:
         main(["curves", "fcnn-table2", "--results", str(root), "--out", str(tmp_path)])  # known, no runs
     err = capsys.readouterr().err
@@ -133,7 +133,9 @@ def test_jobs_collect_writes_the_curves_of_the_configuration_it_renders(tmp_path
     assert (row.n, row.val_top1_mean, row.val_top1_min, row.val_top1_max) == (2, 92.5, 90.5, 94.5)
     set_args = [a for k, v in SMOKE for a in ("--set", f"{k}={v}")]
     assert jobs_main(["collect", "fcnn-table2", "--results", str(root), "--out", str(out), *set_args]) == 0
-    row = pd.read_csv(csv).iloc[0]
+    assert tuple(pd.read_csv(csv).iloc[0][["n", "val_top1_mean"]]) == (2, 92.5)  # the canonical file stays ...
+    other, = out.glob("curves_fcnn_table2_local_*.csv")  # ... the other configuration's carries its identity
+    row = pd.read_csv(other).iloc[0]
     assert (row.n, row.val_top1_mean) == (1, 11.6)
     assert jobs_main(["collect", "hocp-table1", "--results", str(root), "--out", str(out)]) == 0
     assert "curves: no finished run" in capsys.readouterr().err  # the table is still written
