@@ -51,7 +51,8 @@ def test_accuracy_table_tex_fits(tmp_path):
     names = sorted(d.name for d in (tmp_path / "fcnn-table2" / "local").iterdir())
     assert all(n.replace("_", r"\_") in tex.split(r"\bottomrule")[1] for n in names)  # ... for the notes
     header = re.sub(r"\\(begin|end)\{tabular\}(\[b\]\{@\{\}c@\{\}\})?", "", rows[0])
-    lines = [x.strip().replace(r"\%", "%").replace(r"$\sim$", "~") for x in re.split(r"\\\\|&", header)]
+    lines = [x.strip().replace(r"\%", "%").replace(r"$\sim$", "~").replace(r"$\pm$", "±")
+             for x in re.split(r"\\\\|&", header)]
     assert max(map(len, lines)) <= _latex.HEADER_WIDTH and len(lines) > len(table.columns)  # headers broken
 
 

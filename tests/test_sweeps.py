@@ -155,7 +155,7 @@ def test_selection_follows_validation_never_the_test_split(tmp_path, capsys):
     assert "SGD lr (per model) momentum" in text
     assert "another configuration" not in text and "other configuration present" not in text
     assert re.search(r"recipe.lr=0.05 +71.00 \(n=2\) +56.00 \(n=2\)", text), text  # the printed selection
-    md = next(out.glob("fcnn_table2_local.md")).read_text()
+    md, = (p.read_text() for p in out.glob("fcnn_table2_local_sweep-*.md") if "_compact" not in p.name)  # tagged
     assert "lr selected by validation over" in md
     # the curves show the same runs
     from paper_tables import curves
