@@ -34,3 +34,17 @@ def tiny_results(root):
     """Every MODELS × SEEDS run under ``root``; returns their run directories."""
     torch.set_num_threads(1)
     return [tiny_run(root, model, seed)[0] for model in MODELS for seed in SEEDS]
+
+
+def shrink_fcnn_table2(monkeypatch, models: tuple[str, ...]) -> None:
+    """fcnn-table2 shrunk to ``models`` × 1 seed, 1 epoch on 40 digits (one view): a real run in seconds."""
+    from dataclasses import replace
+
+    from suite import experiments
+    exp = experiments.get("fcnn-table2")
+    local = replace(exp.setting("local"), train_limit=40, val_limit=20, seeds=(0,),
+                    recipe=train.Recipe(lr=0.05, batch_size=20, epochs=1, eval_batch_size=20),
+                    model_overrides={"in_channels": 1, "width": 0.125, "input_size": (1, 77, 77)},
+                    data_options={**exp.setting("local").data_options, "views": 1, "test_views": 1})
+    monkeypatch.setitem(experiments.EXPERIMENTS, "fcnn-table2",
+                        replace(exp, models=models, settings={**exp.settings, "local": local}))

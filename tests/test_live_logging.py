@@ -2,14 +2,12 @@
 through every executor's launch options (never the run's identity), from rank 0 only under DDP; a backend that
 is unknown or not installed is a one-line error before any run starts."""
 import json
-from dataclasses import replace
 
 import pytest
 
 from jobs import cli, distributed, executors, runner
 from suite import experiments, livelog, runs, train
-from suite.train import Recipe
-from tests._runs import tiny_run
+from tests._runs import shrink_fcnn_table2, tiny_run
 
 
 def _scalars(tb_dir, tag: str) -> dict:
@@ -96,13 +94,7 @@ def test_slurm_executor_carries_log(monkeypatch, tmp_path):
 
 @pytest.fixture
 def tiny_experiment(monkeypatch):
-    exp = experiments.get("fcnn-table2")
-    local = replace(exp.setting("local"), train_limit=40, val_limit=20, seeds=(0,),
-                    recipe=Recipe(lr=0.05, batch_size=20, epochs=1, eval_batch_size=20),
-                    model_overrides={"in_channels": 1, "width": 0.125, "input_size": (1, 77, 77)},
-                    data_options={**exp.setting("local").data_options, "views": 1, "test_views": 1})
-    monkeypatch.setitem(experiments.EXPERIMENTS, "fcnn-table2",
-                        replace(exp, models=("fcnn-a",), settings={**exp.settings, "local": local}))
+    shrink_fcnn_table2(monkeypatch, ("fcnn-a",))
 
 
 @pytest.mark.parametrize("rank, expected", [(0, ("tensorboard",)), (1, ())])

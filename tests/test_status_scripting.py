@@ -3,25 +3,18 @@ a selected run is bad or failed; `collect --strict`, the "no finished run" note,
 carry a non-canonical configuration's identity."""
 import json
 import re
-from dataclasses import replace
 
 import pytest
 
 from jobs import cli, runner
 from suite import experiments, runs
-from suite.train import Recipe
+from tests._runs import shrink_fcnn_table2
 
 
 @pytest.fixture
 def tiny(monkeypatch):
     """fcnn-table2 shrunk to 2 models × 1 seed, 1 epoch on 40 digits (one view): a real run in seconds."""
-    exp = experiments.get("fcnn-table2")
-    local = replace(exp.setting("local"), train_limit=40, val_limit=20, seeds=(0,),
-                    recipe=Recipe(lr=0.05, batch_size=20, epochs=1, eval_batch_size=20),
-                    model_overrides={"in_channels": 1, "width": 0.125, "input_size": (1, 77, 77)},
-                    data_options={**exp.setting("local").data_options, "views": 1, "test_views": 1})
-    monkeypatch.setitem(experiments.EXPERIMENTS, "fcnn-table2",
-                        replace(exp, models=("fcnn-a", "fcnn-e"), settings={**exp.settings, "local": local}))
+    shrink_fcnn_table2(monkeypatch, ("fcnn-a", "fcnn-e"))
 
 
 def started(root, model, overrides=(), state="unfinished"):
