@@ -245,7 +245,9 @@ def parser(configs=()) -> argparse.ArgumentParser:
     sh.add_argument("--set", action="append", metavar="KEY=VALUE", help="as for `run`")
     sh.set_defaults(fn=cmd_show)
     rf = add("reference", help="rebuild the reference results shipped in reference/ (docs/reference.md)")
-    rf.add_argument("action", choices=("refresh",), help="refresh: train (or take --from) and copy, manifest last")
+    rf.add_argument("action", choices=("refresh", "train"),
+                    help="refresh: train (or take --from) and copy, manifest last; train: only train into --work "
+                         "(wall times kept there), for a later `refresh --from WORK`")
     rf.add_argument("--experiments", default=None, help="comma-separated experiments (default: every one)")
     rf.add_argument("--from", dest="source", default=None, metavar="RESULTS",
                     help="take the finished local runs of this results root instead of training")

@@ -10,6 +10,7 @@ machine, load average before, date, this command, every file's SHA-256) is writt
 """
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import subprocess
@@ -24,6 +25,7 @@ from suite.runs import reference
 from . import runner
 
 PROFILE = "local"  # the reference is the profile every machine can run
+TIMES = "reference-times.json"  # in a work directory: each trained experiment's wall time and load before
 
 
 def _log(line: str) -> None:
@@ -48,7 +50,33 @@ def train(experiment: str, work: Path) -> dict:
         raise RuntimeError(f"{experiment}: `python -m jobs run` exited {rc} after {wall} s; the reference is "
                            f"unchanged (resume with --from {work})")
     _log(f"reference: {experiment}: trained in {wall} s")
-    return {"wall_seconds": wall, "load_before": load}
+    info = {"wall_seconds": wall, "load_before": load}
+    _record_time(work, experiment, info)
+    return info
+
+
+def _record_time(work: Path, experiment: str, info: dict) -> None:
+    """Keep each experiment's wall time and load in ``work`` so that ``--from work`` (a resumed or piecewise
+    refresh) still records them; written to a temporary file and renamed, never half-written."""
+    path = Path(work) / TIMES
+    times = _read_times(work)
+    times[experiment] = info
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(times, indent=2, sort_keys=True) + "\n")
+    tmp.replace(path)
+
+
+def _read_times(work) -> dict:
+    path = Path(work) / TIMES
+    if not path.is_file():
+        return {}
+    try:
+        times = json.loads(path.read_text())
+    except json.JSONDecodeError as e:
+        raise ValueError(f"{path}: not valid JSON ({e}); delete it to refresh without the recorded wall times")
+    if not isinstance(times, dict):
+        raise ValueError(f"{path}: expected an object of experiment -> {{wall_seconds, load_before}}")
+    return times
 
 
 def chosen_runs(experiment: str, root) -> list[Path]:
@@ -79,6 +107,9 @@ def refresh(names=None, *, source=None, work=None, reference_dir=None, command: 
         _log(f"reference: training {', '.join(todo)} into {work} (load average before {machine['load_before']})")
         info = {name: train(name, work) for name in todo}
         source = work
+    else:
+        times = _read_times(source)
+        info = {name: dict(times[name]) for name in todo if name in times}
     chosen = {name: chosen_runs(name, source) for name in todo}
     commits = sorted({runs.read_json(Path(d) / runs.SUMMARY)["git_commit"] for ds in chosen.values() for d in ds})
     head = runs.git_commit() or "unknown"
@@ -92,10 +123,28 @@ def refresh(names=None, *, source=None, work=None, reference_dir=None, command: 
                            machine_info=machine, experiments_info=info, log=_log)
 
 
+def train_only(names, work) -> dict:
+    """Train ``names`` (default: every experiment) into ``work`` without touching the reference: a piecewise
+    refresh, one experiment at a time on an idle machine, finished by ``refresh --from work``."""
+    return {name: train(name, Path(work)) for name in owners(names or experiments.names())}
+
+
 def cmd_reference(args) -> int:
     names = None if not args.experiments else [n.strip() for n in args.experiments.split(",") if n.strip()]
     for n in names or ():
         experiments.get(n)  # one clear error for an unknown name
+    if args.action == "train":
+        if not args.work or args.source:
+            print("error: reference train: needs --work DIR (the results root to train into) and no --from",
+                  file=sys.stderr)
+            return 2
+        try:
+            train_only(names, args.work)
+        except RuntimeError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 1
+        print(f"trained into {args.work}; assemble with `python -m jobs reference refresh --from {args.work}`")
+        return 0
     command = "python -m jobs reference refresh" + "".join(
         f" {opt} {shlex.quote(str(v))}" for opt, v in (("--experiments", args.experiments), ("--from", args.source))
         if v)

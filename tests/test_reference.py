@@ -8,6 +8,8 @@ from __future__ import annotations
 import csv
 import json
 import shutil
+import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -108,6 +110,35 @@ def test_refresh_without_from_trains_into_a_work_directory(tmp_path, monkeypatch
     assert trained == ["fcnn-table2"] and len(ref.runs) == 2 and (tmp_path / "ref" / "README.md").read_text() == "kept"
     assert ref.manifest["experiments"]["fcnn-table2"] == {"wall_seconds": 1.5, "load_before": [0.1, 0.2, 0.3],
                                                           "runs": 2, "run_commits": [runs.git_commit()]}
+
+
+def test_piecewise_training_keeps_wall_times_for_refresh_from(tmp_path, monkeypatch, capsys):
+    """`reference train` trains experiment by experiment into --work and keeps each wall time there; a later
+    `refresh --from WORK` records them in the manifest. A corrupt times file is one clear error."""
+    from jobs import reference as refresh_cmd
+
+    real = subprocess.run
+
+    def run(cmd, **kwargs):
+        if "jobs" not in cmd:  # git and the like: the real thing
+            return real(cmd, **kwargs)
+        work = Path(cmd[cmd.index("--results") + 1])
+        for seed in (0, 1):
+            real_run(work, "fcnn-a", seed, 50.0 + seed)
+        return subprocess.CompletedProcess(cmd, 0)
+
+    monkeypatch.setattr(refresh_cmd.subprocess, "run", run)
+    work = tmp_path / "work"
+    assert cli.main(["reference", "train", "--experiments", "fcnn-table2"]) == 2  # no --work
+    assert "needs --work" in capsys.readouterr().err
+    assert cli.main(["reference", "train", "--experiments", "fcnn-table2", "--work", str(work)]) == 0
+    assert "refresh --from" in capsys.readouterr().out
+    ref = refresh_cmd.refresh(["fcnn-table2"], source=work, reference_dir=tmp_path / "ref")
+    recorded = ref.manifest["experiments"]["fcnn-table2"]
+    assert recorded["runs"] == 2 and recorded["wall_seconds"] >= 0 and len(recorded["load_before"]) == 3
+    (work / refresh_cmd.TIMES).write_text("{not json")
+    with pytest.raises(ValueError, match="reference-times.json: not valid JSON"):
+        refresh_cmd.refresh(["fcnn-table2"], source=work, reference_dir=tmp_path / "ref2")
 
 
 def test_refresh_refuses_a_results_root_without_the_setting(tmp_path, capsys):
