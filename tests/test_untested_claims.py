@@ -139,7 +139,7 @@ def test_model_recipes_are_recorded_shared_and_overridable():
     exp = experiments.get("fcnn-table7")
     s = exp.setting("local")
     assert s.recipe_for("vgg16").lr == 0.01 and s.recipe_for("vgg16").weight_decay == 5e-4
-    assert s.recipe_for("alexnet").weight_decay == 5e-4 and s.recipe_for("fcnn-l").lr == 0.1
+    assert s.recipe_for("alexnet").weight_decay == 5e-4 and s.recipe_for("fcnn-l").lr == 0.05
     a, b = (runner.run_config(exp, m, 0, "local") for m in ("fcnn-l", "vgg16"))
     assert a["model_recipes"]["vgg16"] == {"lr": 0.01, "weight_decay": 5e-4}
     assert runs.identity_key(a) == runs.identity_key(b)  # one table, one identity

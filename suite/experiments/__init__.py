@@ -13,8 +13,9 @@ Every local setting trains at least 3 seeds per model, so every local table has 
 2-core CPU with the ``pool`` executor (two single-threaded runs at a time), *estimated* from measured
 single-thread CPU seconds per training / evaluation image of each model (docs/training.md): FCNN Table 2
 (``make reproduce-table2``, 9 seeds) at most 10 minutes (measured about 9 on an idle machine); FCNN Tables 4
-and 5, HO-CP Tables 1 and 2 at most 10; FCNN Table 7 (VGG-16 at full width is three quarters of its cost) at
-most 15; the Ψ ablation (hocp-psi-ablation, 5 seeds of 2 models) at most 10 (estimated 7, not yet timed idle).
+and 5, HO-CP Tables 1 and 2 at most 10; FCNN Table 7 (all five networks at width 0.125, 6 seeds: estimated
+~10 min) at most 15; the Ψ ablation (hocp-psi-ablation, 5 seeds of 2 models) at most 10 (estimated 7, not yet
+timed idle).
 """
 from __future__ import annotations
 
