@@ -253,3 +253,22 @@ def test_the_shipped_reference_verifies_and_stays_small():
     files = [p for p in shipped.REFERENCE_DIR.rglob("*") if p.is_file()]
     assert sum(p.stat().st_size for p in files) < 8 << 20 and not any(p.name == runs.CHECKPOINT for p in files)
     assert {r.config["profile"] for r in ref.runs} == {"local"}
+
+
+def test_the_shipped_reference_is_of_every_experiments_current_local_setting():
+    """A local setting changed without `make reference` leaves a stale reference: the tables would set the
+    user's runs beside runs of another setting. Every experiment that trains must have all its (model, seed)
+    runs of the current local setting in reference/."""
+    ref = shipped.load(shipped.REFERENCE_DIR)
+    if ref is None:
+        pytest.skip("no reference shipped yet (make reference)")
+    for name in experiments.names():
+        exp = experiments.get(name)
+        if exp.results_key != name:  # Figure 2 plots Table 7's runs
+            continue
+        identity = runner.identity_for(exp, "local")
+        shipped_ids = {runs.identity_key(r.config) for r in ref.of(name, "local")}
+        assert shipped_ids == {identity}, (f"{name}: reference/ holds runs of local setting(s) {sorted(shipped_ids)}, "
+                                           f"the current one is {identity}: refresh it with `make reference`")
+        done = {(r.config["model"], r.config["seed"]) for r in ref.of(name, "local")}
+        assert done == {(m, s) for m in exp.models for s in exp.setting("local").seeds}, name
