@@ -10,7 +10,6 @@ machine, load average before, date, this command, every file's SHA-256) is writt
 """
 from __future__ import annotations
 
-import json
 import os
 import shlex
 import subprocess
@@ -19,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from suite import experiments, runs
+from suite import experiments, host, runs
 from suite.runs import reference
 
 from . import runner
@@ -57,13 +56,10 @@ def train(experiment: str, work: Path) -> dict:
 
 def _record_time(work: Path, experiment: str, info: dict) -> None:
     """Keep each experiment's wall time and load in ``work`` so that ``--from work`` (a resumed or piecewise
-    refresh) still records them; written to a temporary file and renamed, never half-written."""
-    path = Path(work) / TIMES
+    refresh) still records them; written atomically, never half-written."""
     times = _read_times(work)
     times[experiment] = info
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(times, indent=2, sort_keys=True) + "\n")
-    tmp.replace(path)
+    host.atomic_write_json(Path(work) / TIMES, times)
 
 
 def _read_times(work) -> dict:
@@ -71,9 +67,9 @@ def _read_times(work) -> dict:
     if not path.is_file():
         return {}
     try:
-        times = json.loads(path.read_text())
-    except json.JSONDecodeError as e:
-        raise ValueError(f"{path}: not valid JSON ({e}); delete it to refresh without the recorded wall times")
+        times = runs.read_json(path)
+    except ValueError as e:
+        raise ValueError(f"{e}; delete {path} to refresh without the recorded wall times") from None
     if not isinstance(times, dict):
         raise ValueError(f"{path}: expected an object of experiment -> {{wall_seconds, load_before}}")
     return times
@@ -105,7 +101,7 @@ def refresh(names=None, *, source=None, work=None, reference_dir=None, command: 
     if source is None:
         work = Path(work or tempfile.mkdtemp(prefix="reference-runs-"))
         _log(f"reference: training {', '.join(todo)} into {work} (load average before {machine['load_before']})")
-        info = {name: train(name, work) for name in todo}
+        info = train_only(todo, work)
         source = work
     else:
         times = _read_times(source)
