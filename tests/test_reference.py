@@ -266,9 +266,9 @@ def test_the_shipped_reference_is_of_every_experiments_current_local_setting():
         exp = experiments.get(name)
         if exp.results_key != name:  # Figure 2 plots Table 7's runs
             continue
-        identity = runner.identity_for(exp, "local")
-        shipped_ids = {runs.identity_key(r.config) for r in ref.of(name, "local")}
+        identity, shipped_runs = runner.identity_for(exp, "local"), ref.of(name, "local")
+        shipped_ids = {runs.identity_key(r.config) for r in shipped_runs}
         assert shipped_ids == {identity}, (f"{name}: reference/ holds runs of local setting(s) {sorted(shipped_ids)}, "
                                            f"the current one is {identity}: refresh it with `make reference`")
-        done = {(r.config["model"], r.config["seed"]) for r in ref.of(name, "local")}
+        done = {(r.config["model"], r.config["seed"]) for r in shipped_runs}
         assert done == {(m, s) for m in exp.models for s in exp.setting("local").seeds}, name

@@ -10,12 +10,9 @@ Experiments of your own come from a TOML file (`user`: ``--config my_experiment.
 and registered by name for the process (`load`, `register`).
 
 Every local setting trains at least 3 seeds per model, so every local table has an interval. Budgets on an idle
-2-core CPU with the ``pool`` executor (two single-threaded runs at a time), *estimated* from measured
-single-thread CPU seconds per training / evaluation image of each model (docs/training.md): FCNN Table 2
-(``make reproduce-table2``, 9 seeds) at most 10 minutes (measured about 9 on an idle machine); FCNN Tables 4
-and 5, HO-CP Tables 1 and 2 at most 10; FCNN Table 7 (all five networks at width 0.125, 6 seeds: estimated
-~10 min) at most 15; the Ψ ablation (hocp-psi-ablation, 5 seeds of 2 models) at most 10 (estimated 7, not yet
-timed idle).
+2-core CPU with the ``pool`` executor (two single-threaded runs at a time): FCNN Table 7 / Figure 2 at most 15
+minutes, every other local table (and the Ψ ablation) at most 10. Each setting's comment gives its measured reason;
+the wall times and half-widths of the shipped reference run are in docs/training.md (one home for them).
 """
 from __future__ import annotations
 
