@@ -97,6 +97,40 @@ def test_moving_digits_move_in_their_labelled_direction():
         assert abs(moved[1 - axis]) < 1e-6
 
 
+def test_moving_digits_direction_speed_labels_are_the_motion_not_the_digit():
+    """labels="direction-speed" (HO-CP Table 2's local stand-in): 8 classes, 2·direction + speed; a fast clip
+    crosses the whole free span, a slow one half of it; the default labels and clips are unchanged."""
+    from suite.data.digits import SPEEDS
+    ds = data.build("moving-digits", "val", frames=16, size=16, digit_size=10, labels="direction-speed")
+    default = data.build("moving-digits", "val", frames=16, size=16, digit_size=10)
+    assert ds.num_classes == 8 and default.num_classes == 40
+    assert torch.equal(ds.directions, default.directions) and torch.equal(ds.starts, default.starts)
+    assert set(torch.bincount(ds.labels).nonzero().flatten().tolist()) == set(range(8))  # every class occurs
+    seen = set()
+    for i in range(40):
+        clip, label = ds[i]
+        direction, speed = divmod(label, len(SPEEDS))
+        ink = clip[0] > 0
+        first, last = ink[0].nonzero().float().mean(0), ink[-1].nonzero().float().mean(0)
+        axis = 0 if DIRECTIONS[direction] in ("up", "down") else 1
+        sign = -1 if DIRECTIONS[direction] in ("left", "up") else 1
+        moved = float(last[axis] - first[axis])
+        assert sign * moved == pytest.approx({"fast": 6, "slow": 3}[SPEEDS[speed]], abs=0.01)
+        assert abs(float(last[1 - axis] - first[1 - axis])) < 1e-6
+        seen.add(SPEEDS[speed])
+        if i < 5:
+            assert torch.equal(default[i][0], data.build("moving-digits", "val", frames=16, size=16,
+                                                         digit_size=10)[i][0])
+    assert seen == {"fast", "slow"}
+
+
+@pytest.mark.parametrize("opts, message", [({"labels": "digit"}, "labels: expected one of"),
+                                           ({"labels": "direction-speed", "size": 11}, "must be >= 2 pixels")])
+def test_moving_digits_reject_bad_labels(opts, message):
+    with pytest.raises(ValueError, match=message):
+        data.build("moving-digits", "val", **{"frames": 16, "size": 16, "digit_size": 10, **opts})
+
+
 # ------------------------------------------------------------------------------------------- imagenet
 def write_imagefolder(root, classes=("n01", "n02"), per_class=3, size=40):
     i = 0

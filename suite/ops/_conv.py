@@ -39,20 +39,19 @@ def conv_nd(x: torch.Tensor, weight: torch.Tensor, groups: int = 1, *, generic: 
 
 def conv_along(x: torch.Tensor, kernel: torch.Tensor, dim: int) -> torch.Tensor:
     """Depthwise 1-D 'same' cross-correlation of x (N,R,*D) along spatial dim `dim` (0-based),
-    channel r with kernel[:, r] (kernel shape (K, R))."""
-    n = x.ndim - 2
-    R, K = x.shape[1], kernel.shape[0]
-    if n in _TORCH_CONV:
-        shape = [R, 1] + [1] * n
-        shape[2 + dim] = K
-        w = kernel.t().reshape(shape)
-        padding = [0] * n
-        padding[dim] = K // 2
-        return _TORCH_CONV[n](x, w, padding=padding, groups=R)
-    # Move the mode to the end, fold the rest into the batch, 1-D depthwise conv, fold back.
-    moved = x.movedim(2 + dim, -1)
-    lead = moved.shape
-    flat = moved.movedim(1, -2).reshape(-1, R, lead[-1])
-    y = F.conv1d(flat, kernel.t().unsqueeze(1), padding=K // 2, groups=R)
-    y = y.reshape(*[lead[0]], *lead[2:-1], R, lead[-1]).movedim(-2, 1)
-    return y.movedim(-1, 2 + dim)
+    channel r with kernel[:, r] (kernel shape (K, R)), K odd.
+
+    Written as its definition, ``y = Σ_k kernel[k] · x shifted by k − K//2`` (zero padded), for any number of
+    spatial dims: K multiply-adds over the tensor. On the CPU this is 1.5-12× faster, forward and backward, than
+    torch's grouped conv1d/2d/3d with a (K, 1, 1) kernel, which has no fast depthwise path (measured in
+    docs/kernels.md); the sum runs over k in order, as the grouped conv does.
+    """
+    K, axis, length = kernel.shape[0], 2 + dim, x.shape[2 + dim]
+    pad = [0, 0] * (x.ndim - 2)
+    pad[2 * (x.ndim - 3 - dim)] = pad[2 * (x.ndim - 3 - dim) + 1] = K // 2  # F.pad lists the last dim first
+    xp = F.pad(x, pad)
+    per_channel = [1, -1] + [1] * (x.ndim - 2)
+    out = xp.narrow(axis, 0, length) * kernel[0].view(per_channel)
+    for k in range(1, K):
+        out = out + xp.narrow(axis, k, length) * kernel[k].view(per_channel)
+    return out
