@@ -48,9 +48,18 @@ def table2(profile, results_root=None) -> _render.Table:
                "Computed: `suite.complexity.count(...).conv_parameters` at 3×18×84×84, 27 classes."] + col.notes() \
         + reference_runs.notes(ref)
     if profile == "local":
-        t.notes.append("Local profile: moving MNIST digits (40 classes: digit × direction) stand in for "
+        t.notes.append(f"Local profile: moving MNIST digits ({_clip_classes('hocp-table2')}) stand in for "
                        "20BN-Jester; only the comparison between the three networks is meaningful.")
     return t
+
+
+def _clip_classes(experiment: str) -> str:
+    """What a local clip's class is, from the local setting's data options (one home: suite.data.digits)."""
+    from suite import experiments
+    from suite.data.digits import LABELS
+    labels = experiments.get(experiment).setting("local").data_options.get("labels", "digit-direction")
+    what = {"digit-direction": "digit × direction", "direction-speed": "direction × speed, the digit plays no part"}
+    return f"{LABELS[labels]} classes: {what[labels]}"
 
 
 def render(experiment: str, profile: str = "local", results_root=None, out_dir=None) -> str:

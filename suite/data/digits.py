@@ -18,9 +18,10 @@ a digit from digit-like strokes is a spatial task, which is what the compared co
 
 ``MovingDigits``: a *stand-in* for 20BN-Jester for the 3-D models (HO-CP Table 2) on a laptop. Each
 clip shows one of those digits moving across a ``size``×``size`` canvas over ``frames`` frames in one of
-four directions (left, right, up, down); the label is ``4 · digit + direction`` (40 classes), so a model
-must use both appearance and motion, as with hand gestures. It is not Jester: accuracies are only
-comparable between models trained on it.
+four directions (left, right, up, down). By default the label is ``4 · digit + direction`` (40 classes), so a
+model must use both appearance and motion; ``labels="direction-speed"`` (HO-CP Table 2's local setting) labels
+the motion alone, direction × speed (8 classes), as Jester's classes are gestures of one kind of object. It is not
+Jester: accuracies are only comparable between models trained on it.
 """
 from __future__ import annotations
 
