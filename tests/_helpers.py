@@ -16,6 +16,15 @@ def dense_conv(x, w):
     return conv(x, w, padding=[k // 2 for k in w.shape[2:]])
 
 
+def grouped_conv_along(x, kernel, dim):
+    """Depthwise 1-D 'same' cross-correlation along spatial dim ``dim`` as torch's grouped conv (n <= 3) with a
+    (1, .., K, .., 1) kernel: what ``suite.ops.conv_along`` computes as a shifted sum."""
+    n, R, K = x.ndim - 2, x.shape[1], kernel.shape[0]
+    shape, padding = [R, 1] + [1] * n, [0] * n
+    shape[2 + dim], padding[dim] = K, K // 2
+    return {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}[n](x, kernel.t().reshape(shape), padding=padding, groups=R)
+
+
 def naive_conv_nd(x, w):
     """Definition-level N-D 'same' cross-correlation with explicit output loops (tiny shapes only)."""
     ks = w.shape[2:]

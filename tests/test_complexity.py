@@ -3,7 +3,11 @@ import pytest
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
+import suite.layers.hocp as suite_layers_hocp
+import suite.ops.hocp as suite_ops_hocp
 from suite import complexity, models
+
+from ._helpers import grouped_conv_along
 
 
 def _hand_fcnn_a() -> int:
@@ -124,11 +128,15 @@ REDUCED = {
 
 
 @pytest.mark.parametrize("name", models.names())
-def test_flop_counter_agrees(name):
+def test_flop_counter_agrees(name, monkeypatch):
     """FlopCounterMode counts 2 FLOPs per multiply–accumulate of the ops that actually run. They agree
     exactly with our count for every model, FCNN's even-k topological convs (G, H, J) included: they run
     Alg. 4 (the torch reference: a grouped conv over the gathered neighbours), m·Πc connections per pixel,
-    not the dense m² of the masked emulation they ran before `topological_conv` took even k."""
+    not the dense m² of the masked emulation they ran before `topological_conv` took even k. HO-CP's depthwise
+    1-D convs run as a shifted sum (elementwise ops FlopCounterMode does not count): here they run as the grouped
+    conv they equal (tests/test_ops.py), so that their multiplications are counted too."""
+    for module in (suite_layers_hocp, suite_ops_hocp):
+        monkeypatch.setattr(module, "conv_along", grouped_conv_along)
     overrides = dict(REDUCED[name])
     if "backend" in models.overrides_of(name):
         overrides["backend"] = "torch"  # the reference ops are plain aten convs that FlopCounter sees

@@ -14,6 +14,7 @@ from ._helpers import (
     clear_of_relu_kink,
     dense_conv,
     f64,
+    grouped_conv_along,
     naive_conv_nd,
     single_basis_step_definition,
     topology_dense_kernel,
@@ -115,14 +116,8 @@ def test_cp_conv_equals_dense_conv_of_cp_kernel(ks):
 @pytest.mark.parametrize("n, dim, k", [(1, 0, 3), (2, 1, 5), (3, 0, 3), (3, 2, 1), (3, 1, 7)])
 def test_conv_along_is_torch_depthwise_conv(n, dim, k):
     """``conv_along`` (a shifted sum, the definition) equals torch's grouped conv with a (1, .., K, .., 1) kernel."""
-    R = 4
-    x, kernel = f64(2, R, *[5 + i for i in range(n)]), f64(k, R)
-    shape = [R, 1] + [1] * n
-    shape[2 + dim] = k
-    padding = [0] * n
-    padding[dim] = k // 2
-    expected = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}[n](x, kernel.t().reshape(shape), padding=padding, groups=R)
-    torch.testing.assert_close(ops.conv_along(x, kernel, dim), expected, **TOL)
+    x, kernel = f64(2, 4, *[5 + i for i in range(n)]), f64(k, 4)
+    torch.testing.assert_close(ops.conv_along(x, kernel, dim), grouped_conv_along(x, kernel, dim), **TOL)
 
 
 def test_cp_kernel_is_eq14():
