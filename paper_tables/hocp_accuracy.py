@@ -56,10 +56,9 @@ def table2(profile, results_root=None) -> _render.Table:
 def _clip_classes(experiment: str) -> str:
     """What a local clip's class is, from the local setting's data options (one home: suite.data.digits)."""
     from suite import experiments
-    from suite.data.digits import LABELS
-    labels = experiments.get(experiment).setting("local").data_options.get("labels", "digit-direction")
-    what = {"digit-direction": "digit × direction", "direction-speed": "direction × speed, the digit plays no part"}
-    return f"{LABELS[labels]} classes: {what[labels]}"
+    from suite.data.digits import DEFAULT_LABELS, LABEL_MEANING, LABELS
+    labels = experiments.get(experiment).setting("local").data_options.get("labels", DEFAULT_LABELS)
+    return f"{LABELS[labels]} classes: {LABEL_MEANING[labels]}"
 
 
 def render(experiment: str, profile: str = "local", results_root=None, out_dir=None) -> str:

@@ -46,8 +46,8 @@ def test_every_local_setting_builds_its_models():
         missing = [m for m in exp.models if m not in known]
         if missing:  # registered by suite.models as the models land; the rest is still checked
             print(f"{exp.name}: not registered yet: {missing}")
-        from suite.data.digits import LABELS
-        num_classes = LABELS[s.data_options.get("labels", "digit-direction")] if s.dataset == "moving-digits" else 10
+        from suite.data.digits import DEFAULT_LABELS, LABELS
+        num_classes = LABELS[s.data_options.get("labels", DEFAULT_LABELS)] if s.dataset == "moving-digits" else 10
         for m in exp.models:
             if m in known:
                 net = models.build(m, num_classes=num_classes, **s.model_overrides)

