@@ -65,15 +65,28 @@ def topk_correct(logits: torch.Tensor, target: torch.Tensor, ks=(1, 5)) -> list[
     return [int(hit[:, :min(k, maxk)].any(dim=1).sum()) for k in ks]
 
 
+def memory_format(recipe: Recipe, dataset) -> torch.memory_format:
+    """The torch layout of ``recipe.memory_format`` for ``dataset``'s samples: channels-last only for images (C, H, W);
+    "contiguous" keeps every tensor's layout as it comes (``preserve_format``), as before the field existed."""
+    if recipe.memory_format == "contiguous":
+        return torch.preserve_format
+    shape = tuple(getattr(dataset, "sample_shape", None) or dataset[0][0].shape)
+    if len(shape) != 3:
+        raise ValueError(f"recipe.memory_format: 'channels_last' is for image samples (C, H, W), got samples of "
+                         f"shape {shape}; use 'contiguous'")
+    return torch.channels_last
+
+
 @torch.no_grad()
-def evaluate(model, dataset, *, batch_size: int = 256, num_workers: int = 0, device="cpu") -> dict:
+def evaluate(model, dataset, *, batch_size: int = 256, num_workers: int = 0, device="cpu",
+             memory_format=torch.preserve_format) -> dict:
     """Top-1 / top-5 accuracy (%) and mean loss over ``dataset`` (its transform is the center crop)."""
     model.eval()
     loader = DataLoader(dataset, batch_size=batch_size, shuffle=False, num_workers=num_workers)
     n = c1 = c5 = 0
     loss = 0.0
     for x, y in loader:
-        x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
+        x, y = x.to(device, non_blocking=True, memory_format=memory_format), y.to(device, non_blocking=True)
         out = model(x)
         loss += float(F.cross_entropy(out, y, reduction="sum"))
         a, b = topk_correct(out, y)
@@ -125,13 +138,14 @@ def default_device() -> torch.device:
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
-def train_epoch(model, loader, optimizer, *, progress: bool, desc: str, hook=None, device="cpu") -> float:
+def train_epoch(model, loader, optimizer, *, progress: bool, desc: str, hook=None, device="cpu",
+                memory_format=torch.preserve_format) -> float:
     """One pass over ``loader``; returns the mean training loss."""
     from tqdm.auto import tqdm
     model.train()
     total, n = 0.0, 0
     for step, (x, y) in enumerate(tqdm(loader, desc=desc, leave=False, disable=not progress)):
-        x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
+        x, y = x.to(device, non_blocking=True, memory_format=memory_format), y.to(device, non_blocking=True)
         optimizer.zero_grad(set_to_none=True)
         loss = F.cross_entropy(model(x), y)
         if not torch.isfinite(loss):
@@ -190,13 +204,14 @@ def _train(model, train_set, val_set, recipe, run_dir, seed, config, progress, h
     ckpt = load_checkpoint(run_dir / runs.CHECKPOINT)
     if ckpt is not None and 0 < recipe.decompose_after <= ckpt["epoch"]:
         decomposable(model).decompose(fit=False)  # the checkpoint holds the decomposed network: its shapes first
-    model.to(device)
+    layout = memory_format(recipe, train_set)
+    model.to(device, memory_format=layout)
     optimizer = make_optimizer(model, recipe)
     scheduler = make_scheduler(optimizer, recipe)
     history, start, elapsed = [], 0, 0.0
     if ckpt is not None:
         model.load_state_dict(ckpt["model"])
-        model.to(device)
+        model.to(device, memory_format=layout)
         optimizer.load_state_dict(ckpt["optimizer"])
         scheduler.load_state_dict(ckpt["scheduler"])
         history, start, elapsed = ckpt["history"], ckpt["epoch"], ckpt["elapsed"]
@@ -220,9 +235,10 @@ def _train(model, train_set, val_set, recipe, run_dir, seed, config, progress, h
             if hook:
                 hook(e, step)
         desc = f"{config.get('model', 'model')} s{seed} epoch {epoch + 1}/{recipe.epochs}"
-        loss = train_epoch(model, loader, optimizer, progress=progress, desc=desc, hook=step_hook, device=device)
+        loss = train_epoch(model, loader, optimizer, progress=progress, desc=desc, hook=step_hook, device=device,
+                           memory_format=layout)
         val = evaluate(model, val_set, batch_size=recipe.eval_batch_size, num_workers=recipe.num_workers,
-                       device=device)
+                       device=device, memory_format=layout)
         check_finite(model, val["loss"], f"{run_dir}: epoch {epoch + 1}")
         elapsed += time.perf_counter() - t0
         history.append({**log.stamp(), "epoch": epoch + 1, "train_loss": loss, "val_top1": val["top1"],
@@ -254,7 +270,7 @@ def _train(model, train_set, val_set, recipe, run_dir, seed, config, progress, h
     summary = runs.make_summary(config, history, elapsed, stopped or "epochs")
     if test_set is not None:  # the reported split, read once, now that no decision is left to make
         test = evaluate(model, test_set, batch_size=recipe.eval_batch_size, num_workers=recipe.num_workers,
-                        device=device)
+                        device=device, memory_format=layout)
         runs.atomic_write_json(run_dir / runs.TEST, test)
         summary = reported_on_test(summary, test)
     return runs.finish_run(run_dir, summary, owner=getattr(heartbeat, "token", None))

@@ -223,7 +223,7 @@ def test_a_misspelt_key_names_the_key_the_file_and_the_valid_keys(tmp_path, caps
     line, = err.strip().splitlines()
     assert line == (f"error: {toml.resolve()}: unknown key 'recipe.lrr'; valid keys of [recipe]: lr, momentum, "
                     f"weight_decay, batch_size, epochs, schedule, gamma, patience, min_lr, step_epochs, "
-                    f"eval_batch_size, num_workers, decompose_after; did you mean 'lr'?")
+                    f"eval_batch_size, num_workers, decompose_after, memory_format; did you mean 'lr'?")
     toml.write_text(toml.read_text().replace("models =", "modles ="))
     assert "unknown key 'modles'; valid keys: name, paper" in error_of(capsys, ["run", "--config", toml])
     toml, _ = write_study(tmp_path, "keys", "keys-2", extra='\n[profile.lokal]\nseeds = [0]\n')

@@ -110,6 +110,21 @@ def split_indices(split: str) -> torch.Tensor:
     return out[torch.randperm(len(out), generator=g)]
 
 
+@lru_cache(maxsize=3)  # one setting's three splits: a worker training run after run builds them once
+def _canvases(split: str, resize: int, clutter: int, views: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """(images (N, 1, resize, resize) normalised, labels (N,)) of ``split``; shared by every DigitImages of the
+    same options in this process and never written to (1-2 CPU-s per build at Table 2's options)."""
+    x, y = mnist_digits()
+    idx = split_indices(split).repeat(views)
+    images = x[idx]
+    if clutter:  # fragments of the same split only, so no validation digit leaks into training
+        images = cluttered(images, clutter, seed={"train": 4321, "val": 6543, "test": 9876}[split])
+    images = images.unsqueeze(1)
+    if images.shape[-1] != resize:
+        images = F.interpolate(images, size=(resize, resize), mode="bilinear", align_corners=False)
+    return ((images - 0.1307) / 0.3081).contiguous(), y[idx]  # MNIST mean/std
+
+
 class DigitImages(Dataset):
     """MNIST digits resized to ``resize`` and cropped to ``crop`` (random for train, center for val)."""
 
@@ -129,19 +144,10 @@ class DigitImages(Dataset):
                     or (test_views > 1 and not clutter):
                 raise ValueError(f"test_views: expected an int >= 1 (> 1 only with clutter), got {test_views!r}")
             views = test_views if split == "test" else views
-        x, y = mnist_digits()
-        idx = split_indices(split).repeat(views)
-        images = x[idx]
-        if clutter:  # fragments of the same split only, so no validation digit leaks into training
-            images = cluttered(images, clutter, seed={"train": 4321, "val": 6543, "test": 9876}[split])
-        images = images.unsqueeze(1)
-        if images.shape[-1] != resize:
-            images = F.interpolate(images, size=(resize, resize), mode="bilinear", align_corners=False)
-        self.images = ((images - 0.1307) / 0.3081).contiguous()  # MNIST mean/std
-        self.labels = y[idx]
+        self.images, self.labels = _canvases(split, resize, clutter, views)
         self.resize, self.crop, self.channels, self.train = resize, crop, channels, split == "train"
         self.sample_shape = (channels, crop, crop)
-        self.description = (f"MNIST digits {split} ({len(idx) // views} of {SOURCE}), "
+        self.description = (f"MNIST digits {split} ({len(self.labels) // views} of {SOURCE}), "
                             + (f"cluttered ({clutter} fragments, {CLUTTER_CANVAS}×{CLUTTER_CANVAS}, {views} "
                                f"view(s) of each digit), " if clutter else "")
                             + f"resize {resize} -> {'random' if self.train else 'center'} crop {crop}")

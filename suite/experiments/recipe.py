@@ -9,6 +9,7 @@ import math
 from dataclasses import asdict, dataclass, fields
 
 SCHEDULES = ("plateau", "step")
+MEMORY_FORMATS = ("contiguous", "channels_last")
 
 
 @dataclass(frozen=True)
@@ -20,7 +21,12 @@ class Recipe:
     ``decompose_after`` > 0: train the model as built for that many epochs, then decompose it (its
     ``decompose()`` method, e.g. CP of every dense 3-D kernel) and fine-tune it for the remaining
     ``epochs - decompose_after`` (see `_decompose`); 0 (default): no decomposition. Left out of
-    `to_dict` when 0, so that the identity of every run without it is unchanged."""
+    `to_dict` when 0, so that the identity of every run without it is unchanged.
+
+    ``memory_format="channels_last"``: the network's 4-D weights and every image batch in NHWC order, the
+    layout oneDNN (CPU) and cuDNN convolve without reordering; only for image (C, H, W) samples. It changes
+    the order of float additions, so it is part of the identity: left out of `to_dict` when "contiguous"
+    (default, NCHW), as ``decompose_after`` when 0."""
 
     lr: float = 0.1
     momentum: float = 0.9
@@ -35,6 +41,7 @@ class Recipe:
     eval_batch_size: int = 256
     num_workers: int = 0
     decompose_after: int = 0
+    memory_format: str = "contiguous"
 
     def __post_init__(self):
         for f in fields(self):  # types first: a typo on the command line is an error, not a traceback
@@ -47,6 +54,8 @@ class Recipe:
                 raise ValueError(f"recipe.{f.name}: expected {expected}, got {value!r}")
         if self.schedule not in SCHEDULES:
             raise ValueError(f"recipe.schedule: expected one of {SCHEDULES}, got {self.schedule!r}")
+        if self.memory_format not in MEMORY_FORMATS:
+            raise ValueError(f"recipe.memory_format: expected one of {MEMORY_FORMATS}, got {self.memory_format!r}")
         for name in ("batch_size", "epochs", "eval_batch_size", "step_epochs"):
             if not (isinstance(getattr(self, name), int) and getattr(self, name) > 0):
                 raise ValueError(f"recipe.{name}: expected a positive int, got {getattr(self, name)!r}")
@@ -71,4 +80,6 @@ class Recipe:
         d = asdict(self)
         if not d["decompose_after"]:
             del d["decompose_after"]
+        if d["memory_format"] == "contiguous":
+            del d["memory_format"]
         return d
