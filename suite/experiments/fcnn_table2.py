@@ -31,11 +31,13 @@ PAPER_ACCURACY = {m: {"top1": r.top1} for m, r in FCNN_TABLE2.items()}  # model 
 # below is the same for all six models.
 # - 12 seeds: pooling the idle 9-seed runs on Zen 4 and on Sapphire Rapids, C's and F's sds are about 1.4
 #   points (one CPU alone gave 1.10 and 1.66: a 9-seed sd is itself uncertain), and t11 / sqrt 12 = 0.64 sd
-#   puts their half-widths near 0.9; 9 seeds (0.77 sd) gave C 1.28 and F 1.17 on Sapphire Rapids. Not
-#   enough for model E: over 16 seeds of this setting its sd is 1.85 (one seed in 16 ends 5 points below the
-#   rest, others 2-3), so its half-width stays above 1 (12 seeds: 1.26) until about 17 seeds, which do not
-#   fit in 10 minutes; 7 or 8 epochs (E sd 1.63, 1.61), a 1-epoch lr warm-up (1.63), 3 clutter fragments
-#   (F 1.60) and batch 64 at lr 0.1 (E 1.95) did not narrow it (docs/training.md, "Margin").
+#   puts their half-widths near 0.9; 9 seeds (0.77 sd) gave C 1.28 and F 1.17 on Sapphire Rapids. Model E
+#   has no margin: over 28 seeds of this setting (0-15, 100-111) its sd is 1.49, i.e. an expected 12-seed
+#   half-width of 0.94, and seeds 0-11 hold its one slow seed in 28 (seed 7, 5 points below the rest): 1.26
+#   in the reference run (seeds 100-111: 0.51). About 17 seeds would give margin; they do not fit in 10
+#   minutes. 7 or 8 epochs (E sd 1.63, 1.61), a 1-epoch lr warm-up (1.63), 3 clutter fragments (F 1.60),
+#   batch 64 at lr 0.1 (E 1.95) and 5 epochs at lr 0.05 before the drop (seeds 100-111: E 1.00 against
+#   0.80) did not narrow it (docs/training.md, "Margin").
 # - memory_format="channels_last": every conv of the six nets in oneDNN's NHWC layout instead of NCHW,
 #   0.62x the CPU time of a training step (single thread, batch 32, Zen 4: 2.99 against 4.81 ms per image for
 #   the six), which pays for the 3 extra seeds: 35 s per seed on the idle 2-core Zen 4 instead of 55.
