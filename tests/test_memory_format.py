@@ -32,9 +32,13 @@ def test_channels_last_trains_the_same_network_as_nchw(tmp_path, fresh_seed):
     nhwc, b = _run(tmp_path, "channels_last", fresh_seed)
     assert nhwc[3].weight.is_contiguous(memory_format=torch.channels_last)
     assert not nhwc[3].weight.is_contiguous() and nchw[3].weight.is_contiguous()
-    for p, q in zip(nchw.parameters(), nhwc.parameters()):  # 6 SGD steps: only the order of float additions differs
-        torch.testing.assert_close(p, q, rtol=1e-3, atol=1e-4)
-    assert b["final_train_loss"] == pytest.approx(a["final_train_loss"], rel=1e-3)
+    # 6 SGD steps: only the order of float additions differs, amplified a little by each step. Over 40 seeds the
+    # largest relative difference of all weights together was 1.5e-3 (a wrong layout would differ by O(1)), of
+    # the final training loss 5.6e-4; a single small tensor (a BN bias) can differ by a few %.
+    with torch.no_grad():
+        p, q = (torch.cat([w.reshape(-1) for w in net.parameters()]) for net in (nchw, nhwc))
+        assert float((p - q).norm() / p.norm()) < 1e-2
+    assert b["final_train_loss"] == pytest.approx(a["final_train_loss"], rel=5e-3)
 
 
 def test_memory_format_is_checked_and_left_out_of_the_identity_by_default(tmp_path):
