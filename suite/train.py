@@ -65,7 +65,7 @@ def topk_correct(logits: torch.Tensor, target: torch.Tensor, ks=(1, 5)) -> list[
     return [int(hit[:, :min(k, maxk)].any(dim=1).sum()) for k in ks]
 
 
-def memory_format(recipe: Recipe, dataset) -> torch.memory_format:
+def batch_layout(recipe: Recipe, dataset) -> torch.memory_format:
     """The torch layout of ``recipe.memory_format`` for ``dataset``'s samples: channels-last only for images (C, H, W);
     "contiguous" keeps every tensor's layout as it comes (``preserve_format``), as before the field existed."""
     if recipe.memory_format == "contiguous":
@@ -204,7 +204,7 @@ def _train(model, train_set, val_set, recipe, run_dir, seed, config, progress, h
     ckpt = load_checkpoint(run_dir / runs.CHECKPOINT)
     if ckpt is not None and 0 < recipe.decompose_after <= ckpt["epoch"]:
         decomposable(model).decompose(fit=False)  # the checkpoint holds the decomposed network: its shapes first
-    layout = memory_format(recipe, train_set)
+    layout = batch_layout(recipe, train_set)
     model.to(device, memory_format=layout)
     optimizer = make_optimizer(model, recipe)
     scheduler = make_scheduler(optimizer, recipe)

@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, fields
 
 SCHEDULES = ("plateau", "step")
 MEMORY_FORMATS = ("contiguous", "channels_last")
+OMITTED_AT_DEFAULT = ("decompose_after", "memory_format")  # fields added later: at their default, not in to_dict
 
 
 @dataclass(frozen=True)
@@ -78,8 +79,7 @@ class Recipe:
 
     def to_dict(self) -> dict:
         d = asdict(self)
-        if not d["decompose_after"]:
-            del d["decompose_after"]
-        if d["memory_format"] == "contiguous":
-            del d["memory_format"]
+        for name in OMITTED_AT_DEFAULT:
+            if d[name] == getattr(Recipe, name):
+                del d[name]
         return d
