@@ -131,3 +131,37 @@ def test_padded_topological_conv_matches_ops_for_odd_k():
     layer = PaddedTopologicalConv2d((4, 4), (2, 2), kernel_size=3, padding=1).double()
     x = torch.randn(2, 16, 7, 7, dtype=torch.float64)
     torch.testing.assert_close(layer(x), ops.topological_conv(x, layer.weight, (4, 4), backend="torch"))
+
+
+@pytest.mark.parametrize("name", ["fcnn-a", "fcnn-b", "fcnn-c", "fcnn-e", "fcnn-e-no-residual", "fcnn-g", "fcnn-k",
+                                  "fcnn-l", "fcnn-l-layer-residual"])
+def test_zero_init_residual_makes_every_residual_unit_the_identity(name):
+    """With ``zero_init_residual=True`` every unit that adds a residual returns relu(its shortcut) at init,
+    the branch's own BatchNorm scales (and nothing else) are 0; a unit without a residual is untouched."""
+    from suite.layers import ResidualBlock, SingleBasisConv2d, SingleBasisPair
+    if name not in models.names():
+        pytest.skip(f"{name} is not registered")
+    torch.manual_seed(0)
+    base = models.build(name, width=0.125, num_classes=10)
+    torch.manual_seed(0)
+    model = models.build(name, width=0.125, num_classes=10, zero_init_residual=True).eval()
+    changed = {k for k, v in model.state_dict().items() if not torch.equal(v, base.state_dict()[k])}
+    assert all(k.endswith(".weight") and ("norms." in k or "bn2" in k) for k in changed), changed
+    units = [m for m in model.modules() if isinstance(m, (ResidualBlock, SingleBasisPair))
+             or (isinstance(m, SingleBasisConv2d) and m.residual is True)]
+    assert bool(changed) == bool(units)
+    for unit in units:
+        c = unit.channels if isinstance(unit, SingleBasisConv2d) else (
+            unit.norms[-1].num_features if isinstance(unit, ResidualBlock) else unit.reduce.channels)
+        x = torch.randn(2, c, 6, 6)
+        expected = torch.relu(x)
+        if getattr(unit, "residual", None) == "layer":  # each layer passes its parameter-free shortcut on
+            r = torch.relu(x[:, :c // 2] + x[:, c // 2:])
+            expected = torch.relu(torch.cat([r, r], dim=1))
+        with torch.no_grad():
+            torch.testing.assert_close(unit(x), expected)
+
+
+def test_zero_init_residual_rejects_a_non_flag():
+    with pytest.raises(ValueError, match="zero_init_residual: expected true or false, got 1"):
+        models.build("fcnn-e", width=0.125, zero_init_residual=1)

@@ -45,6 +45,12 @@ def input_size(value, in_channels: int, default_spatial: tuple[int, ...]) -> tup
     return (in_channels, *dims)
 
 
+def check_flag(value, name: str) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"{name}: expected true or false, got {value!r}")
+    return value
+
+
 def check_dropout(p) -> float:
     if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0.0 <= p < 1.0:
         raise ValueError(f"dropout: expected a probability in [0, 1), got {p!r}")

@@ -120,22 +120,49 @@ def _min_input(unpadded_pairs: bool) -> int:
 
 # ------------------------------------------------------------------------------------------ the builders
 def _fcnn(recipe, *, description: str, default_input=PAPER_INPUT, unpadded_pairs: bool = False,
-          num_classes=None, in_channels=3, width=1.0, input_size=None, dropout=0.2, backend="auto", **options) -> FCNN:
+          num_classes=None, in_channels=3, width=1.0, input_size=None, dropout=0.2, zero_init_residual=False,
+          backend="auto", **options) -> FCNN:
     """Table 1's skeleton around ``recipe(channels, **options)``. A recipe without a ``backend`` option has no
-    kernel-backed layers (plain torch): it honours 'auto' and 'torch' only (`c.torch_only`)."""
+    kernel-backed layers (plain torch): it honours 'auto' and 'torch' only (`c.torch_only`).
+    ``zero_init_residual=True``: every residual branch's last BatchNorm starts at scale 0 (`_zero_init_residual`;
+    not the paper's: a choice of the local settings)."""
     if "backend" in inspect.signature(recipe).parameters:
         options["backend"] = backend
     else:
         c.torch_only(backend)
     classes = PAPER_CLASSES if num_classes is None else num_classes
-    return FCNN(make_blocks=partial(recipe, **options), num_classes=classes,
-                in_channels=in_channels, width=width, input_size=input_size, default_input=default_input,
-                dropout=dropout, min_input=_min_input(unpadded_pairs), description=description)
+    model = FCNN(make_blocks=partial(recipe, **options), num_classes=classes,
+                 in_channels=in_channels, width=width, input_size=input_size, default_input=default_input,
+                 dropout=dropout, min_input=_min_input(unpadded_pairs), description=description)
+    if c.check_flag(zero_init_residual, "zero_init_residual"):
+        _zero_init_residual(model)
+    return model
 
 
-# Every FCNN builder's keyword overrides, as `_fcnn` declares them: these five first, `backend` last.
+def _zero_init_residual(model: FCNN) -> None:
+    """Start each residual block as the identity: the BatchNorm that ends its branch gets scale 0.
+
+    Goyal et al. 2017 (Sec. 5.1), torchvision's ``zero_init_residual``: a deep stack of residual units then
+    starts as the shallow network around it and deepens as the scales grow, instead of adding one unit-variance
+    branch per block at step 0. FCNN does not say how Caffe initialised its BatchNorm (scale 1 is Caffe's
+    default), so this is a choice of the local settings only (their provenance says why)."""
+    for mod in model.modules():
+        if isinstance(mod, ResidualBlock):
+            branch_end = [mod.norms[-1]]
+        elif isinstance(mod, SingleBasisConv2d) and mod.residual is True:
+            branch_end = [mod.bn2]
+        elif isinstance(mod, SingleBasisPair):  # the residual the pair (or each layer) adds is passed in
+            branch_end = [mod.expand.bn2] if mod.residual == "pair" else [mod.reduce.bn2, mod.expand.bn2]
+        else:
+            continue
+        for bn in branch_end:
+            if bn is not None:
+                nn.init.zeros_(bn.weight)
+
+
+# Every FCNN builder's keyword overrides, as `_fcnn` declares them: these six first, `backend` last.
 _OVERRIDES = [p for name, p in inspect.signature(_fcnn).parameters.items()
-              if name in ("num_classes", "in_channels", "width", "input_size", "dropout")]
+              if name in ("num_classes", "in_channels", "width", "input_size", "dropout", "zero_init_residual")]
 _BACKEND = inspect.signature(_fcnn).parameters["backend"]
 
 
@@ -144,7 +171,7 @@ def fcnn_model(name: str, **setting) -> Callable:
 
     The registered builder is ``partial(_fcnn, recipe, **setting)`` (`setting`: description, default input,
     unpadded pairs), documented by the recipe's docstring with the paper's numbers filled in (`pv.doc`; literal
-    braces are doubled). Its signature, which `suite.models.overrides_of` reads, is FCNN's five overrides, the
+    braces are doubled). Its signature, which `suite.models.overrides_of` reads, is FCNN's six overrides, the
     recipe's own keyword options, and ``backend`` last. The decorator returns the builder.
     """
     def decorate(recipe: Callable[..., list[nn.Module]]) -> Callable[..., FCNN]:
