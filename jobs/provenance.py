@@ -5,7 +5,8 @@ models implement (`reading_lines`).
 Each experiment's module (`suite.experiments`) states the provenance of its ``paper`` setting: the papers'
 stated settings (`Stated`), completed with documented choices (`Chosen`); a test checks that no ``paper``
 field lacks it. A ``local`` field equal to its ``paper`` value inherits the paper's provenance; every other
-local field is a local-profile choice.
+local field is a local-profile choice, "sized for a laptop" unless the experiment gives its own reason for a field
+that the paper setting leaves unset (`own_choice`).
 """
 from __future__ import annotations
 
@@ -83,6 +84,12 @@ def missing(experiment: str) -> list[str]:
     return sorted(set(setting_fields(exp.setting("paper"))) - set(table))
 
 
+def own_choice(prov, key: str, paper_values: dict) -> bool:
+    """Whether ``prov`` is the experiment's own reason for a field the paper setting leaves unset (e.g. a model
+    option only the local setting turns on): it is then kept in every profile, not replaced by a generic one."""
+    return isinstance(prov, Chosen) and key not in paper_values
+
+
 def of(experiment: str, profile: str, setting: experiments.Setting | None = None, overridden=()) -> dict:
     """``{field: (value, Stated | Chosen)}`` for ``experiment`` under ``profile`` (``setting``: the
     profile's setting with any overrides applied; ``overridden``: the keys they set, where a point of the
@@ -105,7 +112,8 @@ def of(experiment: str, profile: str, setting: experiments.Setting | None = None
         point = swept(experiment, profile, key, value) if key in overridden else None
         if point is not None:
             prov = point
-        elif key in values and (prov is None or value != paper_values.get(key)):
+        elif key in values and (prov is None or value != paper_values.get(key)) and not own_choice(prov, key,
+                                                                                                  paper_values):
             prov = Chosen("set by an override (not the paper's setting)" if profile == "paper" else
                           f"{profile} profile: sized for a laptop (paper setting: {paper_values.get(key)!r})")
         out[key] = (value, prov)

@@ -80,3 +80,14 @@ def test_show_prints_the_readings_of_the_text_with_sentence_and_choice():
     fcnn = provenance.table("fcnn-table7", "local")
     assert "fcnn-bn-moving-average" in fcnn and "as is implemented in Caffe" in fcnn and "momentum 0.1" in fcnn
     assert "hocp-" not in "\n".join(provenance.reading_lines("fcnn-table2"))
+
+
+def test_a_local_only_option_keeps_the_experiments_own_reason():
+    """Table 2's local setting turns on a model option its paper setting leaves unset (zero_init_residual): `show`
+    gives the experiment's reason for it, not the generic "sized for a laptop"; a field the paper setting does
+    set (the batch size) still gets the generic one."""
+    local = provenance.of("fcnn-table2", "local")
+    value, prov = local["model.zero_init_residual"]
+    assert value is True and prov.kind == "chosen" and "BatchNorm scales" in prov.reason
+    assert "sized for a laptop" in local["recipe.batch_size"][1].reason
+    assert provenance.of("fcnn-table2", "paper")["model.zero_init_residual"][0] is None

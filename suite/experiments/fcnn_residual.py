@@ -3,17 +3,18 @@ residual learning is necessary"), on FCNN Table 2's setting (E is compared with 
 """
 from __future__ import annotations
 
-from ._fcnn import FCNN_CAFFE_FIELDS, PAPER_IMAGENET
+from ._fcnn import PAPER_IMAGENET
 from .claim import Claim, Compare
 from .fcnn_table2 import LOCAL_TABLE2
 from .fcnn_table2 import PAPER_ACCURACY as PAPER_ACCURACY  # the paper prints E's (Table 2), not the ablation's
+from .fcnn_table2 import PROVENANCE as TABLE2_PROVENANCE
 from .setting import experiment
 
 NAME = "fcnn-residual"
 EXPERIMENT = experiment(NAME, "FCNN", "Sec. 2.3", ["fcnn-e", "fcnn-e-no-residual"], PAPER_IMAGENET, LOCAL_TABLE2,
                         note="Model E with and without the single-basis layers' residual ('the residual learning is "
                              "necessary')")
-PROVENANCE = FCNN_CAFFE_FIELDS
+PROVENANCE = TABLE2_PROVENANCE
 CLAIMS = (
     Claim("fcnn-residual-necessary", "FCNN", "FCNN Sec. 2.3", "If each channel is only allowed to be convolved with "
           "one basis, then the output of the convolution may not be able to keep all the useful information from the "
