@@ -102,17 +102,19 @@ def compress_table(profile: str, results_root=None) -> _render.Table:
 
 def psi_table(profile: str, results_root=None) -> _render.Table:
     col = collect("hocp-psi-ablation", profile, results_root, list(PSI))
+    ref = reference_runs.collect_reference("hocp-psi-ablation", profile, list(PSI))
     t = _render.Table(f"hocp_psi_ablation_{profile}", "HO-CP Sec. 3: HO-CP ConvNet with and without Ψ between its CP "
                       "factors, both trained from scratch", [
                           "Network", "Between the CP factors", "Top-1 % (paper)", *measured_columns("Top-1 %", profile),
-                          *measured_columns("Top-5 %", profile), "n", "Final training loss (mean)",
-                          "# conv params 10⁶ (computed)", "Source of measured"])
+                          *measured_columns("Top-5 %", profile), "n", *reference_runs.columns("Top-1 %", "Top-5 %"),
+                          "Final training loss (mean)", "# conv params 10⁶ (computed)", "Source of measured"])
     between = {"hocp-convnet": "Ψ: ReLU then BN after each 1-D factor (Alg. 1, eq. 16)",
                "hocp-convnet-no-psi": "nothing: linear CP factors (eq. 15)"}
     for name in PSI:
         loss = col.mean(name, "final_train_loss")
         t.add(name, between[name], HOCP_TABLE2[name].top1 if name in HOCP_TABLE2 else None,
               *measured_cells(col.summary(name, "top1")), *measured_cells(col.summary(name, "top5")), col.n(name),
+              *reference_runs.cells(ref, name, ("top1", "top5")),
               None if loss is None else round(loss, 3), round(COUNTS(name).conv_parameters / 1e6, 3),
               col.run_names(name))
     t.notes = ["Paper: HO-CP Table 2 prints HO-CP ConvNet's top-1 (Jester); the paper trains no network without Ψ. It "
@@ -123,7 +125,7 @@ def psi_table(profile: str, results_root=None) -> _render.Table:
                "ELU and pooling after each block are the same). The claim's test: top-1 with Ψ − without > 1 point "
                "(paired by seed).",
                "Computed: conv parameters at 3×18×84×84, 27 classes (R(C + T + 9) per layer for both; Ψ's batch norm "
-               "is not counted)."] + col.notes()
+               "is not counted)."] + col.notes() + reference_runs.notes(ref)
     return t
 
 

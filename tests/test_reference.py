@@ -274,3 +274,25 @@ def test_the_shipped_reference_is_of_every_experiments_current_local_setting():
                                            f"the current one is {identity}: refresh it with `make reference`")
         done = {(r.config["model"], r.config["seed"]) for r in shipped_runs}
         assert done == {(m, s) for m in exp.models for s in exp.setting("local").seeds}, name
+
+
+def test_every_local_table_renders_the_shipped_reference(tmp_path, monkeypatch):
+    """A fresh clone (no runs of its own): each experiment's local table sets the shipped reference run's mean
+    and n beside every model it trains, and names the reference's commit."""
+    ref = shipped.load(shipped.REFERENCE_DIR)
+    if ref is None:
+        pytest.skip("no reference shipped yet (make reference)")
+    monkeypatch.setenv(shipped.REFERENCE_ENV, str(shipped.REFERENCE_DIR))  # the tests' default: no reference
+    for name in experiments.names():
+        exp = experiments.get(name)
+        if exp.results_key != name:  # Figure 2 plots Table 7's runs: its figure, not a table of its own
+            continue
+        out = tmp_path / name
+        md = paper_tables.render(name, "local", tmp_path / "results", out)
+        assert f"commit {ref.manifest['commit'][:12]}" in md, name
+        tables = [p for p in out.glob("*_local.csv") if "claims" not in p.name and "vs_reference" not in p.name]
+        rows = [r for p in tables for r in csv.DictReader(open(p, encoding="utf-8"))]
+        seeds = len(exp.setting("local").seeds)
+        with_ref = [r for r in rows if r.get("n (reference)") == str(seeds)]
+        assert len(with_ref) >= len(exp.models), (name, [p.name for p in tables])
+        assert all(any(v for k, v in r.items() if k.endswith("(reference run, mean)")) for r in with_ref), name
