@@ -112,8 +112,8 @@ def of(experiment: str, profile: str, setting: experiments.Setting | None = None
         point = swept(experiment, profile, key, value) if key in overridden else None
         if point is not None:
             prov = point
-        elif key in values and (prov is None or value != paper_values.get(key)) and not own_choice(prov, key,
-                                                                                                  paper_values):
+        elif key in values and (prov is None or value != paper_values.get(key)) \
+                and not own_choice(prov, key, paper_values):
             prov = Chosen("set by an override (not the paper's setting)" if profile == "paper" else
                           f"{profile} profile: sized for a laptop (paper setting: {paper_values.get(key)!r})")
         out[key] = (value, prov)

@@ -291,7 +291,7 @@ def test_every_local_table_renders_the_shipped_reference(tmp_path, monkeypatch):
         md = paper_tables.render(name, "local", tmp_path / "results", out)
         assert f"commit {ref.manifest['commit'][:12]}" in md, name
         tables = [p for p in out.glob("*_local.csv") if "claims" not in p.name and "vs_reference" not in p.name]
-        rows = [r for p in tables for r in csv.DictReader(open(p, encoding="utf-8"))]
+        rows = [r for p in tables for r in csv.DictReader(p.read_text(encoding="utf-8").splitlines())]
         seeds = len(exp.setting("local").seeds)
         with_ref = [r for r in rows if r.get("n (reference)") == str(seeds)]
         assert len(with_ref) >= len(exp.models), (name, [p.name for p in tables])
